@@ -1,0 +1,35 @@
+// The `closebook` command line. main() only calls run(); each command lives in a
+// *_commands.cpp file and returns an exit status mapped from the error code (exit_code()).
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "evidence/result.h"
+
+namespace closebook::cli {
+
+struct Context {
+  std::string ledger_dir;          // --ledger, $CLOSEBOOK_LEDGER or ./closebook-data
+  std::vector<std::string> args;   // the command's own arguments
+  std::ostream& out;
+  std::ostream& err;
+};
+
+int run(int argc, const char* const* argv);
+
+// Exit statuses, stable for scripts: 0 ok, 1 usage, then one per error code.
+int exit_code(Code code);
+// Prints "closebook: <message>" and returns exit_code(error.code).
+int report(const Context& ctx, const Error& error);
+
+int cmd_init(const Context& ctx);
+int cmd_keygen(const Context& ctx);
+int cmd_load(const Context& ctx);
+int cmd_log(const Context& ctx);
+
+// Reads a passphrase from --passphrase-file, $CLOSEBOOK_PASSPHRASE, or the terminal.
+Result<std::string> read_passphrase(const std::string& passphrase_file, bool confirm);
+
+}  // namespace closebook::cli

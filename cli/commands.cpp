@@ -1,0 +1,96 @@
+#include <boost/program_options.hpp>
+#include <string_view>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/cli.h"
+
+namespace closebook::cli {
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: closebook [--ledger DIR] <command> [options]
+
+commands:
+  init [--origin NAME]                 create a ledger and its log key
+  keygen --out FILE --name NAME        make an Ed25519 key pair (FILE, FILE.pub)
+  load partners|tenants|rules|fx FILE  append reference data (atomic, idempotent)
+  log vkey                             the log's signed-note verifier key
+  log checkpoint [--size N]            a signed checkpoint (the latest by default)
+  log checkpoints                      tree sizes that have a signed checkpoint
+  log entry I [--format raw|base64|json]
+  log prove inclusion I [--size N]     RFC 9162 inclusion proof (JSON)
+  log prove consistency M [--size N]   RFC 9162 consistency proof (JSON)
+
+--ledger defaults to $CLOSEBOOK_LEDGER, then ./closebook-data.
+Passphrases come from --passphrase-file FILE, $CLOSEBOOK_PASSPHRASE, or a prompt.
+)";
+
+std::string default_ledger_dir() {
+  const char* env = std::getenv("CLOSEBOOK_LEDGER");
+  return env != nullptr && *env != '\0' ? env : "./closebook-data";
+}
+
+}  // namespace
+
+int exit_code(Code code) {
+  switch (code) {
+    case Code::kInvalidArgument: return 2;
+    case Code::kNotFound: return 3;
+    case Code::kCorruption: return 4;
+    case Code::kIOError: return 5;
+    case Code::kFull: return 6;
+    case Code::kConflict: return 7;
+    case Code::kPermission: return 8;
+  }
+  return 1;
+}
+
+int report(const Context& ctx, const Error& error) {
+  ctx.err << "closebook: " << error.to_string() << "\n";
+  return exit_code(error.code);
+}
+
+int run(int argc, const char* const* argv) {
+  // Global options come before the command; everything after it belongs to the command,
+  // so commands can have options of their own with the same names.
+  Context ctx{default_ledger_dir(), {}, std::cout, std::cerr};
+  int i = 1;
+  for (; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (arg == "--ledger" && i + 1 < argc) {
+      ctx.ledger_dir = argv[++i];
+    } else if (arg.starts_with("--ledger=")) {
+      ctx.ledger_dir = std::string(arg.substr(9));
+    } else if (arg.starts_with("-")) {
+      std::cerr << "closebook: unknown global option \"" << arg << "\"\n" << kUsage;
+      return 1;
+    } else {
+      break;
+    }
+  }
+  if (i == argc) {
+    std::cerr << kUsage;
+    return 1;
+  }
+  const std::string command = argv[i];
+  ctx.args.assign(argv + i + 1, argv + argc);
+  try {
+    if (command == "init") return cmd_init(ctx);
+    if (command == "keygen") return cmd_keygen(ctx);
+    if (command == "load") return cmd_load(ctx);
+    if (command == "log") return cmd_log(ctx);
+    std::cerr << "closebook: unknown command \"" << command << "\"\n" << kUsage;
+    return 1;
+  } catch (const po::error& e) {
+    std::cerr << "closebook " << command << ": " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace closebook::cli

@@ -1,0 +1,124 @@
+// log: the stable log interface of BRIEF §6, which scripts and third-party verifiers use.
+// Output formats are a public contract (docs/ledger.md §9): change them only compatibly.
+#include <charconv>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/options.h"
+#include "ledger/ledger.h"
+
+namespace closebook::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json hex_list(const std::vector<Hash>& hashes) {
+  Json out = Json::array();
+  for (const Hash& h : hashes) out.push_back(to_hex(h));
+  return out;
+}
+
+struct LogArgs {
+  std::vector<std::string> words;  // positional words after "log"
+  std::optional<uint64_t> size;
+  std::string format = "raw";
+};
+
+LogArgs parse_log_args(const Context& ctx) {
+  po::options_description options("log options");
+  LogArgs a;
+  uint64_t size = 0;
+  options.add_options()
+      ("words", po::value(&a.words)->multitoken(), "subcommand and its arguments")
+      ("size", po::value(&size), "tree size (default: the latest)")
+      ("format", po::value(&a.format), "raw, base64 or json (log entry)");
+  po::positional_options_description positional;
+  positional.add("words", -1);
+  po::variables_map vm = parse_args(ctx.args, options, positional);
+  if (vm.count("size")) a.size = size;
+  return a;
+}
+
+Result<uint64_t> parse_index(const std::string& text, const char* what) {
+  uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return Error::invalid(std::string(what) + " \"" + text + "\" is not a whole number");
+  }
+  return value;
+}
+
+Status print_entry(const Context& ctx, const ledger::Snapshot& snap, uint64_t index,
+                   const std::string& format) {
+  CB_TRY(DecodedEntry entry, snap.entry(index));
+  if (format == "raw") {
+    ctx.out.write(entry.bytes().data(), static_cast<std::streamsize>(entry.bytes().size()));
+  } else if (format == "base64") {
+    ctx.out << to_base64(as_bytes(entry.bytes())) << "\n";
+  } else if (format == "json") {
+    ctx.out << entry_json(entry.reader()) << "\n";
+  } else {
+    return Error::invalid("--format must be raw, base64 or json, not \"" + format + "\"");
+  }
+  return {};
+}
+
+Status prove(const Context& ctx, const ledger::Snapshot& snap, const LogArgs& a) {
+  if (a.words.size() != 3) {
+    return Error::invalid("usage: log prove inclusion I [--size N] | log prove consistency M [--size N]");
+  }
+  const uint64_t size = a.size.value_or(snap.size());
+  if (a.words[1] == "inclusion") {
+    CB_TRY(uint64_t index, parse_index(a.words[2], "entry index"));
+    CB_TRY(std::vector<Hash> proof, snap.inclusion_proof(index, size));
+    CB_TRY(Hash leaf, snap.entry_hash(index));
+    Json j{{"index", index}, {"size", size}, {"leaf_hash", to_hex(leaf)}, {"hashes", hex_list(proof)}};
+    ctx.out << j.dump() << "\n";
+    return {};
+  }
+  if (a.words[1] == "consistency") {
+    CB_TRY(uint64_t old_size, parse_index(a.words[2], "old size"));
+    CB_TRY(std::vector<Hash> proof, snap.consistency_proof(old_size, size));
+    Json j{{"old_size", old_size}, {"size", size}, {"hashes", hex_list(proof)}};
+    ctx.out << j.dump() << "\n";
+    return {};
+  }
+  return Error::invalid("log prove: expected inclusion or consistency, not \"" + a.words[1] + "\"");
+}
+
+Status run_log(const Context& ctx, const LogArgs& a) {
+  if (a.words.empty()) return Error::invalid("usage: log vkey|checkpoint|checkpoints|entry|prove");
+  CB_TRY(auto ledger, ledger::Ledger::open(ctx.ledger_dir, {.read_only = true}));
+  CB_TRY(ledger::Snapshot snap, ledger->snapshot());
+  const std::string& sub = a.words[0];
+  const bool takes_no_word = sub == "vkey" || sub == "checkpoint" || sub == "checkpoints";
+  if (takes_no_word && a.words.size() != 1) return Error::invalid("log " + sub + " takes no argument");
+  if (sub == "vkey") {
+    ctx.out << ledger->log_key().to_string() << "\n";
+  } else if (sub == "checkpoint") {
+    CB_TRY(std::string note, snap.checkpoint(a.size.value_or(snap.size())));
+    ctx.out << note;
+  } else if (sub == "checkpoints") {
+    CB_TRY(std::vector<uint64_t> sizes, snap.checkpoint_sizes());
+    for (uint64_t s : sizes) ctx.out << s << "\n";
+  } else if (sub == "entry") {
+    if (a.words.size() != 2) return Error::invalid("usage: log entry I [--format raw|base64|json]");
+    CB_TRY(uint64_t index, parse_index(a.words[1], "entry index"));
+    CB_CHECK(print_entry(ctx, snap, index, a.format));
+  } else if (sub == "prove") {
+    CB_CHECK(prove(ctx, snap, a));
+  } else {
+    return Error::invalid("unknown log command \"" + sub + "\"");
+  }
+  return {};
+}
+
+}  // namespace
+
+int cmd_log(const Context& ctx) {
+  const LogArgs a = parse_log_args(ctx);
+  if (auto st = run_log(ctx, a); !st.ok()) return report(ctx, st.error());
+  return 0;
+}
+
+}  // namespace closebook::cli

@@ -1,0 +1,89 @@
+#include "evidence/entry.h"
+
+#include <capnp/compat/json.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include <cassert>
+#include <cstring>
+
+namespace closebook {
+namespace {
+
+std::string words_to_string(kj::ArrayPtr<const capnp::word> words) {
+  auto bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+capnp::ReaderOptions reader_options() {
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = kEntryBytesMax / sizeof(capnp::word) * 2;
+  options.nestingLimit = 16;
+  return options;
+}
+
+}  // namespace
+
+std::string canonical_bytes(schema::Entry::Reader entry) {
+  kj::Array<capnp::word> words = capnp::canonicalize(entry);
+  return words_to_string(words);
+}
+
+Result<DecodedEntry> DecodedEntry::decode(std::string_view bytes) {
+  if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
+    return Error::corruption("entry is not a whole number of 8-byte words (" +
+                             std::to_string(bytes.size()) + " bytes)");
+  }
+  if (bytes.size() > kEntryBytesMax) return Error::corruption("entry is larger than 4 MiB");
+  DecodedEntry out;
+  out.bytes_ = std::string(bytes);
+  const size_t word_count = bytes.size() / sizeof(capnp::word);
+  out.words_ = std::make_unique<capnp::word[]>(word_count);
+  std::memcpy(out.words_.get(), bytes.data(), bytes.size());
+  // Cap'n Proto reports malformed input by throwing kj::Exception; nothing else here throws.
+  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() {
+    out.segment_ = std::make_unique<kj::ArrayPtr<const capnp::word>>(
+        out.words_.get(), word_count);
+    out.message_ = std::make_unique<capnp::SegmentArrayMessageReader>(
+        kj::arrayPtr(out.segment_.get(), 1), reader_options());
+    out.reader_ = out.message_->getRoot<schema::Entry>();
+    // isCanonical() walks the whole message, so every pointer has been bounds-checked.
+    if (!out.message_->isCanonical()) KJ_FAIL_REQUIRE("not canonical");
+    if (canonical_bytes(out.reader_) != out.bytes_) KJ_FAIL_REQUIRE("not canonical");
+  });
+  KJ_IF_MAYBE(e, failure) {
+    return Error::corruption(std::string("entry is not a canonical Cap'n Proto Entry: ") +
+                             e->getDescription().cStr());
+  }
+  return out;
+}
+
+std::string entry_json(schema::Entry::Reader entry) {
+  capnp::JsonCodec codec;
+  codec.handleByAnnotation<schema::Entry>();
+  kj::String json = codec.encode(entry);
+  return std::string(json.cStr(), json.size());
+}
+
+Hash content_hash(schema::Entry::Reader entry) {
+  capnp::MallocMessageBuilder message;
+  message.setRoot(entry);
+  auto copy = message.getRoot<schema::Entry>();
+  copy.setIndex(0);
+  copy.disownPrevHash();
+  copy.setRecordedAt(0);
+  return sha256(as_bytes(canonical_bytes(copy.asReader())));
+}
+
+std::string kind_name(schema::Entry::Reader entry) {
+  auto fields = capnp::Schema::from<schema::Entry::Kind>().getUnionFields();
+  const auto which = static_cast<uint16_t>(entry.getKind().which());
+  for (auto field : fields) {
+    if (field.getProto().getDiscriminantValue() == which) {
+      return std::string(field.getProto().getName().cStr());
+    }
+  }
+  return "unknown";
+}
+
+}  // namespace closebook

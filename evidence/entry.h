@@ -1,0 +1,58 @@
+// Canonical encoding of ledger entries (evidence/entry.capnp). See docs/ledger.md §2.
+//
+// An entry's bytes are capnp::canonicalize() of a message whose root is schema::Entry: one
+// segment, no segment table, objects in preorder, no padding beyond word alignment. The same
+// entry always has the same bytes, so hashes are stable and any reader can check that stored
+// bytes are canonical by re-encoding them.
+#pragma once
+
+#include <capnp/message.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "evidence/entry.capnp.h"
+#include "evidence/hash.h"
+#include "evidence/result.h"
+
+namespace closebook {
+
+inline constexpr size_t kEntryBytesMax = 4 << 20;
+
+// Canonical bytes of an entry (a reader of any message).
+std::string canonical_bytes(schema::Entry::Reader entry);
+
+// A decoded, validated entry. Owns its aligned copy of the bytes.
+class DecodedEntry {
+ public:
+  // Checks size, alignment, canonical form and that the root decodes as an Entry.
+  static Result<DecodedEntry> decode(std::string_view bytes);
+
+  schema::Entry::Reader reader() const { return reader_; }
+  const std::string& bytes() const { return bytes_; }
+  Hash hash() const { return leaf_hash(as_bytes(bytes_)); }
+
+ private:
+  std::string bytes_;
+  std::unique_ptr<capnp::word[]> words_;
+  // Canonical bytes are one segment with no segment table, so they are read as a
+  // one-element segment array (FlatArrayMessageReader expects a table).
+  std::unique_ptr<kj::ArrayPtr<const capnp::word>> segment_;
+  std::unique_ptr<capnp::SegmentArrayMessageReader> message_;
+  schema::Entry::Reader reader_;
+};
+
+// The JSON form of an entry, as `capnp convert canonical:json` prints it (field names from
+// the schema, hashes as hex), on one line.
+std::string entry_json(schema::Entry::Reader entry);
+
+// SHA-256 over the entry with its envelope's ledger-assigned fields (index, prevHash,
+// recordedAt) cleared: two entries that say the same thing have the same content hash, which
+// makes loads idempotent.
+Hash content_hash(schema::Entry::Reader entry);
+
+// The lower-camel name of the entry's kind, e.g. "ruleVersion".
+std::string kind_name(schema::Entry::Reader entry);
+
+}  // namespace closebook

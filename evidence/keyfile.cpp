@@ -1,0 +1,116 @@
+#include "evidence/keyfile.h"
+
+#include <sodium.h>
+
+#include <array>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+namespace closebook {
+namespace {
+
+constexpr std::string_view kFormat = "closebook-secret-key-v1";
+// Upper bounds on what a key file may ask of us, so a hostile file cannot make us spend
+// minutes or gigabytes deriving a key.
+constexpr unsigned long long kOpsLimitMax = 16;
+constexpr size_t kMemLimitMax = size_t{1} << 30;
+
+using SecretKey = std::array<uint8_t, crypto_secretbox_KEYBYTES>;
+
+Status derive_key(std::string_view passphrase, Bytes salt, KdfCost cost, SecretKey& out) {
+  if (salt.size() != crypto_pwhash_SALTBYTES) return Error::invalid("key file salt has a wrong size");
+  const int rc = crypto_pwhash(out.data(), out.size(), passphrase.data(), passphrase.size(),
+                               salt.data(), cost.opslimit, cost.memlimit,
+                               crypto_pwhash_ALG_ARGON2ID13);
+  if (rc != 0) return Error::io("Argon2id ran out of memory");
+  return {};
+}
+
+Result<std::string> b64_field(const nlohmann::json& obj, const char* name) {
+  auto it = obj.find(name);
+  if (it == obj.end() || !it->is_string()) {
+    return Error::invalid(std::string("key file has no string field \"") + name + "\"");
+  }
+  return from_base64(it->get<std::string>());
+}
+
+}  // namespace
+
+KdfCost default_kdf_cost() {
+  return {crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
+}
+
+Result<std::string> seal_signing_key(const SigningKey& key, std::string_view passphrase,
+                                     KdfCost cost) {
+  if (passphrase.size() < kPassphraseBytesMin) {
+    return Error::invalid("the passphrase must have at least 8 characters");
+  }
+  if (passphrase.size() > kPassphraseBytesMax) return Error::invalid("the passphrase is too long");
+  std::array<uint8_t, crypto_pwhash_SALTBYTES> salt;
+  std::array<uint8_t, crypto_secretbox_NONCEBYTES> nonce;
+  randombytes_buf(salt.data(), salt.size());
+  randombytes_buf(nonce.data(), nonce.size());
+  SecretKey box_key;
+  CB_CHECK(derive_key(passphrase, Bytes(salt), cost, box_key));
+  std::array<uint8_t, 32> seed = key.seed();
+  std::array<uint8_t, 32 + crypto_secretbox_MACBYTES> box;
+  crypto_secretbox_easy(box.data(), seed.data(), seed.size(), nonce.data(), box_key.data());
+  sodium_memzero(seed.data(), seed.size());
+  sodium_memzero(box_key.data(), box_key.size());
+
+  nlohmann::ordered_json doc;
+  doc["format"] = kFormat;
+  doc["name"] = key.name();
+  doc["verifier_key"] = key.verifier().to_string();
+  doc["kdf"] = {{"algorithm", "argon2id13"},
+                {"opslimit", cost.opslimit},
+                {"memlimit", cost.memlimit},
+                {"salt", to_base64(Bytes(salt))}};
+  doc["cipher"] = {{"algorithm", "xsalsa20poly1305"},
+                   {"nonce", to_base64(Bytes(nonce))},
+                   {"box", to_base64(Bytes(box))}};
+  return doc.dump(2) + "\n";
+}
+
+Result<SigningKey> open_signing_key(std::string_view file_text, std::string_view passphrase) {
+  if (file_text.size() > kKeyFileBytesMax) return Error::invalid("key file is too large");
+  const nlohmann::json doc = nlohmann::json::parse(file_text, nullptr, /*allow_exceptions=*/false);
+  const bool shaped = doc.is_object() && doc.value("format", "") == kFormat &&
+                      doc.contains("kdf") && doc["kdf"].is_object() && doc.contains("cipher") &&
+                      doc["cipher"].is_object() && doc.contains("name") && doc["name"].is_string();
+  if (!shaped) return Error::invalid("not a closebook secret key file (closebook-secret-key-v1)");
+  const nlohmann::json& kdf = doc["kdf"];
+  const nlohmann::json& cipher = doc["cipher"];
+  const bool known = kdf.value("algorithm", "") == "argon2id13" &&
+                     cipher.value("algorithm", "") == "xsalsa20poly1305" &&
+                     kdf.contains("opslimit") && kdf["opslimit"].is_number_unsigned() &&
+                     kdf.contains("memlimit") && kdf["memlimit"].is_number_unsigned();
+  if (!known) return Error::invalid("key file uses an unknown KDF or cipher");
+  const KdfCost cost{kdf["opslimit"].get<unsigned long long>(), kdf["memlimit"].get<size_t>()};
+  const bool cost_ok = cost.opslimit >= crypto_pwhash_OPSLIMIT_MIN && cost.opslimit <= kOpsLimitMax &&
+                       cost.memlimit >= crypto_pwhash_MEMLIMIT_MIN && cost.memlimit <= kMemLimitMax;
+  if (!cost_ok) return Error::invalid("key file asks for an out-of-range Argon2id cost");
+  CB_TRY(std::string salt, b64_field(kdf, "salt"));
+  CB_TRY(std::string nonce, b64_field(cipher, "nonce"));
+  CB_TRY(std::string box, b64_field(cipher, "box"));
+  if (nonce.size() != crypto_secretbox_NONCEBYTES || box.size() != 32 + crypto_secretbox_MACBYTES) {
+    return Error::invalid("key file nonce or box has a wrong size");
+  }
+  SecretKey box_key;
+  CB_CHECK(derive_key(passphrase, as_bytes(salt), cost, box_key));
+  std::array<uint8_t, 32> seed;
+  const int rc = crypto_secretbox_open_easy(
+      seed.data(), reinterpret_cast<const uint8_t*>(box.data()), box.size(),
+      reinterpret_cast<const uint8_t*>(nonce.data()), box_key.data());
+  sodium_memzero(box_key.data(), box_key.size());
+  if (rc != 0) return Error::permission("wrong passphrase (or the key file was altered)");
+  auto key = SigningKey::from_seed(doc["name"].get<std::string>(), Bytes(seed));
+  sodium_memzero(seed.data(), seed.size());
+  if (!key.ok()) return std::move(key).error();
+  if (key->verifier().to_string() != doc.value("verifier_key", "")) {
+    return Error::corruption("key file's verifier_key does not match its secret key");
+  }
+  return key;
+}
+
+}  // namespace closebook

@@ -1,0 +1,288 @@
+#include "evidence/note.h"
+
+#include <sodium.h>
+
+#include <cassert>
+#include <cstring>
+
+namespace closebook {
+namespace {
+
+constexpr std::string_view kSigPrefix = "\xE2\x80\x94 ";  // U+2014 EM DASH, then a space
+
+bool is_ascii_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// Unicode white space that can appear in UTF-8 text (U+0085, U+00A0, U+1680, U+2000–U+200A,
+// U+2028, U+2029, U+202F, U+205F, U+3000), which Go's unicode.IsSpace also refuses in names.
+bool has_unicode_space(std::string_view s) {
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    const auto c0 = static_cast<unsigned char>(s[i]);
+    const auto c1 = static_cast<unsigned char>(s[i + 1]);
+    if (c0 == 0xC2 && (c1 == 0x85 || c1 == 0xA0)) return true;
+    if (i + 2 >= s.size()) continue;
+    const auto c2 = static_cast<unsigned char>(s[i + 2]);
+    if (c0 == 0xE1 && c1 == 0x9A && c2 == 0x80) return true;
+    if (c0 == 0xE2 && c1 == 0x80 && (c2 <= 0x8A || c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF)) {
+      return true;
+    }
+    if (c0 == 0xE2 && c1 == 0x81 && c2 == 0x9F) return true;
+    if (c0 == 0xE3 && c1 == 0x80 && c2 == 0x80) return true;
+  }
+  return false;
+}
+
+bool valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t extra = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= s.size()) return false;  // truncated sequence
+    for (size_t k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = cp << 6 | (cc & 0x3F);
+    }
+    const bool overlong = (extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
+                          (extra == 3 && cp < 0x10000);
+    const bool surrogate = cp >= 0xD800 && cp <= 0xDFFF;
+    if (overlong || surrogate || cp > 0x10FFFF) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+uint32_t read_be32(const uint8_t* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
+}
+
+Result<NoteSignature> parse_signature_line(std::string_view line) {
+  if (line.substr(0, kSigPrefix.size()) != kSigPrefix) {
+    return Error::invalid("signature line does not start with \"— \"");
+  }
+  line.remove_prefix(kSigPrefix.size());
+  const size_t space = line.find(' ');
+  if (space == std::string_view::npos) return Error::invalid("signature line has no signature");
+  NoteSignature sig;
+  sig.name = std::string(line.substr(0, space));
+  CB_CHECK(check_key_name(sig.name));
+  CB_TRY(std::string raw, from_base64(line.substr(space + 1)));
+  // Signatures of other algorithms may be longer; they are carried along untouched and only
+  // ever verified against a key of their own type.
+  if (raw.size() < 5) return Error::invalid("signature is shorter than a key hash");
+  sig.hash = read_be32(reinterpret_cast<const uint8_t*>(raw.data()));
+  sig.signature = raw.substr(4);
+  return sig;
+}
+
+}  // namespace
+
+Status check_key_name(std::string_view name) {
+  if (name.empty()) return Error::invalid("key name is empty");
+  if (!valid_utf8(name)) return Error::invalid("key name is not valid UTF-8");
+  for (char c : name) {
+    if (c == '+') return Error::invalid("key name contains '+'");
+    if (is_ascii_space(static_cast<unsigned char>(c))) {
+      return Error::invalid("key name contains white space");
+    }
+  }
+  if (has_unicode_space(name)) return Error::invalid("key name contains white space");
+  return {};
+}
+
+Hash key_id(std::string_view name, const PublicKey& key) {
+  std::string material(name);
+  material.push_back('\n');
+  material.push_back(static_cast<char>(kAlgEd25519));
+  material.append(reinterpret_cast<const char*>(key.data()), key.size());
+  return sha256(material);
+}
+
+uint32_t key_hash(std::string_view name, const PublicKey& key) {
+  return read_be32(key_id(name, key).data());
+}
+
+Result<VerifierKey> VerifierKey::parse(std::string_view text) {
+  const size_t plus1 = text.find('+');
+  const size_t plus2 = plus1 == std::string_view::npos ? plus1 : text.find('+', plus1 + 1);
+  if (plus2 == std::string_view::npos) {
+    return Error::invalid("a verifier key has the form <name>+<hex8>+<base64 key>");
+  }
+  VerifierKey vk;
+  vk.name = std::string(text.substr(0, plus1));
+  CB_CHECK(check_key_name(vk.name));
+  const std::string_view hash_hex = text.substr(plus1 + 1, plus2 - plus1 - 1);
+  CB_TRY(std::string hash_raw, from_hex(hash_hex));
+  if (hash_raw.size() != 4) return Error::invalid("verifier key hash must be 8 hex digits");
+  vk.hash = read_be32(reinterpret_cast<const uint8_t*>(hash_raw.data()));
+  CB_TRY(std::string key_raw, from_base64(text.substr(plus2 + 1)));
+  if (key_raw.size() != 33 || static_cast<uint8_t>(key_raw[0]) != kAlgEd25519) {
+    return Error::invalid("verifier key is not an Ed25519 key (type 0x01, 32 bytes)");
+  }
+  std::memcpy(vk.key.data(), key_raw.data() + 1, 32);
+  if (key_hash(vk.name, vk.key) != vk.hash) {
+    return Error::invalid("verifier key hash does not match its name and key");
+  }
+  return vk;
+}
+
+std::string VerifierKey::to_string() const {
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", hash);
+  std::string raw(1, static_cast<char>(kAlgEd25519));
+  raw.append(reinterpret_cast<const char*>(key.data()), key.size());
+  return name + "+" + hex + "+" + to_base64(as_bytes(raw));
+}
+
+bool VerifierKey::verify(Bytes message, const Signature64& signature) const {
+  return crypto_sign_verify_detached(signature.data(), message.data(), message.size(),
+                                     key.data()) == 0;
+}
+
+Result<SigningKey> SigningKey::generate(std::string name) {
+  std::array<uint8_t, 32> seed;
+  randombytes_buf(seed.data(), seed.size());
+  auto key = from_seed(std::move(name), Bytes(seed));
+  sodium_memzero(seed.data(), seed.size());
+  return key;
+}
+
+Result<SigningKey> SigningKey::from_seed(std::string name, Bytes seed) {
+  CB_CHECK(check_key_name(name));
+  if (seed.size() != crypto_sign_SEEDBYTES) return Error::invalid("an Ed25519 seed is 32 bytes");
+  SigningKey key;
+  key.name_ = std::move(name);
+  crypto_sign_seed_keypair(key.public_.data(), key.secret_.data(), seed.data());
+  return key;
+}
+
+SigningKey::SigningKey(SigningKey&& other) noexcept
+    : name_(std::move(other.name_)), public_(other.public_), secret_(other.secret_) {
+  other.wipe();
+}
+
+SigningKey& SigningKey::operator=(SigningKey&& other) noexcept {
+  if (this != &other) {
+    wipe();
+    name_ = std::move(other.name_);
+    public_ = other.public_;
+    secret_ = other.secret_;
+    other.wipe();
+  }
+  return *this;
+}
+
+SigningKey::~SigningKey() { wipe(); }
+void SigningKey::wipe() { sodium_memzero(secret_.data(), secret_.size()); }
+
+VerifierKey SigningKey::verifier() const {
+  return VerifierKey{name_, key_hash(name_, public_), public_};
+}
+
+Signature64 SigningKey::sign(Bytes message) const {
+  Signature64 sig;
+  crypto_sign_detached(sig.data(), nullptr, message.data(), message.size(), secret_.data());
+  return sig;
+}
+
+std::array<uint8_t, 32> SigningKey::seed() const {
+  std::array<uint8_t, 32> seed;
+  std::memcpy(seed.data(), secret_.data(), seed.size());
+  return seed;
+}
+
+std::string NoteSignature::line() const {
+  std::string raw(4, '\0');
+  raw[0] = static_cast<char>(hash >> 24);
+  raw[1] = static_cast<char>(hash >> 16);
+  raw[2] = static_cast<char>(hash >> 8);
+  raw[3] = static_cast<char>(hash);
+  raw += signature;
+  return std::string(kSigPrefix) + name + " " + to_base64(as_bytes(raw)) + "\n";
+}
+
+std::string Note::to_string() const {
+  std::string out = text + "\n";
+  for (const NoteSignature& sig : signatures) out += sig.line();
+  return out;
+}
+
+Status check_note_text(std::string_view text) {
+  if (text.empty() || text.back() != '\n') return Error::invalid("note text must end in a newline");
+  if (text.size() > kNoteBytesMax) return Error::invalid("note is larger than 1 MiB");
+  if (!valid_utf8(text)) return Error::invalid("note text is not valid UTF-8");
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n') || u == 0x7F) {
+      return Error::invalid("note text contains a control character");
+    }
+  }
+  if (text.find("\n\n") != std::string_view::npos) {
+    return Error::invalid("note text contains a blank line");
+  }
+  return {};
+}
+
+NoteSignature sign_note_text(std::string_view text, const SigningKey& key) {
+  assert(check_note_text(text).ok());
+  const Signature64 sig = key.sign(as_bytes(text));
+  return NoteSignature{key.name(), key_hash(key.name(), key.public_key()),
+                       std::string(reinterpret_cast<const char*>(sig.data()), sig.size())};
+}
+
+Result<Note> parse_note(std::string_view signed_note) {
+  if (signed_note.size() > kNoteBytesMax) return Error::invalid("note is larger than 1 MiB");
+  const size_t split = signed_note.rfind("\n\n");
+  if (split == std::string_view::npos) return Error::invalid("note has no signature block");
+  Note note;
+  note.text = std::string(signed_note.substr(0, split + 1));
+  CB_CHECK(check_note_text(note.text));
+  std::string_view sigs = signed_note.substr(split + 2);
+  if (sigs.empty() || sigs.back() != '\n') {
+    return Error::invalid("note signatures must end in a newline");
+  }
+  while (!sigs.empty()) {
+    if (note.signatures.size() == kNoteSignaturesMax) {
+      return Error::invalid("note has more than 100 signatures");
+    }
+    const size_t eol = sigs.find('\n');
+    CB_TRY(NoteSignature sig, parse_signature_line(sigs.substr(0, eol)));
+    for (const NoteSignature& seen : note.signatures) {
+      if (seen.name == sig.name && seen.hash == sig.hash) {
+        return Error::invalid("note is signed twice by key " + sig.name);
+      }
+    }
+    note.signatures.push_back(std::move(sig));
+    sigs.remove_prefix(eol + 1);
+  }
+  return note;
+}
+
+Status verify_note(const Note& note, const VerifierKey& key) {
+  for (const NoteSignature& sig : note.signatures) {
+    if (sig.name != key.name || sig.hash != key.hash) continue;
+    Signature64 ed25519{};
+    const bool well_formed = sig.signature.size() == ed25519.size();
+    if (well_formed) std::memcpy(ed25519.data(), sig.signature.data(), ed25519.size());
+    if (well_formed && key.verify(as_bytes(note.text), ed25519)) return {};
+    return Error::corruption("signature by " + key.name + " does not verify");
+  }
+  return Error::corruption("note has no signature by key " + key.name);
+}
+
+}  // namespace closebook

@@ -1,0 +1,29 @@
+// Secondary indexes: which (name, value) keys each kind of entry is filed under, so that
+// lookups by partner, tenant, period, line or invoice are a few LMDB reads. Indexes are a
+// convenience, not evidence: closebook-verify never trusts them. See docs/ledger.md §7.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "evidence/entry.h"
+
+namespace closebook::ledger {
+
+struct IndexKey {
+  std::string name;   // "kind", "partner", "tenant", "period", "line", "invoice", ...
+  std::string value;
+};
+
+// Every entry is filed under ("kind", kind_name); the rest depends on the kind.
+std::vector<IndexKey> index_keys(schema::Entry::Reader entry);
+
+// The "identity" index value of a vendor identity: vendor "|" id type number "|" id value,
+// with vendor and value as normalised in the TenantEdge entry.
+std::string identity_key(capnp::Text::Reader vendor, uint16_t id_type, capnp::Text::Reader value);
+
+// The LMDB key of an index key: name "\0" value, hashed when too long (layout.h).
+std::string index_db_key(std::string_view name, std::string_view value);
+
+}  // namespace closebook::ledger

@@ -1,0 +1,526 @@
+#include "ledger/ledger.h"
+
+#include <sys/stat.h>
+
+#include <cassert>
+#include <chrono>
+#include <filesystem>
+#include <unordered_set>
+
+#include "evidence/keyfile.h"
+#include "ledger/files.h"
+#include "ledger/indexes.h"
+#include "ledger/layout.h"
+
+namespace closebook::ledger {
+namespace {
+
+MDB_val as_val(std::string_view s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+std::string_view as_view(const MDB_val& v) {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string today_iso() {
+  const auto days = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  const std::chrono::year_month_day ymd{days};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+// Aborts a transaction unless it was committed.
+class TxnGuard {
+ public:
+  explicit TxnGuard(MDB_txn* txn) : txn_(txn) {}
+  ~TxnGuard() {
+    if (txn_ != nullptr) mdb_txn_abort(txn_);
+  }
+  TxnGuard(const TxnGuard&) = delete;
+  TxnGuard& operator=(const TxnGuard&) = delete;
+  MDB_txn* get() const { return txn_; }
+  int commit() {
+    const int rc = mdb_txn_commit(txn_);
+    txn_ = nullptr;  // mdb_txn_commit frees the transaction even when it fails
+    return rc;
+  }
+
+ private:
+  MDB_txn* txn_;
+};
+
+Status put(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
+           unsigned flags, const char* what) {
+  MDB_val k = as_val(key);
+  MDB_val v = as_val(value);
+  const int rc = mdb_put(txn, dbi, &k, &v, flags);
+  if (rc != 0) return lmdb_error(rc, std::string("write ") + what);
+  return {};
+}
+
+Result<std::optional<std::string>> get_optional(MDB_txn* txn, MDB_dbi dbi, std::string_view key,
+                                                const char* what) {
+  MDB_val k = as_val(key);
+  MDB_val v;
+  const int rc = mdb_get(txn, dbi, &k, &v);
+  if (rc == MDB_NOTFOUND) return std::optional<std::string>();
+  if (rc != 0) return lmdb_error(rc, std::string("read ") + what);
+  return std::optional<std::string>(std::string(as_view(v)));
+}
+
+// The number of entries: one past the last key of `entries` (keys have no gaps).
+Result<uint64_t> entry_count(MDB_txn* txn, MDB_dbi entries) {
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn, entries, &cursor);
+  if (rc != 0) return lmdb_error(rc, "open cursor on entries");
+  MDB_val k, v;
+  rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST);
+  mdb_cursor_close(cursor);
+  if (rc == MDB_NOTFOUND) return uint64_t{0};
+  if (rc != 0) return lmdb_error(rc, "read last entry");
+  if (k.mv_size != 8) return Error::corruption("entries table has a key that is not 8 bytes");
+  return read_u64be(as_view(k)) + 1;
+}
+
+// Everything the append loop carries from one draft to the next.
+struct AppendState {
+  uint64_t next_index = 0;
+  std::optional<Hash> prev_hash;
+  int64_t recorded_at_ms = 0;
+  TreeBuilder tree;
+  std::unordered_map<std::string, uint64_t> batch_content;  // content hash -> index
+};
+
+}  // namespace
+
+Error lmdb_error(int rc, const std::string& what) {
+  std::string msg = what + ": " + mdb_strerror(rc);
+  switch (rc) {
+    case MDB_MAP_FULL:
+      return Error::full(what + ": the ledger's LMDB map is full (raise --map-size)");
+    case ENOSPC:
+      return Error::full(what + ": the disk is full");
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+      return Error::corruption(msg);
+    case EACCES:
+    case EROFS:
+      return Error::permission(msg);
+    case ENOENT:
+      return Error::not_found(msg);
+    default:
+      return Error::io(msg);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Snapshot
+
+Snapshot::Snapshot(Snapshot&& other) noexcept
+    : ledger_(other.ledger_), txn_(other.txn_), size_(other.size_), owns_txn_(other.owns_txn_) {
+  other.txn_ = nullptr;
+}
+
+Snapshot::~Snapshot() {
+  if (txn_ != nullptr && owns_txn_) mdb_txn_abort(txn_);
+}
+
+Result<std::string> Snapshot::get(MDB_dbi dbi, std::string_view key, const char* what) const {
+  CB_TRY(auto value, get_optional(txn_, dbi, key, what));
+  if (!value) return Error::not_found(std::string("no ") + what);
+  return std::move(*value);
+}
+
+Result<std::string> Snapshot::entry_bytes(uint64_t index) const {
+  if (index >= size_) {
+    return Error::not_found("no entry " + std::to_string(index) + " (ledger size " +
+                            std::to_string(size_) + ")");
+  }
+  auto bytes = get(ledger_->entries_, u64be(index), "entry");
+  if (!bytes.ok()) return Error::corruption("entry is missing below the ledger size").at_entry(index);
+  return bytes;
+}
+
+Result<DecodedEntry> Snapshot::entry(uint64_t index) const {
+  CB_TRY(std::string bytes, entry_bytes(index));
+  auto decoded = DecodedEntry::decode(bytes);
+  if (!decoded.ok()) return std::move(decoded).error().at_entry(index);
+  return decoded;
+}
+
+Result<Hash> Snapshot::node(uint8_t level, uint64_t index) const {
+  auto value = get(ledger_->nodes_, u64be(node_position(level, index)), "tree node");
+  if (!value.ok() || value->size() != 32) {
+    return Error::corruption("tree node (level " + std::to_string(level) + ", index " +
+                             std::to_string(index) + ") is missing or malformed");
+  }
+  Hash h;
+  std::copy(value->begin(), value->end(), h.begin());
+  return h;
+}
+
+Result<Hash> Snapshot::entry_hash(uint64_t index) const {
+  if (index >= size_) return Error::not_found("no entry " + std::to_string(index));
+  return node(0, index);
+}
+
+Result<Hash> Snapshot::root(uint64_t size) const {
+  if (size > size_) {
+    return Error::not_found("tree size " + std::to_string(size) + " is beyond the ledger size " +
+                            std::to_string(size_));
+  }
+  return tree_root(*this, size);
+}
+
+Result<std::vector<Hash>> Snapshot::inclusion_proof(uint64_t index, uint64_t size) const {
+  if (size > size_) return Error::not_found("tree size " + std::to_string(size) + " is beyond the ledger");
+  return closebook::inclusion_proof(*this, index, size);
+}
+
+Result<std::vector<Hash>> Snapshot::consistency_proof(uint64_t old_size, uint64_t size) const {
+  if (size > size_) return Error::not_found("tree size " + std::to_string(size) + " is beyond the ledger");
+  return closebook::consistency_proof(*this, old_size, size);
+}
+
+Result<std::string> Snapshot::checkpoint(uint64_t size) const {
+  CB_TRY(auto note, get_optional(txn_, ledger_->checkpoints_, u64be(size), "checkpoint"));
+  if (note) return std::move(*note);
+  return Error::not_found("no checkpoint was signed at tree size " + std::to_string(size) +
+                          " (see `closebook log checkpoints` for the sizes that have one)");
+}
+
+Result<std::string> Snapshot::latest_checkpoint() const { return checkpoint(size_); }
+
+Result<std::vector<uint64_t>> Snapshot::checkpoint_sizes() const {
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn_, ledger_->checkpoints_, &cursor);
+  if (rc != 0) return lmdb_error(rc, "open cursor on checkpoints");
+  std::vector<uint64_t> sizes;
+  MDB_val k, v;
+  for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    sizes.push_back(read_u64be(as_view(k)));
+  }
+  mdb_cursor_close(cursor);
+  if (rc != MDB_NOTFOUND) return lmdb_error(rc, "read checkpoints");
+  return sizes;
+}
+
+Result<std::vector<uint64_t>> Snapshot::lookup(std::string_view name, std::string_view value) const {
+  const std::string key = index_db_key(name, value);
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn_, ledger_->index_, &cursor);
+  if (rc != 0) return lmdb_error(rc, "open cursor on index");
+  std::vector<uint64_t> out;
+  MDB_val k = as_val(key);
+  MDB_val v;
+  for (rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_KEY); rc == 0;
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT_DUP)) {
+    out.push_back(read_u64be(as_view(v)));
+  }
+  mdb_cursor_close(cursor);
+  if (rc != MDB_NOTFOUND) return lmdb_error(rc, "read index");
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Ledger: open and init
+
+Ledger::~Ledger() {
+  if (env_ != nullptr) mdb_env_close(env_);
+}
+
+Status Ledger::open_databases(MDB_txn* txn, unsigned flags) {
+  struct Db {
+    const char* name;
+    MDB_dbi* dbi;
+    unsigned extra;
+  };
+  const Db dbs[] = {{kDbMeta, &meta_, 0},         {kDbEntries, &entries_, 0},
+                    {kDbNodes, &nodes_, 0},       {kDbCheckpoints, &checkpoints_, 0},
+                    {kDbContent, &content_, 0},   {kDbIndex, &index_, MDB_DUPSORT | MDB_DUPFIXED}};
+  for (const Db& db : dbs) {
+    const int rc = mdb_dbi_open(txn, db.name, flags | db.extra, db.dbi);
+    if (rc == MDB_NOTFOUND) {
+      return Error::corruption(std::string("not a closebook ledger: LMDB database \"") + db.name +
+                               "\" is missing");
+    }
+    if (rc != 0) return lmdb_error(rc, std::string("open database ") + db.name);
+  }
+  return {};
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const OpenOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return Error::not_found("no ledger directory " + dir + " (create one with `closebook init`)");
+  }
+  if (!std::filesystem::exists(std::filesystem::path(dir) / "data.mdb", ec)) {
+    return Error::not_found(dir + " holds no ledger (create one with `closebook init`)");
+  }
+  std::unique_ptr<Ledger> ledger(new Ledger());
+  ledger->dir_ = dir;
+  ledger->read_only_ = options.read_only;
+  ledger->map_size_ = options.map_size_bytes;
+  int rc = mdb_env_create(&ledger->env_);
+  if (rc != 0) return lmdb_error(rc, "create LMDB environment");
+  mdb_env_set_maxdbs(ledger->env_, kDbCountMax);
+  mdb_env_set_mapsize(ledger->env_, options.map_size_bytes);
+  // MDB_NOTLS: read transactions belong to Snapshot objects, not threads, so a server's
+  // worker pool can hand them around.
+  const unsigned flags = MDB_NOTLS | (options.read_only ? MDB_RDONLY : 0u);
+  rc = mdb_env_open(ledger->env_, dir.c_str(), flags, 0600);
+  if (rc != 0) return lmdb_error(rc, "open ledger " + dir).at(dir, 0);
+  // A read-only environment cannot create databases, so open them in a read transaction.
+  MDB_txn* raw = nullptr;
+  rc = mdb_txn_begin(ledger->env_, nullptr, options.read_only ? MDB_RDONLY : 0, &raw);
+  if (rc != 0) return lmdb_error(rc, "begin transaction on " + dir);
+  TxnGuard txn(raw);
+  CB_CHECK(ledger->open_databases(txn.get(), 0));
+  CB_TRY(auto format, get_optional(txn.get(), ledger->meta_, kMetaFormat, "format"));
+  if (!format || *format != kFormat) {
+    return Error::corruption(dir + " has ledger format \"" + format.value_or("") +
+                             "\"; this closebook reads \"" + std::string(kFormat) + "\"");
+  }
+  CB_TRY(auto origin, get_optional(txn.get(), ledger->meta_, kMetaOrigin, "origin"));
+  CB_TRY(auto vkey, get_optional(txn.get(), ledger->meta_, kMetaLogVkey, "log key"));
+  if (!origin || !vkey) return Error::corruption(dir + ": ledger metadata is incomplete");
+  ledger->origin_ = *origin;
+  CB_TRY(ledger->log_vkey_, VerifierKey::parse(*vkey));
+  rc = txn.commit();  // keeps the database handles open for the environment's lifetime
+  if (rc != 0) return lmdb_error(rc, "open ledger " + dir);
+  return ledger;
+}
+
+Status Ledger::init(const std::string& dir, const SigningKey& log_key, const InitOptions& options) {
+  if (log_key.name() != options.origin) {
+    return Error::invalid("the log key must be named after the origin \"" + options.origin + "\"");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error::io("cannot create ledger directory " + dir + ": " + ec.message());
+  if (std::filesystem::exists(std::filesystem::path(dir) / "data.mdb", ec)) {
+    return Error::conflict(dir + " already holds a ledger; refusing to initialise it again");
+  }
+  ::chmod(dir.c_str(), 0700);
+  CB_CHECK(write_new_file((std::filesystem::path(dir) / kLogKeyFile).string(),
+                          options.sealed_log_key, 0600));
+
+  MDB_env* env = nullptr;
+  int rc = mdb_env_create(&env);
+  if (rc != 0) return lmdb_error(rc, "create LMDB environment");
+  mdb_env_set_maxdbs(env, kDbCountMax);
+  mdb_env_set_mapsize(env, options.map_size_bytes);
+  rc = mdb_env_open(env, dir.c_str(), MDB_NOTLS, 0600);
+  if (rc != 0) {
+    mdb_env_close(env);
+    return lmdb_error(rc, "create ledger in " + dir);
+  }
+  {
+    Ledger creator;
+    creator.env_ = env;
+    creator.dir_ = dir;
+    MDB_txn* raw = nullptr;
+    rc = mdb_txn_begin(env, nullptr, 0, &raw);
+    if (rc != 0) return lmdb_error(rc, "begin transaction");
+    TxnGuard txn(raw);
+    CB_CHECK(creator.open_databases(txn.get(), MDB_CREATE));
+    CB_CHECK(put(txn.get(), creator.meta_, kMetaFormat, kFormat, 0, "format"));
+    CB_CHECK(put(txn.get(), creator.meta_, kMetaOrigin, options.origin, 0, "origin"));
+    CB_CHECK(put(txn.get(), creator.meta_, kMetaLogVkey, log_key.verifier().to_string(), 0,
+                 "log key"));
+    rc = txn.commit();
+    if (rc != 0) return lmdb_error(rc, "create ledger in " + dir);
+  }  // `creator` closes the environment
+  CB_TRY(auto ledger, open(dir, OpenOptions{.read_only = false, .map_size_bytes = options.map_size_bytes}));
+
+  // Entry 0 registers the log key, so the log's identity is itself evidence.
+  Draft genesis;
+  genesis.entry().setEffective(today_iso());
+  auto event = genesis.entry().getKind().initKeyEvent();
+  event.setAction(schema::KeyEvent::Action::REGISTER);
+  event.setRole(schema::KeyEvent::Role::LOG);
+  event.setName(log_key.name());
+  event.setPublicKey(kj::arrayPtr(log_key.public_key().data(), log_key.public_key().size()));
+  const Hash id = log_key.id();
+  event.setKeyId(kj::arrayPtr(id.data(), id.size()));
+  event.setVerifierKey(log_key.verifier().to_string());
+  CB_TRY(AppendReceipt receipt,
+         ledger->append(std::span<Draft>(&genesis, 1), log_key,
+                        AppendOptions{.recorded_at_ms = options.recorded_at_ms}));
+  assert(receipt.tree_size == 1);
+  return {};
+}
+
+Result<SigningKey> Ledger::unlock_log_key(std::string_view passphrase) const {
+  const std::string path = (std::filesystem::path(dir_) / kLogKeyFile).string();
+  CB_TRY(std::string text, read_secret_file(path));
+  auto key = open_signing_key(text, passphrase);
+  if (!key.ok()) return std::move(key).error().at(path, 0);
+  if (key->verifier().to_string() != log_vkey_.to_string()) {
+    return Error::corruption("log.key is not the key this ledger was created with").at(path, 0);
+  }
+  return key;
+}
+
+Result<Snapshot> Ledger::snapshot() const {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
+  if (rc == MDB_MAP_RESIZED) {
+    // Another process grew the map: adopt its size and retry.
+    mdb_env_set_mapsize(env_, 0);
+    rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
+  }
+  if (rc != 0) return lmdb_error(rc, "begin read transaction");
+  Snapshot snap(this, txn, 0, /*owns_txn=*/true);
+  CB_TRY(snap.size_, entry_count(txn, entries_));
+  return snap;
+}
+
+// ---------------------------------------------------------------------------------------
+// Ledger: append
+
+Result<AppendReceipt> Ledger::append(std::span<Draft> drafts, const SigningKey& log_key,
+                                     const AppendOptions& options) {
+  if (read_only_) return Error::permission("the ledger was opened read-only");
+  if (drafts.size() > kBatchEntriesMax) {
+    return Error::invalid("a batch holds at most " + std::to_string(kBatchEntriesMax) + " entries");
+  }
+  if (log_key.verifier().to_string() != log_vkey_.to_string()) {
+    return Error::permission("that key is not this ledger's log key");
+  }
+  for (;;) {
+    auto receipt = append_once(drafts, log_key, options);
+    const bool map_full = !receipt.ok() && receipt.error().code == Code::kFull &&
+                          receipt.error().message.find("map is full") != std::string::npos;
+    if (!map_full || map_size_ >= kMapSizeMax) return receipt;
+    CB_CHECK(grow_map());  // the failed transaction was aborted whole: retry from scratch
+  }
+}
+
+Status Ledger::grow_map() {
+  const uint64_t bigger = std::min(map_size_ * 2, kMapSizeMax);
+  const int rc = mdb_env_set_mapsize(env_, bigger);
+  if (rc != 0) return lmdb_error(rc, "grow the ledger map");
+  map_size_ = bigger;
+  return {};
+}
+
+namespace {
+
+// Fills the envelope of `draft` as entry `state.next_index` and returns its canonical bytes.
+std::string seal_envelope(Draft& draft, const AppendState& state, const Hash& author) {
+  auto e = draft.entry();
+  e.setIndex(state.next_index);
+  if (state.prev_hash) {
+    e.setPrevHash(kj::arrayPtr(state.prev_hash->data(), state.prev_hash->size()));
+  } else {
+    e.disownPrevHash();
+  }
+  e.setRecordedAt(state.recorded_at_ms);
+  if (e.getAuthor().size() == 0) e.setAuthor(kj::arrayPtr(author.data(), author.size()));
+  return canonical_bytes(e.asReader());
+}
+
+}  // namespace
+
+Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const SigningKey& log_key,
+                                          const AppendOptions& options) {
+  MDB_txn* raw = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, 0, &raw);
+  if (rc == MDB_MAP_RESIZED) {
+    mdb_env_set_mapsize(env_, 0);
+    rc = mdb_txn_begin(env_, nullptr, 0, &raw);
+  }
+  if (rc != 0) return lmdb_error(rc, "begin write transaction");
+  TxnGuard txn(raw);
+  CB_TRY(const uint64_t old_size, entry_count(txn.get(), entries_));
+  Snapshot reader(this, txn.get(), old_size, /*owns_txn=*/false);
+
+  AppendState state;
+  state.next_index = old_size;
+  CB_TRY(state.tree, TreeBuilder::resume(reader, old_size));
+  int64_t last_recorded = 0;
+  if (old_size > 0) {
+    CB_TRY(state.prev_hash, reader.node(0, old_size - 1));
+    CB_TRY(DecodedEntry last, reader.entry(old_size - 1));
+    last_recorded = last.reader().getRecordedAt();
+  }
+  const int64_t wanted = options.recorded_at_ms != 0 ? options.recorded_at_ms : now_ms();
+  state.recorded_at_ms = std::max(wanted, last_recorded);  // recordedAt never decreases
+
+  AppendReceipt receipt;
+  receipt.entries.reserve(drafts.size());
+  const Hash author = log_key.id();
+  Status node_status;
+  for (Draft& draft : drafts) {
+    const Hash content = content_hash(draft.reader());
+    const std::string content_key(reinterpret_cast<const char*>(content.data()), content.size());
+    if (draft.idempotent) {
+      if (auto it = state.batch_content.find(content_key); it != state.batch_content.end()) {
+        receipt.entries.push_back({it->second, {}, true});
+        continue;
+      }
+      CB_TRY(auto existing, get_optional(txn.get(), content_, content_key, "content index"));
+      if (existing) {
+        receipt.entries.push_back({read_u64be(*existing), {}, true});
+        continue;
+      }
+    }
+    const std::string bytes = seal_envelope(draft, state, author);
+    if (bytes.size() > kEntryBytesMax) return Error::invalid("entry is larger than 4 MiB");
+    const Hash leaf = leaf_hash(as_bytes(bytes));
+    const std::string key = u64be(state.next_index);
+    CB_CHECK(put(txn.get(), entries_, key, bytes, MDB_APPEND, "entry"));
+    state.tree.append(leaf, [&](uint8_t level, uint64_t index, const Hash& h) {
+      if (!node_status.ok()) return;
+      const std::string_view hv(reinterpret_cast<const char*>(h.data()), h.size());
+      node_status = put(txn.get(), nodes_, u64be(node_position(level, index)), hv, MDB_APPEND,
+                        "tree node");
+    });
+    CB_CHECK(node_status);
+    if (draft.idempotent) {
+      CB_CHECK(put(txn.get(), content_, content_key, key, MDB_NOOVERWRITE, "content index"));
+      state.batch_content.emplace(content_key, state.next_index);
+    }
+    for (const IndexKey& ik : index_keys(draft.reader())) {
+      CB_CHECK(put(txn.get(), index_, index_db_key(ik.name, ik.value), key, 0, "index"));
+    }
+    receipt.entries.push_back({state.next_index, leaf, false});
+    state.prev_hash = leaf;
+    ++state.next_index;
+    ++receipt.new_entry_count;
+  }
+  // Fill in hashes of duplicates that point at entries already in the ledger or this batch.
+  reader.size_ = state.next_index;
+  for (Appended& a : receipt.entries) {
+    if (!a.duplicate) continue;
+    CB_TRY(a.hash, reader.node(0, a.index));
+  }
+
+  receipt.tree_size = state.next_index;
+  receipt.root = state.tree.root();
+  assert(state.tree.size() == state.next_index);
+  if (receipt.new_entry_count == 0) return receipt;  // nothing to commit: no new checkpoint
+
+  Checkpoint cp{origin_, receipt.tree_size, receipt.root, {}};
+  Note note{cp.body(), {}};
+  note.signatures.push_back(sign_note_text(note.text, log_key));
+  receipt.checkpoint = note.to_string();
+  CB_CHECK(put(txn.get(), checkpoints_, u64be(receipt.tree_size), receipt.checkpoint, MDB_APPEND,
+               "checkpoint"));
+  rc = txn.commit();
+  if (rc != 0) return lmdb_error(rc, "commit");
+  return receipt;
+}
+
+}  // namespace closebook::ledger

@@ -1,0 +1,158 @@
+// The ledger: an append-only log of canonical entries in LMDB, with an RFC 9162 Merkle tree
+// and a C2SP checkpoint signed after every write transaction. Layout and invariants:
+// ledger/layout.h and docs/ledger.md §7.
+//
+// Thread-safety: a Ledger may be shared by threads. append() calls are serialised by LMDB's
+// writer lock (across processes too); snapshots are LMDB read transactions, never block the
+// writer, and see the ledger as of their creation. A Snapshot is used by one thread at a time.
+#pragma once
+
+#include <capnp/message.h>
+#include <lmdb.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "evidence/checkpoint.h"
+#include "evidence/entry.h"
+#include "evidence/merkle.h"
+#include "evidence/note.h"
+#include "evidence/result.h"
+
+namespace closebook::ledger {
+
+inline constexpr uint64_t kMapSizeDefault = uint64_t{64} << 30;  // virtual; the file is sparse
+inline constexpr uint64_t kMapSizeMax = uint64_t{1} << 40;
+inline constexpr size_t kBatchEntriesMax = 2'000'000;
+
+// An entry to append. The caller fills the kind and `effective` (if it has one); the ledger fills index,
+// prevHash, recordedAt and (if unset) author.
+class Draft {
+ public:
+  Draft() : message_(std::make_unique<capnp::MallocMessageBuilder>()) {
+    message_->initRoot<schema::Entry>();
+  }
+  schema::Entry::Builder entry() { return message_->getRoot<schema::Entry>(); }
+  schema::Entry::Reader reader() { return message_->getRoot<schema::Entry>().asReader(); }
+  // When true (the default) an entry whose content equals an existing entry's is not
+  // appended again: the receipt names the existing one.
+  bool idempotent = true;
+
+ private:
+  std::unique_ptr<capnp::MallocMessageBuilder> message_;
+};
+
+struct Appended {
+  uint64_t index = 0;
+  Hash hash{};
+  bool duplicate = false;  // the same content was already in the ledger (or earlier in the batch)
+};
+
+struct AppendReceipt {
+  std::vector<Appended> entries;  // one per draft, in order
+  uint64_t new_entry_count = 0;
+  uint64_t tree_size = 0;
+  Hash root{};
+  std::string checkpoint;  // signed note for tree_size; empty if nothing was appended
+};
+
+struct OpenOptions {
+  bool read_only = false;
+  uint64_t map_size_bytes = kMapSizeDefault;
+};
+
+struct InitOptions {
+  std::string origin;             // the log's name; also its key's name
+  std::string sealed_log_key;     // evidence/keyfile.h text of `log_key`, written to log.key
+  uint64_t map_size_bytes = kMapSizeDefault;
+  int64_t recorded_at_ms = 0;     // 0 = now
+};
+
+struct AppendOptions {
+  int64_t recorded_at_ms = 0;     // 0 = now (clamped so recordedAt never decreases)
+};
+
+class Ledger;
+
+// A consistent read view: one LMDB read transaction.
+class Snapshot : public NodeSource {
+ public:
+  Snapshot(Snapshot&& other) noexcept;
+  Snapshot& operator=(Snapshot&&) = delete;
+  ~Snapshot() override;
+
+  uint64_t size() const { return size_; }
+  Result<DecodedEntry> entry(uint64_t index) const;
+  Result<std::string> entry_bytes(uint64_t index) const;
+  // The entry's hash (its leaf hash), from the tree.
+  Result<Hash> entry_hash(uint64_t index) const;
+  Result<Hash> node(uint8_t level, uint64_t index) const override;
+  Result<Hash> root(uint64_t size) const;
+  Result<std::vector<Hash>> inclusion_proof(uint64_t index, uint64_t size) const;
+  Result<std::vector<Hash>> consistency_proof(uint64_t old_size, uint64_t size) const;
+  // The signed checkpoint stored for exactly `size` (NotFound names the nearest sizes).
+  Result<std::string> checkpoint(uint64_t size) const;
+  Result<std::string> latest_checkpoint() const;
+  Result<std::vector<uint64_t>> checkpoint_sizes() const;
+  // Entry indexes under a secondary index key, ascending.
+  Result<std::vector<uint64_t>> lookup(std::string_view name, std::string_view value) const;
+
+ private:
+  friend class Ledger;
+  // `owns_txn` false: a view inside the writer's transaction, which the writer ends.
+  Snapshot(const Ledger* ledger, MDB_txn* txn, uint64_t size, bool owns_txn)
+      : ledger_(ledger), txn_(txn), size_(size), owns_txn_(owns_txn) {}
+  Result<std::string> get(MDB_dbi dbi, std::string_view key, const char* what) const;
+  const Ledger* ledger_;
+  MDB_txn* txn_;
+  uint64_t size_ = 0;
+  bool owns_txn_ = true;
+};
+
+class Ledger {
+ public:
+  // Creates a ledger in `dir` (created 0700 if missing; must not already hold a ledger) whose
+  // entry 0 registers the log key, and signs the first checkpoint.
+  static Status init(const std::string& dir, const SigningKey& log_key, const InitOptions& options);
+  static Result<std::unique_ptr<Ledger>> open(const std::string& dir, const OpenOptions& options);
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  const std::string& dir() const { return dir_; }
+  const std::string& origin() const { return origin_; }
+  const VerifierKey& log_key() const { return log_vkey_; }
+  // Reads and opens DIR/log.key; refuses a key that is not this log's.
+  Result<SigningKey> unlock_log_key(std::string_view passphrase) const;
+
+  Result<Snapshot> snapshot() const;
+  // Appends the drafts in order, all or nothing, with their tree nodes, indexes and one
+  // checkpoint signed by `log_key`. At most kBatchEntriesMax drafts.
+  Result<AppendReceipt> append(std::span<Draft> drafts, const SigningKey& log_key,
+                               const AppendOptions& options = {});
+
+ private:
+  friend class Snapshot;
+  Ledger() = default;
+  Status open_databases(MDB_txn* txn, unsigned flags);
+  Result<AppendReceipt> append_once(std::span<Draft> drafts, const SigningKey& log_key,
+                                    const AppendOptions& options);
+  Status grow_map();
+
+  std::string dir_;
+  MDB_env* env_ = nullptr;
+  bool read_only_ = false;
+  uint64_t map_size_ = 0;
+  MDB_dbi meta_ = 0, entries_ = 0, nodes_ = 0, checkpoints_ = 0, content_ = 0, index_ = 0;
+  std::string origin_;
+  VerifierKey log_vkey_;
+};
+
+// Maps an LMDB return code to an Error with context.
+Error lmdb_error(int rc, const std::string& what);
+
+}  // namespace closebook::ledger

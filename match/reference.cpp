@@ -1,0 +1,437 @@
+#include "match/reference.h"
+
+#include <algorithm>
+#include <cassert>
+#include <filesystem>
+#include <map>
+#include <optional>
+
+#include "evidence/date.h"
+#include "evidence/decimal.h"
+#include "ledger/indexes.h"
+#include "match/csv.h"
+
+namespace closebook::match {
+namespace {
+
+using csv::ColumnSpec;
+using csv::RowReader;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Typed fields: each returns an error naming file, line and column.
+
+Result<std::string> field_code(const RowReader& row, std::string_view column, size_t letters) {
+  CB_TRY(std::string_view text, row.text(column));
+  const bool ok = text.size() == letters &&
+                  std::all_of(text.begin(), text.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  if (!ok) {
+    return row.error(column, "\"" + std::string(text) + "\" is not a " +
+                                 std::to_string(letters) + "-letter upper-case ISO code");
+  }
+  return std::string(text);
+}
+
+Result<Decimal> field_decimal(const RowReader& row, std::string_view column) {
+  CB_TRY(std::string_view text, row.text(column));
+  auto value = Decimal::parse(text);
+  if (!value.ok()) return row.error(column, value.error().message);
+  return value;
+}
+
+Result<Decimal> field_non_negative(const RowReader& row, std::string_view column) {
+  CB_TRY(Decimal value, field_decimal(row, column));
+  if (value.sign() < 0) return row.error(column, value.to_string() + " is negative");
+  return value;
+}
+
+Result<std::optional<Decimal>> field_optional_percent(const RowReader& row, std::string_view column) {
+  if (row.optional_text(column).empty()) return std::optional<Decimal>();
+  CB_TRY(Decimal pct, field_decimal(row, column));
+  if (pct < Decimal::from_int(-100) || pct > Decimal::from_int(100)) {
+    return row.error(column, pct.to_string() + " is not a percentage between -100 and 100");
+  }
+  return std::optional<Decimal>(pct);
+}
+
+Result<Date> field_date(const RowReader& row, std::string_view column) {
+  CB_TRY(std::string_view text, row.text(column));
+  auto date = Date::parse(text);
+  if (!date.ok()) return row.error(column, date.error().message);
+  return date;
+}
+
+Result<std::optional<Date>> field_optional_date(const RowReader& row, std::string_view column) {
+  if (row.optional_text(column).empty()) return std::optional<Date>();
+  CB_TRY(Date date, field_date(row, column));
+  return std::optional<Date>(date);
+}
+
+// [from, to] with an open end; `to` must not precede `from`.
+Status check_range(const RowReader& row, std::string_view to_column, const Date& from,
+                   const std::optional<Date>& to) {
+  if (to && *to < from) {
+    return row.error(to_column, to->to_iso() + " is before the start " + from.to_iso());
+  }
+  return {};
+}
+
+template <class Enum>
+Result<Enum> field_enum(const RowReader& row, std::string_view column,
+                        std::initializer_list<std::pair<std::string_view, Enum>> names) {
+  CB_TRY(std::string_view text, row.text(column));
+  const std::string key = lower(text);
+  std::string allowed;
+  for (const auto& [name, value] : names) {
+    if (key == name) return value;
+    allowed += (allowed.empty() ? "" : ", ") + std::string(name);
+  }
+  return row.error(column, "\"" + std::string(text) + "\" is not one of: " + allowed);
+}
+
+std::string text_of(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
+// ---------------------------------------------------------------------------------------
+// What the ledger already holds.
+
+// Entries of `kind` filed under index (name, value).
+Result<std::vector<DecodedEntry>> entries_of_kind(const ledger::Snapshot& snapshot,
+                                                  std::string_view name, std::string_view value,
+                                                  schema::Entry::Kind::Which kind) {
+  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup(name, value));
+  std::vector<DecodedEntry> out;
+  for (uint64_t i : indexes) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    if (e.reader().getKind().which() == kind) out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<bool> partner_exists(const ledger::Snapshot& snapshot, std::string_view partner_id) {
+  CB_TRY(auto found, entries_of_kind(snapshot, "partner", partner_id,
+                                     schema::Entry::Kind::PARTNER));
+  return !found.empty();
+}
+
+Status require_partner(const ledger::Snapshot& snapshot, const RowReader& row,
+                       std::string_view column, std::string_view partner_id) {
+  CB_TRY(bool exists, partner_exists(snapshot, partner_id));
+  if (!exists) {
+    return row.error(column, "partner \"" + std::string(partner_id) +
+                                 "\" is not in the ledger (load partners first)");
+  }
+  return {};
+}
+
+// Inclusive date ranges given as ISO text; an empty end is open.
+bool ranges_overlap(const std::string& from_a, const std::string& to_a, const std::string& from_b,
+                    const std::string& to_b) {
+  const bool a_ends_before_b = !to_a.empty() && to_a < from_b;
+  const bool b_ends_before_a = !to_b.empty() && to_b < from_a;
+  return !a_ends_before_b && !b_ends_before_a;
+}
+
+// One vendor identity resolves to one canonical tenant at any date: an edge that maps it to
+// another tenant (or partner) over an overlapping range would make resolution ambiguous.
+Status check_identity_unique(const RowReader& row, const ledger::Snapshot& snapshot,
+                             schema::TenantEdge::Reader edge) {
+  const std::string key = ledger::identity_key(edge.getVendor(), static_cast<uint16_t>(edge.getIdType()),
+                                               edge.getIdValue());
+  CB_TRY(auto existing, entries_of_kind(snapshot, "identity", key, schema::Entry::Kind::TENANT_EDGE));
+  for (const DecodedEntry& e : existing) {
+    auto old = e.reader().getKind().getTenantEdge();
+    const bool same_target = old.getTenantId() == edge.getTenantId() &&
+                             old.getPartnerId() == edge.getPartnerId();
+    const bool overlap = ranges_overlap(text_of(old.getValidFrom()), text_of(old.getValidTo()),
+                                        text_of(edge.getValidFrom()), text_of(edge.getValidTo()));
+    if (overlap && !same_target) {
+      return row.error("IdValue", "identity \"" + text_of(edge.getIdValue()) +
+                                      "\" already maps to tenant " + text_of(old.getTenantId()) +
+                                      " of partner " + text_of(old.getPartnerId()) +
+                                      " over an overlapping range (entry " +
+                                      std::to_string(e.reader().getIndex()) + ")");
+    }
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------
+// One builder per kind: binds columns, turns a row into a draft, checks cross-row rules.
+
+Status build_partner(const RowReader& row, const ledger::Snapshot&, ledger::Draft& draft) {
+  auto p = draft.entry().getKind().initPartner();
+  CB_TRY(std::string_view id, row.text("PartnerId"));
+  CB_TRY(std::string_view name, row.text("Name"));
+  CB_TRY(std::string country, field_code(row, "Country", 2));
+  CB_TRY(std::string currency, field_code(row, "Currency", 3));
+  CB_TRY(auto floor, field_optional_percent(row, "MarginFloorPct"));
+  p.setPartnerId(std::string(id));
+  p.setName(std::string(name));
+  p.setCountry(country);
+  p.setCurrency(currency);
+  p.setResellerMpnId(std::string(row.optional_text("ResellerMpnId")));
+  if (floor) p.setMarginFloorPct(floor->to_string());
+  return {};
+}
+
+Status build_tenant_edge(const RowReader& row, const ledger::Snapshot& snapshot,
+                         ledger::Draft& draft) {
+  using IdType = schema::TenantEdge::IdType;
+  CB_TRY(std::string_view tenant, row.text("TenantId"));
+  CB_TRY(std::string_view partner, row.text("PartnerId"));
+  CB_TRY(std::string_view vendor, row.text("Vendor"));
+  CB_TRY(IdType id_type, field_enum<IdType>(row, "IdType",
+                                            {{"customer_id", IdType::CUSTOMER_ID},
+                                             {"domain", IdType::DOMAIN},
+                                             {"org_id", IdType::ORG_ID},
+                                             {"name", IdType::NAME}}));
+  CB_TRY(std::string_view id_value, row.text("IdValue"));
+  CB_TRY(Date from, field_date(row, "ValidFrom"));
+  CB_TRY(auto to, field_optional_date(row, "ValidTo"));
+  CB_CHECK(check_range(row, "ValidTo", from, to));
+  CB_CHECK(require_partner(snapshot, row, "PartnerId", partner));
+  draft.entry().setEffective(from.to_iso());
+  auto e = draft.entry().getKind().initTenantEdge();
+  e.setTenantId(std::string(tenant));
+  e.setPartnerId(std::string(partner));
+  e.setVendor(lower(vendor));
+  e.setIdType(id_type);
+  // Identities compare case-insensitively (domains, GUIDs); names keep their spelling.
+  e.setIdValue(id_type == IdType::NAME ? std::string(id_value) : lower(id_value));
+  e.setValidFrom(from.to_iso());
+  if (to) e.setValidTo(to->to_iso());
+  return check_identity_unique(row, snapshot, e.asReader());
+}
+
+Status build_rule_version(const RowReader& row, const ledger::Snapshot& snapshot,
+                          ledger::Draft& draft) {
+  using Method = schema::RuleVersion::SellMethod;
+  CB_TRY(std::string_view rule_id, row.text("RuleId"));
+  CB_TRY(std::string_view version_text, row.text("Version"));
+  uint32_t version = 0;
+  const bool digits = !version_text.empty() && version_text.size() <= 9 &&
+                      std::all_of(version_text.begin(), version_text.end(),
+                                  [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) version = static_cast<uint32_t>(std::stoul(std::string(version_text)));
+  if (version == 0) return row.error("Version", "\"" + std::string(version_text) + "\" is not a positive whole number");
+  CB_TRY(std::string_view vendor, row.text("Vendor"));
+  CB_TRY(std::string_view sku, row.text("SkuId"));
+  CB_TRY(std::string_view partner, row.text("PartnerId"));
+  CB_TRY(Date from, field_date(row, "EffectiveFrom"));
+  CB_TRY(auto to, field_optional_date(row, "EffectiveTo"));
+  CB_CHECK(check_range(row, "EffectiveTo", from, to));
+  CB_TRY(Decimal cost, field_non_negative(row, "CostUnitPrice"));
+  CB_TRY(std::string cost_currency, field_code(row, "CostCurrency", 3));
+  CB_TRY(Method method, field_enum<Method>(row, "SellMethod", {{"markup_pct", Method::MARKUP_PCT},
+                                                               {"fixed", Method::FIXED}}));
+  CB_TRY(Decimal sell_value, field_decimal(row, "SellValue"));
+  if (method == Method::FIXED && sell_value.sign() < 0) {
+    return row.error("SellValue", "a fixed sell price cannot be negative");
+  }
+  CB_TRY(std::string sell_currency, field_code(row, "SellCurrency", 3));
+  CB_TRY(std::string_view unit, row.text("Unit"));
+  CB_TRY(auto floor, field_optional_percent(row, "MarginFloorPct"));
+  if (partner != "*") CB_CHECK(require_partner(snapshot, row, "PartnerId", partner));
+
+  draft.entry().setEffective(from.to_iso());
+  auto r = draft.entry().getKind().initRuleVersion();
+  r.setRuleId(std::string(rule_id));
+  r.setVersion(version);
+  r.setVendor(lower(vendor));
+  r.setSkuId(std::string(sku));
+  r.setPartnerId(std::string(partner));
+  r.setEffectiveFrom(from.to_iso());
+  if (to) r.setEffectiveTo(to->to_iso());
+  r.setCostUnitPrice(cost.to_string());
+  r.setCostCurrency(cost_currency);
+  r.setSellMethod(method);
+  r.setSellValue(sell_value.to_string());
+  r.setSellCurrency(sell_currency);
+  r.setUnit(std::string(unit));
+  if (floor) r.setMarginFloorPct(floor->to_string());
+
+  // A published rule version is immutable: a change of terms is a new version.
+  CB_TRY(auto existing, entries_of_kind(snapshot, "rule", rule_id, schema::Entry::Kind::RULE_VERSION));
+  const Hash mine = content_hash(draft.reader());
+  for (const DecodedEntry& e : existing) {
+    const bool same_version = e.reader().getKind().getRuleVersion().getVersion() == version;
+    if (same_version && content_hash(e.reader()) != mine) {
+      return row.error("Version", "rule " + std::string(rule_id) + " version " +
+                                      std::to_string(version) + " is already in the ledger (entry " +
+                                      std::to_string(e.reader().getIndex()) +
+                                      ") with other terms; publish a new version instead");
+    }
+  }
+  return {};
+}
+
+Status build_fx_rate(const RowReader& row, const ledger::Snapshot& snapshot, ledger::Draft& draft) {
+  CB_TRY(Date date, field_date(row, "Date"));
+  CB_TRY(std::string base, field_code(row, "Base", 3));
+  CB_TRY(std::string quote, field_code(row, "Quote", 3));
+  CB_TRY(Decimal rate, field_decimal(row, "Rate"));
+  CB_TRY(std::string_view source, row.text("Source"));
+  if (rate.sign() <= 0) return row.error("Rate", rate.to_string() + " is not a positive rate");
+  if (base == quote) return row.error("Quote", "base and quote are both " + base);
+  draft.entry().setEffective(date.to_iso());
+  auto f = draft.entry().getKind().initFxRate();
+  f.setDate(date.to_iso());
+  f.setBase(base);
+  f.setQuote(quote);
+  f.setRate(rate.to_string());
+  f.setSource(std::string(source));
+
+  // A recorded rate is never restated: FX locks point at it.
+  CB_TRY(auto existing, entries_of_kind(snapshot, "fx", base + "/" + quote, schema::Entry::Kind::FX_RATE));
+  for (const DecodedEntry& e : existing) {
+    auto old = e.reader().getKind().getFxRate();
+    const bool same_day = text_of(old.getDate()) == date.to_iso() &&
+                          text_of(old.getSource()) == source;
+    if (same_day && text_of(old.getRate()) != rate.to_string()) {
+      return row.error("Rate", base + "/" + quote + " on " + date.to_iso() + " from " +
+                                   std::string(source) + " is already recorded as " +
+                                   text_of(old.getRate()) + " (entry " +
+                                   std::to_string(e.reader().getIndex()) + ")");
+    }
+  }
+  return {};
+}
+
+using BuildRow = Status (*)(const RowReader&, const ledger::Snapshot&, ledger::Draft&);
+
+struct KindSpec {
+  const char* name;
+  const char* format;
+  schema::Ingest::Source source;
+  std::vector<ColumnSpec> columns;
+  BuildRow build;
+  // The columns that identify a row: a second row with the same key in one file is an error.
+  std::vector<std::string_view> key_columns;
+};
+
+const KindSpec& spec_of(ReferenceKind kind) {
+  using S = schema::Ingest::Source;
+  static const KindSpec kPartners{
+      "partners", "closebook-partners-v1", S::PARTNERS,
+      {{"PartnerId"}, {"Name"}, {"Country"}, {"Currency"},
+       {"ResellerMpnId", false, {"Tier2MpnId"}}, {"MarginFloorPct", false}},
+      build_partner, {"PartnerId"}};
+  static const KindSpec kTenants{
+      "tenants", "closebook-tenants-v1", S::TENANTS,
+      {{"TenantId"}, {"PartnerId"}, {"Vendor"}, {"IdType"}, {"IdValue"}, {"ValidFrom"},
+       {"ValidTo", false}},
+      build_tenant_edge, {"Vendor", "IdType", "IdValue", "ValidFrom"}};
+  static const KindSpec kRules{
+      "rules", "closebook-rules-v1", S::RULES,
+      {{"RuleId"}, {"Version"}, {"Vendor"}, {"SkuId"}, {"PartnerId"}, {"EffectiveFrom"},
+       {"EffectiveTo", false}, {"CostUnitPrice"}, {"CostCurrency"}, {"SellMethod"},
+       {"SellValue"}, {"SellCurrency"}, {"Unit"}, {"MarginFloorPct", false}},
+      build_rule_version, {"RuleId", "Version"}};
+  static const KindSpec kFx{
+      "fx", "closebook-fx-v1", S::FX,
+      {{"Date"}, {"Base"}, {"Quote"}, {"Rate"}, {"Source"}},
+      build_fx_rate, {"Date", "Base", "Quote", "Source"}};
+  switch (kind) {
+    case ReferenceKind::kPartners: return kPartners;
+    case ReferenceKind::kTenants: return kTenants;
+    case ReferenceKind::kRules: return kRules;
+    case ReferenceKind::kFx: return kFx;
+  }
+  assert(false);
+  return kFx;
+}
+
+// Within one file, the same identity rule as check_identity_unique applies between rows.
+Status check_file_identities(const csv::Document& doc, const csv::Columns& columns,
+                             std::vector<ledger::Draft>& drafts) {
+  std::map<std::string, std::vector<size_t>> rows_of_identity;  // key -> row positions
+  for (size_t i = 0; i < doc.rows.size(); ++i) {
+    auto edge = drafts[i + 1].reader().getKind().getTenantEdge();
+    auto& seen = rows_of_identity[ledger::identity_key(
+        edge.getVendor(), static_cast<uint16_t>(edge.getIdType()), edge.getIdValue())];
+    for (size_t j : seen) {
+      auto other = drafts[j + 1].reader().getKind().getTenantEdge();
+      const bool same_target = other.getTenantId() == edge.getTenantId() &&
+                               other.getPartnerId() == edge.getPartnerId();
+      const bool overlap = ranges_overlap(text_of(other.getValidFrom()), text_of(other.getValidTo()),
+                                          text_of(edge.getValidFrom()), text_of(edge.getValidTo()));
+      if (overlap && !same_target) {
+        return RowReader(doc, columns, doc.rows[i])
+            .error("IdValue", "identity \"" + text_of(edge.getIdValue()) + "\" maps to tenant " +
+                                  text_of(other.getTenantId()) + " on line " +
+                                  std::to_string(doc.rows[j].line) +
+                                  " over an overlapping range; one identity must resolve to one tenant");
+      }
+    }
+    seen.push_back(i);
+  }
+  return {};
+}
+
+std::string row_key(const RowReader& row, const KindSpec& spec) {
+  std::string key;
+  for (std::string_view column : spec.key_columns) key += lower(row.optional_text(column)) + '\x1f';
+  return key;
+}
+
+ledger::Draft ingest_draft(const KindSpec& spec, const std::string& file_name,
+                           std::string_view bytes, uint64_t rows) {
+  ledger::Draft draft;
+  auto ingest = draft.entry().getKind().initIngest();
+  ingest.setSource(spec.source);
+  ingest.setFormat(spec.format);
+  ingest.setFileName(std::filesystem::path(file_name).filename().string());
+  const Hash digest = sha256(bytes);
+  ingest.setFileSha256(kj::arrayPtr(digest.data(), digest.size()));
+  ingest.setRowCount(rows);
+  return draft;
+}
+
+}  // namespace
+
+Result<ReferenceKind> parse_reference_kind(std::string_view name) {
+  for (ReferenceKind k : {ReferenceKind::kPartners, ReferenceKind::kTenants, ReferenceKind::kRules,
+                          ReferenceKind::kFx}) {
+    if (name == spec_of(k).name) return k;
+  }
+  return Error::invalid("unknown reference data \"" + std::string(name) +
+                        "\" (expected partners, tenants, rules or fx)");
+}
+
+const char* reference_kind_name(ReferenceKind kind) { return spec_of(kind).name; }
+
+Result<LoadPlan> plan_reference_load(ReferenceKind kind, const std::string& file_name,
+                                     std::string_view bytes, const ledger::Snapshot& snapshot) {
+  const KindSpec& spec = spec_of(kind);
+  CB_TRY(csv::Document doc, csv::Document::parse(file_name, bytes));
+  if (doc.rows.empty()) return Error::invalid("the file has a header but no rows").at(file_name, doc.header_line);
+  CB_TRY(csv::Columns columns, csv::Columns::bind(doc, spec.columns));
+  LoadPlan plan;
+  plan.row_count = doc.rows.size();
+  plan.drafts.reserve(doc.rows.size() + 1);
+  plan.drafts.push_back(ingest_draft(spec, file_name, bytes, doc.rows.size()));
+  std::map<std::string, uint64_t> first_line_of_key;
+  for (const csv::Row& r : doc.rows) {
+    RowReader row(doc, columns, r);
+    const auto [it, fresh] = first_line_of_key.emplace(row_key(row, spec), r.line);
+    if (!fresh) {
+      return row.error(spec.key_columns.front(),
+                       "duplicates line " + std::to_string(it->second) + " (same " +
+                           std::string(spec.key_columns.front()) + ")");
+    }
+    ledger::Draft draft;
+    CB_CHECK(spec.build(row, snapshot, draft));
+    plan.drafts.push_back(std::move(draft));
+  }
+  assert(plan.drafts.size() == plan.row_count + 1);
+  if (kind == ReferenceKind::kTenants) CB_CHECK(check_file_identities(doc, columns, plan.drafts));
+  return plan;
+}
+
+}  // namespace closebook::match

@@ -1,0 +1,239 @@
+// Replays a ledger directory from its documented layout (docs/ledger.md §7) with a reader of
+// its own: nothing here comes from ledger/.
+#include <lmdb.h>
+
+#include <bit>
+#include <cstring>
+#include <map>
+
+#include "evidence/checkpoint.h"
+#include "evidence/entry.h"
+#include "evidence/merkle.h"
+#include "verify/verify.h"
+
+namespace closebook::verify {
+namespace {
+
+std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+
+uint64_t be64(std::string_view s) {
+  uint64_t v = 0;
+  for (char c : s) v = v << 8 | static_cast<uint8_t>(c);
+  return v;
+}
+
+std::string be64_key(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+  return out;
+}
+
+Error bad_entry(uint64_t index, const std::string& what) {
+  return Error::corruption(what).at_entry(index);
+}
+
+// A read-only LMDB environment and one read transaction over it.
+class Reader {
+ public:
+  ~Reader() {
+    if (cursor_ != nullptr) mdb_cursor_close(cursor_);
+    if (txn_ != nullptr) mdb_txn_abort(txn_);
+    if (env_ != nullptr) mdb_env_close(env_);
+  }
+
+  Status open(const std::string& dir) {
+    if (int rc = mdb_env_create(&env_); rc != 0) return Error::io(mdb_strerror(rc));
+    mdb_env_set_maxdbs(env_, 16);
+    int rc = mdb_env_open(env_, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0);
+    if (rc == EACCES || rc == EROFS) {
+      // A copy on read-only media has no writable lock file; nobody writes it anyway.
+      mdb_env_close(env_);
+      mdb_env_create(&env_);
+      mdb_env_set_maxdbs(env_, 16);
+      rc = mdb_env_open(env_, dir.c_str(), MDB_RDONLY | MDB_NOTLS | MDB_NOLOCK, 0);
+    }
+    if (rc != 0) return Error::io("cannot open ledger " + dir + ": " + mdb_strerror(rc));
+    if (rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn_); rc != 0) {
+      return Error::io(std::string("cannot read ledger: ") + mdb_strerror(rc));
+    }
+    for (auto [name, dbi] : {std::pair{"meta", &meta_}, {"entries", &entries_}, {"nodes", &nodes_},
+                             {"checkpoints", &checkpoints_}}) {
+      if (mdb_dbi_open(txn_, name, 0, dbi) != 0) {
+        return Error::corruption(std::string("not a closebook ledger: no \"") + name + "\" table");
+      }
+    }
+    return {};
+  }
+
+  Result<std::string> get(MDB_dbi dbi, std::string_view key) const {
+    MDB_val k{key.size(), const_cast<char*>(key.data())};
+    MDB_val v;
+    const int rc = mdb_get(txn_, dbi, &k, &v);
+    if (rc == MDB_NOTFOUND) return Error::not_found("missing");
+    if (rc != 0) return Error::io(mdb_strerror(rc));
+    return std::string(view(v));
+  }
+
+  // Iterates a table in key order: first call with `first` true.
+  bool next(MDB_dbi dbi, bool first, std::string& key, std::string& value) {
+    if (first) {
+      if (cursor_ != nullptr) mdb_cursor_close(cursor_);
+      cursor_ = nullptr;
+      if (mdb_cursor_open(txn_, dbi, &cursor_) != 0) return false;
+    }
+    MDB_val k, v;
+    if (mdb_cursor_get(cursor_, &k, &v, first ? MDB_FIRST : MDB_NEXT) != 0) return false;
+    key.assign(view(k));
+    value.assign(view(v));
+    return true;
+  }
+
+  uint64_t count(MDB_dbi dbi) const {
+    MDB_stat st{};
+    mdb_stat(txn_, dbi, &st);
+    return st.ms_entries;
+  }
+
+  MDB_dbi meta_ = 0, entries_ = 0, nodes_ = 0, checkpoints_ = 0;
+
+ private:
+  MDB_env* env_ = nullptr;
+  MDB_txn* txn_ = nullptr;
+  MDB_cursor* cursor_ = nullptr;
+};
+
+// Checks everything an entry says about its place in the log.
+Status check_envelope(const DecodedEntry& entry, uint64_t index, const std::optional<Hash>& prev,
+                      int64_t& last_recorded) {
+  auto e = entry.reader();
+  if (e.getIndex() != index) {
+    return bad_entry(index, "entry says it is index " + std::to_string(e.getIndex()));
+  }
+  const auto ph = e.getPrevHash();
+  if (!prev) {
+    if (ph.size() != 0) return bad_entry(index, "entry 0 has a prevHash");
+  } else if (ph.size() != 32 || std::memcmp(ph.begin(), prev->data(), 32) != 0) {
+    return bad_entry(index, "prevHash is not the hash of entry " + std::to_string(index - 1) +
+                                " (the hash chain is broken)");
+  }
+  if (e.getRecordedAt() < last_recorded) return bad_entry(index, "recordedAt goes backwards");
+  last_recorded = e.getRecordedAt();
+  return {};
+}
+
+// Entry 0 must register the log key the auditor trusts, under the ledger's origin.
+Status check_genesis(const DecodedEntry& entry, const VerifierKey& key) {
+  auto kind = entry.reader().getKind();
+  const bool is_log_key = kind.which() == schema::Entry::Kind::KEY_EVENT &&
+                          kind.getKeyEvent().getAction() == schema::KeyEvent::Action::REGISTER &&
+                          kind.getKeyEvent().getRole() == schema::KeyEvent::Role::LOG;
+  if (!is_log_key) return bad_entry(0, "entry 0 does not register the log key");
+  if (std::string(kind.getKeyEvent().getVerifierKey().cStr()) != key.to_string()) {
+    return bad_entry(0, "entry 0 registers another log key than the one given with --key");
+  }
+  return {};
+}
+
+// Compares every node the replayed tree completes with the stored one.
+class NodeChecker {
+ public:
+  explicit NodeChecker(const Reader& reader) : reader_(reader) {}
+  void operator()(uint8_t level, uint64_t index, const Hash& h) {
+    if (!status_.ok()) return;
+    auto stored = reader_.get(reader_.nodes_, be64_key(node_position(level, index)));
+    const bool same = stored.ok() && stored->size() == 32 && std::memcmp(stored->data(), h.data(), 32) == 0;
+    if (!same) {
+      status_ = Error::corruption("stored tree node (level " + std::to_string(level) + ", index " +
+                                  std::to_string(index) + ") does not match the entries");
+    }
+    ++count_;
+  }
+  const Status& status() const { return status_; }
+  uint64_t count() const { return count_; }
+
+ private:
+  const Reader& reader_;
+  Status status_;
+  uint64_t count_ = 0;
+};
+
+// Signed notes by tree size.
+using Checkpoints = std::map<uint64_t, std::string>;
+
+Result<Checkpoints> read_checkpoints(Reader& reader) {
+  Checkpoints out;
+  std::string k, v;
+  for (bool first = true; reader.next(reader.checkpoints_, first, k, v); first = false) {
+    if (k.size() != 8) return Error::corruption("checkpoint table has a key that is not 8 bytes");
+    out.emplace(be64(k), v);
+  }
+  return out;
+}
+
+Status check_checkpoint_at(const std::string& note, uint64_t size, const Hash& root,
+                           const std::string& origin, const VerifierKey& key) {
+  auto cp = open_checkpoint(note, key);
+  const std::string where = "checkpoint at size " + std::to_string(size) + ": ";
+  if (!cp.ok()) return Error::corruption(where + cp.error().message);
+  if (cp->checkpoint.size != size) return Error::corruption(where + "it claims size " + std::to_string(cp->checkpoint.size));
+  if (cp->checkpoint.origin != origin) return Error::corruption(where + "its origin is not the ledger's");
+  if (cp->checkpoint.root != root) {
+    return Error::corruption(where + "its root is not the Merkle root of the first " +
+                             std::to_string(size) + " entries");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& key) {
+  Reader reader;
+  CB_CHECK(reader.open(dir));
+  auto format = reader.get(reader.meta_, "format");
+  if (!format.ok() || *format != "closebook-ledger-1") {
+    return Error::corruption("not a closebook-ledger-1 directory: " + dir);
+  }
+  CB_TRY(std::string origin, reader.get(reader.meta_, "origin"));
+  CB_TRY(Checkpoints checkpoints, read_checkpoints(reader));
+
+  TreeBuilder tree;
+  NodeChecker nodes(reader);
+  std::optional<Hash> prev;
+  int64_t last_recorded = 0;
+  uint64_t index = 0;
+  uint64_t checked = 0;
+  auto next_cp = checkpoints.begin();
+  std::string k, v;
+  for (bool first = true; reader.next(reader.entries_, first, k, v); first = false, ++index) {
+    if (k.size() != 8 || be64(k) != index) return bad_entry(index, "entry keys skip or repeat an index");
+    auto entry = DecodedEntry::decode(v);
+    if (!entry.ok()) return std::move(entry).error().at_entry(index);
+    CB_CHECK(check_envelope(*entry, index, prev, last_recorded));
+    if (index == 0) CB_CHECK(check_genesis(*entry, key));
+    const Hash leaf = entry->hash();
+    tree.append(leaf, std::ref(nodes));
+    if (!nodes.status().ok()) return Error(nodes.status().error()).at_entry(index);
+    prev = leaf;
+    if (next_cp != checkpoints.end() && next_cp->first == index + 1) {
+      CB_CHECK(check_checkpoint_at(next_cp->second, index + 1, tree.root(), origin, key));
+      ++next_cp;
+      ++checked;
+    }
+  }
+  if (next_cp != checkpoints.end()) {
+    return Error::corruption("checkpoint at size " + std::to_string(next_cp->first) +
+                             " is beyond the " + std::to_string(index) + " entries (or checkpoints are out of order)");
+  }
+  if (index == 0) return Error::corruption("the ledger has no entries");
+  if (checkpoints.empty() || checkpoints.rbegin()->first != index) {
+    return Error::corruption("the latest state (size " + std::to_string(index) + ") has no signed checkpoint");
+  }
+  if (reader.count(reader.nodes_) != nodes.count()) {
+    return Error::corruption("the node table holds " + std::to_string(reader.count(reader.nodes_)) +
+                             " nodes; " + std::to_string(index) + " entries make " +
+                             std::to_string(nodes.count()));
+  }
+  return LedgerReport{origin, index, checked, tree.root()};
+}
+
+}  // namespace closebook::verify

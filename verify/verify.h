@@ -1,0 +1,43 @@
+// closebook-verify: the auditor's checks. Depends on evidence/ only; the ledger directory is
+// read with this file's own LMDB reader, following the documented layout (docs/ledger.md §7),
+// so a bug or a lie in ledger/ cannot vouch for itself.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+#include "evidence/hash.h"
+#include "evidence/note.h"
+#include "evidence/result.h"
+
+namespace closebook::verify {
+
+struct LedgerReport {
+  std::string origin;
+  uint64_t entries = 0;
+  uint64_t checkpoints = 0;
+  Hash root{};
+};
+
+// Replays every entry of the ledger in `dir`: canonical encoding, index sequence, hash chain,
+// recordedAt order, stored tree nodes, the Merkle root of every checkpoint and every
+// checkpoint's signature by `key` — the key the auditor trusts, never the ledger's own claim.
+// The first failure is returned as Corruption naming the entry or checkpoint.
+Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& key);
+
+// Offline checks of the log interface's outputs (docs/ledger.md §9).
+struct CheckpointReport {
+  std::string origin;
+  uint64_t size = 0;
+  Hash root{};
+};
+Result<CheckpointReport> check_checkpoint(std::string_view signed_note, const VerifierKey& key);
+// proof_json: {"index","size","leaf_hash","hashes"}; entry: raw entry bytes.
+Result<CheckpointReport> check_inclusion(std::string_view signed_note, std::string_view proof_json,
+                                         std::string_view entry, const VerifierKey& key);
+// proof_json: {"old_size","size","hashes"}.
+Result<CheckpointReport> check_consistency(std::string_view old_note, std::string_view new_note,
+                                           std::string_view proof_json, const VerifierKey& key);
+
+}  // namespace closebook::verify
