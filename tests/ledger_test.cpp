@@ -1,0 +1,365 @@
+// The LMDB ledger: append, read, proofs, idempotency, atomicity, concurrency, growth, and
+// tamper detection by the independent replay in verify/.
+#include <gtest/gtest.h>
+#include <lmdb.h>
+#include <sodium.h>
+
+#include <atomic>
+#include <thread>
+
+#include "evidence/keyfile.h"
+#include "ledger/layout.h"
+#include "ledger/ledger.h"
+#include "tests/test_util.h"
+#include "verify/verify.h"
+
+namespace closebook {
+namespace {
+
+using ledger::Draft;
+using ledger::Ledger;
+
+SigningKey make_key(const std::string& name) { return std::move(SigningKey::generate(name)).value(); }
+
+std::string cheap_seal(const SigningKey& key) {
+  return seal_signing_key(key, "test-passphrase", {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN})
+      .value();
+}
+
+Draft fx_draft(const std::string& date, const std::string& rate) {
+  Draft d;
+  d.entry().setEffective(date);
+  auto f = d.entry().getKind().initFxRate();
+  f.setDate(date);
+  f.setBase("USD");
+  f.setQuote("AUD");
+  f.setRate(rate);
+  f.setSource("test");
+  return d;
+}
+
+class LedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = tmp_ / "ledger";
+    ASSERT_TRUE(Ledger::init(dir_, key_, {origin_, cheap_seal(key_)}).ok());
+    ledger_ = std::move(Ledger::open(dir_, {})).value();
+  }
+
+  std::vector<Draft> fx_batch(int count, int seed) {
+    std::vector<Draft> drafts;
+    for (int i = 0; i < count; ++i) {
+      drafts.push_back(fx_draft("2026-10-01", std::to_string(seed) + "." + std::to_string(1000 + i)));
+    }
+    return drafts;
+  }
+
+  uint64_t size() { return ledger_->snapshot().value().size(); }
+
+  test::TempDir tmp_;
+  std::string dir_;
+  std::string origin_ = "closebook.test/ledger";
+  SigningKey key_ = make_key(origin_);
+  std::unique_ptr<Ledger> ledger_;
+};
+
+TEST_F(LedgerTest, InitRegistersTheLogKeyAsEntryZeroAndSignsACheckpoint) {
+  auto snap = ledger_->snapshot().value();
+  ASSERT_EQ(snap.size(), 1u);
+  auto e0 = snap.entry(0).value();
+  ASSERT_EQ(e0.reader().getKind().which(), schema::Entry::Kind::KEY_EVENT);
+  EXPECT_EQ(std::string(e0.reader().getKind().getKeyEvent().getVerifierKey().cStr()),
+            key_.verifier().to_string());
+  auto cp = open_checkpoint(snap.latest_checkpoint().value(), key_.verifier());
+  ASSERT_TRUE(cp.ok()) << cp.error().to_string();
+  EXPECT_EQ(cp->checkpoint.size, 1u);
+  EXPECT_EQ(cp->checkpoint.root, leaf_hash(as_bytes(e0.bytes())));
+}
+
+TEST_F(LedgerTest, InitRefusesADirectoryThatAlreadyHoldsALedger) {
+  auto st = Ledger::init(dir_, key_, {origin_, cheap_seal(key_)});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, Code::kConflict);
+}
+
+TEST_F(LedgerTest, AppendChainsHashesAndSignsOneCheckpointPerTransaction) {
+  auto batch = fx_batch(10, 1);
+  auto receipt = ledger_->append(batch, key_).value();
+  EXPECT_EQ(receipt.new_entry_count, 10u);
+  EXPECT_EQ(receipt.tree_size, 11u);
+  auto snap = ledger_->snapshot().value();
+  for (uint64_t i = 1; i < snap.size(); ++i) {
+    auto e = snap.entry(i).value();
+    EXPECT_EQ(e.reader().getIndex(), i);
+    const Hash prev = snap.entry_hash(i - 1).value();
+    ASSERT_EQ(e.reader().getPrevHash().size(), 32u);
+    EXPECT_TRUE(std::equal(prev.begin(), prev.end(), e.reader().getPrevHash().begin()));
+    EXPECT_EQ(snap.entry_hash(i).value(), e.hash());
+  }
+  EXPECT_EQ(snap.checkpoint_sizes().value(), (std::vector<uint64_t>{1, 11}));
+  EXPECT_EQ(snap.root(11).value(), receipt.root);
+}
+
+TEST_F(LedgerTest, ProofsFromTheLedgerVerifyAgainstItsCheckpoints) {
+  for (int round = 0; round < 5; ++round) {
+    auto batch = fx_batch(7 + round, round);
+    ASSERT_TRUE(ledger_->append(batch, key_).ok());
+  }
+  auto snap = ledger_->snapshot().value();
+  const auto sizes = snap.checkpoint_sizes().value();
+  for (uint64_t size : sizes) {
+    auto cp = open_checkpoint(snap.checkpoint(size).value(), key_.verifier()).value().checkpoint;
+    for (uint64_t i = 0; i < size; ++i) {
+      auto proof = snap.inclusion_proof(i, size).value();
+      EXPECT_TRUE(verify_inclusion(snap.entry_hash(i).value(), i, size, proof, cp.root).ok());
+    }
+    for (uint64_t old_size : sizes) {
+      if (old_size > size) continue;
+      auto old_cp = open_checkpoint(snap.checkpoint(old_size).value(), key_.verifier()).value().checkpoint;
+      auto proof = snap.consistency_proof(old_size, size).value();
+      EXPECT_TRUE(verify_consistency(old_size, size, old_cp.root, cp.root, proof).ok());
+    }
+  }
+}
+
+TEST_F(LedgerTest, AppendingTheSameContentAgainAddsNothing) {
+  auto first = fx_batch(5, 3);
+  auto r1 = ledger_->append(first, key_).value();
+  auto again = fx_batch(5, 3);
+  auto r2 = ledger_->append(again, key_).value();
+  EXPECT_EQ(r2.new_entry_count, 0u);
+  EXPECT_TRUE(r2.checkpoint.empty());
+  EXPECT_EQ(r2.tree_size, r1.tree_size);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_TRUE(r2.entries[i].duplicate);
+    EXPECT_EQ(r2.entries[i].index, r1.entries[i].index);
+    EXPECT_EQ(r2.entries[i].hash, r1.entries[i].hash);
+  }
+  EXPECT_EQ(ledger_->snapshot().value().checkpoint_sizes().value().size(), 2u);
+}
+
+TEST_F(LedgerTest, DuplicatesInsideOneBatchBecomeOneEntry) {
+  std::vector<Draft> batch;
+  batch.push_back(fx_draft("2026-10-02", "1.5"));
+  batch.push_back(fx_draft("2026-10-02", "1.5"));
+  auto r = ledger_->append(batch, key_).value();
+  EXPECT_EQ(r.new_entry_count, 1u);
+  EXPECT_TRUE(r.entries[1].duplicate);
+  EXPECT_EQ(r.entries[1].index, r.entries[0].index);
+}
+
+TEST_F(LedgerTest, NonIdempotentDraftsAreAlwaysAppended) {
+  std::vector<Draft> batch;
+  batch.push_back(fx_draft("2026-10-02", "1.5"));
+  batch.push_back(fx_draft("2026-10-02", "1.5"));
+  for (auto& d : batch) d.idempotent = false;
+  EXPECT_EQ(ledger_->append(batch, key_).value().new_entry_count, 2u);
+}
+
+TEST_F(LedgerTest, AFailingBatchLeavesTheLedgerExactlyAsItWas) {
+  auto before = ledger_->snapshot().value().latest_checkpoint().value();
+  auto batch = fx_batch(3, 4);
+  // An entry over the 4 MiB limit fails the batch after two good entries were written.
+  batch[2].entry().getKind().getFxRate().setSource(std::string(kEntryBytesMax + 8, 'x'));
+  auto r = ledger_->append(batch, key_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(size(), 1u);
+  EXPECT_EQ(ledger_->snapshot().value().latest_checkpoint().value(), before);
+  auto ok_batch = fx_batch(3, 4);
+  EXPECT_EQ(ledger_->append(ok_batch, key_).value().tree_size, 4u);
+}
+
+TEST_F(LedgerTest, AppendRefusesAKeyThatIsNotTheLogKey) {
+  auto other = make_key(origin_);  // same name, different key
+  auto batch = fx_batch(1, 5);
+  auto r = ledger_->append(batch, other);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kPermission);
+  EXPECT_EQ(size(), 1u);
+}
+
+TEST_F(LedgerTest, RecordedAtNeverGoesBackwards) {
+  auto a = fx_batch(1, 6);
+  ASSERT_TRUE(ledger_->append(a, key_, {.recorded_at_ms = 2'000'000'000'000}).ok());
+  auto b = fx_batch(1, 7);
+  ASSERT_TRUE(ledger_->append(b, key_, {.recorded_at_ms = 1'000}).ok());
+  auto snap = ledger_->snapshot().value();
+  EXPECT_EQ(snap.entry(2).value().reader().getRecordedAt(), 2'000'000'000'000);
+}
+
+TEST_F(LedgerTest, SecondaryIndexesFindEntriesByKindAndKey) {
+  auto batch = fx_batch(3, 8);
+  ASSERT_TRUE(ledger_->append(batch, key_).ok());
+  auto snap = ledger_->snapshot().value();
+  EXPECT_EQ(snap.lookup("kind", "fxRate").value(), (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(snap.lookup("fx", "USD/AUD").value(), (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(snap.lookup("kind", "keyEvent").value(), (std::vector<uint64_t>{0}));
+  EXPECT_TRUE(snap.lookup("fx", "EUR/AUD").value().empty());
+}
+
+TEST_F(LedgerTest, ASnapshotDoesNotSeeLaterAppends) {
+  auto snap = ledger_->snapshot().value();
+  auto batch = fx_batch(4, 9);
+  ASSERT_TRUE(ledger_->append(batch, key_).ok());
+  EXPECT_EQ(snap.size(), 1u);
+  EXPECT_FALSE(snap.entry(1).ok());
+  EXPECT_EQ(size(), 5u);
+}
+
+TEST_F(LedgerTest, ReadersProveAndVerifyWhileAWriterAppends) {
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::atomic<int> proofs{0};
+  auto reader = [&] {
+    while (!done) {
+      auto snap = ledger_->snapshot().value();
+      const uint64_t n = snap.size();
+      auto cp = open_checkpoint(snap.latest_checkpoint().value(), key_.verifier());
+      if (!cp.ok() || cp->checkpoint.size != n) ++failures;
+      const uint64_t i = n / 2;
+      auto proof = snap.inclusion_proof(i, n);
+      if (!proof.ok() || !verify_inclusion(snap.entry_hash(i).value(), i, n, *proof, cp->checkpoint.root).ok()) {
+        ++failures;
+      }
+      ++proofs;
+    }
+  };
+  std::thread r1(reader), r2(reader);
+  for (int round = 0; round < 40; ++round) {
+    auto batch = fx_batch(25, 100 + round);
+    ASSERT_TRUE(ledger_->append(batch, key_).ok());
+  }
+  done = true;
+  r1.join();
+  r2.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(proofs.load(), 0);
+  EXPECT_EQ(size(), 1001u);
+}
+
+TEST_F(LedgerTest, OpeningReadOnlyRefusesToAppend) {
+  auto ro = Ledger::open(dir_, {.read_only = true}).value();
+  auto batch = fx_batch(1, 10);
+  auto r = ro->append(batch, key_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kPermission);
+}
+
+TEST(LedgerOpen, MissingDirectoryIsAClearNotFound) {
+  auto r = Ledger::open("/nonexistent/closebook", {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kNotFound);
+  EXPECT_NE(r.error().message.find("closebook init"), std::string::npos);
+}
+
+TEST(LedgerMap, AFullMapGrowsAndTheAppendSucceeds) {
+  test::TempDir tmp;
+  const std::string origin = "closebook.test/small";
+  auto key = make_key(origin);
+  const uint64_t small = uint64_t{1} << 20;  // 1 MiB: far too small for the batch below
+  ASSERT_TRUE(Ledger::init(tmp / "l", key, {origin, cheap_seal(key), small}).ok());
+  auto ledger = Ledger::open(tmp / "l", {.map_size_bytes = small}).value();
+  std::vector<Draft> batch;
+  for (int i = 0; i < 5000; ++i) batch.push_back(fx_draft("2026-10-03", "1." + std::to_string(i)));
+  auto r = ledger->append(batch, key);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->tree_size, 5001u);
+  EXPECT_TRUE(verify::replay_ledger(tmp / "l", key.verifier()).ok());
+}
+
+// --- Tampering: closebook-verify's replay names what was changed. -------------------------
+
+class TamperTest : public LedgerTest {
+ protected:
+  void SetUp() override {
+    LedgerTest::SetUp();
+    for (int round = 0; round < 3; ++round) {
+      auto batch = fx_batch(6, 200 + round);
+      ASSERT_TRUE(ledger_->append(batch, key_).ok());
+    }
+    ledger_.reset();  // close before writing behind its back
+    ASSERT_TRUE(verify::replay_ledger(dir_, key_.verifier()).ok());
+  }
+
+  // Rewrites one value of a named database with raw LMDB, as an insider with disk access could.
+  void rewrite(const char* db, const std::string& key, const std::function<void(std::string&)>& change) {
+    MDB_env* env = nullptr;
+    ASSERT_EQ(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 8);
+    mdb_env_set_mapsize(env, ledger::kMapSizeDefault);
+    ASSERT_EQ(mdb_env_open(env, dir_.c_str(), 0, 0600), 0);
+    MDB_txn* txn = nullptr;
+    ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+    MDB_dbi dbi;
+    ASSERT_EQ(mdb_dbi_open(txn, db, 0, &dbi), 0);
+    MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
+    ASSERT_EQ(mdb_get(txn, dbi, &k, &v), 0);
+    std::string value(static_cast<const char*>(v.mv_data), v.mv_size);
+    change(value);
+    MDB_val nv{value.size(), value.data()};
+    ASSERT_EQ(mdb_put(txn, dbi, &k, &nv, 0), 0);
+    ASSERT_EQ(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+  }
+
+  Error replay_error() {
+    auto r = verify::replay_ledger(dir_, key_.verifier());
+    EXPECT_FALSE(r.ok());
+    return r.ok() ? Error::invalid("replay passed") : r.error();
+  }
+};
+
+TEST_F(TamperTest, EveryByteOfAStoredEntryIsCovered) {
+  const std::string key = ledger::u64be(7);
+  size_t entry_size = 0;
+  rewrite(ledger::kDbEntries, key, [&](std::string& v) { entry_size = v.size(); });
+  for (size_t byte = 0; byte < entry_size; ++byte) {
+    rewrite(ledger::kDbEntries, key, [&](std::string& v) { v[byte] = static_cast<char>(v[byte] ^ 0x01); });
+    Error e = replay_error();
+    EXPECT_EQ(e.code, Code::kCorruption) << "byte " << byte;
+    EXPECT_EQ(e.entry_index, std::optional<uint64_t>(7)) << "byte " << byte << ": " << e.to_string();
+    rewrite(ledger::kDbEntries, key, [&](std::string& v) { v[byte] = static_cast<char>(v[byte] ^ 0x01); });
+  }
+  EXPECT_TRUE(verify::replay_ledger(dir_, key_.verifier()).ok());
+}
+
+TEST_F(TamperTest, AChangedTreeNodeIsFound) {
+  rewrite(ledger::kDbNodes, ledger::u64be(node_position(1, 2)), [](std::string& v) { v[0] ^= 0x40; });
+  Error e = replay_error();
+  EXPECT_EQ(e.code, Code::kCorruption);
+  EXPECT_NE(e.message.find("level 1, index 2"), std::string::npos) << e.to_string();
+}
+
+TEST_F(TamperTest, AChangedCheckpointIsFound) {
+  rewrite(ledger::kDbCheckpoints, ledger::u64be(7), [](std::string& v) { v[v.size() / 2] ^= 0x02; });
+  Error e = replay_error();
+  EXPECT_EQ(e.code, Code::kCorruption);
+  EXPECT_NE(e.message.find("checkpoint at size 7"), std::string::npos) << e.to_string();
+}
+
+TEST_F(TamperTest, AConsistentlyRehashedEntryStillFailsTheSignedCheckpoint) {
+  // An insider rewrites an entry and recomputes its leaf node: the chain and signed roots
+  // still expose it.
+  rewrite(ledger::kDbEntries, ledger::u64be(3), [](std::string& v) {
+    const size_t at = v.find("200.");
+    ASSERT_NE(at, std::string::npos);
+    v[at] = '9';
+  });
+  std::string entry;
+  rewrite(ledger::kDbEntries, ledger::u64be(3), [&](std::string& v) { entry = v; });
+  rewrite(ledger::kDbNodes, ledger::u64be(node_position(0, 3)), [&](std::string& v) {
+    const Hash h = leaf_hash(as_bytes(entry));
+    v.assign(reinterpret_cast<const char*>(h.data()), h.size());
+  });
+  EXPECT_EQ(replay_error().code, Code::kCorruption);
+}
+
+TEST_F(TamperTest, ReplayRefusesAKeyOtherThanTheOneTheAuditorTrusts) {
+  auto other = make_key(origin_);
+  auto r = verify::replay_ledger(dir_, other.verifier());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kCorruption);
+}
+
+}  // namespace
+}  // namespace closebook

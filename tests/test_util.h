@@ -1,0 +1,37 @@
+// Helpers shared by the tests: temporary directories, running the real binaries.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace closebook::test {
+
+// A fresh directory under $TMPDIR, removed with its contents when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs a program with arguments (no shell), with extra environment entries "K=V".
+RunResult run(const std::string& program, const std::vector<std::string>& args,
+              const std::vector<std::string>& env = {});
+
+std::string read_text(const std::string& path);
+void write_text(const std::string& path, const std::string& text);
+std::string source_dir();
+
+}  // namespace closebook::test
