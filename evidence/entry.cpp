@@ -72,6 +72,7 @@ Hash content_hash(schema::Entry::Reader entry) {
   copy.setIndex(0);
   copy.disownPrevHash();
   copy.setRecordedAt(0);
+  copy.disownAuthor();
   return sha256(as_bytes(canonical_bytes(copy.asReader())));
 }
 

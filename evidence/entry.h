@@ -48,8 +48,8 @@ class DecodedEntry {
 std::string entry_json(schema::Entry::Reader entry);
 
 // SHA-256 over the entry with its envelope's ledger-assigned fields (index, prevHash,
-// recordedAt) cleared: two entries that say the same thing have the same content hash, which
-// makes loads idempotent.
+// recordedAt, author) cleared, i.e. over `effective` and the kind: two entries that say the
+// same thing have the same content hash, whoever wrote them, which makes loads idempotent.
 Hash content_hash(schema::Entry::Reader entry);
 
 // The lower-camel name of the entry's kind, e.g. "ruleVersion".

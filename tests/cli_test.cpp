@@ -1,0 +1,207 @@
+// The real `closebook` and `closebook-verify` binaries: key files, the log interface of
+// BRIEF §6 exactly, clear errors and exit codes, and offline verification of their output.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "evidence/hash.h"
+
+#include "tests/test_util.h"
+
+namespace closebook {
+namespace {
+
+using test::run;
+using test::RunResult;
+
+const std::string kBin = CLOSEBOOK_BIN;
+const std::string kVerify = CLOSEBOOK_VERIFY_BIN;
+const std::vector<std::string> kEnv = {"CLOSEBOOK_PASSPHRASE=cli-test-passphrase"};
+
+std::string sample(const char* name) { return test::source_dir() + "/data/sample/" + name; }
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ledger_ = tmp_ / "ledger";
+    RunResult init = cb({"init", "--origin", "closebook.test/cli"});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+    for (const char* kind : {"partners", "tenants", "rules", "fx"}) {
+      RunResult r = cb({"load", kind, sample((std::string(kind) + ".csv").c_str())});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    vkey_ = cb({"log", "vkey"}).out;
+    write(tmp_ / "vkey", vkey_);
+  }
+
+  RunResult cb(std::vector<std::string> args, const std::vector<std::string>& env = kEnv) {
+    args.insert(args.begin(), {"--ledger", ledger_});
+    return run(kBin, args, env);
+  }
+  void write(const std::string& path, const std::string& text) { test::write_text(path, text); }
+
+  test::TempDir tmp_;
+  std::string ledger_;
+  std::string vkey_;
+};
+
+TEST_F(CliTest, VkeyIsOneSignedNoteVerifierKeyLine) {
+  ASSERT_EQ(vkey_.back(), '\n');
+  EXPECT_EQ(vkey_.find('\n'), vkey_.size() - 1);
+  EXPECT_EQ(vkey_.rfind("closebook.test/cli+", 0), 0u) << vkey_;
+}
+
+TEST_F(CliTest, CheckpointIsASignedTlogCheckpoint) {
+  RunResult cp = cb({"log", "checkpoint"});
+  ASSERT_EQ(cp.exit_code, 0) << cp.err;
+  EXPECT_EQ(cp.out.rfind("closebook.test/cli\n", 0), 0u);
+  EXPECT_NE(cp.out.find("\n\n\xE2\x80\x94 closebook.test/cli "), std::string::npos);
+  write(tmp_ / "cp", cp.out);
+  RunResult v = run(kVerify, {"checkpoint", tmp_ / "cp", "--key", tmp_ / "vkey"});
+  EXPECT_EQ(v.exit_code, 0) << v.out;
+}
+
+TEST_F(CliTest, CheckpointAtASizeWithoutOneIsANotFound) {
+  RunResult r = cb({"log", "checkpoint", "--size", "3"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("no checkpoint was signed at tree size 3"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, EntryFormatsAgree) {
+  RunResult raw = cb({"log", "entry", "2", "--format", "raw"});
+  RunResult b64 = cb({"log", "entry", "2", "--format", "base64"});
+  RunResult json = cb({"log", "entry", "2", "--format", "json"});
+  ASSERT_EQ(raw.exit_code, 0);
+  EXPECT_EQ(raw.out.size() % 8, 0u);
+  EXPECT_EQ(b64.out, to_base64(as_bytes(raw.out)) + "\n");
+  auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["index"], "2");  // Cap'n Proto's JSON writes 64-bit integers as strings
+  EXPECT_TRUE(j["kind"].contains("partner"));
+  EXPECT_EQ(cb({"log", "entry", "2", "--format", "xml"}).exit_code, 2);
+  EXPECT_EQ(cb({"log", "entry", "99999"}).exit_code, 3);
+  EXPECT_EQ(cb({"log", "entry", "seven"}).exit_code, 2);
+  EXPECT_EQ(cb({"log", "entry", "-1"}).exit_code, 1);  // read as an unknown option: usage
+}
+
+TEST_F(CliTest, InclusionProofJsonHasExactlyTheDocumentedFields) {
+  RunResult r = cb({"log", "prove", "inclusion", "5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  std::vector<std::string> keys;
+  for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"hashes", "index", "leaf_hash", "size"}));
+  EXPECT_EQ(r.out.rfind("{\"index\":5,\"size\":", 0), 0u) << r.out;
+  write(tmp_ / "proof", r.out);
+  write(tmp_ / "entry", cb({"log", "entry", "5"}).out);
+  write(tmp_ / "cp", cb({"log", "checkpoint"}).out);
+  RunResult v = run(kVerify, {"inclusion", "--key", tmp_ / "vkey", "--checkpoint", tmp_ / "cp",
+                              "--proof", tmp_ / "proof", "--entry", tmp_ / "entry"});
+  EXPECT_EQ(v.exit_code, 0) << v.out;
+  // Another entry's bytes do not verify with this proof.
+  write(tmp_ / "entry", cb({"log", "entry", "6"}).out);
+  v = run(kVerify, {"inclusion", "--key", tmp_ / "vkey", "--checkpoint", tmp_ / "cp", "--proof",
+                    tmp_ / "proof", "--entry", tmp_ / "entry"});
+  EXPECT_EQ(v.exit_code, 4) << v.out;
+}
+
+TEST_F(CliTest, ConsistencyProofBetweenTwoCheckpointsVerifies) {
+  RunResult sizes = cb({"log", "checkpoints"});
+  ASSERT_EQ(sizes.exit_code, 0);
+  const std::string first = sizes.out.substr(0, sizes.out.find('\n'));
+  write(tmp_ / "old", cb({"log", "checkpoint", "--size", first}).out);
+  write(tmp_ / "new", cb({"log", "checkpoint"}).out);
+  RunResult proof = cb({"log", "prove", "consistency", first});
+  ASSERT_EQ(proof.exit_code, 0) << proof.err;
+  EXPECT_EQ(proof.out.rfind("{\"old_size\":" + first + ",\"size\":", 0), 0u) << proof.out;
+  write(tmp_ / "proof", proof.out);
+  RunResult v = run(kVerify, {"consistency", "--key", tmp_ / "vkey", "--old", tmp_ / "old", "--new",
+                              tmp_ / "new", "--proof", tmp_ / "proof"});
+  EXPECT_EQ(v.exit_code, 0) << v.out;
+  // Swapping old and new is refused.
+  v = run(kVerify, {"consistency", "--key", tmp_ / "vkey", "--old", tmp_ / "new", "--new", tmp_ / "old",
+                    "--proof", tmp_ / "proof"});
+  EXPECT_EQ(v.exit_code, 4) << v.out;
+}
+
+TEST_F(CliTest, VerifyLedgerPassesAndFailsWithAnotherKey) {
+  RunResult ok = run(kVerify, {"ledger", ledger_, "--key", tmp_ / "vkey"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("OK: ledger closebook.test/cli"), std::string::npos);
+  RunResult other = run(kBin, {"keygen", "--out", tmp_ / "other.key", "--name", "closebook.test/cli"}, kEnv);
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  RunResult bad = run(kVerify, {"ledger", ledger_, "--key", tmp_ / "other.key.pub"});
+  EXPECT_EQ(bad.exit_code, 4) << bad.out;
+  EXPECT_NE(bad.out.find("FAIL"), std::string::npos);
+}
+
+TEST_F(CliTest, ABadFileNamesLineAndFieldAndChangesNothing) {
+  const std::string before = cb({"log", "checkpoint"}).out;
+  write(tmp_ / "fx.csv", "Date,Base,Quote,Rate,Source\n2026-11-02,USD,AUD,1.5,RBA\n2026-11-03,USD,AUD,\"1,5\",RBA\n");
+  RunResult r = cb({"load", "fx", tmp_ / "fx.csv"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("fx.csv:3: field Rate:"), std::string::npos) << r.err;
+  EXPECT_EQ(cb({"log", "checkpoint"}).out, before);
+}
+
+TEST_F(CliTest, ReloadingAFileAddsNothing) {
+  const std::string before = cb({"log", "checkpoint"}).out;
+  RunResult r = cb({"load", "rules", sample("rules.csv")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("0 new entries"), std::string::npos) << r.out;
+  EXPECT_EQ(cb({"log", "checkpoint"}).out, before);
+}
+
+TEST_F(CliTest, AWrongPassphraseIsRefusedAndChangesNothing) {
+  write(tmp_ / "fx.csv", "Date,Base,Quote,Rate,Source\n2026-11-02,USD,AUD,1.5,RBA\n");
+  RunResult r = cb({"load", "fx", tmp_ / "fx.csv"}, {"CLOSEBOOK_PASSPHRASE=not-the-passphrase"});
+  EXPECT_EQ(r.exit_code, 8);
+  EXPECT_NE(r.err.find("wrong passphrase"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, AGroupReadableLogKeyIsRefused) {
+  ASSERT_EQ(::chmod((ledger_ + "/log.key").c_str(), 0640), 0);
+  write(tmp_ / "fx.csv", "Date,Base,Quote,Rate,Source\n2026-11-02,USD,AUD,1.5,RBA\n");
+  RunResult r = cb({"load", "fx", tmp_ / "fx.csv"});
+  EXPECT_EQ(r.exit_code, 8);
+  EXPECT_NE(r.err.find("mode 0640"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("chmod 600"), std::string::npos) << r.err;
+}
+
+TEST(CliKeygen, WritesASecretFileOnlyItsOwnerCanReadAndAPublicKey) {
+  test::TempDir tmp;
+  RunResult r = run(kBin, {"keygen", "--out", tmp / "alice.key", "--name", "alice@finance"}, kEnv);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  struct stat st;
+  ASSERT_EQ(::stat((tmp / "alice.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  const std::string pub = test::read_text(tmp / "alice.key.pub");
+  EXPECT_EQ(pub.rfind("alice@finance+", 0), 0u);
+  auto secret = nlohmann::json::parse(test::read_text(tmp / "alice.key"));
+  EXPECT_EQ(secret["kdf"]["algorithm"], "argon2id13");
+  EXPECT_EQ(secret["cipher"]["algorithm"], "xsalsa20poly1305");
+  EXPECT_EQ(secret["verifier_key"].get<std::string>() + "\n", pub);
+  // It never overwrites an existing key.
+  RunResult again = run(kBin, {"keygen", "--out", tmp / "alice.key", "--name", "alice@finance"}, kEnv);
+  EXPECT_EQ(again.exit_code, 7) << again.err;
+}
+
+TEST(CliKeygen, RefusesAShortPassphraseAndABadName) {
+  test::TempDir tmp;
+  EXPECT_EQ(run(kBin, {"keygen", "--out", tmp / "k", "--name", "a"}, {"CLOSEBOOK_PASSPHRASE=short"}).exit_code, 2);
+  EXPECT_EQ(run(kBin, {"keygen", "--out", tmp / "k", "--name", "a b"}, kEnv).exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(tmp / "k"));
+}
+
+TEST(CliUsage, UnknownCommandsAndMissingLedgersAreClear) {
+  test::TempDir tmp;
+  EXPECT_EQ(run(kBin, {"frobnicate"}).exit_code, 1);
+  RunResult r = run(kBin, {"--ledger", tmp / "none", "log", "vkey"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("closebook init"), std::string::npos) << r.err;
+  EXPECT_EQ(run(kBin, {"--help"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace closebook
