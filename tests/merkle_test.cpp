@@ -387,7 +387,7 @@ TEST(MerkleTamper, EveryChangeToAConsistencyProofIsRejected) {
       }
     }
     // A changed new size with the same new root can pass (see
-    // ProofsBindTheNewSizeOnlyThroughTheRoot), but never a size with twice the height.
+    // ProofsBindTheNewSizeOnlyThroughTheRoot), but never one whose tree is a level taller.
     ExpectCorruption(verify_consistency(m, n * 2 + 1, roots[m], roots[n], *proof),
                      "new size with a taller tree (same roots)");
   }

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The demo: installs what is missing, builds, creates a ledger from the bundled sample data,
+# proves an entry's inclusion, and verifies everything with closebook-verify, offline.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bash "$root/scripts/build.sh" --target closebook closebook-verify
+closebook=$root/build/cli/closebook
+verify=$root/build/verify/closebook-verify
+out=$root/demo-out
+rm -rf "$out" && mkdir -p "$out"
+# A demo passphrase for the log key; real deployments pass their own (docs/ledger.md §6).
+export CLOSEBOOK_PASSPHRASE=${CLOSEBOOK_PASSPHRASE:-demo-passphrase-change-me}
+export CLOSEBOOK_LEDGER=$out/ledger
+step() { printf '\n== %s\n' "$*"; }
+
+step "create the ledger and its log key"
+"$closebook" init --origin closebook.demo/sample-distributor
+step "load the sample reference data (partners, tenant identities, price book, FX rates)"
+for kind in partners tenants rules fx; do "$closebook" load "$kind" "$root/data/sample/$kind.csv"; done
+step "load the price book again: idempotent, nothing is added"
+"$closebook" load rules "$root/data/sample/rules.csv"
+
+step "the log's verifier key and latest signed checkpoint (C2SP tlog-checkpoint)"
+"$closebook" log vkey | tee "$out/log.vkey"
+"$closebook" log checkpoint | tee "$out/checkpoint.txt"
+
+rule=$("$closebook" log entry 40 --format json)
+step "entry 40, as JSON"
+echo "$rule"
+"$closebook" log entry 40 --format raw >"$out/entry-40.bin"
+step "decoded by stock Cap'n Proto tooling from the published schema"
+capnp convert canonical:json --short "$root/evidence/entry.capnp" Entry <"$out/entry-40.bin"
+step "its RFC 9162 inclusion proof"
+"$closebook" log prove inclusion 40 | tee "$out/inclusion-40.json"
+first=$("$closebook" log checkpoints | sed -n 2p)
+"$closebook" log checkpoint --size "$first" >"$out/checkpoint-$first.txt"
+"$closebook" log prove consistency "$first" >"$out/consistency-$first.json"
+
+step "closebook-verify, offline, trusting only the verifier key"
+"$verify" inclusion --key "$out/log.vkey" --checkpoint "$out/checkpoint.txt" \
+  --proof "$out/inclusion-40.json" --entry "$out/entry-40.bin"
+"$verify" consistency --key "$out/log.vkey" --old "$out/checkpoint-$first.txt" \
+  --new "$out/checkpoint.txt" --proof "$out/consistency-$first.json"
+"$verify" ledger "$CLOSEBOOK_LEDGER" --key "$out/log.vkey"
+
+step "where things are"
+cat <<EOT
+ledger (LMDB):        $CLOSEBOOK_LEDGER
+log verifier key:     $out/log.vkey
+signed checkpoint:    $out/checkpoint.txt
+entry + proof:        $out/entry-40.bin, $out/inclusion-40.json
+consistency proof:    $out/consistency-$first.json
+Try: $closebook --ledger $CLOSEBOOK_LEDGER log entry 3 --format json
+EOT

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages closebook needs (BRIEF §2), only those missing.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config
+  liblmdb-dev lmdb-utils libsodium-dev libssl-dev
+  libcapnp-dev capnproto
+  libboost-program-options-dev libfmt-dev nlohmann-json3-dev libpistache-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  golang-go golang-golang-x-mod-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "closebook: installing ${missing[*]}" >&2
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "closebook: run as root or install sudo to install packages" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
