@@ -43,7 +43,10 @@ Result<Checkpoint> Checkpoint::parse(std::string_view body) {
   if (cp.origin.empty()) return Error::invalid("checkpoint origin is empty");
   CB_TRY(cp.size, parse_size(lines[1]));
   CB_TRY(cp.root, hash_from_base64(lines[2]));
-  for (size_t i = 3; i < lines.size(); ++i) cp.extensions.emplace_back(lines[i]);
+  for (size_t i = 3; i < lines.size(); ++i) {
+    if (lines[i].empty()) return Error::invalid("checkpoint has an empty extension line");
+    cp.extensions.emplace_back(lines[i]);
+  }
   return cp;
 }
 

@@ -1,6 +1,7 @@
 #include "evidence/entry.h"
 
 #include <capnp/compat/json.h>
+#include <capnp/dynamic.h>
 #include <capnp/serialize.h>
 #include <kj/exception.h>
 
@@ -20,6 +21,31 @@ capnp::ReaderOptions reader_options() {
   options.traversalLimitInWords = kEntryBytesMax / sizeof(capnp::word) * 2;
   options.nestingLimit = 16;
   return options;
+}
+
+// Reads every present field through the schema, so a pointer of the wrong shape (a Text
+// without its NUL, a list of the wrong element size) fails here, inside decode(), and not
+// later in some accessor. Structure alone (isCanonical) does not check field types.
+void read_every_field(capnp::DynamicStruct::Reader object, int depth);
+
+void read_value(capnp::DynamicValue::Reader value, int depth) {
+  switch (value.getType()) {
+    case capnp::DynamicValue::TEXT: (void)value.as<capnp::Text>(); break;
+    case capnp::DynamicValue::DATA: (void)value.as<capnp::Data>(); break;
+    case capnp::DynamicValue::STRUCT: read_every_field(value.as<capnp::DynamicStruct>(), depth + 1); break;
+    case capnp::DynamicValue::LIST:
+      for (auto element : value.as<capnp::DynamicList>()) read_value(element, depth + 1);
+      break;
+    default: break;  // scalars and enums live in the data section: nothing to dereference
+  }
+}
+
+void read_every_field(capnp::DynamicStruct::Reader object, int depth) {
+  KJ_REQUIRE(depth < 32, "entry nests too deeply");
+  KJ_IF_MAYBE(active, object.which()) { read_value(object.get(*active), depth); }
+  for (auto field : object.getSchema().getNonUnionFields()) {
+    if (object.has(field)) read_value(object.get(field), depth);
+  }
 }
 
 }  // namespace
@@ -50,6 +76,7 @@ Result<DecodedEntry> DecodedEntry::decode(std::string_view bytes) {
     // isCanonical() walks the whole message, so every pointer has been bounds-checked.
     if (!out.message_->isCanonical()) KJ_FAIL_REQUIRE("not canonical");
     if (canonical_bytes(out.reader_) != out.bytes_) KJ_FAIL_REQUIRE("not canonical");
+    read_every_field(capnp::toDynamic(out.reader_), 0);
   });
   KJ_IF_MAYBE(e, failure) {
     return Error::corruption(std::string("entry is not a canonical Cap'n Proto Entry: ") +

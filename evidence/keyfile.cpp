@@ -26,6 +26,12 @@ Status derive_key(std::string_view passphrase, Bytes salt, KdfCost cost, SecretK
   return {};
 }
 
+// A string member, or "" when it is absent or not a string (never throws).
+std::string string_field(const nlohmann::json& obj, const char* name) {
+  auto it = obj.find(name);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 Result<std::string> b64_field(const nlohmann::json& obj, const char* name) {
   auto it = obj.find(name);
   if (it == obj.end() || !it->is_string()) {
@@ -75,14 +81,14 @@ Result<std::string> seal_signing_key(const SigningKey& key, std::string_view pas
 Result<SigningKey> open_signing_key(std::string_view file_text, std::string_view passphrase) {
   if (file_text.size() > kKeyFileBytesMax) return Error::invalid("key file is too large");
   const nlohmann::json doc = nlohmann::json::parse(file_text, nullptr, /*allow_exceptions=*/false);
-  const bool shaped = doc.is_object() && doc.value("format", "") == kFormat &&
+  const bool shaped = doc.is_object() && string_field(doc, "format") == kFormat &&
                       doc.contains("kdf") && doc["kdf"].is_object() && doc.contains("cipher") &&
                       doc["cipher"].is_object() && doc.contains("name") && doc["name"].is_string();
   if (!shaped) return Error::invalid("not a closebook secret key file (closebook-secret-key-v1)");
   const nlohmann::json& kdf = doc["kdf"];
   const nlohmann::json& cipher = doc["cipher"];
-  const bool known = kdf.value("algorithm", "") == "argon2id13" &&
-                     cipher.value("algorithm", "") == "xsalsa20poly1305" &&
+  const bool known = string_field(kdf, "algorithm") == "argon2id13" &&
+                     string_field(cipher, "algorithm") == "xsalsa20poly1305" &&
                      kdf.contains("opslimit") && kdf["opslimit"].is_number_unsigned() &&
                      kdf.contains("memlimit") && kdf["memlimit"].is_number_unsigned();
   if (!known) return Error::invalid("key file uses an unknown KDF or cipher");
@@ -107,7 +113,7 @@ Result<SigningKey> open_signing_key(std::string_view file_text, std::string_view
   auto key = SigningKey::from_seed(doc["name"].get<std::string>(), Bytes(seed));
   sodium_memzero(seed.data(), seed.size());
   if (!key.ok()) return std::move(key).error();
-  if (key->verifier().to_string() != doc.value("verifier_key", "")) {
+  if (key->verifier().to_string() != string_field(doc, "verifier_key")) {
     return Error::corruption("key file's verifier_key does not match its secret key");
   }
   return key;

@@ -100,6 +100,9 @@ Status check_key_name(std::string_view name) {
     if (is_ascii_space(static_cast<unsigned char>(c))) {
       return Error::invalid("key name contains white space");
     }
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      return Error::invalid("key name contains a control character");
+    }
   }
   if (has_unicode_space(name)) return Error::invalid("key name contains white space");
   return {};
@@ -232,9 +235,6 @@ Status check_note_text(std::string_view text) {
       return Error::invalid("note text contains a control character");
     }
   }
-  if (text.find("\n\n") != std::string_view::npos) {
-    return Error::invalid("note text contains a blank line");
-  }
   return {};
 }
 
@@ -247,6 +247,7 @@ NoteSignature sign_note_text(std::string_view text, const SigningKey& key) {
 
 Result<Note> parse_note(std::string_view signed_note) {
   if (signed_note.size() > kNoteBytesMax) return Error::invalid("note is larger than 1 MiB");
+  // The signature block follows the last blank line; the text itself may contain blank lines.
   const size_t split = signed_note.rfind("\n\n");
   if (split == std::string_view::npos) return Error::invalid("note has no signature block");
   Note note;

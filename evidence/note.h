@@ -1,7 +1,8 @@
 // C2SP signed-note (https://c2sp.org/signed-note) with Ed25519 keys, and the key types the
 // product signs with. See docs/ledger.md §4.
 //
-// A note is UTF-8 text ending in "\n", then a blank line, then one line per signature:
+// A note is UTF-8 text ending in "\n" (it may contain blank lines), then a blank line, then one
+// line per signature:
 //   "— <key name> <base64(key hash (4 bytes, big-endian) || Ed25519 signature (64 bytes))>\n"
 // The key hash is the first 4 bytes of SHA-256(name || "\n" || 0x01 || public key); 0x01 is the
 // Ed25519 signature type. A verifier key is written "<name>+<hex8 key hash>+<base64(0x01 ||
@@ -26,7 +27,8 @@ inline constexpr uint8_t kAlgEd25519 = 0x01;
 inline constexpr size_t kNoteSignaturesMax = 100;  // as Go's note package
 inline constexpr size_t kNoteBytesMax = 1 << 20;
 
-// A key name is non-empty valid UTF-8 with no whitespace and no '+' (C2SP signed-note).
+// A key name is non-empty valid UTF-8 with no white space, no control character and no '+'
+// (C2SP signed-note; Go's note package refuses the same).
 Status check_key_name(std::string_view name);
 uint32_t key_hash(std::string_view name, const PublicKey& key);
 // The full SHA-256 behind key_hash: the key id recorded as an entry's author.

@@ -22,6 +22,10 @@ std::string_view as_view(const MDB_val& v) {
   return {static_cast<const char*>(v.mv_data), v.mv_size};
 }
 
+// Ends the message of an MDB_MAP_FULL error, which append() answers by growing the map; a
+// full disk (ENOSPC) is not helped by that.
+constexpr std::string_view kMapFullMessage = "the ledger's LMDB map is full";
+
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -104,7 +108,7 @@ Error lmdb_error(int rc, const std::string& what) {
   std::string msg = what + ": " + mdb_strerror(rc);
   switch (rc) {
     case MDB_MAP_FULL:
-      return Error::full(what + ": the ledger's LMDB map is full (raise --map-size)");
+      return Error::full(what + ": " + std::string(kMapFullMessage));
     case ENOSPC:
       return Error::full(what + ": the disk is full");
     case MDB_INVALID:
@@ -308,13 +312,23 @@ Status Ledger::init(const std::string& dir, const SigningKey& log_key, const Ini
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Error::io("cannot create ledger directory " + dir + ": " + ec.message());
-  if (std::filesystem::exists(std::filesystem::path(dir) / "data.mdb", ec)) {
-    return Error::conflict(dir + " already holds a ledger; refusing to initialise it again");
+  const std::filesystem::path root(dir);
+  for (const char* name : {"data.mdb", "lock.mdb", kLogKeyFile.data()}) {
+    if (std::filesystem::exists(root / name, ec)) {
+      return Error::conflict(dir + " already holds a ledger (" + name + "); refusing to initialise it again");
+    }
   }
   ::chmod(dir.c_str(), 0700);
-  CB_CHECK(write_new_file((std::filesystem::path(dir) / kLogKeyFile).string(),
-                          options.sealed_log_key, 0600));
+  Status created = create(dir, log_key, options);
+  if (!created.ok()) {
+    // Leave no half-made ledger behind: a retry must find the directory as it was.
+    for (const char* name : {"data.mdb", "lock.mdb", kLogKeyFile.data()}) std::filesystem::remove(root / name, ec);
+  }
+  return created;
+}
 
+Status Ledger::create(const std::string& dir, const SigningKey& log_key, const InitOptions& options) {
+  CB_CHECK(write_new_file((std::filesystem::path(dir) / kLogKeyFile).string(), options.sealed_log_key, 0600));
   MDB_env* env = nullptr;
   int rc = mdb_env_create(&env);
   if (rc != 0) return lmdb_error(rc, "create LMDB environment");
@@ -327,7 +341,7 @@ Status Ledger::init(const std::string& dir, const SigningKey& log_key, const Ini
   }
   {
     Ledger creator;
-    creator.env_ = env;
+    creator.env_ = env;  // closed by `creator`
     creator.dir_ = dir;
     MDB_txn* raw = nullptr;
     rc = mdb_txn_begin(env, nullptr, 0, &raw);
@@ -336,11 +350,10 @@ Status Ledger::init(const std::string& dir, const SigningKey& log_key, const Ini
     CB_CHECK(creator.open_databases(txn.get(), MDB_CREATE));
     CB_CHECK(put(txn.get(), creator.meta_, kMetaFormat, kFormat, 0, "format"));
     CB_CHECK(put(txn.get(), creator.meta_, kMetaOrigin, options.origin, 0, "origin"));
-    CB_CHECK(put(txn.get(), creator.meta_, kMetaLogVkey, log_key.verifier().to_string(), 0,
-                 "log key"));
+    CB_CHECK(put(txn.get(), creator.meta_, kMetaLogVkey, log_key.verifier().to_string(), 0, "log key"));
     rc = txn.commit();
     if (rc != 0) return lmdb_error(rc, "create ledger in " + dir);
-  }  // `creator` closes the environment
+  }
   CB_TRY(auto ledger, open(dir, OpenOptions{.read_only = false, .map_size_bytes = options.map_size_bytes}));
 
   // Entry 0 registers the log key, so the log's identity is itself evidence.
@@ -401,7 +414,7 @@ Result<AppendReceipt> Ledger::append(std::span<Draft> drafts, const SigningKey& 
   for (;;) {
     auto receipt = append_once(drafts, log_key, options);
     const bool map_full = !receipt.ok() && receipt.error().code == Code::kFull &&
-                          receipt.error().message.find("map is full") != std::string::npos;
+                          receipt.error().message.ends_with(kMapFullMessage);
     if (!map_full || map_size_ >= kMapSizeMax) return receipt;
     CB_CHECK(grow_map());  // the failed transaction was aborted whole: retry from scratch
   }

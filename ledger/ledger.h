@@ -138,6 +138,8 @@ class Ledger {
  private:
   friend class Snapshot;
   Ledger() = default;
+  // init() once the directory is known to be free: log.key, the environment, entry 0.
+  static Status create(const std::string& dir, const SigningKey& log_key, const InitOptions& options);
   Status open_databases(MDB_txn* txn, unsigned flags);
   Result<AppendReceipt> append_once(std::span<Draft> drafts, const SigningKey& log_key,
                                     const AppendOptions& options);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "evidence/date.h"
 #include "evidence/decimal.h"
@@ -95,6 +96,7 @@ Result<Enum> field_enum(const RowReader& row, std::string_view column,
   return row.error(column, "\"" + std::string(text) + "\" is not one of: " + allowed);
 }
 
+
 std::string text_of(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
 // ---------------------------------------------------------------------------------------
@@ -113,15 +115,53 @@ Result<std::vector<DecodedEntry>> entries_of_kind(const ledger::Snapshot& snapsh
   return out;
 }
 
-Result<bool> partner_exists(const ledger::Snapshot& snapshot, std::string_view partner_id) {
-  CB_TRY(auto found, entries_of_kind(snapshot, "partner", partner_id,
-                                     schema::Entry::Kind::PARTNER));
-  return !found.empty();
-}
+// What the ledger already holds, read at most once per kind and load: checking n rows costs
+// O(n + existing entries of that kind), not O(n × existing).
+class Known {
+ public:
+  explicit Known(const ledger::Snapshot& snapshot) : snapshot_(snapshot) {}
+  const ledger::Snapshot& snapshot() const { return snapshot_; }
 
-Status require_partner(const ledger::Snapshot& snapshot, const RowReader& row,
-                       std::string_view column, std::string_view partner_id) {
-  CB_TRY(bool exists, partner_exists(snapshot, partner_id));
+  Result<bool> partner_exists(std::string_view partner_id) {
+    if (!partners_) {
+      partners_.emplace();
+      CB_TRY(std::vector<uint64_t> indexes, snapshot_.lookup("kind", "partner"));
+      for (uint64_t i : indexes) {
+        CB_TRY(DecodedEntry e, snapshot_.entry(i));
+        partners_->insert(text_of(e.reader().getKind().getPartner().getPartnerId()));
+      }
+    }
+    return partners_->count(std::string(partner_id)) != 0;
+  }
+
+  struct RecordedRate {
+    std::string rate;
+    uint64_t index;
+  };
+  // Recorded FX rates of one pair, by "date|source".
+  Result<const std::map<std::string, RecordedRate>*> fx_rates(const std::string& pair) {
+    auto it = fx_rates_.find(pair);
+    if (it == fx_rates_.end()) {
+      std::map<std::string, RecordedRate> rates;
+      CB_TRY(auto existing, entries_of_kind(snapshot_, "fx", pair, schema::Entry::Kind::FX_RATE));
+      for (const DecodedEntry& e : existing) {
+        auto r = e.reader().getKind().getFxRate();
+        rates[text_of(r.getDate()) + "|" + text_of(r.getSource())] = {text_of(r.getRate()), e.reader().getIndex()};
+      }
+      it = fx_rates_.emplace(pair, std::move(rates)).first;
+    }
+    return &it->second;
+  }
+
+ private:
+  const ledger::Snapshot& snapshot_;
+  std::optional<std::set<std::string>> partners_;
+  std::map<std::string, std::map<std::string, RecordedRate>> fx_rates_;
+};
+
+Status require_partner(Known& known, const RowReader& row, std::string_view column,
+                       std::string_view partner_id) {
+  CB_TRY(bool exists, known.partner_exists(partner_id));
   if (!exists) {
     return row.error(column, "partner \"" + std::string(partner_id) +
                                  "\" is not in the ledger (load partners first)");
@@ -164,7 +204,7 @@ Status check_identity_unique(const RowReader& row, const ledger::Snapshot& snaps
 // ---------------------------------------------------------------------------------------
 // One builder per kind: binds columns, turns a row into a draft, checks cross-row rules.
 
-Status build_partner(const RowReader& row, const ledger::Snapshot&, ledger::Draft& draft) {
+Status build_partner(const RowReader& row, Known&, ledger::Draft& draft) {
   auto p = draft.entry().getKind().initPartner();
   CB_TRY(std::string_view id, row.text("PartnerId"));
   CB_TRY(std::string_view name, row.text("Name"));
@@ -180,8 +220,7 @@ Status build_partner(const RowReader& row, const ledger::Snapshot&, ledger::Draf
   return {};
 }
 
-Status build_tenant_edge(const RowReader& row, const ledger::Snapshot& snapshot,
-                         ledger::Draft& draft) {
+Status build_tenant_edge(const RowReader& row, Known& known, ledger::Draft& draft) {
   using IdType = schema::TenantEdge::IdType;
   CB_TRY(std::string_view tenant, row.text("TenantId"));
   CB_TRY(std::string_view partner, row.text("PartnerId"));
@@ -195,7 +234,7 @@ Status build_tenant_edge(const RowReader& row, const ledger::Snapshot& snapshot,
   CB_TRY(Date from, field_date(row, "ValidFrom"));
   CB_TRY(auto to, field_optional_date(row, "ValidTo"));
   CB_CHECK(check_range(row, "ValidTo", from, to));
-  CB_CHECK(require_partner(snapshot, row, "PartnerId", partner));
+  CB_CHECK(require_partner(known, row, "PartnerId", partner));
   draft.entry().setEffective(from.to_iso());
   auto e = draft.entry().getKind().initTenantEdge();
   e.setTenantId(std::string(tenant));
@@ -206,11 +245,10 @@ Status build_tenant_edge(const RowReader& row, const ledger::Snapshot& snapshot,
   e.setIdValue(id_type == IdType::NAME ? std::string(id_value) : lower(id_value));
   e.setValidFrom(from.to_iso());
   if (to) e.setValidTo(to->to_iso());
-  return check_identity_unique(row, snapshot, e.asReader());
+  return check_identity_unique(row, known.snapshot(), e.asReader());
 }
 
-Status build_rule_version(const RowReader& row, const ledger::Snapshot& snapshot,
-                          ledger::Draft& draft) {
+Status build_rule_version(const RowReader& row, Known& known, ledger::Draft& draft) {
   using Method = schema::RuleVersion::SellMethod;
   CB_TRY(std::string_view rule_id, row.text("RuleId"));
   CB_TRY(std::string_view version_text, row.text("Version"));
@@ -237,7 +275,7 @@ Status build_rule_version(const RowReader& row, const ledger::Snapshot& snapshot
   CB_TRY(std::string sell_currency, field_code(row, "SellCurrency", 3));
   CB_TRY(std::string_view unit, row.text("Unit"));
   CB_TRY(auto floor, field_optional_percent(row, "MarginFloorPct"));
-  if (partner != "*") CB_CHECK(require_partner(snapshot, row, "PartnerId", partner));
+  if (partner != "*") CB_CHECK(require_partner(known, row, "PartnerId", partner));
 
   draft.entry().setEffective(from.to_iso());
   auto r = draft.entry().getKind().initRuleVersion();
@@ -257,7 +295,7 @@ Status build_rule_version(const RowReader& row, const ledger::Snapshot& snapshot
   if (floor) r.setMarginFloorPct(floor->to_string());
 
   // A published rule version is immutable: a change of terms is a new version.
-  CB_TRY(auto existing, entries_of_kind(snapshot, "rule", rule_id, schema::Entry::Kind::RULE_VERSION));
+  CB_TRY(auto existing, entries_of_kind(known.snapshot(), "rule", rule_id, schema::Entry::Kind::RULE_VERSION));
   const Hash mine = content_hash(draft.reader());
   for (const DecodedEntry& e : existing) {
     const bool same_version = e.reader().getKind().getRuleVersion().getVersion() == version;
@@ -271,7 +309,7 @@ Status build_rule_version(const RowReader& row, const ledger::Snapshot& snapshot
   return {};
 }
 
-Status build_fx_rate(const RowReader& row, const ledger::Snapshot& snapshot, ledger::Draft& draft) {
+Status build_fx_rate(const RowReader& row, Known& known, ledger::Draft& draft) {
   CB_TRY(Date date, field_date(row, "Date"));
   CB_TRY(std::string base, field_code(row, "Base", 3));
   CB_TRY(std::string quote, field_code(row, "Quote", 3));
@@ -288,22 +326,17 @@ Status build_fx_rate(const RowReader& row, const ledger::Snapshot& snapshot, led
   f.setSource(std::string(source));
 
   // A recorded rate is never restated: FX locks point at it.
-  CB_TRY(auto existing, entries_of_kind(snapshot, "fx", base + "/" + quote, schema::Entry::Kind::FX_RATE));
-  for (const DecodedEntry& e : existing) {
-    auto old = e.reader().getKind().getFxRate();
-    const bool same_day = text_of(old.getDate()) == date.to_iso() &&
-                          text_of(old.getSource()) == source;
-    if (same_day && text_of(old.getRate()) != rate.to_string()) {
-      return row.error("Rate", base + "/" + quote + " on " + date.to_iso() + " from " +
-                                   std::string(source) + " is already recorded as " +
-                                   text_of(old.getRate()) + " (entry " +
-                                   std::to_string(e.reader().getIndex()) + ")");
-    }
+  CB_TRY(auto recorded, known.fx_rates(base + "/" + quote));
+  auto it = recorded->find(date.to_iso() + "|" + std::string(source));
+  if (it != recorded->end() && it->second.rate != rate.to_string()) {
+    return row.error("Rate", base + "/" + quote + " on " + date.to_iso() + " from " +
+                                 std::string(source) + " is already recorded as " + it->second.rate +
+                                 " (entry " + std::to_string(it->second.index) + ")");
   }
   return {};
 }
 
-using BuildRow = Status (*)(const RowReader&, const ledger::Snapshot&, ledger::Draft&);
+using BuildRow = Status (*)(const RowReader&, Known&, ledger::Draft&);
 
 struct KindSpec {
   const char* name;
@@ -417,6 +450,7 @@ Result<LoadPlan> plan_reference_load(ReferenceKind kind, const std::string& file
   plan.drafts.reserve(doc.rows.size() + 1);
   plan.drafts.push_back(ingest_draft(spec, file_name, bytes, doc.rows.size()));
   std::map<std::string, uint64_t> first_line_of_key;
+  Known known(snapshot);
   for (const csv::Row& r : doc.rows) {
     RowReader row(doc, columns, r);
     const auto [it, fresh] = first_line_of_key.emplace(row_key(row, spec), r.line);
@@ -426,7 +460,7 @@ Result<LoadPlan> plan_reference_load(ReferenceKind kind, const std::string& file
                            std::string(spec.key_columns.front()) + ")");
     }
     ledger::Draft draft;
-    CB_CHECK(spec.build(row, snapshot, draft));
+    CB_CHECK(spec.build(row, known, draft));
     plan.drafts.push_back(std::move(draft));
   }
   assert(plan.drafts.size() == plan.row_count + 1);
