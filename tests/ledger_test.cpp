@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "evidence/keyfile.h"
@@ -264,6 +265,8 @@ TEST(LedgerMap, AFullMapGrowsAndTheAppendSucceeds) {
   auto r = ledger->append(batch, key);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_EQ(r->tree_size, 5001u);
+  // The data file cannot outgrow the map, so a file past 1 MiB proves the map was grown.
+  EXPECT_GT(std::filesystem::file_size(tmp / "l/data.mdb"), small);
   EXPECT_TRUE(verify::replay_ledger(tmp / "l", key.verifier()).ok());
 }
 
