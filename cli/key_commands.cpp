@@ -1,4 +1,6 @@
 // init and keygen: the commands that create keys.
+#include <sodium.h>
+
 #include <filesystem>
 #include <iostream>
 
@@ -8,6 +10,26 @@
 #include "ledger/ledger.h"
 
 namespace closebook::cli {
+namespace {
+
+struct SealedKey {
+  SigningKey key;
+  std::string sealed;  // the key file text
+};
+
+// A fresh key named `name`, sealed with a passphrase asked for twice.
+Result<SealedKey> new_sealed_key(const std::string& name, const std::string& passphrase_file,
+                                 const char* name_option) {
+  auto key = SigningKey::generate(name);
+  if (!key.ok()) return std::move(key).error().in_field(name_option);
+  CB_TRY(std::string passphrase, read_passphrase(passphrase_file, /*confirm=*/true));
+  auto sealed = seal_signing_key(*key, passphrase);
+  sodium_memzero(passphrase.data(), passphrase.size());
+  if (!sealed.ok()) return std::move(sealed).error();
+  return SealedKey{std::move(*key), std::move(*sealed)};
+}
+
+}  // namespace
 
 int cmd_keygen(const Context& ctx) {
   po::options_description options("keygen options");
@@ -18,16 +40,12 @@ int cmd_keygen(const Context& ctx) {
       ("passphrase-file", po::value(&passphrase_file), "read the passphrase from this file");
   parse_args(ctx.args, options);
 
-  auto key = SigningKey::generate(name);
-  if (!key.ok()) return report(ctx, std::move(key).error().in_field("--name"));
-  auto passphrase = read_passphrase(passphrase_file, /*confirm=*/true);
-  if (!passphrase.ok()) return report(ctx, passphrase.error());
-  auto sealed = seal_signing_key(*key, *passphrase);
-  if (!sealed.ok()) return report(ctx, sealed.error());
-  const std::string vkey = key->verifier().to_string();
+  auto made = new_sealed_key(name, passphrase_file, "--name");
+  if (!made.ok()) return report(ctx, made.error());
+  const std::string vkey = made->key.verifier().to_string();
   // The public half first: if it cannot be written, no orphan secret is left behind.
   if (auto st = write_new_file(out + ".pub", vkey + "\n", 0644); !st.ok()) return report(ctx, st.error());
-  if (auto st = write_new_file(out, *sealed, 0600); !st.ok()) {
+  if (auto st = write_new_file(out, made->sealed, 0600); !st.ok()) {
     std::filesystem::remove(out + ".pub");
     return report(ctx, st.error());
   }
@@ -50,19 +68,20 @@ int cmd_init(const Context& ctx) {
     const auto dir_name = std::filesystem::absolute(ctx.ledger_dir).lexically_normal().filename();
     origin = "closebook.local/" + (dir_name.empty() ? std::string("ledger") : dir_name.string());
   }
-  auto key = SigningKey::generate(origin);
-  if (!key.ok()) return report(ctx, std::move(key).error().in_field("--origin"));
-  auto passphrase = read_passphrase(passphrase_file, /*confirm=*/true);
-  if (!passphrase.ok()) return report(ctx, passphrase.error());
-  auto sealed = seal_signing_key(*key, *passphrase);
-  if (!sealed.ok()) return report(ctx, sealed.error());
-  ledger::InitOptions init{origin, *sealed, map_size_gib << 30, 0};
-  if (auto st = ledger::Ledger::init(ctx.ledger_dir, *key, init); !st.ok()) return report(ctx, st.error());
+  const bool map_size_ok = map_size_gib >= 1 && map_size_gib <= (ledger::kMapSizeMax >> 30);
+  if (!map_size_ok) {
+    return report(ctx, Error::invalid("--map-size-gib must be between 1 and " +
+                                      std::to_string(ledger::kMapSizeMax >> 30)));
+  }
+  auto made = new_sealed_key(origin, passphrase_file, "--origin");
+  if (!made.ok()) return report(ctx, made.error());
+  ledger::InitOptions init{origin, made->sealed, map_size_gib << 30, 0};
+  if (auto st = ledger::Ledger::init(ctx.ledger_dir, made->key, init); !st.ok()) return report(ctx, st.error());
   ctx.out << "ledger: " << ctx.ledger_dir << "\n"
           << "origin: " << origin << "\n"
           << "log key: " << (std::filesystem::path(ctx.ledger_dir) / "log.key").string()
           << " (passphrase-encrypted)\n"
-          << "verifier key: " << key->verifier().to_string() << "\n";
+          << "verifier key: " << made->key.verifier().to_string() << "\n";
   return 0;
 }
 

@@ -1,4 +1,6 @@
 // load: reference data into the ledger, atomically and idempotently.
+#include <sodium.h>
+
 #include <iostream>
 
 #include "cli/options.h"
@@ -34,6 +36,7 @@ int cmd_load(const Context& ctx) {
   auto passphrase = read_passphrase(passphrase_file, /*confirm=*/false);
   if (!passphrase.ok()) return report(ctx, passphrase.error());
   auto log_key = (*ledger)->unlock_log_key(*passphrase);
+  sodium_memzero(passphrase->data(), passphrase->size());
   if (!log_key.ok()) return report(ctx, log_key.error());
   auto receipt = (*ledger)->append(plan->drafts, *log_key);
   if (!receipt.ok()) return report(ctx, receipt.error());
