@@ -5,6 +5,7 @@
 #include <cassert>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <unordered_set>
 
 #include "evidence/keyfile.h"
@@ -130,12 +131,17 @@ Error lmdb_error(int rc, const std::string& what) {
 // Snapshot
 
 Snapshot::Snapshot(Snapshot&& other) noexcept
-    : ledger_(other.ledger_), txn_(other.txn_), size_(other.size_), owns_txn_(other.owns_txn_) {
+    : map_lock_(std::move(other.map_lock_)),
+      ledger_(other.ledger_),
+      txn_(other.txn_),
+      size_(other.size_),
+      owns_txn_(other.owns_txn_) {
   other.txn_ = nullptr;
 }
 
 Snapshot::~Snapshot() {
   if (txn_ != nullptr && owns_txn_) mdb_txn_abort(txn_);
+  // map_lock_ is released after the transaction has ended (member destruction order).
 }
 
 Result<std::string> Snapshot::get(MDB_dbi dbi, std::string_view key, const char* what) const {
@@ -302,6 +308,9 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const OpenO
   CB_TRY(ledger->log_vkey_, VerifierKey::parse(*vkey));
   rc = txn.commit();  // keeps the database handles open for the environment's lifetime
   if (rc != 0) return lmdb_error(rc, "open ledger " + dir);
+  MDB_envinfo info{};
+  mdb_env_info(ledger->env_, &info);
+  ledger->map_size_ = info.me_mapsize;  // a map grown earlier is larger than asked for
   return ledger;
 }
 
@@ -385,16 +394,42 @@ Result<SigningKey> Ledger::unlock_log_key(std::string_view passphrase) const {
   return key;
 }
 
-Result<Snapshot> Ledger::snapshot() const {
+Result<MDB_txn*> Ledger::begin(unsigned flags, std::shared_lock<std::shared_timed_mutex>& hold) const {
+  hold = std::shared_lock(map_lock_);
   MDB_txn* txn = nullptr;
-  int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
+  int rc = mdb_txn_begin(env_, nullptr, flags, &txn);
   if (rc == MDB_MAP_RESIZED) {
-    // Another process grew the map: adopt its size and retry.
-    mdb_env_set_mapsize(env_, 0);
-    rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
+    // Another process grew the map: adopt its size, then retry.
+    hold.unlock();
+    CB_CHECK(resize_map(0));
+    hold.lock();
+    rc = mdb_txn_begin(env_, nullptr, flags, &txn);
   }
-  if (rc != 0) return lmdb_error(rc, "begin read transaction");
+  if (rc != 0) {
+    hold.unlock();
+    return lmdb_error(rc, flags & MDB_RDONLY ? "begin read transaction" : "begin write transaction");
+  }
+  return txn;
+}
+
+Status Ledger::resize_map(uint64_t bytes) const {
+  std::unique_lock hold(map_lock_, std::defer_lock);
+  if (!hold.try_lock_for(std::chrono::seconds(10))) {
+    return Error::conflict("cannot resize the ledger map while snapshots stay open in this process");
+  }
+  const int rc = mdb_env_set_mapsize(env_, bytes);
+  if (rc != 0) return lmdb_error(rc, "resize the ledger map");
+  MDB_envinfo info{};
+  mdb_env_info(env_, &info);
+  map_size_ = info.me_mapsize;
+  return {};
+}
+
+Result<Snapshot> Ledger::snapshot() const {
+  std::shared_lock<std::shared_timed_mutex> hold;
+  CB_TRY(MDB_txn* txn, begin(MDB_RDONLY, hold));
   Snapshot snap(this, txn, 0, /*owns_txn=*/true);
+  snap.map_lock_ = std::move(hold);
   CB_TRY(snap.size_, entry_count(txn, entries_));
   return snap;
 }
@@ -416,16 +451,9 @@ Result<AppendReceipt> Ledger::append(std::span<Draft> drafts, const SigningKey& 
     const bool map_full = !receipt.ok() && receipt.error().code == Code::kFull &&
                           receipt.error().message.ends_with(kMapFullMessage);
     if (!map_full || map_size_ >= kMapSizeMax) return receipt;
-    CB_CHECK(grow_map());  // the failed transaction was aborted whole: retry from scratch
+    // The failed transaction was aborted whole: grow, then retry from scratch.
+    CB_CHECK(resize_map(std::min(map_size_ * 2, kMapSizeMax)));
   }
-}
-
-Status Ledger::grow_map() {
-  const uint64_t bigger = std::min(map_size_ * 2, kMapSizeMax);
-  const int rc = mdb_env_set_mapsize(env_, bigger);
-  if (rc != 0) return lmdb_error(rc, "grow the ledger map");
-  map_size_ = bigger;
-  return {};
 }
 
 namespace {
@@ -448,13 +476,8 @@ std::string seal_envelope(Draft& draft, const AppendState& state, const Hash& au
 
 Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const SigningKey& log_key,
                                           const AppendOptions& options) {
-  MDB_txn* raw = nullptr;
-  int rc = mdb_txn_begin(env_, nullptr, 0, &raw);
-  if (rc == MDB_MAP_RESIZED) {
-    mdb_env_set_mapsize(env_, 0);
-    rc = mdb_txn_begin(env_, nullptr, 0, &raw);
-  }
-  if (rc != 0) return lmdb_error(rc, "begin write transaction");
+  std::shared_lock<std::shared_timed_mutex> hold;
+  CB_TRY(MDB_txn* raw, begin(0, hold));
   TxnGuard txn(raw);
   CB_TRY(const uint64_t old_size, entry_count(txn.get(), entries_));
   Snapshot reader(this, txn.get(), old_size, /*owns_txn=*/false);
@@ -531,7 +554,7 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
   receipt.checkpoint = note.to_string();
   CB_CHECK(put(txn.get(), checkpoints_, u64be(receipt.tree_size), receipt.checkpoint, MDB_APPEND,
                "checkpoint"));
-  rc = txn.commit();
+  const int rc = txn.commit();
   if (rc != 0) return lmdb_error(rc, "commit");
   return receipt;
 }

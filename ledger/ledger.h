@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -106,6 +107,7 @@ class Snapshot : public NodeSource {
   // `owns_txn` false: a view inside the writer's transaction, which the writer ends.
   Snapshot(const Ledger* ledger, MDB_txn* txn, uint64_t size, bool owns_txn)
       : ledger_(ledger), txn_(txn), size_(size), owns_txn_(owns_txn) {}
+  std::shared_lock<std::shared_timed_mutex> map_lock_;  // held while txn_ lives
   Result<std::string> get(MDB_dbi dbi, std::string_view key, const char* what) const;
   const Ledger* ledger_;
   MDB_txn* txn_;
@@ -143,12 +145,19 @@ class Ledger {
   Status open_databases(MDB_txn* txn, unsigned flags);
   Result<AppendReceipt> append_once(std::span<Draft> drafts, const SigningKey& log_key,
                                     const AppendOptions& options);
-  Status grow_map();
+  // Begins a transaction under a shared hold of map_lock_, adopting a map that another
+  // process grew (MDB_MAP_RESIZED).
+  Result<MDB_txn*> begin(unsigned flags, std::shared_lock<std::shared_timed_mutex>& hold) const;
+  // Sets the map size (0 = adopt the size on disk). LMDB allows this only while this process
+  // has no transaction open, so it waits a bounded time for open snapshots to end.
+  Status resize_map(uint64_t bytes) const;
 
   std::string dir_;
   MDB_env* env_ = nullptr;
   bool read_only_ = false;
-  uint64_t map_size_ = 0;
+  mutable uint64_t map_size_ = 0;
+  // Shared by every open transaction of this process; exclusive while the map is resized.
+  mutable std::shared_timed_mutex map_lock_;
   MDB_dbi meta_ = 0, entries_ = 0, nodes_ = 0, checkpoints_ = 0, content_ = 0, index_ = 0;
   std::string origin_;
   VerifierKey log_vkey_;

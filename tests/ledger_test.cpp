@@ -270,6 +270,30 @@ TEST(LedgerMap, AFullMapGrowsAndTheAppendSucceeds) {
   EXPECT_TRUE(verify::replay_ledger(tmp / "l", key.verifier()).ok());
 }
 
+TEST(LedgerMap, GrowingTheMapWaitsForSnapshotsOpenInOtherThreads) {
+  // LMDB may resize the map only while the process has no transaction open.
+  test::TempDir tmp;
+  const std::string origin = "closebook.test/grow";
+  auto key = make_key(origin);
+  const uint64_t small = uint64_t{1} << 20;
+  ASSERT_TRUE(Ledger::init(tmp / "l", key, {origin, cheap_seal(key), small}).ok());
+  auto ledger = Ledger::open(tmp / "l", {.map_size_bytes = small}).value();
+  std::atomic<bool> holding{false};
+  std::thread reader([&] {
+    auto snap = ledger->snapshot().value();
+    holding = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(snap.size(), 1u);
+  });
+  while (!holding) std::this_thread::yield();
+  std::vector<Draft> batch;
+  for (int i = 0; i < 5000; ++i) batch.push_back(fx_draft("2026-10-04", "2." + std::to_string(i)));
+  auto r = ledger->append(batch, key);
+  reader.join();
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_GT(std::filesystem::file_size(tmp / "l/data.mdb"), small);
+}
+
 // --- Tampering: closebook-verify's replay names what was changed. -------------------------
 
 class TamperTest : public LedgerTest {
