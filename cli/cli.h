@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "evidence/note.h"
 #include "evidence/result.h"
+#include "ledger/ledger.h"
 
 namespace closebook::cli {
 
@@ -30,6 +32,9 @@ int cmd_load(const Context& ctx);
 int cmd_log(const Context& ctx);
 
 // Reads a passphrase from --passphrase-file, $CLOSEBOOK_PASSPHRASE, or the terminal.
+// Callers wipe it (sodium_memzero) once used.
 Result<std::string> read_passphrase(const std::string& passphrase_file, bool confirm);
+// Asks for the passphrase and opens the ledger's log key with it.
+Result<SigningKey> unlock_log_key(const ledger::Ledger& ledger, const std::string& passphrase_file);
 
 }  // namespace closebook::cli

@@ -1,5 +1,4 @@
 // load: reference data into the ledger, atomically and idempotently.
-#include <sodium.h>
 
 #include <iostream>
 
@@ -9,6 +8,9 @@
 #include "match/reference.h"
 
 namespace closebook::cli {
+
+// Concurrent writers are rare; a load that keeps losing the race says so rather than spin.
+constexpr int kLoadAttemptsMax = 5;
 
 int cmd_load(const Context& ctx) {
   po::options_description options("load options");
@@ -27,18 +29,25 @@ int cmd_load(const Context& ctx) {
   if (!bytes.ok()) return report(ctx, bytes.error());
   auto ledger = ledger::Ledger::open(ctx.ledger_dir, {});
   if (!ledger.ok()) return report(ctx, ledger.error());
-  auto plan = [&]() -> Result<match::LoadPlan> {
+  auto plan_against_ledger = [&]() -> Result<match::LoadPlan> {
     CB_TRY(ledger::Snapshot snapshot, (*ledger)->snapshot());
-    return match::plan_reference_load(*kind, file, *bytes, snapshot);
-  }();
+    CB_TRY(match::LoadPlan plan, match::plan_reference_load(*kind, file, *bytes, snapshot));
+    plan.planned_at_size = snapshot.size();
+    return plan;
+  };
+  auto plan = plan_against_ledger();
   if (!plan.ok()) return report(ctx, plan.error());
   // The key is unlocked only after the file proved good: a bad file never asks for it.
-  auto passphrase = read_passphrase(passphrase_file, /*confirm=*/false);
-  if (!passphrase.ok()) return report(ctx, passphrase.error());
-  auto log_key = (*ledger)->unlock_log_key(*passphrase);
-  sodium_memzero(passphrase->data(), passphrase->size());
+  auto log_key = unlock_log_key(**ledger, passphrase_file);
   if (!log_key.ok()) return report(ctx, log_key.error());
-  auto receipt = (*ledger)->append(plan->drafts, *log_key);
+  // The plan was checked against a snapshot; if another writer got in first, check again.
+  Result<ledger::AppendReceipt> receipt = Error::conflict("not appended");
+  for (int attempt = 0; attempt < kLoadAttemptsMax; ++attempt) {
+    if (attempt > 0) plan = plan_against_ledger();
+    if (!plan.ok()) return report(ctx, plan.error());
+    receipt = (*ledger)->append(plan->drafts, *log_key, {.expected_size = plan->planned_at_size});
+    if (receipt.ok() || receipt.error().code != Code::kConflict) break;
+  }
   if (!receipt.ok()) return report(ctx, receipt.error());
 
   const uint64_t rows_new = receipt->new_entry_count - (receipt->entries[0].duplicate ? 0 : 1);

@@ -2,6 +2,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include <cstdlib>
 
 #include "cli/cli.h"
@@ -27,6 +29,7 @@ Result<std::string> prompt(const char* question) {
   }
   (void)!::write(fd, question, std::char_traits<char>::length(question));
   std::string line;
+  line.reserve(kPassphraseBytesMax + 1);  // no reallocation: no stray copies left to wipe
   char c = 0;
   while (line.size() <= kPassphraseBytesMax && ::read(fd, &c, 1) == 1 && c != '\n') line.push_back(c);
   if (is_tty) ::tcsetattr(fd, TCSAFLUSH, &old_mode);
@@ -39,7 +42,8 @@ Result<std::string> prompt(const char* question) {
 
 Result<std::string> read_passphrase(const std::string& passphrase_file, bool confirm) {
   if (!passphrase_file.empty()) {
-    CB_TRY(std::string text, read_file(passphrase_file, kPassphraseBytesMax + 2));
+    // A passphrase file is as secret as the key it opens: the same mode rule applies.
+    CB_TRY(std::string text, read_secret_file(passphrase_file));
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     return text;
   }
@@ -49,8 +53,20 @@ Result<std::string> read_passphrase(const std::string& passphrase_file, bool con
   CB_TRY(std::string first, prompt("passphrase: "));
   if (!confirm) return first;
   CB_TRY(std::string second, prompt("passphrase again: "));
-  if (first != second) return Error::invalid("the passphrases do not match");
+  const bool same = first == second;
+  sodium_memzero(second.data(), second.size());
+  if (!same) {
+    sodium_memzero(first.data(), first.size());
+    return Error::invalid("the passphrases do not match");
+  }
   return first;
+}
+
+Result<SigningKey> unlock_log_key(const ledger::Ledger& ledger, const std::string& passphrase_file) {
+  CB_TRY(std::string passphrase, read_passphrase(passphrase_file, /*confirm=*/false));
+  auto key = ledger.unlock_log_key(passphrase);
+  sodium_memzero(passphrase.data(), passphrase.size());
+  return key;
 }
 
 }  // namespace closebook::cli

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "evidence/hash.h"
+
 namespace closebook {
 namespace {
 
@@ -16,6 +18,15 @@ constexpr unsigned long long kOpsLimitMax = 16;
 constexpr size_t kMemLimitMax = size_t{1} << 30;
 
 using SecretKey = std::array<uint8_t, crypto_secretbox_KEYBYTES>;
+
+// The sealed plaintext is seed (32 bytes) || binding (32 bytes): the binding ties the key's
+// name to the box, so whoever can edit the file cannot rename the key without the passphrase.
+constexpr size_t kPlainBytes = 64;
+constexpr size_t kBoxBytes = kPlainBytes + crypto_secretbox_MACBYTES;
+
+Hash name_binding(std::string_view name) {
+  return sha256(std::string(kFormat) + "\n" + std::string(name));
+}
 
 Status derive_key(std::string_view passphrase, Bytes salt, KdfCost cost, SecretKey& out) {
   if (salt.size() != crypto_pwhash_SALTBYTES) return Error::invalid("key file salt has a wrong size");
@@ -58,10 +69,15 @@ Result<std::string> seal_signing_key(const SigningKey& key, std::string_view pas
   randombytes_buf(nonce.data(), nonce.size());
   SecretKey box_key;
   CB_CHECK(derive_key(passphrase, Bytes(salt), cost, box_key));
-  std::array<uint8_t, 32> seed = key.seed();
-  std::array<uint8_t, 32 + crypto_secretbox_MACBYTES> box;
-  crypto_secretbox_easy(box.data(), seed.data(), seed.size(), nonce.data(), box_key.data());
-  sodium_memzero(seed.data(), seed.size());
+  std::array<uint8_t, kPlainBytes> plain;
+  const std::array<uint8_t, 32> seed = key.seed();
+  const Hash binding = name_binding(key.name());
+  std::copy(seed.begin(), seed.end(), plain.begin());
+  std::copy(binding.begin(), binding.end(), plain.begin() + 32);
+  sodium_memzero(const_cast<uint8_t*>(seed.data()), seed.size());
+  std::array<uint8_t, kBoxBytes> box;
+  crypto_secretbox_easy(box.data(), plain.data(), plain.size(), nonce.data(), box_key.data());
+  sodium_memzero(plain.data(), plain.size());
   sodium_memzero(box_key.data(), box_key.size());
 
   nlohmann::ordered_json doc;
@@ -99,20 +115,24 @@ Result<SigningKey> open_signing_key(std::string_view file_text, std::string_view
   CB_TRY(std::string salt, b64_field(kdf, "salt"));
   CB_TRY(std::string nonce, b64_field(cipher, "nonce"));
   CB_TRY(std::string box, b64_field(cipher, "box"));
-  if (nonce.size() != crypto_secretbox_NONCEBYTES || box.size() != 32 + crypto_secretbox_MACBYTES) {
+  if (nonce.size() != crypto_secretbox_NONCEBYTES || box.size() != kBoxBytes) {
     return Error::invalid("key file nonce or box has a wrong size");
   }
   SecretKey box_key;
   CB_CHECK(derive_key(passphrase, as_bytes(salt), cost, box_key));
-  std::array<uint8_t, 32> seed;
+  std::array<uint8_t, kPlainBytes> plain;
   const int rc = crypto_secretbox_open_easy(
-      seed.data(), reinterpret_cast<const uint8_t*>(box.data()), box.size(),
+      plain.data(), reinterpret_cast<const uint8_t*>(box.data()), box.size(),
       reinterpret_cast<const uint8_t*>(nonce.data()), box_key.data());
   sodium_memzero(box_key.data(), box_key.size());
   if (rc != 0) return Error::permission("wrong passphrase (or the key file was altered)");
-  auto key = SigningKey::from_seed(doc["name"].get<std::string>(), Bytes(seed));
-  sodium_memzero(seed.data(), seed.size());
+  const std::string name = doc["name"].get<std::string>();
+  const Hash binding = name_binding(name);
+  const bool bound = sodium_memcmp(plain.data() + 32, binding.data(), binding.size()) == 0;
+  auto key = SigningKey::from_seed(name, Bytes(plain.data(), 32));
+  sodium_memzero(plain.data(), plain.size());
   if (!key.ok()) return std::move(key).error();
+  if (!bound) return Error::corruption("key file's name was changed after it was sealed");
   if (key->verifier().to_string() != string_field(doc, "verifier_key")) {
     return Error::corruption("key file's verifier_key does not match its secret key");
   }

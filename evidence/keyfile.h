@@ -6,7 +6,9 @@
 //   {"format":"closebook-secret-key-v1","name":N,"verifier_key":V,
 //    "kdf":{"algorithm":"argon2id13","opslimit":O,"memlimit":M,"salt":B64},
 //    "cipher":{"algorithm":"xsalsa20poly1305","nonce":B64,"box":B64}}
-// where box = secretbox(seed, nonce, Argon2id(passphrase, salt, O, M)).
+// where box = secretbox(seed || SHA-256("closebook-secret-key-v1\n" || name), nonce,
+//                       Argon2id(passphrase, salt, O, M)):
+// the 32-byte Ed25519 seed, then a hash that binds the key's name to the box.
 #pragma once
 
 #include <string>

@@ -263,11 +263,6 @@ Result<Note> parse_note(std::string_view signed_note) {
     }
     const size_t eol = sigs.find('\n');
     CB_TRY(NoteSignature sig, parse_signature_line(sigs.substr(0, eol)));
-    for (const NoteSignature& seen : note.signatures) {
-      if (seen.name == sig.name && seen.hash == sig.hash) {
-        return Error::invalid("note is signed twice by key " + sig.name);
-      }
-    }
     note.signatures.push_back(std::move(sig));
     sigs.remove_prefix(eol + 1);
   }
@@ -275,15 +270,21 @@ Result<Note> parse_note(std::string_view signed_note) {
 }
 
 Status verify_note(const Note& note, const VerifierKey& key) {
+  const NoteSignature* mine = nullptr;
   for (const NoteSignature& sig : note.signatures) {
-    if (sig.name != key.name || sig.hash != key.hash) continue;
-    Signature64 ed25519{};
-    const bool well_formed = sig.signature.size() == ed25519.size();
-    if (well_formed) std::memcpy(ed25519.data(), sig.signature.data(), ed25519.size());
-    if (well_formed && key.verify(as_bytes(note.text), ed25519)) return {};
+    if (sig.name != key.name || sig.hash != key.hash) continue;  // other keys: ignored (C2SP)
+    // Two lines for the trusted key are ambiguous: refuse rather than pick one.
+    if (mine != nullptr) return Error::corruption("note carries two signatures by key " + key.name);
+    mine = &sig;
+  }
+  if (mine == nullptr) return Error::corruption("note has no signature by key " + key.name);
+  Signature64 ed25519{};
+  const bool well_formed = mine->signature.size() == ed25519.size();
+  if (well_formed) std::memcpy(ed25519.data(), mine->signature.data(), ed25519.size());
+  if (!well_formed || !key.verify(as_bytes(note.text), ed25519)) {
     return Error::corruption("signature by " + key.name + " does not verify");
   }
-  return Error::corruption("note has no signature by key " + key.name);
+  return {};
 }
 
 }  // namespace closebook

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -52,8 +54,10 @@ Result<std::string> read_fd(int fd, const std::string& path, size_t bytes_max) {
     if (n < 0) return os_error(path, "read");
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
-    if (out.size() > bytes_max) return Error::invalid("file is too large").at(path, 0);
+    if (out.size() > bytes_max) break;
   }
+  sodium_memzero(buf, sizeof buf);  // it may have held a secret key or passphrase
+  if (out.size() > bytes_max) return Error::invalid("file is too large").at(path, 0);
   return out;
 }
 

@@ -290,6 +290,10 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const OpenO
   const unsigned flags = MDB_NOTLS | (options.read_only ? MDB_RDONLY : 0u);
   rc = mdb_env_open(ledger->env_, dir.c_str(), flags, 0600);
   if (rc != 0) return lmdb_error(rc, "open ledger " + dir).at(dir, 0);
+  // Free reader slots left by killed processes: they would pin old pages (and grow the map)
+  // and, 126 of them later, refuse new readers.
+  int stale = 0;
+  mdb_reader_check(ledger->env_, &stale);
   // A read-only environment cannot create databases, so open them in a read transaction.
   MDB_txn* raw = nullptr;
   rc = mdb_txn_begin(ledger->env_, nullptr, options.read_only ? MDB_RDONLY : 0, &raw);
@@ -306,6 +310,11 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const OpenO
   if (!origin || !vkey) return Error::corruption(dir + ": ledger metadata is incomplete");
   ledger->origin_ = *origin;
   CB_TRY(ledger->log_vkey_, VerifierKey::parse(*vkey));
+  // The log signs checkpoints for its own origin only (docs/ledger.md §4): metadata that says
+  // otherwise was altered, and must not make the log key sign another log's checkpoints.
+  if (ledger->log_vkey_.name != ledger->origin_) {
+    return Error::corruption(dir + ": the stored origin is not the log key's name");
+  }
   rc = txn.commit();  // keeps the database handles open for the environment's lifetime
   if (rc != 0) return lmdb_error(rc, "open ledger " + dir);
   MDB_envinfo info{};
@@ -319,15 +328,24 @@ Status Ledger::init(const std::string& dir, const SigningKey& log_key, const Ini
     return Error::invalid("the log key must be named after the origin \"" + options.origin + "\"");
   }
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  const bool made_dir = std::filesystem::create_directories(dir, ec);
   if (ec) return Error::io("cannot create ledger directory " + dir + ": " + ec.message());
+  if (made_dir) ::chmod(dir.c_str(), 0700);  // an existing directory keeps the owner's choice
   const std::filesystem::path root(dir);
-  for (const char* name : {"data.mdb", "lock.mdb", kLogKeyFile.data()}) {
+  for (const char* name : {"data.mdb", "lock.mdb"}) {
     if (std::filesystem::exists(root / name, ec)) {
       return Error::conflict(dir + " already holds a ledger (" + name + "); refusing to initialise it again");
     }
   }
-  ::chmod(dir.c_str(), 0700);
+  // Creating log.key exclusively is the lock: of two concurrent inits, one fails here, before
+  // touching anything, so the cleanup below only ever removes this call's own files.
+  auto key_written = write_new_file((root / kLogKeyFile).string(), options.sealed_log_key, 0600);
+  if (!key_written.ok()) {
+    if (key_written.error().code == Code::kConflict) {
+      return Error::conflict(dir + " already holds a ledger (log.key); refusing to initialise it again");
+    }
+    return key_written;
+  }
   Status created = create(dir, log_key, options);
   if (!created.ok()) {
     // Leave no half-made ledger behind: a retry must find the directory as it was.
@@ -337,7 +355,6 @@ Status Ledger::init(const std::string& dir, const SigningKey& log_key, const Ini
 }
 
 Status Ledger::create(const std::string& dir, const SigningKey& log_key, const InitOptions& options) {
-  CB_CHECK(write_new_file((std::filesystem::path(dir) / kLogKeyFile).string(), options.sealed_log_key, 0600));
   MDB_env* env = nullptr;
   int rc = mdb_env_create(&env);
   if (rc != 0) return lmdb_error(rc, "create LMDB environment");
@@ -417,6 +434,8 @@ Status Ledger::resize_map(uint64_t bytes) const {
   if (!hold.try_lock_for(std::chrono::seconds(10))) {
     return Error::conflict("cannot resize the ledger map while snapshots stay open in this process");
   }
+  // Another thread may have grown the map while we waited: growing it again would waste it.
+  if (bytes != 0 && map_size_ >= bytes) return {};
   const int rc = mdb_env_set_mapsize(env_, bytes);
   if (rc != 0) return lmdb_error(rc, "resize the ledger map");
   MDB_envinfo info{};
@@ -447,12 +466,16 @@ Result<AppendReceipt> Ledger::append(std::span<Draft> drafts, const SigningKey& 
     return Error::permission("that key is not this ledger's log key");
   }
   for (;;) {
+    const uint64_t map_size_seen = map_size_;
     auto receipt = append_once(drafts, log_key, options);
     const bool map_full = !receipt.ok() && receipt.error().code == Code::kFull &&
                           receipt.error().message.ends_with(kMapFullMessage);
-    if (!map_full || map_size_ >= kMapSizeMax) return receipt;
-    // The failed transaction was aborted whole: grow, then retry from scratch.
-    CB_CHECK(resize_map(std::min(map_size_ * 2, kMapSizeMax)));
+    if (!map_full || map_size_seen >= kMapSizeMax) return receipt;
+    // The failed transaction was aborted whole: grow, then retry from scratch. A map full of
+    // pages pinned by dead readers is freed instead of grown.
+    int stale = 0;
+    mdb_reader_check(env_, &stale);
+    CB_CHECK(resize_map(std::min(map_size_seen * 2, kMapSizeMax)));
   }
 }
 
@@ -472,6 +495,26 @@ std::string seal_envelope(Draft& draft, const AppendState& state, const Hash& au
   return canonical_bytes(e.asReader());
 }
 
+// The log key signs only what follows from its own last signature: the stored tree must
+// still give the last checkpoint's root and the last entry's hash, or a damaged node would
+// be signed into the log for ever.
+Status check_signed_state(const Snapshot& reader, const DecodedEntry& last, const Hash& last_leaf,
+                          const Hash& root, const SigningKey& log_key) {
+  const uint64_t size = reader.size();
+  if (last.hash() != last_leaf) {
+    return Error::corruption("the stored hash of the last entry does not match its bytes; run closebook-verify")
+        .at_entry(size - 1);
+  }
+  CB_TRY(std::string note, reader.checkpoint(size));
+  auto signed_cp = open_checkpoint(note, log_key.verifier());
+  const bool same_root = signed_cp.ok() && signed_cp->checkpoint.size == size && signed_cp->checkpoint.root == root;
+  if (!same_root) {
+    return Error::corruption("the stored tree does not match the last signed checkpoint (size " +
+                             std::to_string(size) + "); refusing to sign; run closebook-verify");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const SigningKey& log_key,
@@ -480,6 +523,11 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
   CB_TRY(MDB_txn* raw, begin(0, hold));
   TxnGuard txn(raw);
   CB_TRY(const uint64_t old_size, entry_count(txn.get(), entries_));
+  if (options.expected_size && *options.expected_size != old_size) {
+    return Error::conflict("the ledger grew from " + std::to_string(*options.expected_size) + " to " +
+                           std::to_string(old_size) +
+                           " entries while this batch was prepared; prepare it again");
+  }
   Snapshot reader(this, txn.get(), old_size, /*owns_txn=*/false);
 
   AppendState state;
@@ -490,6 +538,7 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
     CB_TRY(state.prev_hash, reader.node(0, old_size - 1));
     CB_TRY(DecodedEntry last, reader.entry(old_size - 1));
     last_recorded = last.reader().getRecordedAt();
+    CB_CHECK(check_signed_state(reader, last, *state.prev_hash, state.tree.root(), log_key));
   }
   const int64_t wanted = options.recorded_at_ms != 0 ? options.recorded_at_ms : now_ms();
   state.recorded_at_ms = std::max(wanted, last_recorded);  // recordedAt never decreases

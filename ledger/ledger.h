@@ -10,6 +10,7 @@
 #include <capnp/message.h>
 #include <lmdb.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -75,6 +76,10 @@ struct InitOptions {
 
 struct AppendOptions {
   int64_t recorded_at_ms = 0;     // 0 = now (clamped so recordedAt never decreases)
+  // The ledger size the batch was prepared against. If the ledger has grown since, append()
+  // refuses with Conflict and writes nothing: checks made on the older snapshot (an immutable
+  // rule version, an unambiguous identity) may no longer hold. Prepare again and retry.
+  std::optional<uint64_t> expected_size;
 };
 
 class Ledger;
@@ -140,7 +145,7 @@ class Ledger {
  private:
   friend class Snapshot;
   Ledger() = default;
-  // init() once the directory is known to be free: log.key, the environment, entry 0.
+  // The rest of init() once log.key is written: the environment, metadata, entry 0.
   static Status create(const std::string& dir, const SigningKey& log_key, const InitOptions& options);
   Status open_databases(MDB_txn* txn, unsigned flags);
   Result<AppendReceipt> append_once(std::span<Draft> drafts, const SigningKey& log_key,
@@ -155,7 +160,7 @@ class Ledger {
   std::string dir_;
   MDB_env* env_ = nullptr;
   bool read_only_ = false;
-  mutable uint64_t map_size_ = 0;
+  mutable std::atomic<uint64_t> map_size_ = 0;  // written under map_lock_, read anywhere
   // Shared by every open transaction of this process; exclusive while the map is resized.
   mutable std::shared_timed_mutex map_lock_;
   MDB_dbi meta_ = 0, entries_ = 0, nodes_ = 0, checkpoints_ = 0, content_ = 0, index_ = 0;

@@ -24,6 +24,7 @@ const char* reference_kind_name(ReferenceKind kind);
 struct LoadPlan {
   std::vector<ledger::Draft> drafts;  // drafts[0] is the Ingest entry, then one per row
   uint64_t row_count = 0;
+  uint64_t planned_at_size = 0;       // the ledger size the rows were checked against
 };
 
 // Parses `bytes` (the contents of `file_name`) and checks it against `snapshot`.

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <random>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "evidence/hash.h"
@@ -136,6 +138,33 @@ TEST_F(CliTest, VerifyLedgerPassesAndFailsWithAnotherKey) {
   EXPECT_NE(bad.out.find("FAIL"), std::string::npos);
 }
 
+TEST_F(CliTest, VerifyReportsATruncatedLedgerFileAsAFailureNotACrash) {
+  std::filesystem::create_directories(tmp_ / "copy");
+  const std::string data = test::read_text(ledger_ + "/data.mdb");
+  write(tmp_ / "copy/data.mdb", data.substr(0, data.size() / 3));
+  RunResult r = run(kVerify, {"ledger", tmp_ / "copy", "--key", tmp_ / "vkey"});
+  EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+  EXPECT_EQ(r.out.rfind("FAIL: ", 0), 0u) << r.out;
+}
+
+TEST_F(CliTest, VerifyNeverCrashesOnARandomlyDamagedLedgerFile) {
+  std::filesystem::create_directories(tmp_ / "copy");
+  const std::string data = test::read_text(ledger_ + "/data.mdb");
+  std::mt19937 rng(20261123);
+  int failures = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    std::string damaged = data;
+    for (int flips = 0; flips < 8; ++flips) damaged[rng() % damaged.size()] ^= static_cast<char>(1 + rng() % 255);
+    write(tmp_ / "copy/data.mdb", damaged);
+    std::filesystem::remove(tmp_ / "copy/lock.mdb");
+    RunResult r = run(kVerify, {"ledger", tmp_ / "copy", "--key", tmp_ / "vkey"});
+    // Flips that land in free pages change nothing that is evidence; anything else must fail.
+    ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 4) << "trial " << trial << ": " << r.exit_code << r.out << r.err;
+    failures += r.exit_code == 4;
+  }
+  EXPECT_GT(failures, 0);
+}
+
 TEST_F(CliTest, ABadFileNamesLineAndFieldAndChangesNothing) {
   const std::string before = cb({"log", "checkpoint"}).out;
   write(tmp_ / "fx.csv", "Date,Base,Quote,Rate,Source\n2026-11-02,USD,AUD,1.5,RBA\n2026-11-03,USD,AUD,\"1,5\",RBA\n");
@@ -153,11 +182,41 @@ TEST_F(CliTest, ReloadingAFileAddsNothing) {
   EXPECT_EQ(cb({"log", "checkpoint"}).out, before);
 }
 
+TEST_F(CliTest, ConcurrentLoadsCannotPublishOneRuleVersionTwice) {
+  const std::string header =
+      "RuleId,Version,Vendor,SkuId,PartnerId,EffectiveFrom,EffectiveTo,CostUnitPrice,CostCurrency,"
+      "SellMethod,SellValue,SellCurrency,Unit,MarginFloorPct\n";
+  for (int round = 0; round < 3; ++round) {
+    const std::string id = "R9" + std::to_string(round);
+    write(tmp_ / "a.csv", header + id + ",1,microsoft,S,*,2026-01-01,,10.00,AUD,markup_pct,5,AUD,Licence,\n");
+    write(tmp_ / "b.csv", header + id + ",1,microsoft,S,*,2026-01-01,,99.00,AUD,markup_pct,5,AUD,Licence,\n");
+    RunResult a, b;
+    std::thread ta([&] { a = cb({"load", "rules", tmp_ / "a.csv"}); });
+    std::thread tb([&] { b = cb({"load", "rules", tmp_ / "b.csv"}); });
+    ta.join();
+    tb.join();
+    EXPECT_EQ((a.exit_code == 0) + (b.exit_code == 0), 1) << a.err << b.err;
+    EXPECT_NE((a.exit_code == 0 ? b.err : a.err).find("publish a new version"), std::string::npos);
+  }
+  EXPECT_EQ(run(kVerify, {"ledger", ledger_, "--key", tmp_ / "vkey"}).exit_code, 0);
+}
+
 TEST_F(CliTest, AWrongPassphraseIsRefusedAndChangesNothing) {
   write(tmp_ / "fx.csv", "Date,Base,Quote,Rate,Source\n2026-11-02,USD,AUD,1.5,RBA\n");
   RunResult r = cb({"load", "fx", tmp_ / "fx.csv"}, {"CLOSEBOOK_PASSPHRASE=not-the-passphrase"});
   EXPECT_EQ(r.exit_code, 8);
   EXPECT_NE(r.err.find("wrong passphrase"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, APassphraseFileOthersCanReadIsRefused) {
+  write(tmp_ / "pass", "cli-test-passphrase\n");
+  ASSERT_EQ(::chmod((tmp_ / "pass").c_str(), 0644), 0);
+  write(tmp_ / "fx.csv", "Date,Base,Quote,Rate,Source\n2026-11-02,USD,AUD,1.5,RBA\n");
+  RunResult r = cb({"load", "fx", tmp_ / "fx.csv", "--passphrase-file", tmp_ / "pass"}, {});
+  EXPECT_EQ(r.exit_code, 8) << r.err;
+  ASSERT_EQ(::chmod((tmp_ / "pass").c_str(), 0600), 0);
+  r = cb({"load", "fx", tmp_ / "fx.csv", "--passphrase-file", tmp_ / "pass"}, {});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 TEST_F(CliTest, AGroupReadableLogKeyIsRefused) {

@@ -90,7 +90,7 @@ TEST(KeyFile, FileHasTheDocumentedShapeAndNoPlaintextSeed) {
   ASSERT_TRUE(salt.ok() && nonce.ok() && box.ok());
   EXPECT_EQ(salt->size(), size_t{crypto_pwhash_SALTBYTES});
   EXPECT_EQ(nonce->size(), size_t{crypto_secretbox_NONCEBYTES});
-  EXPECT_EQ(box->size(), 32u + crypto_secretbox_MACBYTES);
+  EXPECT_EQ(box->size(), 64u + crypto_secretbox_MACBYTES);  // seed + name binding + MAC
   const std::string seed = *from_hex(tv::kPeterSeedHex);
   EXPECT_EQ(file.find(tv::kPeterSeedHex), std::string::npos);
   EXPECT_EQ(file.find(to_base64(as_bytes(seed))), std::string::npos);
@@ -141,7 +141,7 @@ TEST(KeyFile, AnyChangedCharacterInSaltNonceOrBoxIsRefused) {
   };
   const Field fields[] = {{"kdf", "salt", crypto_pwhash_SALTBYTES},
                           {"cipher", "nonce", crypto_secretbox_NONCEBYTES},
-                          {"cipher", "box", 32 + crypto_secretbox_MACBYTES}};
+                          {"cipher", "box", 64 + crypto_secretbox_MACBYTES}};
   size_t reached_cipher = 0;
   for (const Field& f : fields) {
     const std::string original = doc[f.object][f.name].get<std::string>();
@@ -283,6 +283,25 @@ TEST(KeyFile, FieldsOfTheWrongJsonTypeAreInvalidNotThrown) {
   verifier["verifier_key"] = 3;
   EXPECT_NO_THROW(ExpectCode(open_signing_key(verifier.dump(), kPassphrase),
                              Code::kCorruption, "numeric verifier_key"));
+}
+
+}  // namespace
+}  // namespace closebook
+
+namespace closebook {
+namespace {
+
+TEST(KeyFileBinding, RenamingAKeyConsistentlyIsStillRefused) {
+  // An editor of the file rewrites name and verifier_key to match: the sealed binding differs.
+  const SigningKey key = SigningKey::generate("alice@finance").value();
+  const KdfCost cheap{crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
+  nlohmann::json doc = nlohmann::json::parse(seal_signing_key(key, "a-passphrase", cheap).value());
+  const SigningKey renamed = SigningKey::from_seed("mallory@finance", Bytes(key.seed())).value();
+  doc["name"] = "mallory@finance";
+  doc["verifier_key"] = renamed.verifier().to_string();
+  auto opened = open_signing_key(doc.dump(), "a-passphrase");
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, Code::kCorruption);
 }
 
 }  // namespace

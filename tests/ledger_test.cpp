@@ -170,6 +170,46 @@ TEST_F(LedgerTest, AFailingBatchLeavesTheLedgerExactlyAsItWas) {
   EXPECT_EQ(ledger_->append(ok_batch, key_).value().tree_size, 4u);
 }
 
+TEST_F(LedgerTest, ABatchPreparedAgainstAnOlderLedgerIsRefused) {
+  const uint64_t prepared_at = size();
+  auto other = fx_batch(1, 11);
+  ASSERT_TRUE(ledger_->append(other, key_).ok());  // another writer gets in first
+  auto batch = fx_batch(2, 12);
+  auto r = ledger_->append(batch, key_, {.expected_size = prepared_at});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kConflict);
+  EXPECT_EQ(size(), prepared_at + 1);
+  EXPECT_TRUE(ledger_->append(batch, key_, {.expected_size = prepared_at + 1}).ok());
+}
+
+TEST_F(LedgerTest, AppendRefusesToSignOverADamagedTree) {
+  auto batch = fx_batch(3, 13);
+  ASSERT_TRUE(ledger_->append(batch, key_).ok());
+  ledger_.reset();
+  // Damage the last leaf node behind the ledger's back.
+  MDB_env* env = nullptr;
+  ASSERT_EQ(mdb_env_create(&env), 0);
+  mdb_env_set_maxdbs(env, 8);
+  ASSERT_EQ(mdb_env_open(env, dir_.c_str(), 0, 0600), 0);
+  MDB_txn* txn = nullptr;
+  ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+  MDB_dbi nodes;
+  ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbNodes, 0, &nodes), 0);
+  const std::string key = ledger::u64be(node_position(0, 3));
+  std::string bad(32, 'x');
+  MDB_val k{key.size(), const_cast<char*>(key.data())}, v{bad.size(), bad.data()};
+  ASSERT_EQ(mdb_put(txn, nodes, &k, &v, 0), 0);
+  ASSERT_EQ(mdb_txn_commit(txn), 0);
+  mdb_env_close(env);
+
+  ledger_ = Ledger::open(dir_, {}).value();
+  auto more = fx_batch(1, 14);
+  auto r = ledger_->append(more, key_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kCorruption);
+  EXPECT_EQ(size(), 4u);
+}
+
 TEST_F(LedgerTest, AppendRefusesAKeyThatIsNotTheLogKey) {
   auto other = make_key(origin_);  // same name, different key
   auto batch = fx_batch(1, 5);

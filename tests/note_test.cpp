@@ -401,14 +401,25 @@ TEST(NoteParse, RejectsKeyNamesWithPlusOrSpaceInSignatureLines) {
   }
 }
 
-TEST(NoteParse, RejectsTheSameSignatureLineTwice) {
-  ExpectCode(parse_note(std::string(tv::kPeterSignedNote) + std::string(tv::kPeterSignatureLine)),
-             Code::kInvalidArgument, "duplicate line");
+TEST(NoteVerify, RefusesTwoSignatureLinesByTheTrustedKey) {
+  const VerifierKey peter = VerifierKey::parse(tv::kPeterVerifierKey).value();
+  auto twice = parse_note(std::string(tv::kPeterSignedNote) + std::string(tv::kPeterSignatureLine));
+  ASSERT_TRUE(twice.ok());  // well-formed: a verifier that does not trust Peter ignores both
+  ExpectCode(verify_note(*twice, peter), Code::kCorruption, "duplicate line");
   // Two different signatures under the same name and key hash are just as ambiguous.
   std::string other = PeterRawSignature();
   other[10] = static_cast<char>(other[10] ^ 1);
-  ExpectCode(parse_note(std::string(tv::kPeterSignedNote) + SignatureLine(tv::kPeterKeyName, other)),
-             Code::kInvalidArgument, "second signature by the same key");
+  auto two = parse_note(std::string(tv::kPeterSignedNote) + SignatureLine(tv::kPeterKeyName, other));
+  ASSERT_TRUE(two.ok());
+  ExpectCode(verify_note(*two, peter), Code::kCorruption, "second signature by the same key");
+}
+
+TEST(NoteVerify, IgnoresRepeatedLinesOfAnUnknownKey) {
+  const VerifierKey peter = VerifierKey::parse(tv::kPeterVerifierKey).value();
+  const std::string witness = SignatureLine("witness.example/w", PeterRawSignature());
+  auto note = parse_note(std::string(tv::kPeterSignedNote) + witness + witness);
+  ASSERT_TRUE(note.ok()) << note.error().to_string();
+  EXPECT_TRUE(verify_note(*note, peter).ok());
 }
 
 TEST(NoteParse, AcceptsAtMost100Signatures) {

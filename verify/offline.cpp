@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "evidence/checkpoint.h"
+#include "evidence/entry.h"
 #include "evidence/merkle.h"
 #include "verify/verify.h"
 
@@ -63,8 +64,14 @@ Result<CheckpointReport> check_inclusion(std::string_view signed_note, std::stri
     return Error::corruption("proof is for tree size " + std::to_string(size) +
                              " but the checkpoint is for " + std::to_string(cp.size));
   }
-  // The leaf hash is recomputed from the entry: the proof's own claim is never trusted.
-  const Hash leaf = leaf_hash(as_bytes(entry));
+  // The entry must be a canonical entry at the proven position; its hash is recomputed from
+  // its bytes: the proof's own claim is never trusted.
+  CB_TRY(DecodedEntry decoded, DecodedEntry::decode(entry));
+  if (decoded.reader().getIndex() != index) {
+    return Error::corruption("the entry says it is index " + std::to_string(decoded.reader().getIndex()) +
+                             " but the proof is for index " + std::to_string(index));
+  }
+  const Hash leaf = decoded.hash();
   if (leaf != claimed_leaf) return Error::corruption("the entry's hash is not the proof's leaf_hash");
   CB_CHECK(verify_inclusion(leaf, index, size, hashes, cp.root));
   return cp;

@@ -3,6 +3,7 @@
 #include <lmdb.h>
 
 #include <bit>
+#include <filesystem>
 #include <cstring>
 #include <map>
 
@@ -52,9 +53,10 @@ class Reader {
       mdb_env_set_maxdbs(env_, 16);
       rc = mdb_env_open(env_, dir.c_str(), MDB_RDONLY | MDB_NOTLS | MDB_NOLOCK, 0);
     }
-    if (rc != 0) return Error::io("cannot open ledger " + dir + ": " + mdb_strerror(rc));
+    if (rc != 0) return lmdb_failure("cannot open ledger " + dir, rc);
+    CB_CHECK(check_file_covers_map(dir));
     if (rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn_); rc != 0) {
-      return Error::io(std::string("cannot read ledger: ") + mdb_strerror(rc));
+      return lmdb_failure("cannot read ledger", rc);
     }
     for (auto [name, dbi] : {std::pair{"meta", &meta_}, {"entries", &entries_}, {"nodes", &nodes_},
                              {"checkpoints", &checkpoints_}}) {
@@ -70,7 +72,7 @@ class Reader {
     MDB_val v;
     const int rc = mdb_get(txn_, dbi, &k, &v);
     if (rc == MDB_NOTFOUND) return Error::not_found("missing");
-    if (rc != 0) return Error::io(mdb_strerror(rc));
+    if (rc != 0) return lmdb_failure("read", rc);
     return std::string(view(v));
   }
 
@@ -97,6 +99,31 @@ class Reader {
   MDB_dbi meta_ = 0, entries_ = 0, nodes_ = 0, checkpoints_ = 0;
 
  private:
+  // A damaged file is a verification failure (exit 4), not an I/O problem (exit 5).
+  static Error lmdb_failure(const std::string& what, int rc) {
+    const bool damaged = rc == MDB_INVALID || rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND ||
+                         rc == MDB_VERSION_MISMATCH || rc == MDB_BAD_TXN;
+    const std::string msg = what + ": " + mdb_strerror(rc);
+    return damaged ? Error::corruption(msg) : Error::io(msg);
+  }
+
+  // The data file must hold every page its meta page says is in use; a truncated copy would
+  // otherwise be read past its end.
+  Status check_file_covers_map(const std::string& dir) const {
+    MDB_envinfo info{};
+    MDB_stat stat{};
+    mdb_env_info(env_, &info);
+    mdb_env_stat(env_, &stat);
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(std::filesystem::path(dir) / "data.mdb", ec);
+    const uint64_t needed = (static_cast<uint64_t>(info.me_last_pgno) + 1) * stat.ms_psize;
+    if (ec || size < needed) {
+      return Error::corruption("data.mdb is truncated: " + std::to_string(ec ? 0 : size) +
+                               " bytes, its pages need " + std::to_string(needed));
+    }
+    return {};
+  }
+
   MDB_env* env_ = nullptr;
   MDB_txn* txn_ = nullptr;
   MDB_cursor* cursor_ = nullptr;
@@ -128,9 +155,13 @@ Status check_genesis(const DecodedEntry& entry, const VerifierKey& key) {
                           kind.getKeyEvent().getAction() == schema::KeyEvent::Action::REGISTER &&
                           kind.getKeyEvent().getRole() == schema::KeyEvent::Role::LOG;
   if (!is_log_key) return bad_entry(0, "entry 0 does not register the log key");
-  if (std::string(kind.getKeyEvent().getVerifierKey().cStr()) != key.to_string()) {
-    return bad_entry(0, "entry 0 registers another log key than the one given with --key");
-  }
+  auto event = kind.getKeyEvent();
+  const Hash id = key.id();
+  const bool same_key = std::string(event.getVerifierKey().cStr()) == key.to_string() &&
+                        std::string(event.getName().cStr()) == key.name &&
+                        event.getPublicKey() == capnp::Data::Reader(key.key.data(), key.key.size()) &&
+                        event.getKeyId() == capnp::Data::Reader(id.data(), id.size());
+  if (!same_key) return bad_entry(0, "entry 0 registers another log key than the one given with --key");
   return {};
 }
 
