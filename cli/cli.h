@@ -29,6 +29,7 @@ int report(const Context& ctx, const Error& error);
 int cmd_init(const Context& ctx);
 int cmd_keygen(const Context& ctx);
 int cmd_load(const Context& ctx);
+int cmd_ingest(const Context& ctx);
 int cmd_log(const Context& ctx);
 
 // Reads a passphrase from --passphrase-file, $CLOSEBOOK_PASSPHRASE, or the terminal.

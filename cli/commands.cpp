@@ -16,6 +16,8 @@ commands:
   init [--origin NAME]                 create a ledger and its log key
   keygen --out FILE --name NAME        make an Ed25519 key pair (FILE, FILE.pub)
   load partners|tenants|rules|fx FILE  append reference data (atomic, idempotent)
+  ingest invoice --format microsoft-nce|generic FILE [--period YYYY-MM]
+  ingest usage FILE [--period YYYY-MM] append a vendor feed (atomic, idempotent)
   log vkey                             the log's signed-note verifier key
   log checkpoint [--size N]            a signed checkpoint (the latest by default)
   log checkpoints                      tree sizes that have a signed checkpoint
@@ -84,6 +86,7 @@ int run(int argc, const char* const* argv) {
     if (command == "init") return cmd_init(ctx);
     if (command == "keygen") return cmd_keygen(ctx);
     if (command == "load") return cmd_load(ctx);
+    if (command == "ingest") return cmd_ingest(ctx);
     if (command == "log") return cmd_log(ctx);
     std::cerr << "closebook: unknown command \"" << command << "\"\n" << kUsage;
     return 1;

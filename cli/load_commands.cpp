@@ -1,16 +1,71 @@
-// load: reference data into the ledger, atomically and idempotently.
+// load and ingest: input files into the ledger, atomically and idempotently.
+#include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <iostream>
 
 #include "cli/options.h"
 #include "ledger/files.h"
 #include "ledger/ledger.h"
+#include "match/feeds.h"
 #include "match/reference.h"
 
 namespace closebook::cli {
+namespace {
 
 // Concurrent writers are rare; a load that keeps losing the race says so rather than spin.
 constexpr int kLoadAttemptsMax = 5;
+
+using PlanFn = std::function<Result<match::LoadPlan>(const ledger::Snapshot&)>;
+
+// Plans against a snapshot, unlocks the log key once the file proved good (a bad file never
+// asks for it), and appends; if another writer got in first, plans again.
+int plan_and_append(const Context& ctx, const std::string& file, const std::string& passphrase_file,
+                    const PlanFn& plan_fn) {
+  auto ledger = ledger::Ledger::open(ctx.ledger_dir, {});
+  if (!ledger.ok()) return report(ctx, ledger.error());
+  auto plan_now = [&]() -> Result<match::LoadPlan> {
+    CB_TRY(ledger::Snapshot snapshot, (*ledger)->snapshot());
+    CB_TRY(match::LoadPlan plan, plan_fn(snapshot));
+    plan.planned_at_size = snapshot.size();
+    return plan;
+  };
+  auto plan = plan_now();
+  if (!plan.ok()) return report(ctx, plan.error());
+  auto log_key = unlock_log_key(**ledger, passphrase_file);
+  if (!log_key.ok()) return report(ctx, log_key.error());
+  Result<ledger::AppendReceipt> receipt = Error::conflict("not appended");
+  for (int attempt = 0; attempt < kLoadAttemptsMax; ++attempt) {
+    if (attempt > 0) plan = plan_now();
+    if (!plan.ok()) return report(ctx, plan.error());
+    receipt = (*ledger)->append(plan->drafts, *log_key, {.expected_size = plan->planned_at_size});
+    if (receipt.ok() || receipt.error().code != Code::kConflict) break;
+  }
+  if (!receipt.ok()) return report(ctx, receipt.error());
+
+  const uint64_t rows_new = receipt->new_entry_count - (receipt->entries[0].duplicate ? 0 : 1);
+  ctx.out << "loaded " << file << ": " << plan->row_count << " rows, " << rows_new
+          << " new entries, " << plan->row_count - rows_new << " already in the ledger\n"
+          << "ledger size " << receipt->tree_size << ", root " << to_hex(receipt->root) << "\n";
+  return 0;
+}
+
+// Rows checked per second, on a terminal only: a script's stderr stays clean.
+std::function<void(uint64_t, uint64_t)> terminal_progress(const std::string& file) {
+  if (::isatty(STDERR_FILENO) == 0) return {};
+  const auto start = std::chrono::steady_clock::now();
+  return [file, start](uint64_t done, uint64_t total) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+    std::fprintf(stderr, "\r%s: %llu/%llu rows checked (%.0f rows/s)%s", file.c_str(),
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total), rate,
+                 done == total ? "\n" : "");
+  };
+}
+
+}  // namespace
 
 int cmd_load(const Context& ctx) {
   po::options_description options("load options");
@@ -27,34 +82,40 @@ int cmd_load(const Context& ctx) {
   if (!kind.ok()) return report(ctx, kind.error());
   auto bytes = read_file(file);
   if (!bytes.ok()) return report(ctx, bytes.error());
-  auto ledger = ledger::Ledger::open(ctx.ledger_dir, {});
-  if (!ledger.ok()) return report(ctx, ledger.error());
-  auto plan_against_ledger = [&]() -> Result<match::LoadPlan> {
-    CB_TRY(ledger::Snapshot snapshot, (*ledger)->snapshot());
-    CB_TRY(match::LoadPlan plan, match::plan_reference_load(*kind, file, *bytes, snapshot));
-    plan.planned_at_size = snapshot.size();
-    return plan;
-  };
-  auto plan = plan_against_ledger();
-  if (!plan.ok()) return report(ctx, plan.error());
-  // The key is unlocked only after the file proved good: a bad file never asks for it.
-  auto log_key = unlock_log_key(**ledger, passphrase_file);
-  if (!log_key.ok()) return report(ctx, log_key.error());
-  // The plan was checked against a snapshot; if another writer got in first, check again.
-  Result<ledger::AppendReceipt> receipt = Error::conflict("not appended");
-  for (int attempt = 0; attempt < kLoadAttemptsMax; ++attempt) {
-    if (attempt > 0) plan = plan_against_ledger();
-    if (!plan.ok()) return report(ctx, plan.error());
-    receipt = (*ledger)->append(plan->drafts, *log_key, {.expected_size = plan->planned_at_size});
-    if (receipt.ok() || receipt.error().code != Code::kConflict) break;
-  }
-  if (!receipt.ok()) return report(ctx, receipt.error());
+  return plan_and_append(ctx, file, passphrase_file, [&](const ledger::Snapshot& snapshot) {
+    return match::plan_reference_load(*kind, file, *bytes, snapshot);
+  });
+}
 
-  const uint64_t rows_new = receipt->new_entry_count - (receipt->entries[0].duplicate ? 0 : 1);
-  ctx.out << "loaded " << file << ": " << plan->row_count << " rows, " << rows_new
-          << " new entries, " << plan->row_count - rows_new << " already in the ledger\n"
-          << "ledger size " << receipt->tree_size << ", root " << to_hex(receipt->root) << "\n";
-  return 0;
+int cmd_ingest(const Context& ctx) {
+  po::options_description options("ingest options");
+  std::string what, file, format_name, period, passphrase_file;
+  options.add_options()
+      ("what", po::value(&what)->required(), "invoice or usage")
+      ("file", po::value(&file)->required(), "CSV file")
+      ("format", po::value(&format_name), "invoice format: microsoft-nce or generic")
+      ("period", po::value(&period), "the period the file belongs to (YYYY-MM)")
+      ("passphrase-file", po::value(&passphrase_file), "the log key's passphrase");
+  po::positional_options_description positional;
+  positional.add("what", 1).add("file", 1);
+  parse_args(ctx.args, options, positional);
+
+  Result<match::FeedFormat> format = match::FeedFormat::kUsage;
+  if (what == "invoice") {
+    if (format_name.empty()) return report(ctx, Error::invalid("ingest invoice needs --format microsoft-nce|generic"));
+    format = match::parse_invoice_format(format_name);
+  } else if (what != "usage") {
+    return report(ctx, Error::invalid("ingest: expected invoice or usage, not \"" + what + "\""));
+  } else if (!format_name.empty()) {
+    return report(ctx, Error::invalid("ingest usage takes no --format"));
+  }
+  if (!format.ok()) return report(ctx, format.error());
+  auto bytes = read_file(file);
+  if (!bytes.ok()) return report(ctx, bytes.error());
+  const match::FeedOptions feed{period, terminal_progress(file)};
+  return plan_and_append(ctx, file, passphrase_file, [&](const ledger::Snapshot&) {
+    return match::plan_feed_load(*format, file, *bytes, feed);
+  });
 }
 
 }  // namespace closebook::cli

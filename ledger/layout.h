@@ -6,7 +6,7 @@
 //   entries      u64be index -> canonical entry bytes              (append-only, MDB_APPEND)
 //   nodes        u64be node_position(level, index) -> 32-byte hash (append-only, MDB_APPEND)
 //   checkpoints  u64be tree size -> signed note (C2SP tlog-checkpoint)   (append-only)
-//   content      32-byte content hash -> u64be index (idempotent loads)
+//   content      32-byte content hash or idempotency key -> u64be index (idempotent loads)
 //   index        "<name>\0<value>" -> u64be index, sorted duplicates (secondary indexes)
 // DIR/log.key    the log's sealed Ed25519 key (evidence/keyfile.h), mode 0600
 //

@@ -548,7 +548,7 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
   const Hash author = log_key.id();
   Status node_status;
   for (Draft& draft : drafts) {
-    const Hash content = content_hash(draft.reader());
+    const Hash content = draft.idempotency_key ? *draft.idempotency_key : content_hash(draft.reader());
     const std::string content_key(reinterpret_cast<const char*>(content.data()), content.size());
     if (draft.idempotent) {
       if (auto it = state.batch_content.find(content_key); it != state.batch_content.end()) {

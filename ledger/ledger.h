@@ -35,7 +35,9 @@ inline constexpr size_t kBatchEntriesMax = 2'000'000;
 // prevHash, recordedAt and (if unset) author.
 class Draft {
  public:
-  Draft() : message_(std::make_unique<capnp::MallocMessageBuilder>()) {
+  // A small first segment: a batch holds one Draft per input row, and capnp's default first
+  // segment (8 KiB) would make a million-row batch cost 8 GiB. Entries are ~0.3–1 KiB.
+  Draft() : message_(std::make_unique<capnp::MallocMessageBuilder>(kFirstSegmentWords)) {
     message_->initRoot<schema::Entry>();
   }
   schema::Entry::Builder entry() { return message_->getRoot<schema::Entry>(); }
@@ -43,8 +45,13 @@ class Draft {
   // When true (the default) an entry whose content equals an existing entry's is not
   // appended again: the receipt names the existing one.
   bool idempotent = true;
+  // What "the same entry" means, when content alone is not it: e.g. a feed row is the same
+  // row in a re-exported file (other file hash, same values), while two identical rows in one
+  // file are two charges. Unset: the content hash (evidence/entry.h).
+  std::optional<Hash> idempotency_key;
 
  private:
+  static constexpr unsigned kFirstSegmentWords = 128;
   std::unique_ptr<capnp::MallocMessageBuilder> message_;
 };
 

@@ -11,6 +11,7 @@
 #include "evidence/decimal.h"
 #include "ledger/indexes.h"
 #include "match/csv.h"
+#include "match/fields.h"
 
 namespace closebook::match {
 namespace {
@@ -18,86 +19,6 @@ namespace {
 using csv::ColumnSpec;
 using csv::RowReader;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// Typed fields: each returns an error naming file, line and column.
-
-Result<std::string> field_code(const RowReader& row, std::string_view column, size_t letters) {
-  CB_TRY(std::string_view text, row.text(column));
-  const bool ok = text.size() == letters &&
-                  std::all_of(text.begin(), text.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-  if (!ok) {
-    return row.error(column, "\"" + std::string(text) + "\" is not a " +
-                                 std::to_string(letters) + "-letter upper-case ISO code");
-  }
-  return std::string(text);
-}
-
-Result<Decimal> field_decimal(const RowReader& row, std::string_view column) {
-  CB_TRY(std::string_view text, row.text(column));
-  auto value = Decimal::parse(text);
-  if (!value.ok()) return row.error(column, value.error().message);
-  return value;
-}
-
-Result<Decimal> field_non_negative(const RowReader& row, std::string_view column) {
-  CB_TRY(Decimal value, field_decimal(row, column));
-  if (value.sign() < 0) return row.error(column, value.to_string() + " is negative");
-  return value;
-}
-
-Result<std::optional<Decimal>> field_optional_percent(const RowReader& row, std::string_view column) {
-  if (row.optional_text(column).empty()) return std::optional<Decimal>();
-  CB_TRY(Decimal pct, field_decimal(row, column));
-  if (pct < Decimal::from_int(-100) || pct > Decimal::from_int(100)) {
-    return row.error(column, pct.to_string() + " is not a percentage between -100 and 100");
-  }
-  return std::optional<Decimal>(pct);
-}
-
-Result<Date> field_date(const RowReader& row, std::string_view column) {
-  CB_TRY(std::string_view text, row.text(column));
-  auto date = Date::parse(text);
-  if (!date.ok()) return row.error(column, date.error().message);
-  return date;
-}
-
-Result<std::optional<Date>> field_optional_date(const RowReader& row, std::string_view column) {
-  if (row.optional_text(column).empty()) return std::optional<Date>();
-  CB_TRY(Date date, field_date(row, column));
-  return std::optional<Date>(date);
-}
-
-// [from, to] with an open end; `to` must not precede `from`.
-Status check_range(const RowReader& row, std::string_view to_column, const Date& from,
-                   const std::optional<Date>& to) {
-  if (to && *to < from) {
-    return row.error(to_column, to->to_iso() + " is before the start " + from.to_iso());
-  }
-  return {};
-}
-
-template <class Enum>
-Result<Enum> field_enum(const RowReader& row, std::string_view column,
-                        std::initializer_list<std::pair<std::string_view, Enum>> names) {
-  CB_TRY(std::string_view text, row.text(column));
-  const std::string key = lower(text);
-  std::string allowed;
-  for (const auto& [name, value] : names) {
-    if (key == name) return value;
-    allowed += (allowed.empty() ? "" : ", ") + std::string(name);
-  }
-  return row.error(column, "\"" + std::string(text) + "\" is not one of: " + allowed);
-}
-
-
-std::string text_of(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
 // ---------------------------------------------------------------------------------------
 // What the ledger already holds.
@@ -413,19 +334,6 @@ std::string row_key(const RowReader& row, const KindSpec& spec) {
   return key;
 }
 
-ledger::Draft ingest_draft(const KindSpec& spec, const std::string& file_name,
-                           std::string_view bytes, uint64_t rows) {
-  ledger::Draft draft;
-  auto ingest = draft.entry().getKind().initIngest();
-  ingest.setSource(spec.source);
-  ingest.setFormat(spec.format);
-  ingest.setFileName(std::filesystem::path(file_name).filename().string());
-  const Hash digest = sha256(bytes);
-  ingest.setFileSha256(kj::arrayPtr(digest.data(), digest.size()));
-  ingest.setRowCount(rows);
-  return draft;
-}
-
 }  // namespace
 
 Result<ReferenceKind> parse_reference_kind(std::string_view name) {
@@ -448,7 +356,7 @@ Result<LoadPlan> plan_reference_load(ReferenceKind kind, const std::string& file
   LoadPlan plan;
   plan.row_count = doc.rows.size();
   plan.drafts.reserve(doc.rows.size() + 1);
-  plan.drafts.push_back(ingest_draft(spec, file_name, bytes, doc.rows.size()));
+  plan.drafts.push_back(ingest_draft(spec.source, spec.format, file_name, bytes, doc.rows.size(), ""));
   std::map<std::string, uint64_t> first_line_of_key;
   Known known(snapshot);
   for (const csv::Row& r : doc.rows) {

@@ -13,6 +13,7 @@
 
 #include "evidence/result.h"
 #include "ledger/ledger.h"
+#include "match/load.h"
 
 namespace closebook::match {
 
@@ -20,12 +21,6 @@ enum class ReferenceKind { kPartners, kTenants, kRules, kFx };
 
 Result<ReferenceKind> parse_reference_kind(std::string_view name);
 const char* reference_kind_name(ReferenceKind kind);
-
-struct LoadPlan {
-  std::vector<ledger::Draft> drafts;  // drafts[0] is the Ingest entry, then one per row
-  uint64_t row_count = 0;
-  uint64_t planned_at_size = 0;       // the ledger size the rows were checked against
-};
 
 // Parses `bytes` (the contents of `file_name`) and checks it against `snapshot`.
 Result<LoadPlan> plan_reference_load(ReferenceKind kind, const std::string& file_name,

@@ -1,0 +1,38 @@
+// Vendor feeds (BRIEF §4): vendor invoices (Microsoft NCE reconciliation files and a generic
+// format) and usage feeds, each row an InvoiceLine or UsageRecord entry. See docs/matching.md §1.
+//
+// A feed is an input, never the truth: ingestion checks that every value is well-formed
+// (decimals, dates, codes, known charge types), not that the vendor's arithmetic is right or
+// that its tenants resolve — those are findings of the match, recorded as exceptions.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "evidence/result.h"
+#include "match/load.h"
+
+namespace closebook::match {
+
+enum class FeedFormat { kMicrosoftNce, kGenericInvoice, kUsage };
+
+// "microsoft-nce" or "generic" (invoices).
+Result<FeedFormat> parse_invoice_format(std::string_view name);
+const char* feed_format_name(FeedFormat format);
+
+struct FeedOptions {
+  // The period the file belongs to ("YYYY-MM"); empty: each invoice line's period is the
+  // month its charge starts, each usage record's the month of its usage date.
+  std::string period;
+  // Called now and then while rows are checked: (rows done, rows in the file).
+  std::function<void(uint64_t, uint64_t)> progress;
+};
+
+// Parses and checks a whole feed file; nothing is written. Each row's idempotency key is its
+// values plus its occurrence among identical rows of the file, so a re-exported file adds
+// nothing and two identical rows in one file stay two charges.
+Result<LoadPlan> plan_feed_load(FeedFormat format, const std::string& file_name,
+                                std::string_view bytes, const FeedOptions& options);
+
+}  // namespace closebook::match

@@ -1,0 +1,82 @@
+#include "match/fields.h"
+
+#include <algorithm>
+
+namespace closebook::match {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+Result<std::string> field_code(const csv::RowReader& row, std::string_view column, size_t letters) {
+  CB_TRY(std::string_view text, row.text(column));
+  const bool ok = text.size() == letters &&
+                  std::all_of(text.begin(), text.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  if (!ok) {
+    return row.error(column, "\"" + std::string(text) + "\" is not a " +
+                                 std::to_string(letters) + "-letter upper-case ISO code");
+  }
+  return std::string(text);
+}
+
+Result<Decimal> field_decimal(const csv::RowReader& row, std::string_view column) {
+  CB_TRY(std::string_view text, row.text(column));
+  auto value = Decimal::parse(text);
+  if (!value.ok()) return row.error(column, value.error().message);
+  return value;
+}
+
+Result<Decimal> field_non_negative(const csv::RowReader& row, std::string_view column) {
+  CB_TRY(Decimal value, field_decimal(row, column));
+  if (value.sign() < 0) return row.error(column, value.to_string() + " is negative");
+  return value;
+}
+
+Result<std::optional<Decimal>> field_optional_percent(const csv::RowReader& row, std::string_view column) {
+  if (row.optional_text(column).empty()) return std::optional<Decimal>();
+  CB_TRY(Decimal pct, field_decimal(row, column));
+  if (pct < Decimal::from_int(-100) || pct > Decimal::from_int(100)) {
+    return row.error(column, pct.to_string() + " is not a percentage between -100 and 100");
+  }
+  return std::optional<Decimal>(pct);
+}
+
+Result<Date> field_date(const csv::RowReader& row, std::string_view column) {
+  CB_TRY(std::string_view text, row.text(column));
+  auto date = Date::parse(text);
+  if (!date.ok()) return row.error(column, date.error().message);
+  return date;
+}
+
+Result<std::optional<Date>> field_optional_date(const csv::RowReader& row, std::string_view column) {
+  if (row.optional_text(column).empty()) return std::optional<Date>();
+  CB_TRY(Date date, field_date(row, column));
+  return std::optional<Date>(date);
+}
+
+// [from, to] with an open end; `to` must not precede `from`.
+Status check_range(const csv::RowReader& row, std::string_view to_column, const Date& from,
+                   const std::optional<Date>& to) {
+  if (to && *to < from) {
+    return row.error(to_column, to->to_iso() + " is before the start " + from.to_iso());
+  }
+  return {};
+}
+
+std::string text_of(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
+Result<std::string> field_optional_code(const csv::RowReader& row, std::string_view column, size_t letters) {
+  if (row.optional_text(column).empty()) return std::string();
+  return field_code(row, column, letters);
+}
+
+Result<std::optional<Decimal>> field_optional_decimal(const csv::RowReader& row, std::string_view column) {
+  if (row.optional_text(column).empty()) return std::optional<Decimal>();
+  CB_TRY(Decimal value, field_decimal(row, column));
+  return std::optional<Decimal>(value);
+}
+
+}  // namespace closebook::match

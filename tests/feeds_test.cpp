@@ -1,0 +1,197 @@
+// Vendor feeds: Partner Center NCE files load as Partner Center writes them; generic invoices
+// and usage load; every bad value is refused with file, line and field; loads are atomic and
+// idempotent, and identical rows in one file stay distinct charges.
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include "evidence/keyfile.h"
+#include "ledger/ledger.h"
+#include "match/feeds.h"
+#include "tests/test_util.h"
+
+namespace closebook {
+namespace {
+
+using match::FeedFormat;
+
+// Partner Center's own quirks: BOM, CRLF, extra columns, Tier2MpnId, mixed ChargeType casing,
+// M/D/YYYY dates, 22-digit prices, a quoted comma in a name.
+const std::string kNceHeader =
+    "\xEF\xBB\xBFPartnerId,CustomerId,CustomerName,CustomerDomainName,CustomerCountry,InvoiceNumber,"
+    "MpnId,Tier2MpnId,OrderId,OrderDate,ProductId,SkuId,AvailabilityId,SkuName,ProductName,ChargeType,"
+    "UnitPrice,Quantity,Subtotal,TaxTotal,Total,Currency,PriceAdjustmentDescription,PublisherName,"
+    "PublisherId,SubscriptionDescription,SubscriptionId,ChargeStartDate,ChargeEndDate,TermAndBillingCycle,"
+    "EffectiveUnitPrice,UnitType,AlternateId,BillableQuantity,BillingFrequency,PricingCurrency,"
+    "PCToBCExchangeRate,PCToBCExchangeRateDate,MeterDescription,ReservationOrderId,CreditReasonCode,"
+    "SubscriptionStartDate,SubscriptionEndDate,ReferenceId,ProductQualifiers,PromotionId,ProductCategory\r\n";
+
+std::string nce_row(const std::string& customer, const std::string& name, const std::string& charge,
+                    const std::string& quantity, const std::string& subtotal) {
+  return "a1b2c3d4-0000-4000-8000-000000000001," + customer + ",\"" + name +
+         "\",contoso.onmicrosoft.com,AU,G012345678,1234567,6120431,ord-1,10/1/2026,CFQ7TTC0LCHC,0002,"
+         "CFQ7TTC0K7Q8,Microsoft 365 Business Premium,Microsoft 365 Business Premium," + charge +
+         ",32.670000000000000000000," + quantity + "," + subtotal + ",3.27,35.94,AUD,,Microsoft Corporation,"
+         "MSFT,M365 BP,9D2C0D0B-AAAA-4BBB-8CCC-000000000001,10/1/2026,10/31/2026,1 Month,"
+         "21.46999999999999999999,Licenses,alt-1," + quantity + ",Monthly,USD,1.521838,2026-10-01,,,,"
+         "10/1/2026,9/30/2027,ref-1,,,Microsoft 365\r\n";
+}
+
+class FeedsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string sealed =
+        seal_signing_key(key_, "test-passphrase", {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN}).value();
+    ASSERT_TRUE(ledger::Ledger::init(tmp_ / "l", key_, {"closebook.test/feeds", sealed}).ok());
+    ledger_ = std::move(ledger::Ledger::open(tmp_ / "l", {})).value();
+  }
+
+  Result<ledger::AppendReceipt> ingest(FeedFormat format, const std::string& name, const std::string& text,
+                                       const std::string& period = "") {
+    CB_TRY(match::LoadPlan plan, match::plan_feed_load(format, name, text, {period, {}}));
+    return ledger_->append(plan.drafts, key_);
+  }
+
+  Error expect_refused(FeedFormat format, const std::string& text) {
+    const std::string before = ledger_->snapshot().value().latest_checkpoint().value();
+    auto r = ingest(format, "bad.csv", text);
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(ledger_->snapshot().value().latest_checkpoint().value(), before);
+    if (r.ok()) return Error::invalid("loaded");
+    EXPECT_EQ(r.error().file, "bad.csv");
+    return r.error();
+  }
+
+  DecodedEntry entry(uint64_t i) { return ledger_->snapshot().value().entry(i).value(); }
+
+  test::TempDir tmp_;
+  SigningKey key_ = SigningKey::generate("closebook.test/feeds").value();
+  std::unique_ptr<ledger::Ledger> ledger_;
+};
+
+TEST_F(FeedsTest, APartnerCenterFileLoadsAsPartnerCenterWritesIt) {
+  const std::string file = kNceHeader +
+                           nce_row("DE6799DD-16E2-4542-8982-FCD5407B50A3", "Harbour Dental, Pty Ltd", "CycleCharge", "10", "326.70");
+  auto r = ingest(FeedFormat::kMicrosoftNce, "nce.csv", file);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->new_entry_count, 2u);  // the ingest entry and one line
+  auto l = entry(2).reader().getKind().getInvoiceLine();
+  EXPECT_STREQ(l.getVendor().cStr(), "microsoft");
+  EXPECT_STREQ(l.getTenantRef().cStr(), "de6799dd-16e2-4542-8982-fcd5407b50a3");
+  EXPECT_STREQ(l.getCustomerName().cStr(), "Harbour Dental, Pty Ltd");
+  EXPECT_STREQ(l.getResellerMpnId().cStr(), "6120431");  // from Tier2MpnId
+  EXPECT_STREQ(l.getSkuId().cStr(), "CFQ7TTC0LCHC:0002");
+  EXPECT_STREQ(l.getChargeType().cStr(), "cyclecharge");
+  EXPECT_STREQ(l.getChargeStartDate().cStr(), "2026-10-01");
+  EXPECT_STREQ(l.getChargeEndDate().cStr(), "2026-10-31");
+  EXPECT_STREQ(l.getEffectiveUnitPrice().cStr(), "21.46999999999999999999");
+  EXPECT_STREQ(l.getUnitPrice().cStr(), "32.670000000000000000000");
+  EXPECT_STREQ(l.getFxRate().cStr(), "1.521838");
+  EXPECT_STREQ(l.getSubscriptionId().cStr(), "9d2c0d0b-aaaa-4bbb-8ccc-000000000001");
+  EXPECT_STREQ(l.getPeriod().cStr(), "2026-10");
+  EXPECT_EQ(l.getSource().getLine(), 2u);
+  auto ingest_entry = entry(1).reader().getKind().getIngest();
+  EXPECT_EQ(ingest_entry.getSource(), schema::Ingest::Source::VENDOR_INVOICE);
+  EXPECT_STREQ(ingest_entry.getFormat().cStr(), "microsoft-nce");
+  EXPECT_EQ(ingest_entry.getRowCount(), 1u);
+}
+
+TEST_F(FeedsTest, IdenticalRowsInOneFileAreTwoChargesAndAReloadAddsNothing) {
+  const std::string row = nce_row("de6799dd-16e2-4542-8982-fcd5407b50a3", "Harbour Dental", "cycleCharge", "10", "326.70");
+  const std::string file = kNceHeader + row + row;
+  auto first = ingest(FeedFormat::kMicrosoftNce, "nce.csv", file).value();
+  EXPECT_EQ(first.new_entry_count, 3u);
+  auto again = ingest(FeedFormat::kMicrosoftNce, "nce.csv", file).value();
+  EXPECT_EQ(again.new_entry_count, 0u);
+  // A re-export of the same rows (LF line ends, no BOM: another file hash) adds no lines.
+  std::string reexport = file.substr(3);
+  for (size_t at; (at = reexport.find("\r\n")) != std::string::npos;) reexport.replace(at, 2, "\n");
+  auto r = ingest(FeedFormat::kMicrosoftNce, "nce-reexport.csv", reexport).value();
+  EXPECT_EQ(r.new_entry_count, 1u);  // only its own ingest entry
+  // A third identical row in a new file is a new charge.
+  auto third = ingest(FeedFormat::kMicrosoftNce, "nce-3.csv", kNceHeader + row + row + row).value();
+  EXPECT_EQ(third.new_entry_count, 2u);
+}
+
+TEST_F(FeedsTest, BadNceValuesNameTheLineAndColumn) {
+  const std::string good = nce_row("de6799dd-16e2-4542-8982-fcd5407b50a3", "Harbour Dental", "cycleCharge", "10", "326.70");
+  Error e = expect_refused(FeedFormat::kMicrosoftNce,
+                           kNceHeader + good + nce_row("x", "Y", "cycleCharge", "1.23E+05", "326.70"));
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_EQ(e.field, "Quantity");
+  e = expect_refused(FeedFormat::kMicrosoftNce, kNceHeader + nce_row("x", "Y", "refundish", "1", "1"));
+  EXPECT_EQ(e.field, "ChargeType");
+  std::string swapped = good;
+  swapped.replace(swapped.find("10/31/2026"), 10, "9/30/2026");
+  e = expect_refused(FeedFormat::kMicrosoftNce, kNceHeader + swapped);
+  EXPECT_EQ(e.field, "ChargeEndDate");
+  e = expect_refused(FeedFormat::kMicrosoftNce, "CustomerId,InvoiceNumber\nx,y\n");
+  EXPECT_EQ(e.line, 1u);
+  EXPECT_NE(e.message.find("ProductId"), std::string::npos) << e.to_string();
+}
+
+const std::string kGenericHeader =
+    "Vendor,InvoiceNumber,LineRef,TenantRef,SubscriptionId,SkuId,ChargeType,ChargeStartDate,"
+    "ChargeEndDate,Quantity,UnitPrice,Subtotal,Currency,PricingCurrency,FxRate\n";
+
+TEST_F(FeedsTest, AGenericInvoiceLoads) {
+  auto r = ingest(FeedFormat::kGenericInvoice, "g.csv",
+                  kGenericHeader + "Acronis,AC-1001,1,org-77,sub-1,ACR-BACKUP-ADV,,2026-10-01,2026-10-31,12,4.1000,49.20,AUD,USD,1.521838\n");
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  auto l = entry(2).reader().getKind().getInvoiceLine();
+  EXPECT_STREQ(l.getVendor().cStr(), "acronis");
+  EXPECT_STREQ(l.getChargeType().cStr(), "cyclecharge");
+  EXPECT_STREQ(l.getTenantRef().cStr(), "org-77");
+  Error e = expect_refused(FeedFormat::kGenericInvoice,
+                           kGenericHeader + "Acronis,AC-1001,2,org-77,sub-1,ACR,,2026-10-01,2026-10-31,12,4.10,49.20,AUD,USD,-1\n");
+  EXPECT_EQ(e.field, "FxRate");
+  e = expect_refused(FeedFormat::kGenericInvoice,
+                     kGenericHeader + "Acronis,AC-1001,2,org-77,sub-1,ACR,,2026-10-01,2026-10-31,12,4.10,49.20,A$,,\n");
+  EXPECT_EQ(e.field, "Currency");
+}
+
+const std::string kUsageHeader = "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n";
+
+TEST_F(FeedsTest, UsageLoadsWithItsBasisAndRefusesNegativeQuantities) {
+  auto r = ingest(FeedFormat::kUsage, "u.csv",
+                  kUsageHeader + "Microsoft,2026-10-31,DE6799DD-16E2-4542-8982-FCD5407B50A3,SUB-1,CFQ7TTC0LCHC:0002,10,Peak,Licenses,u-1\n"
+                                 "acronis,10/31/2026,org-77,sub-1,ACR-STORAGE,120.5,consumed,GB,u-2\n");
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  auto u = entry(2).reader().getKind().getUsageRecord();
+  EXPECT_EQ(u.getQuantityBasis(), schema::UsageRecord::QuantityBasis::PEAK);
+  EXPECT_STREQ(u.getTenantRef().cStr(), "de6799dd-16e2-4542-8982-fcd5407b50a3");
+  EXPECT_STREQ(u.getSubscriptionId().cStr(), "sub-1");
+  EXPECT_STREQ(entry(3).reader().getEffective().cStr(), "2026-10-31");
+  Error e = expect_refused(FeedFormat::kUsage, kUsageHeader + "acronis,2026-10-31,org-77,s,ACR,-1,consumed,GB,u-3\n");
+  EXPECT_EQ(e.field, "Quantity");
+  e = expect_refused(FeedFormat::kUsage, kUsageHeader + "acronis,2026-10-31,org-77,s,ACR,1,average,GB,u-3\n");
+  EXPECT_EQ(e.field, "QuantityBasis");
+}
+
+TEST_F(FeedsTest, AnExplicitPeriodIsRecordedAndValidated) {
+  auto r = ingest(FeedFormat::kGenericInvoice, "g.csv",
+                  kGenericHeader + "datto,D-1,1,org-9,,DAT-RMM,,2026-09-20,2026-10-19,3,2,6,AUD,,\n", "2026-10");
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_STREQ(entry(1).reader().getKind().getIngest().getPeriod().cStr(), "2026-10");
+  EXPECT_STREQ(entry(2).reader().getKind().getInvoiceLine().getPeriod().cStr(), "2026-10");
+  auto bad = match::plan_feed_load(FeedFormat::kGenericInvoice, "g.csv", kGenericHeader, {"2026-13", {}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().field, "--period");
+}
+
+TEST_F(FeedsTest, ProgressIsReportedUpToTheLastRow) {
+  std::string file = kUsageHeader;
+  for (int i = 0; i < 25'000; ++i) file += "acronis,2026-10-31,org-77,s,ACR,1,consumed,GB,u-" + std::to_string(i) + "\n";
+  uint64_t calls = 0, last = 0;
+  auto plan = match::plan_feed_load(FeedFormat::kUsage, "u.csv", file,
+                                    {"", [&](uint64_t done, uint64_t total) {
+                                       ++calls;
+                                       last = done;
+                                       EXPECT_EQ(total, 25'000u);
+                                     }});
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(calls, 3u);  // at 10k, 20k, and the end
+  EXPECT_EQ(last, 25'000u);
+}
+
+}  // namespace
+}  // namespace closebook
