@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The demo: installs what is missing, builds, creates a ledger from the bundled sample data,
-# proves an entry's inclusion, and verifies everything with closebook-verify, offline.
+# The demo: installs what is missing, builds, creates a ledger from the bundled sample data
+# (reference data and the 2026-10 vendor feeds), proves an entry's inclusion, and verifies everything with closebook-verify, offline.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/build.sh" --target closebook closebook-verify
@@ -17,28 +17,34 @@ step "create the ledger and its log key"
 "$closebook" init --origin closebook.demo/sample-distributor
 step "load the sample reference data (partners, tenant identities, price book, FX rates)"
 for kind in partners tenants rules fx; do "$closebook" load "$kind" "$root/data/sample/$kind.csv"; done
-step "load the price book again: idempotent, nothing is added"
+step "ingest the period's vendor feeds: a Partner Center NCE invoice, a generic invoice, usage"
+before_nce=$("$closebook" log checkpoints | tail -n 1)
+line=$((before_nce + 1))  # the ingest entry comes first, then the file's first row
+"$closebook" ingest invoice --format microsoft-nce "$root/data/sample/invoice-microsoft-nce.csv" --period 2026-10
+"$closebook" ingest invoice --format generic "$root/data/sample/invoice-generic.csv" --period 2026-10
+"$closebook" ingest usage "$root/data/sample/usage.csv" --period 2026-10
+step "load the price book and the NCE invoice again: idempotent, nothing is added"
 "$closebook" load rules "$root/data/sample/rules.csv"
+"$closebook" ingest invoice --format microsoft-nce "$root/data/sample/invoice-microsoft-nce.csv" --period 2026-10
 
 step "the log's verifier key and latest signed checkpoint (C2SP tlog-checkpoint)"
 "$closebook" log vkey | tee "$out/log.vkey"
 "$closebook" log checkpoint | tee "$out/checkpoint.txt"
 
-rule=$("$closebook" log entry 40 --format json)
-step "entry 40, as JSON"
-echo "$rule"
-"$closebook" log entry 40 --format raw >"$out/entry-40.bin"
+step "entry $line, the invoice's first line, as JSON"
+"$closebook" log entry "$line" --format json
+"$closebook" log entry "$line" --format raw >"$out/entry-$line.bin"
 step "decoded by stock Cap'n Proto tooling from the published schema"
-capnp convert canonical:json --short "$root/evidence/entry.capnp" Entry <"$out/entry-40.bin"
+capnp convert canonical:json --short "$root/evidence/entry.capnp" Entry <"$out/entry-$line.bin"
 step "its RFC 9162 inclusion proof"
-"$closebook" log prove inclusion 40 | tee "$out/inclusion-40.json"
+"$closebook" log prove inclusion "$line" | tee "$out/inclusion-$line.json"
 first=$("$closebook" log checkpoints | sed -n 2p)
 "$closebook" log checkpoint --size "$first" >"$out/checkpoint-$first.txt"
 "$closebook" log prove consistency "$first" >"$out/consistency-$first.json"
 
 step "closebook-verify, offline, trusting only the verifier key"
 "$verify" inclusion --key "$out/log.vkey" --checkpoint "$out/checkpoint.txt" \
-  --proof "$out/inclusion-40.json" --entry "$out/entry-40.bin"
+  --proof "$out/inclusion-$line.json" --entry "$out/entry-$line.bin"
 "$verify" consistency --key "$out/log.vkey" --old "$out/checkpoint-$first.txt" \
   --new "$out/checkpoint.txt" --proof "$out/consistency-$first.json"
 "$verify" ledger "$CLOSEBOOK_LEDGER" --key "$out/log.vkey"
@@ -48,7 +54,7 @@ cat <<EOT
 ledger (LMDB):        $CLOSEBOOK_LEDGER
 log verifier key:     $out/log.vkey
 signed checkpoint:    $out/checkpoint.txt
-entry + proof:        $out/entry-40.bin, $out/inclusion-40.json
+entry + proof:        $out/entry-$line.bin, $out/inclusion-$line.json
 consistency proof:    $out/consistency-$first.json
 Try: $closebook --ledger $CLOSEBOOK_LEDGER log entry 3 --format json
 EOT

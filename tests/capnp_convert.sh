@@ -8,6 +8,9 @@ export CLOSEBOOK_PASSPHRASE=capnp-test-passphrase
 cb() { "$closebook" --ledger "$work/ledger" "$@"; }
 cb init --origin closebook.test/capnp >/dev/null
 for kind in partners tenants rules fx; do cb load "$kind" "$src/data/sample/$kind.csv" >/dev/null; done
+cb ingest invoice --format microsoft-nce "$src/data/sample/invoice-microsoft-nce.csv" >/dev/null
+cb ingest invoice --format generic "$src/data/sample/invoice-generic.csv" >/dev/null
+cb ingest usage "$src/data/sample/usage.csv" >/dev/null
 size=$(cb log checkpoints | tail -n 1)
 for ((i = 0; i < size; i++)); do
   ours=$(cb log entry "$i" --format json)

@@ -201,6 +201,28 @@ TEST_F(CliTest, ConcurrentLoadsCannotPublishOneRuleVersionTwice) {
   EXPECT_EQ(run(kVerify, {"ledger", ledger_, "--key", tmp_ / "vkey"}).exit_code, 0);
 }
 
+TEST_F(CliTest, SampleFeedsIngestOnceAndBadFeedsChangeNothing) {
+  RunResult r = cb({"ingest", "invoice", "--format", "microsoft-nce", sample("invoice-microsoft-nce.csv"),
+                    "--period", "2026-10"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("13 rows, 13 new entries"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "");  // no progress output when stderr is not a terminal
+  ASSERT_EQ(cb({"ingest", "invoice", "--format", "generic", sample("invoice-generic.csv")}).exit_code, 0);
+  ASSERT_EQ(cb({"ingest", "usage", sample("usage.csv")}).exit_code, 0);
+  const std::string before = cb({"log", "checkpoint"}).out;
+  r = cb({"ingest", "usage", sample("usage.csv")});
+  EXPECT_NE(r.out.find("0 new entries"), std::string::npos) << r.out;
+  write(tmp_ / "u.csv", "Vendor,UsageDate,TenantRef,SkuId,Quantity,QuantityBasis,UnitType\n"
+                        "acronis,2026-10-31,org-1,ACR,5,consumed,GB\nacronis,2026-10-31,org-1,ACR,5,average,GB\n");
+  r = cb({"ingest", "usage", tmp_ / "u.csv"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("u.csv:3: field QuantityBasis:"), std::string::npos) << r.err;
+  EXPECT_EQ(cb({"ingest", "invoice", sample("invoice-generic.csv")}).exit_code, 2);  // no --format
+  EXPECT_EQ(cb({"ingest", "invoice", "--format", "sap", sample("invoice-generic.csv")}).exit_code, 2);
+  EXPECT_EQ(cb({"log", "checkpoint"}).out, before);
+  EXPECT_EQ(run(kVerify, {"ledger", ledger_, "--key", tmp_ / "vkey"}).exit_code, 0);
+}
+
 TEST_F(CliTest, AWrongPassphraseIsRefusedAndChangesNothing) {
   write(tmp_ / "fx.csv", "Date,Base,Quote,Rate,Source\n2026-11-02,USD,AUD,1.5,RBA\n");
   RunResult r = cb({"load", "fx", tmp_ / "fx.csv"}, {"CLOSEBOOK_PASSPHRASE=not-the-passphrase"});
