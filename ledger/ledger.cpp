@@ -94,6 +94,8 @@ Result<uint64_t> entry_count(MDB_txn* txn, MDB_dbi entries) {
   return read_u64be(as_view(k)) + 1;
 }
 
+}  // namespace
+
 // Everything the append loop carries from one draft to the next.
 struct AppendState {
   uint64_t next_index = 0;
@@ -102,6 +104,8 @@ struct AppendState {
   TreeBuilder tree;
   std::unordered_map<std::string, uint64_t> batch_content;  // content hash -> index
 };
+
+namespace {
 
 }  // namespace
 
@@ -517,6 +521,53 @@ Status check_signed_state(const Snapshot& reader, const DecodedEntry& last, cons
 
 }  // namespace
 
+Status Ledger::resolve_links(Draft& draft, const AppendReceipt& so_far) {
+  for (Draft::Link& link : draft.links_) {
+    if (link.batch_position >= so_far.entries.size()) {
+      return Error::invalid("a draft links to a later draft of its batch");
+    }
+    const Appended& target = so_far.entries[link.batch_position];
+    link.ref.setIndex(target.index);
+    link.ref.setHash(kj::arrayPtr(target.hash.data(), target.hash.size()));
+  }
+  return {};
+}
+
+Result<std::optional<uint64_t>> Ledger::find_content(MDB_txn* txn, const AppendState& state,
+                                                     const std::string& content_key) const {
+  if (auto it = state.batch_content.find(content_key); it != state.batch_content.end()) {
+    return std::optional<uint64_t>(it->second);
+  }
+  CB_TRY(auto existing, get_optional(txn, content_, content_key, "content index"));
+  if (!existing) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(read_u64be(*existing));
+}
+
+// Writes one new entry with its tree nodes, content key and index keys; returns its hash.
+Result<Hash> Ledger::write_entry(MDB_txn* txn, AppendState& state, Draft& draft,
+                                 const std::string& content_key, const Hash& author) {
+  const std::string bytes = seal_envelope(draft, state, author);
+  if (bytes.size() > kEntryBytesMax) return Error::invalid("entry is larger than 4 MiB");
+  const Hash leaf = leaf_hash(as_bytes(bytes));
+  const std::string key = u64be(state.next_index);
+  CB_CHECK(put(txn, entries_, key, bytes, MDB_APPEND, "entry"));
+  Status node_status;
+  state.tree.append(leaf, [&](uint8_t level, uint64_t index, const Hash& h) {
+    if (!node_status.ok()) return;
+    const std::string_view hv(reinterpret_cast<const char*>(h.data()), h.size());
+    node_status = put(txn, nodes_, u64be(node_position(level, index)), hv, MDB_APPEND, "tree node");
+  });
+  CB_CHECK(node_status);
+  if (draft.idempotent) {
+    CB_CHECK(put(txn, content_, content_key, key, MDB_NOOVERWRITE, "content index"));
+    state.batch_content.emplace(content_key, state.next_index);
+  }
+  for (const IndexKey& ik : index_keys(draft.reader())) {
+    CB_CHECK(put(txn, index_, index_db_key(ik.name, ik.value), key, 0, "index"));
+  }
+  return leaf;
+}
+
 Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const SigningKey& log_key,
                                           const AppendOptions& options) {
   std::shared_lock<std::shared_timed_mutex> hold;
@@ -546,50 +597,23 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
   AppendReceipt receipt;
   receipt.entries.reserve(drafts.size());
   const Hash author = log_key.id();
-  Status node_status;
   for (Draft& draft : drafts) {
+    CB_CHECK(resolve_links(draft, receipt));
     const Hash content = draft.idempotency_key ? *draft.idempotency_key : content_hash(draft.reader());
     const std::string content_key(reinterpret_cast<const char*>(content.data()), content.size());
     if (draft.idempotent) {
-      if (auto it = state.batch_content.find(content_key); it != state.batch_content.end()) {
-        receipt.entries.push_back({it->second, {}, true});
-        continue;
-      }
-      CB_TRY(auto existing, get_optional(txn.get(), content_, content_key, "content index"));
+      CB_TRY(std::optional<uint64_t> existing, find_content(txn.get(), state, content_key));
       if (existing) {
-        receipt.entries.push_back({read_u64be(*existing), {}, true});
+        CB_TRY(Hash hash, reader.node(0, *existing));  // stored in this transaction or before
+        receipt.entries.push_back({*existing, hash, true});
         continue;
       }
     }
-    const std::string bytes = seal_envelope(draft, state, author);
-    if (bytes.size() > kEntryBytesMax) return Error::invalid("entry is larger than 4 MiB");
-    const Hash leaf = leaf_hash(as_bytes(bytes));
-    const std::string key = u64be(state.next_index);
-    CB_CHECK(put(txn.get(), entries_, key, bytes, MDB_APPEND, "entry"));
-    state.tree.append(leaf, [&](uint8_t level, uint64_t index, const Hash& h) {
-      if (!node_status.ok()) return;
-      const std::string_view hv(reinterpret_cast<const char*>(h.data()), h.size());
-      node_status = put(txn.get(), nodes_, u64be(node_position(level, index)), hv, MDB_APPEND,
-                        "tree node");
-    });
-    CB_CHECK(node_status);
-    if (draft.idempotent) {
-      CB_CHECK(put(txn.get(), content_, content_key, key, MDB_NOOVERWRITE, "content index"));
-      state.batch_content.emplace(content_key, state.next_index);
-    }
-    for (const IndexKey& ik : index_keys(draft.reader())) {
-      CB_CHECK(put(txn.get(), index_, index_db_key(ik.name, ik.value), key, 0, "index"));
-    }
+    CB_TRY(Hash leaf, write_entry(txn.get(), state, draft, content_key, author));
     receipt.entries.push_back({state.next_index, leaf, false});
     state.prev_hash = leaf;
     ++state.next_index;
     ++receipt.new_entry_count;
-  }
-  // Fill in hashes of duplicates that point at entries already in the ledger or this batch.
-  reader.size_ = state.next_index;
-  for (Appended& a : receipt.entries) {
-    if (!a.duplicate) continue;
-    CB_TRY(a.hash, reader.node(0, a.index));
   }
 
   receipt.tree_size = state.next_index;

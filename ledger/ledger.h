@@ -50,7 +50,21 @@ class Draft {
   // file are two charges. Unset: the content hash (evidence/entry.h).
   std::optional<Hash> idempotency_key;
 
+  // Makes `ref` point at the entry of an earlier draft of the same batch (by position in the
+  // batch), whose index and hash are only known when the batch is appended — e.g. a priced
+  // line citing the FX lock appended with it. Filled before this draft's content hash.
+  void link(schema::EntryRef::Builder ref, size_t batch_position) {
+    links_.push_back({ref, batch_position});
+  }
+
  private:
+  friend class Ledger;
+struct AppendState;
+  struct Link {
+    schema::EntryRef::Builder ref;
+    size_t batch_position;
+  };
+  std::vector<Link> links_;
   static constexpr unsigned kFirstSegmentWords = 128;
   std::unique_ptr<capnp::MallocMessageBuilder> message_;
 };
@@ -90,6 +104,7 @@ struct AppendOptions {
 };
 
 class Ledger;
+struct AppendState;
 
 // A consistent read view: one LMDB read transaction.
 class Snapshot : public NodeSource {
@@ -116,6 +131,7 @@ class Snapshot : public NodeSource {
 
  private:
   friend class Ledger;
+struct AppendState;
   // `owns_txn` false: a view inside the writer's transaction, which the writer ends.
   Snapshot(const Ledger* ledger, MDB_txn* txn, uint64_t size, bool owns_txn)
       : ledger_(ledger), txn_(txn), size_(size), owns_txn_(owns_txn) {}
@@ -155,6 +171,11 @@ class Ledger {
   // The rest of init() once log.key is written: the environment, metadata, entry 0.
   static Status create(const std::string& dir, const SigningKey& log_key, const InitOptions& options);
   Status open_databases(MDB_txn* txn, unsigned flags);
+  static Status resolve_links(Draft& draft, const AppendReceipt& so_far);
+  Result<std::optional<uint64_t>> find_content(MDB_txn* txn, const AppendState& state,
+                                               const std::string& content_key) const;
+  Result<Hash> write_entry(MDB_txn* txn, AppendState& state, Draft& draft,
+                           const std::string& content_key, const Hash& author);
   Result<AppendReceipt> append_once(std::span<Draft> drafts, const SigningKey& log_key,
                                     const AppendOptions& options);
   // Begins a transaction under a shared hold of map_lock_, adopting a map that another

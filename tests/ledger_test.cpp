@@ -149,6 +149,38 @@ TEST_F(LedgerTest, DuplicatesInsideOneBatchBecomeOneEntry) {
   EXPECT_EQ(r.entries[1].index, r.entries[0].index);
 }
 
+TEST_F(LedgerTest, ALinkCitesAnEarlierDraftOfTheSameBatch) {
+  auto lock_citing = [](std::vector<Draft>& batch, size_t position) {
+    Draft lock;
+    lock.entry().setEffective("2026-10");
+    auto l = lock.entry().getKind().initFxLock();
+    l.setPeriod("2026-10");
+    l.setRate("1.5");
+    lock.link(l.initRateRef(), position);
+    batch.push_back(std::move(lock));
+  };
+  std::vector<Draft> batch;
+  batch.push_back(fx_draft("2026-10-01", "1.5"));
+  lock_citing(batch, 0);
+  auto r = ledger_->append(batch, key_).value();
+  auto lock = ledger_->snapshot().value().entry(r.entries[1].index).value();
+  auto ref = lock.reader().getKind().getFxLock().getRateRef();
+  EXPECT_EQ(ref.getIndex(), r.entries[0].index);
+  EXPECT_EQ(to_hex(Bytes(ref.getHash().begin(), ref.getHash().size())), to_hex(r.entries[0].hash));
+
+  // The same batch again: the rate is a duplicate, so the link resolves to the same entry and
+  // the lock is a duplicate too.
+  std::vector<Draft> again;
+  again.push_back(fx_draft("2026-10-01", "1.5"));
+  lock_citing(again, 0);
+  EXPECT_EQ(ledger_->append(again, key_).value().new_entry_count, 0u);
+  // Citing another rate makes another lock, though every other field is the same.
+  std::vector<Draft> other;
+  other.push_back(fx_draft("2026-10-02", "1.5"));
+  lock_citing(other, 0);
+  EXPECT_EQ(ledger_->append(other, key_).value().new_entry_count, 2u);
+}
+
 TEST_F(LedgerTest, NonIdempotentDraftsAreAlwaysAppended) {
   std::vector<Draft> batch;
   batch.push_back(fx_draft("2026-10-02", "1.5"));
