@@ -18,6 +18,7 @@ commands:
   load partners|tenants|rules|fx FILE  append reference data (atomic, idempotent)
   ingest invoice --format microsoft-nce|generic FILE [--period YYYY-MM]
   ingest usage FILE [--period YYYY-MM] append a vendor feed (atomic, idempotent)
+  price --period YYYY-MM [--config F]  price the period's usage: lines, FX locks, exceptions
   log vkey                             the log's signed-note verifier key
   log checkpoint [--size N]            a signed checkpoint (the latest by default)
   log checkpoints                      tree sizes that have a signed checkpoint
@@ -87,6 +88,7 @@ int run(int argc, const char* const* argv) {
     if (command == "keygen") return cmd_keygen(ctx);
     if (command == "load") return cmd_load(ctx);
     if (command == "ingest") return cmd_ingest(ctx);
+    if (command == "price") return cmd_price(ctx);
     if (command == "log") return cmd_log(ctx);
     std::cerr << "closebook: unknown command \"" << command << "\"\n" << kUsage;
     return 1;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/append.h"
 #include "cli/options.h"
 #include "ledger/files.h"
 #include "ledger/ledger.h"
@@ -14,40 +15,19 @@
 namespace closebook::cli {
 namespace {
 
-// Concurrent writers are rare; a load that keeps losing the race says so rather than spin.
-constexpr int kLoadAttemptsMax = 5;
-
 using PlanFn = std::function<Result<match::LoadPlan>(const ledger::Snapshot&)>;
 
 // Plans against a snapshot, unlocks the log key once the file proved good (a bad file never
 // asks for it), and appends; if another writer got in first, plans again.
 int plan_and_append(const Context& ctx, const std::string& file, const std::string& passphrase_file,
                     const PlanFn& plan_fn) {
-  auto ledger = ledger::Ledger::open(ctx.ledger_dir, {});
-  if (!ledger.ok()) return report(ctx, ledger.error());
-  auto plan_now = [&]() -> Result<match::LoadPlan> {
-    CB_TRY(ledger::Snapshot snapshot, (*ledger)->snapshot());
-    CB_TRY(match::LoadPlan plan, plan_fn(snapshot));
-    plan.planned_at_size = snapshot.size();
-    return plan;
-  };
-  auto plan = plan_now();
-  if (!plan.ok()) return report(ctx, plan.error());
-  auto log_key = unlock_log_key(**ledger, passphrase_file);
-  if (!log_key.ok()) return report(ctx, log_key.error());
-  Result<ledger::AppendReceipt> receipt = Error::conflict("not appended");
-  for (int attempt = 0; attempt < kLoadAttemptsMax; ++attempt) {
-    if (attempt > 0) plan = plan_now();
-    if (!plan.ok()) return report(ctx, plan.error());
-    receipt = (*ledger)->append(plan->drafts, *log_key, {.expected_size = plan->planned_at_size});
-    if (receipt.ok() || receipt.error().code != Code::kConflict) break;
-  }
-  if (!receipt.ok()) return report(ctx, receipt.error());
-
-  const uint64_t rows_new = receipt->new_entry_count - (receipt->entries[0].duplicate ? 0 : 1);
-  ctx.out << "loaded " << file << ": " << plan->row_count << " rows, " << rows_new
-          << " new entries, " << plan->row_count - rows_new << " already in the ledger\n"
-          << "ledger size " << receipt->tree_size << ", root " << to_hex(receipt->root) << "\n";
+  auto done = append_planned<match::LoadPlan>(ctx, passphrase_file, plan_fn);
+  if (!done.ok()) return report(ctx, done.error());
+  const auto& [plan, receipt] = *done;
+  const uint64_t rows_new = receipt.new_entry_count - (receipt.entries[0].duplicate ? 0 : 1);
+  ctx.out << "loaded " << file << ": " << plan.row_count << " rows, " << rows_new
+          << " new entries, " << plan.row_count - rows_new << " already in the ledger\n"
+          << "ledger size " << receipt.tree_size << ", root " << to_hex(receipt.root) << "\n";
   return 0;
 }
 

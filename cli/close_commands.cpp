@@ -1,0 +1,55 @@
+// price (and, with issue #4, match): the period's close, written into the ledger.
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/append.h"
+#include "cli/options.h"
+#include "ledger/files.h"
+#include "match/config.h"
+#include "match/pricing.h"
+
+namespace closebook::cli {
+namespace {
+
+// --config FILE, else $CLOSEBOOK_CONFIG, else DIR/closebook.json if present, else defaults.
+Result<match::CloseConfig> load_close_config(const Context& ctx, const std::string& config_file) {
+  std::string path = config_file;
+  if (path.empty()) {
+    if (const char* env = std::getenv("CLOSEBOOK_CONFIG"); env != nullptr && *env != '\0') path = env;
+  }
+  if (path.empty()) {
+    const auto in_ledger = std::filesystem::path(ctx.ledger_dir) / "closebook.json";
+    std::error_code ec;
+    if (!std::filesystem::exists(in_ledger, ec)) return match::CloseConfig::defaults();
+    path = in_ledger.string();
+  }
+  CB_TRY(std::string text, read_file(path, 1 << 20));
+  return match::CloseConfig::parse(path, text);
+}
+
+}  // namespace
+
+int cmd_price(const Context& ctx) {
+  po::options_description options("price options");
+  std::string period, config_file, passphrase_file;
+  options.add_options()
+      ("period", po::value(&period)->required(), "the period to price (YYYY-MM)")
+      ("config", po::value(&config_file), "close configuration (JSON)")
+      ("passphrase-file", po::value(&passphrase_file), "the log key's passphrase");
+  parse_args(ctx.args, options);
+  auto config = load_close_config(ctx, config_file);
+  if (!config.ok()) return report(ctx, config.error());
+  const match::PricingOptions pricing{period, *config};
+  auto done = append_planned<match::PricingPlan>(
+      ctx, passphrase_file, [&](const ledger::Snapshot& snapshot) { return match::plan_pricing(snapshot, pricing); });
+  if (!done.ok()) return report(ctx, done.error());
+  const auto& [plan, receipt] = *done;
+  ctx.out << "priced " << period << ": " << plan.line_count << " lines, " << plan.exception_count
+          << " exceptions, " << plan.fx_lock_count << " FX locks; " << receipt.new_entry_count
+          << " new entries\n"
+          << "ledger size " << receipt.tree_size << ", root " << to_hex(receipt.root) << "\n";
+  return 0;
+}
+
+}  // namespace closebook::cli

@@ -1,0 +1,146 @@
+#include "match/config.h"
+
+#include <array>
+#include <cassert>
+#include <nlohmann/json.hpp>
+
+namespace closebook::match {
+namespace {
+
+struct CategoryInfo {
+  Category category;
+  const char* name;
+  CategoryPolicy policy;  // the default
+};
+
+// Defaults: leaks of revenue or margin block sign-off until worked; informational findings
+// do not. Owners are team names a deployment renames in its config.
+const std::array<CategoryInfo, 16>& categories() {
+  using C = Category;
+  using S = Severity;
+  static const std::array<CategoryInfo, 16> kCategories = {{
+      {C::UNBILLED_USAGE, "UNBILLED_USAGE", {"billing-ops", 3, S::HIGH, true}},
+      {C::ORPHAN_BILLING, "ORPHAN_BILLING", {"billing-ops", 3, S::HIGH, true}},
+      {C::QTY_MISMATCH, "QTY_MISMATCH", {"billing-ops", 5, S::MEDIUM, true}},
+      {C::COST_RATE_MISMATCH, "COST_RATE_MISMATCH", {"vendor-management", 10, S::MEDIUM, false}},
+      {C::FX_VARIANCE, "FX_VARIANCE", {"treasury", 10, S::LOW, false}},
+      {C::DUPLICATE_CHARGE, "DUPLICATE_CHARGE", {"vendor-management", 5, S::HIGH, true}},
+      {C::DUPLICATE_SUBSCRIPTION, "DUPLICATE_SUBSCRIPTION", {"billing-ops", 5, S::MEDIUM, false}},
+      {C::TENANT_UNRESOLVED, "TENANT_UNRESOLVED", {"billing-ops", 2, S::HIGH, true}},
+      {C::PARTNER_MISMATCH, "PARTNER_MISMATCH", {"partner-management", 5, S::HIGH, true}},
+      {C::SKU_MISMATCH, "SKU_MISMATCH", {"billing-ops", 5, S::MEDIUM, true}},
+      {C::NO_PRICING_RULE, "NO_PRICING_RULE", {"pricing", 3, S::HIGH, true}},
+      {C::MARGIN_FLOOR_BREACH, "MARGIN_FLOOR_BREACH", {"pricing", 5, S::MEDIUM, false}},
+      {C::CREDIT_NOT_PASSED_ON, "CREDIT_NOT_PASSED_ON", {"billing-ops", 5, S::HIGH, true}},
+      {C::TIMING, "TIMING", {"billing-ops", 10, S::INFO, false}},
+      {C::CREDIT_RECOVERY, "CREDIT_RECOVERY", {"finance", 10, S::HIGH, true}},
+      {C::DISPUTE, "DISPUTE", {"partner-management", 10, S::MEDIUM, false}},
+  }};
+  return kCategories;
+}
+
+Result<Severity> parse_severity(std::string_view name) {
+  static const std::pair<std::string_view, Severity> kNames[] = {
+      {"info", Severity::INFO}, {"low", Severity::LOW}, {"medium", Severity::MEDIUM},
+      {"high", Severity::HIGH}, {"critical", Severity::CRITICAL}};
+  for (const auto& [n, s] : kNames) {
+    if (n == name) return s;
+  }
+  return Error::invalid("severity \"" + std::string(name) + "\" is not info, low, medium, high or critical");
+}
+
+Status check_keys(const nlohmann::json& obj, std::initializer_list<const char*> allowed, const std::string& where) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    bool known = false;
+    for (const char* a : allowed) known = known || it.key() == a;
+    if (!known) return Error::invalid("unknown setting \"" + it.key() + "\"").in_field(where);
+  }
+  return {};
+}
+
+Status apply_policy(const nlohmann::json& j, const std::string& where, CategoryPolicy& policy) {
+  if (!j.is_object()) return Error::invalid("expected an object").in_field(where);
+  CB_CHECK(check_keys(j, {"owner", "due_days", "severity", "blocking"}, where));
+  if (j.contains("owner")) {
+    if (!j["owner"].is_string() || j["owner"].get<std::string>().empty()) {
+      return Error::invalid("owner must be a non-empty string").in_field(where + ".owner");
+    }
+    policy.owner = j["owner"].get<std::string>();
+  }
+  if (j.contains("due_days")) {
+    const bool ok = j["due_days"].is_number_integer() && j["due_days"].get<int64_t>() >= 0 &&
+                    j["due_days"].get<int64_t>() <= 366;
+    if (!ok) return Error::invalid("due_days must be a whole number of days, 0 to 366").in_field(where + ".due_days");
+    policy.due_days = static_cast<int>(j["due_days"].get<int64_t>());
+  }
+  if (j.contains("severity")) {
+    if (!j["severity"].is_string()) return Error::invalid("severity must be a string").in_field(where + ".severity");
+    auto s = parse_severity(j["severity"].get<std::string>());
+    if (!s.ok()) return std::move(s).error().in_field(where + ".severity");
+    policy.severity = *s;
+  }
+  if (j.contains("blocking")) {
+    if (!j["blocking"].is_boolean()) return Error::invalid("blocking must be true or false").in_field(where + ".blocking");
+    policy.blocking = j["blocking"].get<bool>();
+  }
+  return {};
+}
+
+}  // namespace
+
+const char* category_name(Category category) {
+  for (const CategoryInfo& info : categories()) {
+    if (info.category == category) return info.name;
+  }
+  return "UNKNOWN";
+}
+
+Result<Category> parse_category(std::string_view name) {
+  for (const CategoryInfo& info : categories()) {
+    if (name == info.name) return info.category;
+  }
+  return Error::invalid("\"" + std::string(name) + "\" is not an exception category (e.g. UNBILLED_USAGE)");
+}
+
+const CategoryPolicy& CloseConfig::policy(Category category) const {
+  auto it = policies.find(category);
+  assert(it != policies.end());
+  return it->second;
+}
+
+CloseConfig CloseConfig::defaults() {
+  CloseConfig config;
+  for (const CategoryInfo& info : categories()) config.policies[info.category] = info.policy;
+  return config;
+}
+
+Result<CloseConfig> CloseConfig::parse(const std::string& file_name, std::string_view json) {
+  auto located = [&](Error e) { return std::move(e).at(file_name, 0); };
+  const nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return located(Error::invalid("not a JSON object"));
+  CloseConfig config = defaults();
+  if (auto st = check_keys(j, {"tolerance", "fx_tolerance_bps", "exceptions"}, ""); !st.ok()) return located(st.error());
+  if (j.contains("tolerance")) {
+    auto t = j["tolerance"].is_string() ? Decimal::parse(j["tolerance"].get<std::string>())
+                                        : Result<Decimal>(Error::invalid("must be a decimal string such as \"0.01\""));
+    if (!t.ok() || t->sign() < 0) return located(Error::invalid("tolerance must be a non-negative decimal string").in_field("tolerance"));
+    config.tolerance = *t;
+  }
+  if (j.contains("fx_tolerance_bps")) {
+    const bool ok = j["fx_tolerance_bps"].is_number_unsigned() && j["fx_tolerance_bps"].get<uint64_t>() <= 10'000;
+    if (!ok) return located(Error::invalid("must be a whole number of basis points, 0 to 10000").in_field("fx_tolerance_bps"));
+    config.fx_tolerance_bps = j["fx_tolerance_bps"].get<uint32_t>();
+  }
+  if (j.contains("exceptions")) {
+    if (!j["exceptions"].is_object()) return located(Error::invalid("expected an object").in_field("exceptions"));
+    for (auto it = j["exceptions"].begin(); it != j["exceptions"].end(); ++it) {
+      auto category = parse_category(it.key());
+      if (!category.ok()) return located(std::move(category).error().in_field("exceptions"));
+      auto st = apply_policy(it.value(), "exceptions." + it.key(), config.policies[*category]);
+      if (!st.ok()) return located(st.error());
+    }
+  }
+  return config;
+}
+
+}  // namespace closebook::match

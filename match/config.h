@@ -1,0 +1,46 @@
+// Close configuration: match tolerances and, per exception category, who owns it, when it is
+// due, how severe it is and whether it blocks sign-off. See docs/matching.md §4.
+//
+// Read from --config FILE, else $CLOSEBOOK_CONFIG, else DIR/closebook.json when it exists;
+// otherwise the built-in defaults below. JSON, strict: unknown keys are refused.
+//   {"tolerance": "0.01", "fx_tolerance_bps": 25,
+//    "exceptions": {"NO_PRICING_RULE": {"owner": "pricing", "due_days": 3,
+//                                       "severity": "high", "blocking": true}, ...}}
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "evidence/decimal.h"
+#include "evidence/entry.h"
+#include "evidence/result.h"
+
+namespace closebook::match {
+
+using Category = schema::Category;
+using Severity = schema::Exception::Severity;
+
+// "UNBILLED_USAGE" etc., as in BRIEF §5.
+const char* category_name(Category category);
+Result<Category> parse_category(std::string_view name);
+
+struct CategoryPolicy {
+  std::string owner;
+  int due_days = 5;  // after the period's last day, so due dates are deterministic
+  Severity severity = Severity::MEDIUM;
+  bool blocking = false;
+};
+
+struct CloseConfig {
+  Decimal tolerance = Decimal::parse("0.01").value();  // per line, in billing currency
+  uint32_t fx_tolerance_bps = 25;
+  std::map<Category, CategoryPolicy> policies;  // every category has one
+
+  const CategoryPolicy& policy(Category category) const;
+  static CloseConfig defaults();
+  // Reads and checks a config file; values it omits keep their defaults.
+  static Result<CloseConfig> parse(const std::string& file_name, std::string_view json);
+};
+
+}  // namespace closebook::match

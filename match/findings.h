@@ -1,0 +1,47 @@
+// Findings become Exception entries: categorised, owned, due-dated, with the legs' values,
+// the delta and the entries that are their evidence (BRIEF §5). See docs/matching.md §4.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "match/config.h"
+
+namespace closebook::match {
+
+struct Ref {
+  uint64_t index = 0;
+  Hash hash{};
+};
+
+struct FindingLeg {
+  std::string name;  // "usage", "vendor_invoice", "priced", "price_book", ...
+  std::string quantity;
+  std::string unit_price;
+  std::string amount;
+  std::string detail;
+};
+
+struct Finding {
+  Category category = Category::TIMING;
+  std::string vendor, partner_id, tenant_id, subscription_id, sku_id;
+  // What makes this finding one finding, e.g. the vendor identity and days concerned; with
+  // the category and period it gives the exception its stable id.
+  std::string subject;
+  std::vector<FindingLeg> legs;
+  std::string delta;  // in `currency`; empty when it cannot be valued
+  std::string currency;
+  std::string summary;
+  std::vector<Ref> evidence;               // entries already in the ledger
+  std::vector<size_t> evidence_in_batch;   // drafts of the same batch (positions)
+};
+
+// "EX-2026-10-NO_PRICING_RULE-1a2b3c4d": stable across runs, so re-running adds nothing.
+std::string exception_id(const std::string& period, const Finding& finding);
+
+ledger::Draft exception_draft(const std::string& period, const Finding& finding, const CloseConfig& config);
+
+void set_ref(schema::EntryRef::Builder builder, const Ref& ref);
+
+}  // namespace closebook::match

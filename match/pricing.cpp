@@ -1,0 +1,544 @@
+#include "match/pricing.h"
+
+#include <algorithm>
+#include <cassert>
+#include <map>
+#include <optional>
+
+#include "evidence/date.h"
+#include "evidence/decimal.h"
+#include "match/fields.h"
+#include "match/findings.h"
+#include "match/tenants.h"
+
+namespace closebook::match {
+namespace {
+
+using Basis = schema::UsageRecord::QuantityBasis;
+using SellMethod = schema::RuleVersion::SellMethod;
+
+// Quantities prorated by days keep 6 decimal places (half-even); amounts are rounded once,
+// half-even, to cents (docs/matching.md §3).
+constexpr int kQuantityScale = 6;
+constexpr int kAmountScale = 2;
+constexpr const char* kFxPolicy = "latest rate dated on or before the period's first day; ties by source name";
+
+// ---------------------------------------------------------------------------------------
+// What the ledger holds, read once.
+
+struct RuleInfo {
+  Ref ref;
+  std::string rule_id;
+  uint32_t version = 0;
+  std::string partner;  // "*" = every partner
+  std::string from, to;  // ISO, inclusive; `to` empty = open
+  Decimal cost;
+  std::string cost_currency;
+  SellMethod method = SellMethod::FIXED;
+  Decimal sell_value;
+  std::string sell_currency;
+  std::optional<Decimal> floor_pct;
+};
+
+struct PartnerInfo {
+  std::string currency;
+  std::optional<Decimal> floor_pct;
+};
+
+struct FxInfo {
+  Ref ref;
+  std::string date, source;
+  Decimal rate;
+};
+
+struct UsageInfo {
+  Ref ref;
+  Date date;
+  Decimal quantity;
+  Basis basis = Basis::SNAPSHOT;
+};
+
+// One vendor identity's usage of one subscription and SKU.
+struct UsageGroup {
+  std::string vendor, tenant_ref, subscription, sku;
+  std::vector<UsageInfo> records;  // by date
+};
+
+Result<Decimal> decimal_of(capnp::Text::Reader text) { return Decimal::parse(text_of(text)); }
+
+Result<std::optional<Decimal>> optional_decimal_of(capnp::Text::Reader text) {
+  if (text.size() == 0) return std::optional<Decimal>();
+  CB_TRY(Decimal d, decimal_of(text));
+  return std::optional<Decimal>(d);
+}
+
+class Inputs {
+ public:
+  static Result<Inputs> load(const ledger::Snapshot& snapshot, const Period& period) {
+    Inputs in;
+    CB_TRY(in.graph_, TenantGraph::load(snapshot));
+    CB_CHECK(in.load_partners(snapshot));
+    CB_CHECK(in.load_rules(snapshot));
+    CB_CHECK(in.load_fx(snapshot));
+    CB_CHECK(in.load_usage(snapshot, period));
+    return in;
+  }
+
+  const TenantGraph& graph() const { return *graph_; }
+  const std::map<std::string, UsageGroup>& groups() const { return groups_; }
+
+  const PartnerInfo* partner(const std::string& id) const {
+    auto it = partners_.find(id);
+    return it == partners_.end() ? nullptr : &it->second;
+  }
+
+  // The rule version that prices `sku` for `partner` on `day`: a partner's own rule beats
+  // "*"; then the latest start; then the highest version; then the rule id (determinism).
+  const RuleInfo* rule(const std::string& vendor, const std::string& sku, const std::string& partner,
+                       const std::string& day) const {
+    auto it = rules_.find(vendor + "|" + sku);
+    if (it == rules_.end()) return nullptr;
+    const RuleInfo* best = nullptr;
+    for (const RuleInfo& r : it->second) {
+      const bool applies = (r.partner == partner || r.partner == "*") && r.from <= day &&
+                           (r.to.empty() || day <= r.to);
+      if (applies && (best == nullptr || outranks(r, *best))) best = &r;
+    }
+    return best;
+  }
+
+  // The FX rate locked for a period (kFxPolicy), or nullptr.
+  const FxInfo* fx(const std::string& base, const std::string& quote, const Period& period) const {
+    auto it = fx_.find(base + "/" + quote);
+    if (it == fx_.end()) return nullptr;
+    const std::string first_day = period.first_day().to_iso();
+    const FxInfo* best = nullptr;
+    for (const FxInfo& f : it->second) {
+      if (f.date > first_day) continue;
+      const bool better = best == nullptr || f.date > best->date ||
+                          (f.date == best->date && f.source < best->source);
+      if (better) best = &f;
+    }
+    return best;
+  }
+
+ private:
+  static bool outranks(const RuleInfo& a, const RuleInfo& b) {
+    const bool a_own = a.partner != "*", b_own = b.partner != "*";
+    if (a_own != b_own) return a_own;
+    if (a.from != b.from) return a.from > b.from;
+    if (a.version != b.version) return a.version > b.version;
+    return a.rule_id < b.rule_id;
+  }
+
+  template <class Fn>
+  static Status each_of_kind(const ledger::Snapshot& snapshot, const char* kind, Fn&& fn) {
+    CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("kind", kind));
+    for (uint64_t i : indexes) {
+      CB_TRY(DecodedEntry e, snapshot.entry(i));
+      CB_CHECK(fn(e, Ref{i, e.hash()}));
+    }
+    return {};
+  }
+
+  Status load_partners(const ledger::Snapshot& snapshot) {
+    // A later Partner entry for the same id supersedes the earlier one.
+    return each_of_kind(snapshot, "partner", [&](const DecodedEntry& e, const Ref&) -> Status {
+      auto p = e.reader().getKind().getPartner();
+      CB_TRY(auto floor, optional_decimal_of(p.getMarginFloorPct()));
+      partners_[text_of(p.getPartnerId())] = PartnerInfo{text_of(p.getCurrency()), floor};
+      return {};
+    });
+  }
+
+  Status load_rules(const ledger::Snapshot& snapshot) {
+    return each_of_kind(snapshot, "ruleVersion", [&](const DecodedEntry& e, const Ref& ref) -> Status {
+      auto r = e.reader().getKind().getRuleVersion();
+      CB_TRY(Decimal cost, decimal_of(r.getCostUnitPrice()));
+      CB_TRY(Decimal sell, decimal_of(r.getSellValue()));
+      CB_TRY(auto floor, optional_decimal_of(r.getMarginFloorPct()));
+      rules_[text_of(r.getVendor()) + "|" + text_of(r.getSkuId())].push_back(
+          RuleInfo{ref, text_of(r.getRuleId()), r.getVersion(), text_of(r.getPartnerId()),
+                   text_of(r.getEffectiveFrom()), text_of(r.getEffectiveTo()), cost,
+                   text_of(r.getCostCurrency()), r.getSellMethod(), sell, text_of(r.getSellCurrency()), floor});
+      return {};
+    });
+  }
+
+  Status load_fx(const ledger::Snapshot& snapshot) {
+    return each_of_kind(snapshot, "fxRate", [&](const DecodedEntry& e, const Ref& ref) -> Status {
+      auto f = e.reader().getKind().getFxRate();
+      CB_TRY(Decimal rate, decimal_of(f.getRate()));
+      fx_[text_of(f.getBase()) + "/" + text_of(f.getQuote())].push_back(
+          FxInfo{ref, text_of(f.getDate()), text_of(f.getSource()), rate});
+      return {};
+    });
+  }
+
+  Status load_usage(const ledger::Snapshot& snapshot, const Period& period) {
+    CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("period", period.to_string()));
+    for (uint64_t i : indexes) {
+      CB_TRY(DecodedEntry e, snapshot.entry(i));
+      if (e.reader().getKind().which() != schema::Entry::Kind::USAGE_RECORD) continue;
+      auto u = e.reader().getKind().getUsageRecord();
+      CB_TRY(Date date, Date::parse(text_of(u.getUsageDate())));
+      CB_TRY(Decimal quantity, decimal_of(u.getQuantity()));
+      const std::string key = text_of(u.getVendor()) + "|" + text_of(u.getTenantRef()) + "|" +
+                              text_of(u.getSubscriptionId()) + "|" + text_of(u.getSkuId());
+      UsageGroup& g = groups_[key];
+      if (g.records.empty()) {
+        g = UsageGroup{text_of(u.getVendor()), text_of(u.getTenantRef()), text_of(u.getSubscriptionId()),
+                       text_of(u.getSkuId()), {}};
+      }
+      g.records.push_back(UsageInfo{Ref{i, e.hash()}, date, quantity, u.getQuantityBasis()});
+    }
+    for (auto& [key, g] : groups_) {
+      std::stable_sort(g.records.begin(), g.records.end(),
+                       [](const UsageInfo& a, const UsageInfo& b) { return a.date < b.date; });
+    }
+    return {};
+  }
+
+  std::optional<TenantGraph> graph_;
+  std::map<std::string, PartnerInfo> partners_;
+  std::map<std::string, std::vector<RuleInfo>> rules_;  // "vendor|sku" -> versions
+  std::map<std::string, std::vector<FxInfo>> fx_;       // "BASE/QUOTE" -> rates
+  std::map<std::string, UsageGroup> groups_;            // in key order: deterministic output
+};
+
+// ---------------------------------------------------------------------------------------
+// Days: who the identity belongs to and which rule prices it, day by day, in stretches.
+
+struct Stretch {
+  int first_day = 0;  // 0-based day of the period
+  int day_count = 0;
+  std::optional<TenantMatch> tenant;
+  const RuleInfo* rule = nullptr;  // null: no effective rule
+};
+
+std::vector<Stretch> stretches_of(const UsageGroup& group, const Inputs& in, const Period& period) {
+  std::vector<Stretch> out;
+  const int64_t first = period.first_day().days_since_epoch();
+  for (int day = 0; day < period.days(); ++day) {
+    const Date date = Date::from_days(first + day);
+    auto tenant = in.graph().resolve_any(group.vendor, group.tenant_ref, date);
+    const RuleInfo* rule = tenant ? in.rule(group.vendor, group.sku, tenant->partner_id, date.to_iso()) : nullptr;
+    const bool same = !out.empty() && out.back().rule == rule &&
+                      out.back().tenant.has_value() == tenant.has_value() &&
+                      (!tenant || (out.back().tenant->tenant_id == tenant->tenant_id &&
+                                   out.back().tenant->partner_id == tenant->partner_id));
+    if (same) {
+      ++out.back().day_count;
+    } else {
+      out.push_back(Stretch{day, 1, tenant, rule});
+    }
+  }
+  return out;
+}
+
+// The quantity a stretch sums, by the usage basis (docs/matching.md §3), and the records it
+// rests on. Snapshot counts hold from their date until the next snapshot: seat-days / days in
+// the period. Consumption adds up by date. A peak is the period's peak, prorated by days.
+struct StretchQuantity {
+  Decimal quantity;
+  Basis basis = Basis::SNAPSHOT;
+  std::vector<Ref> usage;
+};
+
+Result<StretchQuantity> quantity_of(const UsageGroup& group, const Stretch& s, const Period& period) {
+  const int64_t first = period.first_day().days_since_epoch();
+  const int64_t from = first + s.first_day, to = from + s.day_count - 1;  // inclusive
+  const Decimal days_in_period = Decimal::from_int(period.days());
+  const bool has_snapshots = std::any_of(group.records.begin(), group.records.end(),
+                                         [](const UsageInfo& u) { return u.basis == Basis::SNAPSHOT; });
+  const bool consumed = group.records.front().basis == Basis::CONSUMED;
+  StretchQuantity q;
+  if (consumed) {
+    q.basis = Basis::CONSUMED;
+    for (const UsageInfo& u : group.records) {
+      const int64_t d = u.date.days_since_epoch();
+      if (d < from || d > to) continue;
+      CB_TRY(q.quantity, q.quantity.add(u.quantity));
+      q.usage.push_back(u.ref);
+    }
+    return q;
+  }
+  if (has_snapshots) {
+    // Seat-days: the count on each day is the latest snapshot on or before it.
+    Decimal seat_days;
+    const UsageInfo* current = nullptr;
+    size_t next = 0;
+    for (int64_t d = first; d <= to; ++d) {
+      while (next < group.records.size() && group.records[next].date.days_since_epoch() <= d) {
+        if (group.records[next].basis == Basis::SNAPSHOT) current = &group.records[next];
+        ++next;
+      }
+      if (d < from || current == nullptr) continue;
+      CB_TRY(seat_days, seat_days.add(current->quantity));
+      if (q.usage.empty() || q.usage.back().index != current->ref.index) q.usage.push_back(current->ref);
+    }
+    CB_TRY(q.quantity, seat_days.div(days_in_period, kQuantityScale, Rounding::kHalfEven));
+    q.basis = Basis::SNAPSHOT;
+    return q;
+  }
+  Decimal peak;
+  for (const UsageInfo& u : group.records) {
+    if (u.quantity > peak) peak = u.quantity;
+    q.usage.push_back(u.ref);
+  }
+  CB_TRY(Decimal peak_days, peak.mul(Decimal::from_int(s.day_count)));
+  CB_TRY(q.quantity, peak_days.div(days_in_period, kQuantityScale, Rounding::kHalfEven));
+  if (s.day_count == period.days()) q.quantity = peak;  // a whole month is the peak itself
+  q.basis = Basis::PEAK;
+  return q;
+}
+
+// ---------------------------------------------------------------------------------------
+// Amounts
+
+struct Conversion {
+  Decimal rate = Decimal::from_int(1);
+  const FxInfo* fx = nullptr;  // null: same currency
+  std::string base, quote;
+};
+
+struct Amounts {
+  Decimal cost_amount, sell_unit, sell_amount, margin;
+  std::optional<Conversion> lock;  // the one FX conversion used, if any
+};
+
+// Why a stretch cannot be priced, or its amounts.
+struct PriceResult {
+  std::optional<Amounts> amounts;
+  std::string problem;
+};
+
+Result<PriceResult> price(const RuleInfo& rule, const PartnerInfo& partner, const Decimal& quantity,
+                          const Inputs& in, const Period& period) {
+  const std::string& currency = partner.currency;
+  auto convert = [&](const std::string& from) -> std::optional<Conversion> {
+    if (from == currency) return Conversion{};
+    const FxInfo* fx = in.fx(from, currency, period);
+    if (fx == nullptr) return std::nullopt;
+    return Conversion{fx->rate, fx, from, currency};
+  };
+  auto cost_fx = convert(rule.cost_currency);
+  if (!cost_fx) return PriceResult{std::nullopt, "no " + rule.cost_currency + "/" + currency + " rate on or before " + period.first_day().to_iso()};
+  const bool sell_in_cost_terms = rule.method == SellMethod::MARKUP_PCT;
+  auto sell_fx = sell_in_cost_terms ? cost_fx : convert(rule.sell_currency);
+  if (!sell_fx) return PriceResult{std::nullopt, "no " + rule.sell_currency + "/" + currency + " rate on or before " + period.first_day().to_iso()};
+  if (cost_fx->fx != nullptr && sell_fx->fx != nullptr && cost_fx->fx != sell_fx->fx) {
+    return PriceResult{std::nullopt, "the rule needs two FX conversions (cost and sell)"};
+  }
+  Amounts a;
+  a.lock = cost_fx->fx != nullptr ? cost_fx : (sell_fx->fx != nullptr ? sell_fx : std::nullopt);
+  CB_TRY(Decimal cost_unit, rule.cost.mul(cost_fx->rate));
+  CB_TRY(Decimal cost_exact, cost_unit.mul(quantity));
+  CB_TRY(a.cost_amount, cost_exact.round(kAmountScale, Rounding::kHalfEven));
+  if (sell_in_cost_terms) {
+    CB_TRY(Decimal factor, Decimal::from_int(100).add(rule.sell_value));
+    CB_TRY(Decimal marked, cost_unit.mul(factor));
+    CB_TRY(a.sell_unit, marked.div(Decimal::from_int(100), std::max(cost_unit.scale(), 4), Rounding::kHalfEven));
+  } else {
+    CB_TRY(a.sell_unit, rule.sell_value.mul(sell_fx->rate));
+  }
+  CB_TRY(Decimal sell_exact, a.sell_unit.mul(quantity));
+  CB_TRY(a.sell_amount, sell_exact.round(kAmountScale, Rounding::kHalfEven));
+  CB_TRY(a.margin, a.sell_amount.sub(a.cost_amount));
+  return PriceResult{a, ""};
+}
+
+// ---------------------------------------------------------------------------------------
+// Drafts
+
+class PlanBuilder {
+ public:
+  PlanBuilder(const Inputs& in, const PricingOptions& options, const Period& period)
+      : in_(in), options_(options), period_(period) {}
+
+  Status price_group(const UsageGroup& group);
+  PricingPlan take() { return std::move(plan_); }
+
+ private:
+  Status price_stretch(const UsageGroup& group, const Stretch& s, const StretchQuantity& q);
+  size_t fx_lock_position(const Conversion& c);
+  std::string line_id(const UsageGroup& group, const Stretch& s) const;
+  Finding finding(Category category, const UsageGroup& group, const std::string& subject,
+                  const std::vector<Ref>& usage) const;
+  void add_exception(const Finding& f) {
+    plan_.drafts.push_back(exception_draft(period_.to_string(), f, options_.config));
+    ++plan_.exception_count;
+  }
+  Status check_margin_floor(const UsageGroup& group, const Stretch& s, const Amounts& a,
+                            const PartnerInfo& partner, size_t line_position);
+
+  const Inputs& in_;
+  const PricingOptions& options_;
+  const Period period_;
+  PricingPlan plan_;
+  std::map<const FxInfo*, size_t> fx_locks_;  // rate -> position of its lock in the batch
+};
+
+std::string PlanBuilder::line_id(const UsageGroup& group, const Stretch& s) const {
+  const Hash h = sha256(group.vendor + "|" + group.tenant_ref + "|" + group.subscription + "|" + group.sku + "|" +
+                        std::to_string(s.first_day) + "|" + s.rule->rule_id + "|" +
+                        std::to_string(s.rule->version) + "|" + s.tenant->partner_id);
+  return "PL-" + period_.to_string() + "-" + to_hex(Bytes(h.data(), 6));
+}
+
+Finding PlanBuilder::finding(Category category, const UsageGroup& group, const std::string& subject,
+                             const std::vector<Ref>& usage) const {
+  Finding f;
+  f.category = category;
+  f.vendor = group.vendor;
+  f.subscription_id = group.subscription;
+  f.sku_id = group.sku;
+  f.subject = group.vendor + "|" + group.tenant_ref + "|" + group.subscription + "|" + group.sku + "|" + subject;
+  f.evidence = usage;
+  return f;
+}
+
+size_t PlanBuilder::fx_lock_position(const Conversion& c) {
+  auto it = fx_locks_.find(c.fx);
+  if (it != fx_locks_.end()) return it->second;
+  ledger::Draft draft;
+  draft.entry().setEffective(period_.to_string());
+  auto lock = draft.entry().getKind().initFxLock();
+  lock.setPeriod(period_.to_string());
+  lock.setBase(c.base);
+  lock.setQuote(c.quote);
+  lock.setRate(c.fx->rate.to_string());
+  lock.setRateDate(c.fx->date);
+  lock.setSource(c.fx->source);
+  set_ref(lock.initRateRef(), c.fx->ref);
+  lock.setPolicy(kFxPolicy);
+  plan_.drafts.push_back(std::move(draft));
+  ++plan_.fx_lock_count;
+  return fx_locks_[c.fx] = plan_.drafts.size() - 1;
+}
+
+Status PlanBuilder::price_group(const UsageGroup& group) {
+  const bool consumed = group.records.front().basis == Basis::CONSUMED;
+  const bool mixed = std::any_of(group.records.begin(), group.records.end(), [&](const UsageInfo& u) {
+    return (u.basis == Basis::CONSUMED) != consumed;
+  });
+  std::vector<Ref> all_usage;
+  for (const UsageInfo& u : group.records) all_usage.push_back(u.ref);
+  if (mixed) {
+    Finding f = finding(Category::QTY_MISMATCH, group, "mixed-basis", all_usage);
+    f.summary = "usage mixes consumed quantities with seat counts; it cannot be priced until the feed is corrected";
+    add_exception(f);
+    return {};
+  }
+  for (const Stretch& s : stretches_of(group, in_, period_)) {
+    CB_TRY(StretchQuantity q, quantity_of(group, s, period_));
+    if (q.quantity.is_zero()) continue;  // nothing used in these days: nothing to price
+    CB_CHECK(price_stretch(group, s, q));
+  }
+  return {};
+}
+
+Status PlanBuilder::price_stretch(const UsageGroup& group, const Stretch& s, const StretchQuantity& q) {
+  const Date from = Date::from_days(period_.first_day().days_since_epoch() + s.first_day);
+  const Date to = Date::from_days(from.days_since_epoch() + s.day_count - 1);
+  const std::string days = from.to_iso() + ".." + to.to_iso();
+  const FindingLeg usage_leg{"usage", q.quantity.to_string(), "", "", days};
+  if (!s.tenant) {
+    Finding f = finding(Category::TENANT_UNRESOLVED, group, days, q.usage);
+    f.legs = {usage_leg};
+    f.summary = group.vendor + " identity \"" + group.tenant_ref + "\" maps to no tenant on " + days;
+    add_exception(f);
+    return {};
+  }
+  const PartnerInfo* partner = in_.partner(s.tenant->partner_id);
+  std::string problem = partner == nullptr ? "partner " + s.tenant->partner_id + " is not in the ledger" : "";
+  if (problem.empty() && s.rule == nullptr) problem = "no rule version prices " + group.sku + " for " + s.tenant->partner_id + " on " + days;
+  std::optional<Amounts> amounts;
+  if (problem.empty()) {
+    CB_TRY(PriceResult priced, price(*s.rule, *partner, q.quantity, in_, period_));
+    amounts = priced.amounts;
+    problem = priced.problem;
+  }
+  if (!problem.empty()) {
+    Finding f = finding(Category::NO_PRICING_RULE, group, days, q.usage);
+    f.partner_id = s.tenant->partner_id;
+    f.tenant_id = s.tenant->tenant_id;
+    f.legs = {usage_leg};
+    f.currency = partner != nullptr ? partner->currency : "";
+    f.summary = problem + ": " + q.quantity.to_string() + " units unpriced";
+    add_exception(f);
+    return {};
+  }
+  const bool locked = amounts->lock.has_value();
+  const size_t lock_position = locked ? fx_lock_position(*amounts->lock) : 0;
+
+  ledger::Draft draft;
+  draft.entry().setEffective(period_.to_string());
+  auto l = draft.entry().getKind().initPricedLine();
+  l.setLineId(line_id(group, s));
+  l.setPeriod(period_.to_string());
+  l.setPartnerId(s.tenant->partner_id);
+  l.setTenantId(s.tenant->tenant_id);
+  l.setVendor(group.vendor);
+  l.setSkuId(group.sku);
+  l.setSubscriptionId(group.subscription);
+  l.setQuantity(q.quantity.to_string());
+  l.setQuantityBasis(q.basis);
+  l.setProrationDays(static_cast<uint32_t>(s.day_count));
+  l.setPeriodDays(static_cast<uint32_t>(period_.days()));
+  set_ref(l.initRule(), s.rule->ref);
+  l.setRuleId(s.rule->rule_id);
+  l.setRuleVersion(s.rule->version);
+  if (locked) draft.link(l.initFxLock(), lock_position);
+  l.setCostUnitPrice(s.rule->cost.to_string());
+  l.setCostCurrency(s.rule->cost_currency);
+  l.setCostAmount(amounts->cost_amount.to_string());
+  l.setSellUnitPrice(amounts->sell_unit.to_string());
+  l.setSellAmount(amounts->sell_amount.to_string());
+  l.setCurrency(partner->currency);
+  l.setMarginAmount(amounts->margin.to_string());
+  auto usage = l.initUsage(static_cast<unsigned>(q.usage.size()));
+  for (unsigned i = 0; i < q.usage.size(); ++i) set_ref(usage[i], q.usage[i]);
+  plan_.drafts.push_back(std::move(draft));
+  ++plan_.line_count;
+  return check_margin_floor(group, s, *amounts, *partner, plan_.drafts.size() - 1);
+}
+
+// Margin below the floor (the rule's, else the partner's) is an alert, not a block.
+Status PlanBuilder::check_margin_floor(const UsageGroup& group, const Stretch& s, const Amounts& a,
+                                       const PartnerInfo& partner, size_t line_position) {
+  const std::optional<Decimal> floor = s.rule->floor_pct ? s.rule->floor_pct : partner.floor_pct;
+  if (!floor || a.sell_amount.sign() <= 0) return {};
+  CB_TRY(Decimal floor_exact, a.sell_amount.mul(*floor));
+  CB_TRY(Decimal floor_margin, floor_exact.div(Decimal::from_int(100), kAmountScale, Rounding::kHalfEven));
+  if (!(a.margin < floor_margin)) return {};
+  CB_TRY(Decimal shortfall, floor_margin.sub(a.margin));
+  Finding f = finding(Category::MARGIN_FLOOR_BREACH, group, std::to_string(s.first_day), {s.rule->ref});
+  f.partner_id = s.tenant->partner_id;
+  f.tenant_id = s.tenant->tenant_id;
+  f.evidence_in_batch = {line_position};
+  f.legs = {FindingLeg{"priced", "", a.sell_unit.to_string(), a.sell_amount.to_string(), "margin " + a.margin.to_string()},
+            FindingLeg{"floor", "", "", floor_margin.to_string(), floor->to_string() + "% of sell"}};
+  f.delta = shortfall.to_string();
+  f.currency = partner.currency;
+  f.summary = "margin " + a.margin.to_string() + " is below the " + floor->to_string() + "% floor (" +
+              floor_margin.to_string() + ") of rule " + s.rule->rule_id + " v" + std::to_string(s.rule->version);
+  add_exception(f);
+  return {};
+}
+
+}  // namespace
+
+Result<PricingPlan> plan_pricing(const ledger::Snapshot& snapshot, const PricingOptions& options) {
+  auto period = Period::parse(options.period);
+  if (!period.ok()) return Error::invalid("the period \"" + options.period + "\" is not YYYY-MM").in_field("--period");
+  CB_TRY(Inputs in, Inputs::load(snapshot, *period));
+  PlanBuilder builder(in, options, *period);
+  for (const auto& [key, group] : in.groups()) CB_CHECK(builder.price_group(group));
+  PricingPlan plan = builder.take();
+  plan.planned_at_size = snapshot.size();
+  assert(plan.drafts.size() == plan.line_count + plan.exception_count + plan.fx_lock_count);
+  return plan;
+}
+
+}  // namespace closebook::match
