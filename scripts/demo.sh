@@ -23,9 +23,12 @@ line=$((before_nce + 1))  # the ingest entry comes first, then the file's first 
 "$closebook" ingest invoice --format microsoft-nce "$root/data/sample/invoice-microsoft-nce.csv" --period 2026-10
 "$closebook" ingest invoice --format generic "$root/data/sample/invoice-generic.csv" --period 2026-10
 "$closebook" ingest usage "$root/data/sample/usage.csv" --period 2026-10
-step "load the price book and the NCE invoice again: idempotent, nothing is added"
+step "price the period: one line per subscription and stretch of days, FX locks, exceptions"
+"$closebook" price --period 2026-10
+step "load the price book and the NCE invoice again, and price again: idempotent, nothing is added"
 "$closebook" load rules "$root/data/sample/rules.csv"
 "$closebook" ingest invoice --format microsoft-nce "$root/data/sample/invoice-microsoft-nce.csv" --period 2026-10
+"$closebook" price --period 2026-10
 
 step "the log's verifier key and latest signed checkpoint (C2SP tlog-checkpoint)"
 "$closebook" log vkey | tee "$out/log.vkey"

@@ -223,6 +223,23 @@ TEST_F(CliTest, SampleFeedsIngestOnceAndBadFeedsChangeNothing) {
   EXPECT_EQ(run(kVerify, {"ledger", ledger_, "--key", tmp_ / "vkey"}).exit_code, 0);
 }
 
+TEST_F(CliTest, PricingTheSamplePeriodIsIdempotentAndABadConfigChangesNothing) {
+  ASSERT_EQ(cb({"ingest", "usage", sample("usage.csv")}).exit_code, 0);
+  write(tmp_ / "bad.json", "{\"exceptions\": {\"NO_PRICING_RULE\": {\"owner\": \"x\", \"due\": 3}}}");
+  const std::string before = cb({"log", "checkpoint"}).out;
+  RunResult r = cb({"price", "--period", "2026-10", "--config", tmp_ / "bad.json"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad.json: field exceptions.NO_PRICING_RULE: unknown setting \"due\""), std::string::npos) << r.err;
+  EXPECT_EQ(cb({"price", "--period", "2026-13"}).exit_code, 2);
+  EXPECT_EQ(cb({"log", "checkpoint"}).out, before);
+  r = cb({"price", "--period", "2026-10"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("priced 2026-10: 21 lines, 0 exceptions, 3 FX locks"), std::string::npos) << r.out;
+  r = cb({"price", "--period", "2026-10"});
+  EXPECT_NE(r.out.find("; 0 new entries"), std::string::npos) << r.out;
+  EXPECT_EQ(run(kVerify, {"ledger", ledger_, "--key", tmp_ / "vkey"}).exit_code, 0);
+}
+
 TEST_F(CliTest, AWrongPassphraseIsRefusedAndChangesNothing) {
   write(tmp_ / "fx.csv", "Date,Base,Quote,Rate,Source\n2026-11-02,USD,AUD,1.5,RBA\n");
   RunResult r = cb({"load", "fx", tmp_ / "fx.csv"}, {"CLOSEBOOK_PASSPHRASE=not-the-passphrase"});
