@@ -100,8 +100,7 @@ Status build_nce_line(const RowContext& c) {
   CB_TRY(std::string billable, optional_decimal_text(row, "BillableQuantity"));
   CB_TRY(std::string currency, field_code(row, "Currency", 3));
   CB_TRY(std::string pricing_currency, field_optional_code(row, "PricingCurrency", 3));
-  CB_TRY(auto fx, field_optional_decimal(row, "PCToBCExchangeRate"));
-  if (fx && fx->sign() <= 0) return row.error("PCToBCExchangeRate", fx->to_string() + " is not a positive rate");
+  CB_TRY(auto fx, field_optional_rate(row, "PCToBCExchangeRate"));
   CB_TRY(auto fx_date, field_optional_date(row, "PCToBCExchangeRateDate"));
 
   c.draft.entry().setEffective(period);
@@ -165,8 +164,7 @@ Status build_generic_line(const RowContext& c) {
   CB_TRY(std::string subtotal, decimal_text(row, "Subtotal"));
   CB_TRY(std::string currency, field_code(row, "Currency", 3));
   CB_TRY(std::string pricing_currency, field_optional_code(row, "PricingCurrency", 3));
-  CB_TRY(auto fx, field_optional_decimal(row, "FxRate"));
-  if (fx && fx->sign() <= 0) return row.error("FxRate", fx->to_string() + " is not a positive rate");
+  CB_TRY(auto fx, field_optional_rate(row, "FxRate"));
 
   c.draft.entry().setEffective(period);
   auto l = c.draft.entry().getKind().initInvoiceLine();

@@ -66,6 +66,18 @@ Status check_range(const csv::RowReader& row, std::string_view to_column, const 
   return {};
 }
 
+Result<Decimal> field_rate(const csv::RowReader& row, std::string_view column) {
+  CB_TRY(Decimal rate, field_decimal(row, column));
+  if (rate.sign() <= 0) return row.error(column, rate.to_string() + " is not a positive rate");
+  return rate;
+}
+
+Result<std::optional<Decimal>> field_optional_rate(const csv::RowReader& row, std::string_view column) {
+  if (row.optional_text(column).empty()) return std::optional<Decimal>();
+  CB_TRY(Decimal rate, field_rate(row, column));
+  return std::optional<Decimal>(rate);
+}
+
 std::string text_of(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
 Result<std::string> field_optional_code(const csv::RowReader& row, std::string_view column, size_t letters) {

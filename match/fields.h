@@ -24,6 +24,9 @@ Result<std::string> field_code(const csv::RowReader& row, std::string_view colum
 Result<std::string> field_optional_code(const csv::RowReader& row, std::string_view column, size_t letters);
 Result<Decimal> field_decimal(const csv::RowReader& row, std::string_view column);
 Result<std::optional<Decimal>> field_optional_decimal(const csv::RowReader& row, std::string_view column);
+// A rate: a decimal greater than zero.
+Result<Decimal> field_rate(const csv::RowReader& row, std::string_view column);
+Result<std::optional<Decimal>> field_optional_rate(const csv::RowReader& row, std::string_view column);
 Result<Decimal> field_non_negative(const csv::RowReader& row, std::string_view column);
 Result<std::optional<Decimal>> field_optional_percent(const csv::RowReader& row, std::string_view column);
 Result<Date> field_date(const csv::RowReader& row, std::string_view column);

@@ -234,9 +234,8 @@ Status build_fx_rate(const RowReader& row, Known& known, ledger::Draft& draft) {
   CB_TRY(Date date, field_date(row, "Date"));
   CB_TRY(std::string base, field_code(row, "Base", 3));
   CB_TRY(std::string quote, field_code(row, "Quote", 3));
-  CB_TRY(Decimal rate, field_decimal(row, "Rate"));
+  CB_TRY(Decimal rate, field_rate(row, "Rate"));
   CB_TRY(std::string_view source, row.text("Source"));
-  if (rate.sign() <= 0) return row.error("Rate", rate.to_string() + " is not a positive rate");
   if (base == quote) return row.error("Quote", "base and quote are both " + base);
   draft.entry().setEffective(date.to_iso());
   auto f = draft.entry().getKind().initFxRate();

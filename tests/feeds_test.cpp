@@ -39,10 +39,7 @@ std::string nce_row(const std::string& customer, const std::string& name, const 
 class FeedsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string sealed =
-        seal_signing_key(key_, "test-passphrase", {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN}).value();
-    ASSERT_TRUE(ledger::Ledger::init(tmp_ / "l", key_, {"closebook.test/feeds", sealed}).ok());
-    ledger_ = std::move(ledger::Ledger::open(tmp_ / "l", {})).value();
+    ledger_ = test::new_ledger(tmp_ / "l", key_);
   }
 
   Result<ledger::AppendReceipt> ingest(FeedFormat format, const std::string& name, const std::string& text,

@@ -22,10 +22,7 @@ using ledger::Ledger;
 
 SigningKey make_key(const std::string& name) { return std::move(SigningKey::generate(name)).value(); }
 
-std::string cheap_seal(const SigningKey& key) {
-  return seal_signing_key(key, "test-passphrase", {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN})
-      .value();
-}
+using test::cheap_seal;
 
 Draft fx_draft(const std::string& date, const std::string& rate) {
   Draft d;

@@ -34,10 +34,7 @@ const std::string kUsageHeader = "Vendor,UsageDate,TenantRef,SubscriptionId,SkuI
 class PricingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string sealed =
-        seal_signing_key(key_, "test-passphrase", {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN}).value();
-    ASSERT_TRUE(ledger::Ledger::init(tmp_ / "l", key_, {"closebook.test/pricing", sealed}).ok());
-    ledger_ = std::move(ledger::Ledger::open(tmp_ / "l", {})).value();
+    ledger_ = test::new_ledger(tmp_ / "l", key_);
     load(ReferenceKind::kPartners, kPartners);
     load(ReferenceKind::kTenants, kTenants);
     load(ReferenceKind::kFx, kFx);

@@ -16,10 +16,7 @@ using match::ReferenceKind;
 class ReferenceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string sealed =
-        seal_signing_key(key_, "test-passphrase", {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN}).value();
-    ASSERT_TRUE(ledger::Ledger::init(tmp_ / "l", key_, {"closebook.test/ref", sealed}).ok());
-    ledger_ = std::move(ledger::Ledger::open(tmp_ / "l", {})).value();
+    ledger_ = test::new_ledger(tmp_ / "l", key_);
   }
 
   // Plans and appends a load; returns the error if planning or appending failed.

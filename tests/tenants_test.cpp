@@ -17,10 +17,7 @@ using match::IdType;
 class TenantGraphTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string sealed =
-        seal_signing_key(key_, "test-passphrase", {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN}).value();
-    ASSERT_TRUE(ledger::Ledger::init(tmp_ / "l", key_, {"closebook.test/tenants", sealed}).ok());
-    ledger_ = std::move(ledger::Ledger::open(tmp_ / "l", {})).value();
+    ledger_ = test::new_ledger(tmp_ / "l", key_);
     for (auto [kind, file] : {std::pair{match::ReferenceKind::kPartners, "partners.csv"},
                               {match::ReferenceKind::kTenants, "tenants.csv"}}) {
       const std::string path = test::source_dir() + "/data/sample/" + file;

@@ -11,6 +11,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <sodium.h>
+
+#include "evidence/keyfile.h"
+
 extern char** environ;
 
 namespace closebook::test {
@@ -36,6 +40,18 @@ std::string read_text(const std::string& path) {
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
+}
+
+std::string cheap_seal(const SigningKey& key) {
+  return seal_signing_key(key, "test-passphrase", {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN}).value();
+}
+
+std::unique_ptr<ledger::Ledger> new_ledger(const std::string& dir, const SigningKey& key) {
+  auto created = ledger::Ledger::init(dir, key, {key.name(), cheap_seal(key)});
+  if (!created.ok()) throw std::runtime_error(created.error().to_string());
+  auto opened = ledger::Ledger::open(dir, {});
+  if (!opened.ok()) throw std::runtime_error(opened.error().to_string());
+  return std::move(opened).value();
 }
 
 std::string source_dir() { return CLOSEBOOK_SOURCE_DIR; }

@@ -1,8 +1,12 @@
 // Helpers shared by the tests: temporary directories, running the real binaries.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "evidence/note.h"
+#include "ledger/ledger.h"
 
 namespace closebook::test {
 
@@ -29,6 +33,11 @@ struct RunResult {
 // Runs a program with arguments (no shell), with extra environment entries "K=V".
 RunResult run(const std::string& program, const std::vector<std::string>& args,
               const std::vector<std::string>& env = {});
+
+// A key file sealed at libsodium's cheapest Argon2id cost: tests open many ledgers.
+std::string cheap_seal(const SigningKey& key);
+// A new ledger in `dir` whose log key is `key` (origin = the key's name). Throws on failure.
+std::unique_ptr<ledger::Ledger> new_ledger(const std::string& dir, const SigningKey& key);
 
 std::string read_text(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
