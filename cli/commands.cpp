@@ -19,6 +19,9 @@ commands:
   ingest invoice --format microsoft-nce|generic FILE [--period YYYY-MM]
   ingest usage FILE [--period YYYY-MM] append a vendor feed (atomic, idempotent)
   price --period YYYY-MM [--config F]  price the period's usage: lines, FX locks, exceptions
+  exceptions list --period P [--status S] [--category C] [--format table|csv|json]
+  exceptions show ID
+  exceptions assign ID --owner O | ack ID | resolve ID --note N [--evidence F] | waive ID --reason R
   log vkey                             the log's signed-note verifier key
   log checkpoint [--size N]            a signed checkpoint (the latest by default)
   log checkpoints                      tree sizes that have a signed checkpoint
@@ -89,6 +92,7 @@ int run(int argc, const char* const* argv) {
     if (command == "load") return cmd_load(ctx);
     if (command == "ingest") return cmd_ingest(ctx);
     if (command == "price") return cmd_price(ctx);
+    if (command == "exceptions") return cmd_exceptions(ctx);
     if (command == "log") return cmd_log(ctx);
     std::cerr << "closebook: unknown command \"" << command << "\"\n" << kUsage;
     return 1;

@@ -240,6 +240,52 @@ TEST_F(CliTest, PricingTheSamplePeriodIsIdempotentAndABadConfigChangesNothing) {
   EXPECT_EQ(run(kVerify, {"ledger", ledger_, "--key", tmp_ / "vkey"}).exit_code, 0);
 }
 
+TEST_F(CliTest, TheExceptionQueueListsAndWorksExceptionsAsLedgerEntries) {
+  write(tmp_ / "u.csv",
+        "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n"
+        "=cmd,2026-10-31,nobody,sub-x,SKU-X,5,consumed,GB,u1\n"
+        "acronis,2026-10-31,88825278-08a8-4728-94af-fd0e00ff815f,sub-y,NO-SUCH-SKU,5,consumed,GB,u2\n");
+  ASSERT_EQ(cb({"ingest", "usage", tmp_ / "u.csv"}).exit_code, 0);
+  ASSERT_EQ(cb({"price", "--period", "2026-10"}).exit_code, 0);
+
+  RunResult csv = cb({"exceptions", "list", "--period", "2026-10", "--format", "csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out.substr(0, csv.out.find('\n')),
+            "ExceptionId,Period,Category,Severity,Vendor,PartnerId,TenantId,SubscriptionId,SkuId,Delta,"
+            "Currency,Owner,DueDate,Status,Summary");
+  EXPECT_NE(csv.out.find(",'=cmd,"), std::string::npos) << csv.out;  // a formula is never live
+  auto all = nlohmann::json::parse(cb({"exceptions", "list", "--period", "2026-10", "--format", "json"}).out);
+  ASSERT_EQ(all.size(), 2u);
+  std::string unresolved, no_rule;
+  for (const auto& e : all) {
+    (e["category"] == "TENANT_UNRESOLVED" ? unresolved : no_rule) = e["exception_id"].get<std::string>();
+    EXPECT_EQ(e["status"], "open");
+  }
+  ASSERT_FALSE(unresolved.empty());
+  ASSERT_FALSE(no_rule.empty());
+
+  EXPECT_EQ(cb({"exceptions", "ack", unresolved, "--actor", "alice"}).exit_code, 0);
+  EXPECT_EQ(cb({"exceptions", "ack", unresolved}).exit_code, 7);  // already acknowledged
+  EXPECT_EQ(cb({"exceptions", "assign", unresolved, "--owner", "bob", "--actor", "alice"}).exit_code, 0);
+  EXPECT_EQ(cb({"exceptions", "resolve", unresolved}).exit_code, 2);  // a resolution needs a note
+  write(tmp_ / "proof.pdf", "tenant edge added for the identity");
+  EXPECT_EQ(cb({"exceptions", "resolve", unresolved, "--note", "edge added", "--evidence", tmp_ / "proof.pdf"}).exit_code, 0);
+  EXPECT_EQ(cb({"exceptions", "waive", unresolved, "--reason", "late"}).exit_code, 7);  // closed
+  EXPECT_EQ(cb({"exceptions", "waive", no_rule, "--reason", "SKU retired; billed manually"}).exit_code, 0);
+  EXPECT_EQ(cb({"exceptions", "show", "EX-2026-10-NOPE"}).exit_code, 3);
+
+  auto shown = nlohmann::json::parse(cb({"exceptions", "show", unresolved}).out);
+  EXPECT_EQ(shown["status"], "resolved");
+  EXPECT_EQ(shown["owner"], "bob");
+  ASSERT_EQ(shown["history"].size(), 4u);  // raised, acknowledge, assign, resolve
+  EXPECT_EQ(shown["history"][1]["actor"], "alice");
+  EXPECT_EQ(shown["history"][3]["note"], "edge added");
+  auto open_now = nlohmann::json::parse(cb({"exceptions", "list", "--period", "2026-10", "--status", "open", "--format", "json"}).out);
+  EXPECT_TRUE(open_now.empty());
+  EXPECT_EQ(cb({"exceptions", "list", "--period", "2026-10", "--category", "NOPE"}).exit_code, 2);
+  EXPECT_EQ(run(kVerify, {"ledger", ledger_, "--key", tmp_ / "vkey"}).exit_code, 0);
+}
+
 TEST_F(CliTest, AWrongPassphraseIsRefusedAndChangesNothing) {
   write(tmp_ / "fx.csv", "Date,Base,Quote,Rate,Source\n2026-11-02,USD,AUD,1.5,RBA\n");
   RunResult r = cb({"load", "fx", tmp_ / "fx.csv"}, {"CLOSEBOOK_PASSPHRASE=not-the-passphrase"});
