@@ -7,7 +7,9 @@
 #include "cli/options.h"
 #include "ledger/files.h"
 #include "match/config.h"
+#include "match/margin.h"
 #include "match/pricing.h"
+#include <iomanip>
 
 namespace closebook::cli {
 namespace {
@@ -49,6 +51,44 @@ int cmd_price(const Context& ctx) {
           << " exceptions, " << plan.fx_lock_count << " FX locks; " << receipt.new_entry_count
           << " new entries\n"
           << "ledger size " << receipt.tree_size << ", root " << to_hex(receipt.root) << "\n";
+  return 0;
+}
+
+int cmd_margin(const Context& ctx) {
+  po::options_description options("margin options");
+  std::string period, by = "partner", format = "table";
+  options.add_options()
+      ("period", po::value(&period)->required(), "YYYY-MM")
+      ("by", po::value(&by), "partner or sku")
+      ("format", po::value(&format), "table or csv");
+  parse_args(ctx.args, options);
+  if (by != "partner" && by != "sku") return report(ctx, Error::invalid("--by must be partner or sku"));
+  if (format != "table" && format != "csv") return report(ctx, Error::invalid("--format must be table or csv"));
+  auto ledger = ledger::Ledger::open(ctx.ledger_dir, {.read_only = true});
+  if (!ledger.ok()) return report(ctx, ledger.error());
+  auto snap = (*ledger)->snapshot();
+  if (!snap.ok()) return report(ctx, snap.error());
+  auto rows = match::margin_report(*snap, period, by == "sku" ? match::MarginBy::kSku : match::MarginBy::kPartner);
+  if (!rows.ok()) return report(ctx, rows.error());
+  const std::string key_name = by == "sku" ? "SkuId" : "PartnerId";
+  if (format == "csv") {
+    ctx.out << key_name << ",Currency,Lines,Cost,Sell,Margin,MarginPct,FloorBreaches\n";
+    for (const auto& r : *rows) {
+      ctx.out << r.key << "," << r.currency << "," << r.lines << "," << r.cost.to_string() << ","
+              << r.sell.to_string() << "," << r.margin.to_string() << "," << r.margin_pct << ","
+              << r.floor_breaches << "\n";
+    }
+    return 0;
+  }
+  ctx.out << std::left << std::setw(22) << (by == "sku" ? "SKU" : "PARTNER") << std::setw(5) << "CUR" << std::right
+          << std::setw(7) << "LINES" << std::setw(14) << "COST" << std::setw(14) << "SELL" << std::setw(14)
+          << "MARGIN" << std::setw(9) << "MARGIN%" << std::setw(10) << "BREACHES" << "\n";
+  for (const auto& r : *rows) {
+    ctx.out << std::left << std::setw(22) << (r.key == "*" ? "total" : r.key) << std::setw(5) << r.currency
+            << std::right << std::setw(7) << r.lines << std::setw(14) << r.cost.to_string() << std::setw(14)
+            << r.sell.to_string() << std::setw(14) << r.margin.to_string() << std::setw(9) << r.margin_pct
+            << std::setw(10) << r.floor_breaches << "\n";
+  }
   return 0;
 }
 

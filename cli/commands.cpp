@@ -21,6 +21,7 @@ commands:
   price --period YYYY-MM [--config F]  price the period's usage: lines, FX locks, exceptions
   exceptions list --period P [--status S] [--category C] [--format table|csv|json]
   exceptions show ID
+  margin --period P [--by partner|sku] [--format table|csv]
   exceptions assign ID --owner O | ack ID | resolve ID --note N [--evidence F] | waive ID --reason R
   log vkey                             the log's signed-note verifier key
   log checkpoint [--size N]            a signed checkpoint (the latest by default)
@@ -93,6 +94,7 @@ int run(int argc, const char* const* argv) {
     if (command == "ingest") return cmd_ingest(ctx);
     if (command == "price") return cmd_price(ctx);
     if (command == "exceptions") return cmd_exceptions(ctx);
+    if (command == "margin") return cmd_margin(ctx);
     if (command == "log") return cmd_log(ctx);
     std::cerr << "closebook: unknown command \"" << command << "\"\n" << kUsage;
     return 1;

@@ -25,6 +25,9 @@ line=$((before_nce + 1))  # the ingest entry comes first, then the file's first 
 "$closebook" ingest usage "$root/data/sample/usage.csv" --period 2026-10
 step "price the period: one line per subscription and stretch of days, FX locks, exceptions"
 "$closebook" price --period 2026-10
+step "margin by partner, and the exception queue"
+"$closebook" margin --period 2026-10
+"$closebook" exceptions list --period 2026-10
 step "load the price book and the NCE invoice again, and price again: idempotent, nothing is added"
 "$closebook" load rules "$root/data/sample/rules.csv"
 "$closebook" ingest invoice --format microsoft-nce "$root/data/sample/invoice-microsoft-nce.csv" --period 2026-10

@@ -5,6 +5,7 @@
 
 #include "evidence/keyfile.h"
 #include "match/feeds.h"
+#include "match/margin.h"
 #include "match/pricing.h"
 #include "match/reference.h"
 #include "tests/test_util.h"
@@ -192,6 +193,25 @@ TEST_F(PricingTest, AMarginBelowTheFloorRaisesABreachCitingTheLine) {
   }
   ASSERT_NE(line_entry, nullptr);
   EXPECT_EQ(ex[0].getEvidence()[1].getIndex(), line_entry->reader().getIndex());
+}
+
+TEST_F(PricingTest, TheMarginReportSumsCurrentLinesAndCountsBreachesPerCurrency) {
+  rules("R1,1,acme,SKU,*,2026-01-01,,10.00,AUD,fixed,10.20,AUD,Seat,10\n"
+        "R2,1,acme,SKU2,*,2026-01-01,,1.00,AUD,fixed,2.00,AUD,Seat,\n");
+  usage("acme,2026-10-31,org-2,sub-2,SKU,100,consumed,GB,s1\nacme,2026-10-31,org-2,sub-3,SKU2,10,consumed,GB,s2\n");
+  price();
+  auto rows = match::margin_report(ledger_->snapshot().value(), "2026-10", match::MarginBy::kSku).value();
+  ASSERT_EQ(rows.size(), 3u);  // two SKUs and the AUD total
+  EXPECT_EQ(rows[0].key, "SKU");
+  EXPECT_EQ(rows[0].floor_breaches, 1u);
+  EXPECT_EQ(rows[0].margin_pct, "1.96");  // 20.00 / 1020.00
+  EXPECT_EQ(rows[1].key, "SKU2");
+  EXPECT_EQ(rows[1].margin.to_string(), "10.00");
+  EXPECT_EQ(rows[2].key, "*");
+  EXPECT_EQ(rows[2].lines, 2u);
+  EXPECT_EQ(rows[2].cost.to_string(), "1010.00");
+  EXPECT_EQ(rows[2].sell.to_string(), "1040.00");
+  EXPECT_EQ(rows[2].floor_breaches, 1u);
 }
 
 TEST_F(PricingTest, PricingTwiceAppendsNothingTheSecondTime) {
