@@ -33,6 +33,7 @@ int cmd_ingest(const Context& ctx);
 int cmd_price(const Context& ctx);
 int cmd_exceptions(const Context& ctx);
 int cmd_margin(const Context& ctx);
+int cmd_shadow(const Context& ctx);
 int cmd_log(const Context& ctx);
 
 // Reads a passphrase from --passphrase-file, $CLOSEBOOK_PASSPHRASE, or the terminal.

@@ -7,7 +7,10 @@
 #include "cli/options.h"
 #include "ledger/files.h"
 #include "match/config.h"
+#include "cli/csv_out.h"
 #include "match/margin.h"
+#include "match/shadow.h"
+#include <sstream>
 #include "match/pricing.h"
 #include <iomanip>
 
@@ -89,6 +92,66 @@ int cmd_margin(const Context& ctx) {
             << r.sell.to_string() << std::setw(14) << r.margin.to_string() << std::setw(9) << r.margin_pct
             << std::setw(10) << r.floor_breaches << "\n";
   }
+  return 0;
+}
+
+namespace {
+
+std::string shadow_csv(const match::ShadowReport& report) {
+  std::ostringstream out;
+  out << "PartnerId,Vendor,SubscriptionId,SkuId,Currency,Status,LegacyLineIds,LegacyQuantity,"
+         "ClosebookQuantity,LegacyAmount,ClosebookAmount,Delta\n";
+  for (const auto& r : report.rows) {
+    out << csv_cell(r.partner_id, true) << "," << csv_cell(r.vendor, true) << "," << csv_cell(r.subscription_id, true)
+        << "," << csv_cell(r.sku_id, true) << "," << r.currency << "," << r.status << ","
+        << csv_cell(r.legacy_line_ids, true) << "," << r.legacy_quantity.to_string() << ","
+        << r.ours_quantity.to_string() << "," << r.legacy_amount.to_string() << "," << r.ours_amount.to_string()
+        << "," << r.amount_delta.to_string() << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace
+
+int cmd_shadow(const Context& ctx) {
+  po::options_description options("shadow options");
+  std::string period, legacy, csv_out, config_file;
+  options.add_options()
+      ("period", po::value(&period)->required(), "YYYY-MM")
+      ("legacy", po::value(&legacy)->required(), "the legacy billing output (CSV)")
+      ("csv", po::value(&csv_out), "also write the line-by-line report to this new CSV file")
+      ("config", po::value(&config_file), "close configuration (tolerance)");
+  parse_args(ctx.args, options);
+  auto config = load_close_config(ctx, config_file);
+  if (!config.ok()) return report(ctx, config.error());
+  auto bytes = read_file(legacy);
+  if (!bytes.ok()) return report(ctx, bytes.error());
+  auto ledger = ledger::Ledger::open(ctx.ledger_dir, {.read_only = true});
+  if (!ledger.ok()) return report(ctx, ledger.error());
+  auto snap = (*ledger)->snapshot();
+  if (!snap.ok()) return report(ctx, snap.error());
+  auto shadow = match::shadow_period(*snap, period, legacy, *bytes, config->tolerance);
+  if (!shadow.ok()) return report(ctx, shadow.error());
+  if (!csv_out.empty()) {
+    if (auto st = write_new_file(csv_out, shadow_csv(*shadow), 0644); !st.ok()) return report(ctx, st.error());
+  }
+  ctx.out << "shadow " << period << ": legacy " << legacy << " (sha256 " << shadow->legacy_sha256 << ")\n";
+  ctx.out << std::left << std::setw(8) << "PARTNER" << std::setw(10) << "VENDOR" << std::setw(24) << "SKU"
+          << std::setw(9) << "STATUS" << std::right << std::setw(12) << "LEGACY QTY" << std::setw(12) << "OUR QTY"
+          << std::setw(13) << "LEGACY" << std::setw(13) << "OURS" << std::setw(12) << "DELTA" << "  SUBSCRIPTION\n";
+  for (const auto& r : shadow->rows) {
+    ctx.out << std::left << std::setw(8) << r.partner_id << std::setw(10) << r.vendor << std::setw(24) << r.sku_id
+            << std::setw(9) << r.status << std::right << std::setw(12) << r.legacy_quantity.to_string()
+            << std::setw(12) << r.ours_quantity.to_string() << std::setw(13) << r.legacy_amount.to_string()
+            << std::setw(13) << r.ours_amount.to_string() << std::setw(12) << r.amount_delta.to_string() << "  "
+            << r.subscription_id << "\n";
+  }
+  for (const auto& t : shadow->totals) {
+    ctx.out << "total " << t.currency << ": " << t.rows << " lines, " << t.differing << " differ; legacy "
+            << t.legacy_amount.to_string() << ", closebook " << t.ours_amount.to_string() << ", delta "
+            << t.amount_delta.to_string() << "\n";
+  }
+  if (!csv_out.empty()) ctx.out << "report: " << csv_out << "\n";
   return 0;
 }
 

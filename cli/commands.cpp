@@ -22,6 +22,7 @@ commands:
   exceptions list --period P [--status S] [--category C] [--format table|csv|json]
   exceptions show ID
   margin --period P [--by partner|sku] [--format table|csv]
+  shadow --period P --legacy FILE [--csv OUT]   diff legacy billing against priced lines
   exceptions assign ID --owner O | ack ID | resolve ID --note N [--evidence F] | waive ID --reason R
   log vkey                             the log's signed-note verifier key
   log checkpoint [--size N]            a signed checkpoint (the latest by default)
@@ -95,6 +96,7 @@ int run(int argc, const char* const* argv) {
     if (command == "price") return cmd_price(ctx);
     if (command == "exceptions") return cmd_exceptions(ctx);
     if (command == "margin") return cmd_margin(ctx);
+    if (command == "shadow") return cmd_shadow(ctx);
     if (command == "log") return cmd_log(ctx);
     std::cerr << "closebook: unknown command \"" << command << "\"\n" << kUsage;
     return 1;

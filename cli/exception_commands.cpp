@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/append.h"
+#include "cli/csv_out.h"
 #include "cli/options.h"
 #include "ledger/files.h"
 #include "match/queue.h"
@@ -18,18 +19,6 @@ using match::ExceptionState;
 constexpr const char* kCsvHeader =
     "ExceptionId,Period,Category,Severity,Vendor,PartnerId,TenantId,SubscriptionId,SkuId,Delta,"
     "Currency,Owner,DueDate,Status,Summary";
-
-// RFC 4180 quoting; a text cell that a spreadsheet would run as a formula (=, +, -, @, tab,
-// CR first) gets a leading apostrophe. Decimal cells are written as they are.
-std::string csv_cell(const std::string& value, bool text) {
-  std::string v = value;
-  const bool formula = text && !v.empty() && std::string_view("=+-@\t\r").find(v[0]) != std::string_view::npos;
-  if (formula) v.insert(v.begin(), '\'');
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string quoted = "\"";
-  for (char c : v) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
 
 void print_csv(std::ostream& out, const std::vector<ExceptionState>& list) {
   out << kCsvHeader << "\n";

@@ -28,6 +28,8 @@ step "price the period: one line per subscription and stretch of days, FX locks,
 step "margin by partner, and the exception queue"
 "$closebook" margin --period 2026-10
 "$closebook" exceptions list --period 2026-10
+step "shadow mode: the legacy billing output beside closebook's priced lines"
+"$closebook" shadow --period 2026-10 --legacy "$root/data/sample/legacy-billing.csv" --csv "$out/shadow-2026-10.csv"
 step "load the price book and the NCE invoice again, and price again: idempotent, nothing is added"
 "$closebook" load rules "$root/data/sample/rules.csv"
 "$closebook" ingest invoice --format microsoft-nce "$root/data/sample/invoice-microsoft-nce.csv" --period 2026-10
@@ -62,5 +64,6 @@ log verifier key:     $out/log.vkey
 signed checkpoint:    $out/checkpoint.txt
 entry + proof:        $out/entry-$line.bin, $out/inclusion-$line.json
 consistency proof:    $out/consistency-$first.json
+shadow report:        $out/shadow-2026-10.csv
 Try: $closebook --ledger $CLOSEBOOK_LEDGER log entry 3 --format json
 EOT

@@ -286,6 +286,33 @@ TEST_F(CliTest, TheExceptionQueueListsAndWorksExceptionsAsLedgerEntries) {
   EXPECT_EQ(run(kVerify, {"ledger", ledger_, "--key", tmp_ / "vkey"}).exit_code, 0);
 }
 
+TEST_F(CliTest, ShadowModeDiffsLegacyBillingLineByLineWithoutTouchingTheLedger) {
+  ASSERT_EQ(cb({"ingest", "usage", sample("usage.csv")}).exit_code, 0);
+  ASSERT_EQ(cb({"price", "--period", "2026-10"}).exit_code, 0);
+  const std::string before = cb({"log", "checkpoint"}).out;
+  RunResult r = cb({"shadow", "--period", "2026-10", "--legacy", sample("legacy-billing.csv"), "--csv", tmp_ / "shadow.csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("total AUD: 18 lines, 4 differ; legacy 4199.36, closebook 4348.23, delta 148.87"),
+            std::string::npos) << r.out;
+  const std::string csv = test::read_text(tmp_ / "shadow.csv");
+  EXPECT_EQ(csv.rfind("PartnerId,Vendor,SubscriptionId,SkuId,Currency,Status,", 0), 0u);
+  for (const char* status : {",qty,", ",price,", ",missing,", ",extra,", ",same,"}) {
+    EXPECT_NE(csv.find(status), std::string::npos) << status;
+  }
+  // Same quantity and unit price, a subtotal a cent off past the tolerance: "amount".
+  write(tmp_ / "legacy.csv", "LineId,Period,PartnerId,Vendor,SkuId,SubscriptionId,Quantity,SellUnitPrice,SellSubtotal,Currency\n"
+                             "L1,2026-10,P001,microsoft,CFQ7TTC0LH16:0001,d0d86acb-812d-45d2-8884-ba509afc6374,4,6.9000,27.62,AUD\n"
+                             "L2,2026-09,P001,microsoft,CFQ7TTC0LH16:0001,other,4,6.9000,27.60,AUD\n");
+  r = cb({"shadow", "--period", "2026-10", "--legacy", tmp_ / "legacy.csv"});
+  EXPECT_NE(r.out.find(" amount "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("other"), std::string::npos) << "another period's legacy line is not compared";
+  write(tmp_ / "legacy.csv", "LineId,Period,PartnerId,Vendor,SkuId,Quantity,SellSubtotal,Currency\nL1,2026-10,P001,microsoft,S,four,1,AUD\n");
+  r = cb({"shadow", "--period", "2026-10", "--legacy", tmp_ / "legacy.csv"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("legacy.csv:2: field Quantity:"), std::string::npos) << r.err;
+  EXPECT_EQ(cb({"log", "checkpoint"}).out, before);
+}
+
 TEST_F(CliTest, AWrongPassphraseIsRefusedAndChangesNothing) {
   write(tmp_ / "fx.csv", "Date,Base,Quote,Rate,Source\n2026-11-02,USD,AUD,1.5,RBA\n");
   RunResult r = cb({"load", "fx", tmp_ / "fx.csv"}, {"CLOSEBOOK_PASSPHRASE=not-the-passphrase"});
