@@ -3,6 +3,8 @@
 #pragma once
 
 #include <iosfwd>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,14 @@ int cmd_log(const Context& ctx);
 // Reads a passphrase from --passphrase-file, $CLOSEBOOK_PASSPHRASE, or the terminal.
 // Callers wipe it (sodium_memzero) once used.
 Result<std::string> read_passphrase(const std::string& passphrase_file, bool confirm);
+// A read-only view of the ledger for reports: the ledger and one snapshot of it.
+struct ReadView {
+  std::unique_ptr<ledger::Ledger> ledger;
+  std::optional<ledger::Snapshot> snapshot;  // always set; optional only for late construction
+  const ledger::Snapshot& operator*() const { return *snapshot; }
+};
+Result<ReadView> open_read_view(const Context& ctx);
+
 // Asks for the passphrase and opens the ledger's log key with it.
 Result<SigningKey> unlock_log_key(const ledger::Ledger& ledger, const std::string& passphrase_file);
 

@@ -67,11 +67,10 @@ int cmd_margin(const Context& ctx) {
   parse_args(ctx.args, options);
   if (by != "partner" && by != "sku") return report(ctx, Error::invalid("--by must be partner or sku"));
   if (format != "table" && format != "csv") return report(ctx, Error::invalid("--format must be table or csv"));
-  auto ledger = ledger::Ledger::open(ctx.ledger_dir, {.read_only = true});
-  if (!ledger.ok()) return report(ctx, ledger.error());
-  auto snap = (*ledger)->snapshot();
-  if (!snap.ok()) return report(ctx, snap.error());
-  auto rows = match::margin_report(*snap, period, by == "sku" ? match::MarginBy::kSku : match::MarginBy::kPartner);
+  auto view = open_read_view(ctx);
+  if (!view.ok()) return report(ctx, view.error());
+  const ledger::Snapshot& snap = **view;
+  auto rows = match::margin_report(snap, period, by == "sku" ? match::MarginBy::kSku : match::MarginBy::kPartner);
   if (!rows.ok()) return report(ctx, rows.error());
   const std::string key_name = by == "sku" ? "SkuId" : "PartnerId";
   if (format == "csv") {
@@ -126,11 +125,10 @@ int cmd_shadow(const Context& ctx) {
   if (!config.ok()) return report(ctx, config.error());
   auto bytes = read_file(legacy);
   if (!bytes.ok()) return report(ctx, bytes.error());
-  auto ledger = ledger::Ledger::open(ctx.ledger_dir, {.read_only = true});
-  if (!ledger.ok()) return report(ctx, ledger.error());
-  auto snap = (*ledger)->snapshot();
-  if (!snap.ok()) return report(ctx, snap.error());
-  auto shadow = match::shadow_period(*snap, period, legacy, *bytes, config->tolerance);
+  auto view = open_read_view(ctx);
+  if (!view.ok()) return report(ctx, view.error());
+  const ledger::Snapshot& snap = **view;
+  auto shadow = match::shadow_period(snap, period, legacy, *bytes, config->tolerance);
   if (!shadow.ok()) return report(ctx, shadow.error());
   if (!csv_out.empty()) {
     if (auto st = write_new_file(csv_out, shadow_csv(*shadow), 0644); !st.ok()) return report(ctx, st.error());

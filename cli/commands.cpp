@@ -55,6 +55,14 @@ int exit_code(Code code) {
   return 1;
 }
 
+Result<ReadView> open_read_view(const Context& ctx) {
+  ReadView view;
+  CB_TRY(view.ledger, ledger::Ledger::open(ctx.ledger_dir, {.read_only = true}));
+  CB_TRY(ledger::Snapshot snapshot, view.ledger->snapshot());
+  view.snapshot.emplace(std::move(snapshot));
+  return view;
+}
+
 int report(const Context& ctx, const Error& error) {
   ctx.err << "closebook: " << error.to_string() << "\n";
   return exit_code(error.code);

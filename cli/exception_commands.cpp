@@ -98,11 +98,10 @@ int list(const Context& ctx, const std::vector<std::string>& args) {
   if (format != "table" && format != "csv" && format != "json") {
     return report(ctx, Error::invalid("--format must be table, csv or json"));
   }
-  auto ledger = ledger::Ledger::open(ctx.ledger_dir, {.read_only = true});
-  if (!ledger.ok()) return report(ctx, ledger.error());
-  auto snap = (*ledger)->snapshot();
-  if (!snap.ok()) return report(ctx, snap.error());
-  auto found = match::list_exceptions(*snap, filter);
+  auto view = open_read_view(ctx);
+  if (!view.ok()) return report(ctx, view.error());
+  const ledger::Snapshot& snap = **view;
+  auto found = match::list_exceptions(snap, filter);
   if (!found.ok()) return report(ctx, found.error());
   if (format == "csv") {
     print_csv(ctx.out, *found);
@@ -117,11 +116,10 @@ int list(const Context& ctx, const std::vector<std::string>& args) {
 }
 
 int show(const Context& ctx, const std::string& id) {
-  auto ledger = ledger::Ledger::open(ctx.ledger_dir, {.read_only = true});
-  if (!ledger.ok()) return report(ctx, ledger.error());
-  auto snap = (*ledger)->snapshot();
-  if (!snap.ok()) return report(ctx, snap.error());
-  auto state = match::find_exception(*snap, id);
+  auto view = open_read_view(ctx);
+  if (!view.ok()) return report(ctx, view.error());
+  const ledger::Snapshot& snap = **view;
+  auto state = match::find_exception(snap, id);
   if (!state.ok()) return report(ctx, state.error());
   ctx.out << to_json(*state).dump(2) << "\n";
   return 0;

@@ -88,13 +88,13 @@ Status prove(const Context& ctx, const ledger::Snapshot& snap, const LogArgs& a)
 
 Status run_log(const Context& ctx, const LogArgs& a) {
   if (a.words.empty()) return Error::invalid("usage: log vkey|checkpoint|checkpoints|entry|prove");
-  CB_TRY(auto ledger, ledger::Ledger::open(ctx.ledger_dir, {.read_only = true}));
-  CB_TRY(ledger::Snapshot snap, ledger->snapshot());
+  CB_TRY(ReadView view, open_read_view(ctx));
+  const ledger::Snapshot& snap = *view;
   const std::string& sub = a.words[0];
   const bool takes_no_word = sub == "vkey" || sub == "checkpoint" || sub == "checkpoints";
   if (takes_no_word && a.words.size() != 1) return Error::invalid("log " + sub + " takes no argument");
   if (sub == "vkey") {
-    ctx.out << ledger->log_key().to_string() << "\n";
+    ctx.out << view.ledger->log_key().to_string() << "\n";
   } else if (sub == "checkpoint") {
     CB_TRY(std::string note, snap.checkpoint(a.size.value_or(snap.size())));
     ctx.out << note;
