@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: installs what is missing, builds, creates a ledger from the bundled sample data
 # (reference data and the 2026-10 vendor feeds), prices the period, shows margin, the
-# exception queue and shadow mode, proves an entry's inclusion, and verifies everything with closebook-verify, offline.
+# exception queue and shadow mode, proves an entry's inclusion, and verifies everything with
+# closebook-verify, offline.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/build.sh" --target closebook closebook-verify
