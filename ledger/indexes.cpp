@@ -41,8 +41,8 @@ void add_kind_keys(schema::Entry::Reader entry, Keys& keys) {
       auto e = kind.getTenantEdge();
       keys.add("tenant", e.getTenantId());
       keys.add("partner", e.getPartnerId());
-      keys.add("identity", identity_key(e.getVendor(), static_cast<uint16_t>(e.getIdType()),
-                                        e.getIdValue()));
+      keys.add("identity", identity_key(e.getVendor().cStr(), static_cast<uint16_t>(e.getIdType()),
+                                        e.getIdValue().cStr()));
       break;
     }
     case K::RULE_VERSION: keys.add("rule", kind.getRuleVersion().getRuleId()); break;
@@ -115,8 +115,8 @@ void add_kind_keys(schema::Entry::Reader entry, Keys& keys) {
 
 }  // namespace
 
-std::string identity_key(capnp::Text::Reader vendor, uint16_t id_type, capnp::Text::Reader value) {
-  return std::string(vendor.cStr()) + "|" + std::to_string(id_type) + "|" + value.cStr();
+std::string identity_key(std::string_view vendor, uint16_t id_type, std::string_view value) {
+  return std::string(vendor) + "|" + std::to_string(id_type) + "|" + std::string(value);
 }
 
 std::vector<IndexKey> index_keys(schema::Entry::Reader entry) {

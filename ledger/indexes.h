@@ -21,7 +21,7 @@ std::vector<IndexKey> index_keys(schema::Entry::Reader entry);
 
 // The "identity" index value of a vendor identity: vendor "|" id type number "|" id value,
 // with vendor and value as normalised in the TenantEdge entry.
-std::string identity_key(capnp::Text::Reader vendor, uint16_t id_type, capnp::Text::Reader value);
+std::string identity_key(std::string_view vendor, uint16_t id_type, std::string_view value);
 
 // The LMDB key of an index key: name "\0" value, hashed when too long (layout.h).
 std::string index_db_key(std::string_view name, std::string_view value);

@@ -102,8 +102,8 @@ bool ranges_overlap(const std::string& from_a, const std::string& to_a, const st
 // another tenant (or partner) over an overlapping range would make resolution ambiguous.
 Status check_identity_unique(const RowReader& row, const ledger::Snapshot& snapshot,
                              schema::TenantEdge::Reader edge) {
-  const std::string key = ledger::identity_key(edge.getVendor(), static_cast<uint16_t>(edge.getIdType()),
-                                               edge.getIdValue());
+  const std::string key = ledger::identity_key(edge.getVendor().cStr(), static_cast<uint16_t>(edge.getIdType()),
+                                               edge.getIdValue().cStr());
   CB_TRY(auto existing, entries_of_kind(snapshot, "identity", key, schema::Entry::Kind::TENANT_EDGE));
   for (const DecodedEntry& e : existing) {
     auto old = e.reader().getKind().getTenantEdge();
@@ -307,7 +307,7 @@ Status check_file_identities(const csv::Document& doc, const csv::Columns& colum
   for (size_t i = 0; i < doc.rows.size(); ++i) {
     auto edge = drafts[i + 1].reader().getKind().getTenantEdge();
     auto& seen = rows_of_identity[ledger::identity_key(
-        edge.getVendor(), static_cast<uint16_t>(edge.getIdType()), edge.getIdValue())];
+        edge.getVendor().cStr(), static_cast<uint16_t>(edge.getIdType()), edge.getIdValue().cStr())];
     for (size_t j : seen) {
       auto other = drafts[j + 1].reader().getKind().getTenantEdge();
       const bool same_target = other.getTenantId() == edge.getTenantId() &&

@@ -9,7 +9,7 @@ namespace {
 std::string key_of(std::string_view vendor, IdType type, std::string_view value) {
   // Same normalisation as the reference load (match/reference.cpp), so keys meet.
   const std::string v = type == IdType::NAME ? std::string(value) : lower(value);
-  return lower(vendor) + "|" + std::to_string(static_cast<uint16_t>(type)) + "|" + v;
+  return ledger::identity_key(lower(vendor), static_cast<uint16_t>(type), v);
 }
 
 }  // namespace
