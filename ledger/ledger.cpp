@@ -187,21 +187,24 @@ Result<Hash> Snapshot::entry_hash(uint64_t index) const {
   return node(0, index);
 }
 
+Status Snapshot::within(uint64_t size) const {
+  if (size <= size_) return {};
+  return Error::not_found("tree size " + std::to_string(size) + " is beyond the ledger size " +
+                          std::to_string(size_));
+}
+
 Result<Hash> Snapshot::root(uint64_t size) const {
-  if (size > size_) {
-    return Error::not_found("tree size " + std::to_string(size) + " is beyond the ledger size " +
-                            std::to_string(size_));
-  }
+  CB_CHECK(within(size));
   return tree_root(*this, size);
 }
 
 Result<std::vector<Hash>> Snapshot::inclusion_proof(uint64_t index, uint64_t size) const {
-  if (size > size_) return Error::not_found("tree size " + std::to_string(size) + " is beyond the ledger");
+  CB_CHECK(within(size));
   return closebook::inclusion_proof(*this, index, size);
 }
 
 Result<std::vector<Hash>> Snapshot::consistency_proof(uint64_t old_size, uint64_t size) const {
-  if (size > size_) return Error::not_found("tree size " + std::to_string(size) + " is beyond the ledger");
+  CB_CHECK(within(size));
   return closebook::consistency_proof(*this, old_size, size);
 }
 

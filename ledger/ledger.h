@@ -137,6 +137,8 @@ struct AppendState;
       : ledger_(ledger), txn_(txn), size_(size), owns_txn_(owns_txn) {}
   std::shared_lock<std::shared_timed_mutex> map_lock_;  // held while txn_ lives
   Result<std::string> get(MDB_dbi dbi, std::string_view key, const char* what) const;
+  // NotFound unless a tree of `size` leaves is within this snapshot.
+  Status within(uint64_t size) const;
   const Ledger* ledger_;
   MDB_txn* txn_;
   uint64_t size_ = 0;
