@@ -80,6 +80,14 @@ Result<std::optional<Decimal>> field_optional_rate(const csv::RowReader& row, st
 
 std::string text_of(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
+Result<Decimal> decimal_of(capnp::Text::Reader t) { return Decimal::parse(text_of(t)); }
+
+Result<std::optional<Decimal>> optional_decimal_of(capnp::Text::Reader t) {
+  if (t.size() == 0) return std::optional<Decimal>();
+  CB_TRY(Decimal d, decimal_of(t));
+  return std::optional<Decimal>(d);
+}
+
 Result<std::string> field_optional_code(const csv::RowReader& row, std::string_view column, size_t letters) {
   if (row.optional_text(column).empty()) return std::string();
   return field_code(row, column, letters);

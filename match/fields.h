@@ -18,6 +18,9 @@ namespace closebook::match {
 
 std::string lower(std::string_view s);
 std::string text_of(capnp::Text::Reader t);
+// A decimal as a stored entry writes it; empty text is "not given" for the optional one.
+Result<Decimal> decimal_of(capnp::Text::Reader t);
+Result<std::optional<Decimal>> optional_decimal_of(capnp::Text::Reader t);
 
 // An ISO code of `letters` upper-case letters (country 2, currency 3).
 Result<std::string> field_code(const csv::RowReader& row, std::string_view column, size_t letters);

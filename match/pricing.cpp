@@ -7,203 +7,43 @@
 
 #include "evidence/date.h"
 #include "evidence/decimal.h"
+#include "match/book.h"
 #include "match/fields.h"
 #include "match/findings.h"
 #include "match/tenants.h"
+#include "match/usage.h"
 
 namespace closebook::match {
 namespace {
 
-using Basis = schema::UsageRecord::QuantityBasis;
-using SellMethod = schema::RuleVersion::SellMethod;
 
 // Quantities prorated by days keep 6 decimal places (half-even); amounts are rounded once,
 // half-even, to cents (docs/matching.md §3).
 constexpr int kQuantityScale = 6;
 constexpr int kAmountScale = 2;
-constexpr const char* kFxPolicy = "latest rate dated on or before the period's first day; ties by source name";
 
 // ---------------------------------------------------------------------------------------
 // What the ledger holds, read once.
-
-struct RuleInfo {
-  Ref ref;
-  std::string rule_id;
-  uint32_t version = 0;
-  std::string partner;  // "*" = every partner
-  std::string from, to;  // ISO, inclusive; `to` empty = open
-  Decimal cost;
-  std::string cost_currency;
-  SellMethod method = SellMethod::FIXED;
-  Decimal sell_value;
-  std::string sell_currency;
-  std::optional<Decimal> floor_pct;
-};
-
-struct PartnerInfo {
-  std::string currency;
-  std::optional<Decimal> floor_pct;
-};
-
-struct FxInfo {
-  Ref ref;
-  std::string date, source;
-  Decimal rate;
-};
-
-struct UsageInfo {
-  Ref ref;
-  Date date;
-  Decimal quantity;
-  Basis basis = Basis::SNAPSHOT;
-};
-
-// One vendor identity's usage of one subscription and SKU.
-struct UsageGroup {
-  std::string vendor, tenant_ref, subscription, sku;
-  std::vector<UsageInfo> records;  // by date
-};
-
-Result<Decimal> decimal_of(capnp::Text::Reader text) { return Decimal::parse(text_of(text)); }
-
-Result<std::optional<Decimal>> optional_decimal_of(capnp::Text::Reader text) {
-  if (text.size() == 0) return std::optional<Decimal>();
-  CB_TRY(Decimal d, decimal_of(text));
-  return std::optional<Decimal>(d);
-}
 
 class Inputs {
  public:
   static Result<Inputs> load(const ledger::Snapshot& snapshot, const Period& period) {
     Inputs in;
     CB_TRY(in.graph_, TenantGraph::load(snapshot));
-    CB_CHECK(in.load_partners(snapshot));
-    CB_CHECK(in.load_rules(snapshot));
-    CB_CHECK(in.load_fx(snapshot));
-    CB_CHECK(in.load_usage(snapshot, period));
+    CB_TRY(in.book_, PriceBook::load(snapshot));
+    CB_TRY(in.groups_, load_usage_groups(snapshot, period));
     return in;
   }
 
   const TenantGraph& graph() const { return *graph_; }
   const std::map<std::string, UsageGroup>& groups() const { return groups_; }
 
-  const PartnerInfo* partner(const std::string& id) const {
-    auto it = partners_.find(id);
-    return it == partners_.end() ? nullptr : &it->second;
-  }
-
-  // The rule version that prices `sku` for `partner` on `day`: a partner's own rule beats
-  // "*"; then the latest start; then the highest version; then the rule id (determinism).
-  const RuleInfo* rule(const std::string& vendor, const std::string& sku, const std::string& partner,
-                       const std::string& day) const {
-    auto it = rules_.find(vendor + "|" + sku);
-    if (it == rules_.end()) return nullptr;
-    const RuleInfo* best = nullptr;
-    for (const RuleInfo& r : it->second) {
-      const bool applies = (r.partner == partner || r.partner == "*") && r.from <= day &&
-                           (r.to.empty() || day <= r.to);
-      if (applies && (best == nullptr || outranks(r, *best))) best = &r;
-    }
-    return best;
-  }
-
-  // The FX rate locked for a period (kFxPolicy), or nullptr.
-  const FxInfo* fx(const std::string& base, const std::string& quote, const Period& period) const {
-    auto it = fx_.find(base + "/" + quote);
-    if (it == fx_.end()) return nullptr;
-    const std::string first_day = period.first_day().to_iso();
-    const FxInfo* best = nullptr;
-    for (const FxInfo& f : it->second) {
-      if (f.date > first_day) continue;
-      const bool better = best == nullptr || f.date > best->date ||
-                          (f.date == best->date && f.source < best->source);
-      if (better) best = &f;
-    }
-    return best;
-  }
+  const PriceBook& book() const { return *book_; }
 
  private:
-  static bool outranks(const RuleInfo& a, const RuleInfo& b) {
-    const bool a_own = a.partner != "*", b_own = b.partner != "*";
-    if (a_own != b_own) return a_own;
-    if (a.from != b.from) return a.from > b.from;
-    if (a.version != b.version) return a.version > b.version;
-    return a.rule_id < b.rule_id;
-  }
-
-  template <class Fn>
-  static Status each_of_kind(const ledger::Snapshot& snapshot, const char* kind, Fn&& fn) {
-    CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("kind", kind));
-    for (uint64_t i : indexes) {
-      CB_TRY(DecodedEntry e, snapshot.entry(i));
-      CB_CHECK(fn(e, Ref{i, e.hash()}));
-    }
-    return {};
-  }
-
-  Status load_partners(const ledger::Snapshot& snapshot) {
-    // A later Partner entry for the same id supersedes the earlier one.
-    return each_of_kind(snapshot, "partner", [&](const DecodedEntry& e, const Ref&) -> Status {
-      auto p = e.reader().getKind().getPartner();
-      CB_TRY(auto floor, optional_decimal_of(p.getMarginFloorPct()));
-      partners_[text_of(p.getPartnerId())] = PartnerInfo{text_of(p.getCurrency()), floor};
-      return {};
-    });
-  }
-
-  Status load_rules(const ledger::Snapshot& snapshot) {
-    return each_of_kind(snapshot, "ruleVersion", [&](const DecodedEntry& e, const Ref& ref) -> Status {
-      auto r = e.reader().getKind().getRuleVersion();
-      CB_TRY(Decimal cost, decimal_of(r.getCostUnitPrice()));
-      CB_TRY(Decimal sell, decimal_of(r.getSellValue()));
-      CB_TRY(auto floor, optional_decimal_of(r.getMarginFloorPct()));
-      rules_[text_of(r.getVendor()) + "|" + text_of(r.getSkuId())].push_back(
-          RuleInfo{ref, text_of(r.getRuleId()), r.getVersion(), text_of(r.getPartnerId()),
-                   text_of(r.getEffectiveFrom()), text_of(r.getEffectiveTo()), cost,
-                   text_of(r.getCostCurrency()), r.getSellMethod(), sell, text_of(r.getSellCurrency()), floor});
-      return {};
-    });
-  }
-
-  Status load_fx(const ledger::Snapshot& snapshot) {
-    return each_of_kind(snapshot, "fxRate", [&](const DecodedEntry& e, const Ref& ref) -> Status {
-      auto f = e.reader().getKind().getFxRate();
-      CB_TRY(Decimal rate, decimal_of(f.getRate()));
-      fx_[text_of(f.getBase()) + "/" + text_of(f.getQuote())].push_back(
-          FxInfo{ref, text_of(f.getDate()), text_of(f.getSource()), rate});
-      return {};
-    });
-  }
-
-  Status load_usage(const ledger::Snapshot& snapshot, const Period& period) {
-    CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("period", period.to_string()));
-    for (uint64_t i : indexes) {
-      CB_TRY(DecodedEntry e, snapshot.entry(i));
-      if (e.reader().getKind().which() != schema::Entry::Kind::USAGE_RECORD) continue;
-      auto u = e.reader().getKind().getUsageRecord();
-      CB_TRY(Date date, Date::parse(text_of(u.getUsageDate())));
-      CB_TRY(Decimal quantity, decimal_of(u.getQuantity()));
-      const std::string key = text_of(u.getVendor()) + "|" + text_of(u.getTenantRef()) + "|" +
-                              text_of(u.getSubscriptionId()) + "|" + text_of(u.getSkuId());
-      UsageGroup& g = groups_[key];
-      if (g.records.empty()) {
-        g = UsageGroup{text_of(u.getVendor()), text_of(u.getTenantRef()), text_of(u.getSubscriptionId()),
-                       text_of(u.getSkuId()), {}};
-      }
-      g.records.push_back(UsageInfo{Ref{i, e.hash()}, date, quantity, u.getQuantityBasis()});
-    }
-    for (auto& [key, g] : groups_) {
-      std::stable_sort(g.records.begin(), g.records.end(),
-                       [](const UsageInfo& a, const UsageInfo& b) { return a.date < b.date; });
-    }
-    return {};
-  }
-
   std::optional<TenantGraph> graph_;
-  std::map<std::string, PartnerInfo> partners_;
-  std::map<std::string, std::vector<RuleInfo>> rules_;  // "vendor|sku" -> versions
-  std::map<std::string, std::vector<FxInfo>> fx_;       // "BASE/QUOTE" -> rates
-  std::map<std::string, UsageGroup> groups_;            // in key order: deterministic output
+  std::optional<PriceBook> book_;
+  std::map<std::string, UsageGroup> groups_;  // in key order: deterministic output
 };
 
 // ---------------------------------------------------------------------------------------
@@ -222,7 +62,7 @@ std::vector<Stretch> stretches_of(const UsageGroup& group, const Inputs& in, con
   for (int day = 0; day < period.days(); ++day) {
     const Date date = Date::from_days(first + day);
     auto tenant = in.graph().resolve_any(group.vendor, group.tenant_ref, date);
-    const RuleInfo* rule = tenant ? in.rule(group.vendor, group.sku, tenant->partner_id, date.to_iso()) : nullptr;
+    const RuleInfo* rule = tenant ? in.book().rule(group.vendor, group.sku, tenant->partner_id, date.to_iso()) : nullptr;
     const bool same = !out.empty() && out.back().rule == rule &&
                       out.back().tenant.has_value() == tenant.has_value() &&
                       (!tenant || (out.back().tenant->tenant_id == tenant->tenant_id &&
@@ -249,11 +89,8 @@ Result<StretchQuantity> quantity_of(const UsageGroup& group, const Stretch& s, c
   const int64_t first = period.first_day().days_since_epoch();
   const int64_t from = first + s.first_day, to = from + s.day_count - 1;  // inclusive
   const Decimal days_in_period = Decimal::from_int(period.days());
-  const bool has_snapshots = std::any_of(group.records.begin(), group.records.end(),
-                                         [](const UsageInfo& u) { return u.basis == Basis::SNAPSHOT; });
-  const bool consumed = group.records.front().basis == Basis::CONSUMED;
   StretchQuantity q;
-  if (consumed) {
+  if (group.consumed()) {
     q.basis = Basis::CONSUMED;
     for (const UsageInfo& u : group.records) {
       const int64_t d = u.date.days_since_epoch();
@@ -263,19 +100,16 @@ Result<StretchQuantity> quantity_of(const UsageGroup& group, const Stretch& s, c
     }
     return q;
   }
-  if (has_snapshots) {
+  if (group.has_snapshots()) {
     // Seat-days: the count on each day is the latest snapshot on or before it.
+    const std::vector<int> current = group.daily_snapshots(period);
     Decimal seat_days;
-    const UsageInfo* current = nullptr;
-    size_t next = 0;
-    for (int64_t d = first; d <= to; ++d) {
-      while (next < group.records.size() && group.records[next].date.days_since_epoch() <= d) {
-        if (group.records[next].basis == Basis::SNAPSHOT) current = &group.records[next];
-        ++next;
-      }
-      if (d < from || current == nullptr) continue;
-      CB_TRY(seat_days, seat_days.add(current->quantity));
-      if (q.usage.empty() || q.usage.back().index != current->ref.index) q.usage.push_back(current->ref);
+    for (int day = s.first_day; day < s.first_day + s.day_count; ++day) {
+      const int at = current[static_cast<size_t>(day)];
+      if (at < 0) continue;
+      const UsageInfo& u = group.records[static_cast<size_t>(at)];
+      CB_TRY(seat_days, seat_days.add(u.quantity));
+      if (q.usage.empty() || q.usage.back().index != u.ref.index) q.usage.push_back(u.ref);
     }
     CB_TRY(q.quantity, seat_days.div(days_in_period, kQuantityScale, Rounding::kHalfEven));
     q.basis = Basis::SNAPSHOT;
@@ -318,7 +152,7 @@ Result<PriceResult> price(const RuleInfo& rule, const PartnerInfo& partner, cons
   const std::string& currency = partner.currency;
   auto convert = [&](const std::string& from) -> std::optional<Conversion> {
     if (from == currency) return Conversion{};
-    const FxInfo* fx = in.fx(from, currency, period);
+    const FxInfo* fx = in.book().fx(from, currency, period);
     if (fx == nullptr) return std::nullopt;
     return Conversion{fx->rate, fx, from, currency};
   };
@@ -401,18 +235,7 @@ Finding PlanBuilder::finding(Category category, const UsageGroup& group, const s
 size_t PlanBuilder::fx_lock_position(const Conversion& c) {
   auto it = fx_locks_.find(c.fx);
   if (it != fx_locks_.end()) return it->second;
-  ledger::Draft draft;
-  draft.entry().setEffective(period_.to_string());
-  auto lock = draft.entry().getKind().initFxLock();
-  lock.setPeriod(period_.to_string());
-  lock.setBase(c.base);
-  lock.setQuote(c.quote);
-  lock.setRate(c.fx->rate.to_string());
-  lock.setRateDate(c.fx->date);
-  lock.setSource(c.fx->source);
-  set_ref(lock.initRateRef(), c.fx->ref);
-  lock.setPolicy(kFxPolicy);
-  plan_.drafts.push_back(std::move(draft));
+  plan_.drafts.push_back(fx_lock_draft(period_, *c.fx));
   ++plan_.fx_lock_count;
   return fx_locks_[c.fx] = plan_.drafts.size() - 1;
 }
@@ -450,7 +273,7 @@ Status PlanBuilder::price_stretch(const UsageGroup& group, const Stretch& s, con
     add_exception(f);
     return {};
   }
-  const PartnerInfo* partner = in_.partner(s.tenant->partner_id);
+  const PartnerInfo* partner = in_.book().partner(s.tenant->partner_id);
   std::string problem = partner == nullptr ? "partner " + s.tenant->partner_id + " is not in the ledger" : "";
   if (problem.empty() && s.rule == nullptr) problem = "no rule version prices " + group.sku + " for " + s.tenant->partner_id + " on " + days;
   std::optional<Amounts> amounts;

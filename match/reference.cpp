@@ -10,6 +10,7 @@
 #include "evidence/date.h"
 #include "evidence/decimal.h"
 #include "ledger/indexes.h"
+#include "match/book.h"
 #include "match/csv.h"
 #include "match/fields.h"
 
@@ -22,19 +23,6 @@ using csv::RowReader;
 
 // ---------------------------------------------------------------------------------------
 // What the ledger already holds.
-
-// Entries of `kind` filed under index (name, value).
-Result<std::vector<DecodedEntry>> entries_of_kind(const ledger::Snapshot& snapshot,
-                                                  std::string_view name, std::string_view value,
-                                                  schema::Entry::Kind::Which kind) {
-  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup(name, value));
-  std::vector<DecodedEntry> out;
-  for (uint64_t i : indexes) {
-    CB_TRY(DecodedEntry e, snapshot.entry(i));
-    if (e.reader().getKind().which() == kind) out.push_back(std::move(e));
-  }
-  return out;
-}
 
 // What the ledger already holds, read at most once per kind and load: checking n rows costs
 // O(n + existing entries of that kind), not O(n × existing).

@@ -1,0 +1,116 @@
+#include "match/book.h"
+
+#include "match/fields.h"
+
+namespace closebook::match {
+namespace {
+
+template <class Fn>
+Status each_of_kind(const ledger::Snapshot& snapshot, const char* kind, Fn&& fn) {
+  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("kind", kind));
+  for (uint64_t i : indexes) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    CB_CHECK(fn(e, Ref{i, e.hash()}));
+  }
+  return {};
+}
+
+bool outranks(const RuleInfo& a, const RuleInfo& b) {
+  const bool a_own = a.partner != "*", b_own = b.partner != "*";
+  if (a_own != b_own) return a_own;
+  if (a.from != b.from) return a.from > b.from;
+  if (a.version != b.version) return a.version > b.version;
+  return a.rule_id < b.rule_id;
+}
+
+}  // namespace
+
+Result<std::vector<DecodedEntry>> entries_of_kind(const ledger::Snapshot& snapshot, std::string_view name,
+                                                  std::string_view value, schema::Entry::Kind::Which kind) {
+  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup(name, value));
+  std::vector<DecodedEntry> out;
+  for (uint64_t i : indexes) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    if (e.reader().getKind().which() == kind) out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<PriceBook> PriceBook::load(const ledger::Snapshot& snapshot) {
+  PriceBook book;
+  CB_CHECK(each_of_kind(snapshot, "partner", [&](const DecodedEntry& e, const Ref&) -> Status {
+    auto p = e.reader().getKind().getPartner();
+    CB_TRY(auto floor, optional_decimal_of(p.getMarginFloorPct()));
+    book.partners_[text_of(p.getPartnerId())] =
+        PartnerInfo{text_of(p.getCurrency()), text_of(p.getResellerMpnId()), floor};
+    return {};
+  }));
+  CB_CHECK(each_of_kind(snapshot, "ruleVersion", [&](const DecodedEntry& e, const Ref& ref) -> Status {
+    auto r = e.reader().getKind().getRuleVersion();
+    CB_TRY(Decimal cost, decimal_of(r.getCostUnitPrice()));
+    CB_TRY(Decimal sell, decimal_of(r.getSellValue()));
+    CB_TRY(auto floor, optional_decimal_of(r.getMarginFloorPct()));
+    book.rules_[text_of(r.getVendor()) + "|" + text_of(r.getSkuId())].push_back(
+        RuleInfo{ref, text_of(r.getRuleId()), r.getVersion(), text_of(r.getPartnerId()),
+                 text_of(r.getEffectiveFrom()), text_of(r.getEffectiveTo()), cost, text_of(r.getCostCurrency()),
+                 r.getSellMethod(), sell, text_of(r.getSellCurrency()), floor});
+    return {};
+  }));
+  CB_CHECK(each_of_kind(snapshot, "fxRate", [&](const DecodedEntry& e, const Ref& ref) -> Status {
+    auto f = e.reader().getKind().getFxRate();
+    CB_TRY(Decimal rate, decimal_of(f.getRate()));
+    const std::string base = text_of(f.getBase()), quote = text_of(f.getQuote());
+    book.fx_[base + "/" + quote].push_back(FxInfo{ref, text_of(f.getDate()), text_of(f.getSource()), base, quote, rate});
+    return {};
+  }));
+  return book;
+}
+
+const PartnerInfo* PriceBook::partner(const std::string& id) const {
+  auto it = partners_.find(id);
+  return it == partners_.end() ? nullptr : &it->second;
+}
+
+const RuleInfo* PriceBook::rule(const std::string& vendor, const std::string& sku, const std::string& partner,
+                                const std::string& day) const {
+  auto it = rules_.find(vendor + "|" + sku);
+  if (it == rules_.end()) return nullptr;
+  const RuleInfo* best = nullptr;
+  for (const RuleInfo& r : it->second) {
+    const bool applies =
+        (r.partner == partner || r.partner == "*") && r.from <= day && (r.to.empty() || day <= r.to);
+    if (applies && (best == nullptr || outranks(r, *best))) best = &r;
+  }
+  return best;
+}
+
+const FxInfo* PriceBook::fx(const std::string& base, const std::string& quote, const Period& period) const {
+  auto it = fx_.find(base + "/" + quote);
+  if (it == fx_.end()) return nullptr;
+  const std::string first_day = period.first_day().to_iso();
+  const FxInfo* best = nullptr;
+  for (const FxInfo& f : it->second) {
+    if (f.date > first_day) continue;
+    const bool better =
+        best == nullptr || f.date > best->date || (f.date == best->date && f.source < best->source);
+    if (better) best = &f;
+  }
+  return best;
+}
+
+ledger::Draft fx_lock_draft(const Period& period, const FxInfo& fx) {
+  ledger::Draft draft;
+  draft.entry().setEffective(period.to_string());
+  auto lock = draft.entry().getKind().initFxLock();
+  lock.setPeriod(period.to_string());
+  lock.setBase(fx.base);
+  lock.setQuote(fx.quote);
+  lock.setRate(fx.rate.to_string());
+  lock.setRateDate(fx.date);
+  lock.setSource(fx.source);
+  set_ref(lock.initRateRef(), fx.ref);
+  lock.setPolicy(kFxPolicy);
+  return draft;
+}
+
+}  // namespace closebook::match

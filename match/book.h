@@ -1,0 +1,77 @@
+// The price book as the ledger holds it: partners, rule versions and FX rates, read once per
+// run, with the lookups pricing and the three-way match share (docs/matching.md §3).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "evidence/date.h"
+#include "evidence/decimal.h"
+#include "ledger/ledger.h"
+#include "match/findings.h"
+
+namespace closebook::match {
+
+using SellMethod = schema::RuleVersion::SellMethod;
+
+struct RuleInfo {
+  Ref ref;
+  std::string rule_id;
+  uint32_t version = 0;
+  std::string partner;   // "*" = every partner
+  std::string from, to;  // ISO, inclusive; `to` empty = open
+  Decimal cost;
+  std::string cost_currency;
+  SellMethod method = SellMethod::FIXED;
+  Decimal sell_value;
+  std::string sell_currency;
+  std::optional<Decimal> floor_pct;
+};
+
+struct PartnerInfo {
+  std::string currency;
+  std::string reseller_mpn_id;
+  std::optional<Decimal> floor_pct;
+};
+
+struct FxInfo {
+  Ref ref;
+  std::string date, source, base, quote;
+  Decimal rate;
+};
+
+// How a period's FX rate is chosen; recorded in every FxLock.
+inline constexpr const char* kFxPolicy = "latest rate dated on or before the period's first day; ties by source name";
+
+// Entries of `kind` filed under index (name, value), in ledger order.
+Result<std::vector<DecodedEntry>> entries_of_kind(const ledger::Snapshot& snapshot, std::string_view name,
+                                                  std::string_view value, schema::Entry::Kind::Which kind);
+
+class PriceBook {
+ public:
+  static Result<PriceBook> load(const ledger::Snapshot& snapshot);
+
+  // A later Partner entry for the same id supersedes the earlier one.
+  const PartnerInfo* partner(const std::string& id) const;
+
+  // The rule version that prices `sku` for `partner` on `day`: a partner's own rule beats
+  // "*"; then the latest start; then the highest version; then the rule id (determinism).
+  const RuleInfo* rule(const std::string& vendor, const std::string& sku, const std::string& partner,
+                       const std::string& day) const;
+
+  // The rate a period locks for base → quote (kFxPolicy), or nullptr.
+  const FxInfo* fx(const std::string& base, const std::string& quote, const Period& period) const;
+
+ private:
+  std::map<std::string, PartnerInfo> partners_;
+  std::map<std::string, std::vector<RuleInfo>> rules_;  // "vendor|sku" -> versions
+  std::map<std::string, std::vector<FxInfo>> fx_;       // "BASE/QUOTE" -> rates
+};
+
+// The FxLock entry that fixes `fx` for `period`. Pricing and the match build it the same
+// way, so whichever runs first appends it and the other finds it.
+ledger::Draft fx_lock_draft(const Period& period, const FxInfo& fx);
+
+}  // namespace closebook::match

@@ -1,0 +1,49 @@
+// A period's usage as pricing and the three-way match read it: records grouped by vendor
+// identity, subscription and SKU, and the seat count they imply on each day
+// (docs/matching.md §3).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "evidence/date.h"
+#include "evidence/decimal.h"
+#include "ledger/ledger.h"
+#include "match/findings.h"
+
+namespace closebook::match {
+
+using Basis = schema::UsageRecord::QuantityBasis;
+
+struct UsageInfo {
+  Ref ref;
+  Date date;
+  Decimal quantity;
+  Basis basis = Basis::SNAPSHOT;
+};
+
+// One vendor identity's usage of one subscription and SKU.
+struct UsageGroup {
+  std::string vendor, tenant_ref, subscription, sku;
+  std::vector<UsageInfo> records;  // by date, then ledger order
+
+  bool consumed() const { return records.front().basis == Basis::CONSUMED; }
+  bool has_snapshots() const;
+  // Seat counts by day of the period: a snapshot holds from its date until the next one (0
+  // before the first); without snapshots, the period's peak holds on every day. Empty for
+  // consumed usage, which has no count.
+  std::vector<Decimal> daily_counts(const Period& period) const;
+  // The snapshot current on each day (index into `records`), -1 where none; empty without snapshots.
+  std::vector<int> daily_snapshots(const Period& period) const;
+};
+
+// Usage records dated in `period`, by "vendor|tenantRef|subscription|sku" (key order is the
+// deterministic order of everything built from them). `entry` receives every other entry
+// filed under the period, so a caller reads the period once.
+Result<std::map<std::string, UsageGroup>> load_usage_groups(
+    const ledger::Snapshot& snapshot, const Period& period,
+    const std::function<Status(const DecodedEntry&)>& other = nullptr);
+
+}  // namespace closebook::match
