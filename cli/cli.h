@@ -33,6 +33,7 @@ int cmd_keygen(const Context& ctx);
 int cmd_load(const Context& ctx);
 int cmd_ingest(const Context& ctx);
 int cmd_price(const Context& ctx);
+int cmd_match(const Context& ctx);
 int cmd_exceptions(const Context& ctx);
 int cmd_margin(const Context& ctx);
 int cmd_shadow(const Context& ctx);

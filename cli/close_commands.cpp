@@ -1,18 +1,19 @@
-// price (and, with issue #4, match): the period's close, written into the ledger.
+// price, match, margin, shadow: the period's close, written into the ledger and reported.
 #include <cstdlib>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "cli/append.h"
+#include "cli/csv_out.h"
 #include "cli/options.h"
 #include "ledger/files.h"
 #include "match/config.h"
-#include "cli/csv_out.h"
 #include "match/margin.h"
-#include "match/shadow.h"
-#include <sstream>
 #include "match/pricing.h"
-#include <iomanip>
+#include "match/shadow.h"
+#include "match/three_way.h"
 
 namespace closebook::cli {
 namespace {
@@ -54,6 +55,31 @@ int cmd_price(const Context& ctx) {
           << " exceptions, " << plan.fx_lock_count << " FX locks; " << receipt.new_entry_count
           << " new entries\n"
           << "ledger size " << receipt.tree_size << ", root " << to_hex(receipt.root) << "\n";
+  return 0;
+}
+
+int cmd_match(const Context& ctx) {
+  po::options_description options("match options");
+  std::string period, config_file, passphrase_file;
+  options.add_options()
+      ("period", po::value(&period)->required(), "the period to match (YYYY-MM)")
+      ("config", po::value(&config_file), "close configuration (JSON)")
+      ("passphrase-file", po::value(&passphrase_file), "the log key's passphrase");
+  parse_args(ctx.args, options);
+  auto config = load_close_config(ctx, config_file);
+  if (!config.ok()) return report(ctx, config.error());
+  const match::MatchOptions matching{period, *config};
+  auto done = append_planned<match::MatchPlan>(
+      ctx, passphrase_file, [&](const ledger::Snapshot& snapshot) { return match::plan_match(snapshot, matching); });
+  if (!done.ok()) return report(ctx, done.error());
+  const auto& [plan, receipt] = *done;
+  ctx.out << "matched " << period << ": " << plan.key_count << " keys, " << plan.matched_count << " matched, "
+          << plan.exception_count << " exceptions; " << receipt.new_entry_count << " new entries\n";
+  for (const auto& [category, count] : plan.exceptions_by_category) {
+    ctx.out << "  " << std::left << std::setw(22) << match::category_name(category) << std::right << std::setw(5)
+            << count << "\n";
+  }
+  ctx.out << "ledger size " << receipt.tree_size << ", root " << to_hex(receipt.root) << "\n";
   return 0;
 }
 

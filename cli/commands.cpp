@@ -19,6 +19,7 @@ commands:
   ingest invoice --format microsoft-nce|generic FILE [--period YYYY-MM]
   ingest usage FILE [--period YYYY-MM] append a vendor feed (atomic, idempotent)
   price --period YYYY-MM [--config F]  price the period's usage: lines, FX locks, exceptions
+  match --period YYYY-MM [--config F]  three-way match: vendor invoice, usage, priced lines
   exceptions list --period P [--status S] [--category C] [--format table|csv|json]
   exceptions show ID
   margin --period P [--by partner|sku] [--format table|csv]
@@ -102,6 +103,7 @@ int run(int argc, const char* const* argv) {
     if (command == "load") return cmd_load(ctx);
     if (command == "ingest") return cmd_ingest(ctx);
     if (command == "price") return cmd_price(ctx);
+    if (command == "match") return cmd_match(ctx);
     if (command == "exceptions") return cmd_exceptions(ctx);
     if (command == "margin") return cmd_margin(ctx);
     if (command == "shadow") return cmd_shadow(ctx);

@@ -271,6 +271,18 @@ struct MatchRun {
   pricedCostTotal @9 :Text;
   pricedSellTotal @10 :Text;
   currency @11 :Text;
+  # vendorTotal, pricedCostTotal, pricedSellTotal and currency are filled only when every
+  # amount of the run is in one currency; `totals` always holds them, one item per currency.
+  totals @12 :List(CurrencyTotal);
+}
+
+struct CurrencyTotal {
+  # A match run's amounts in one currency: vendor amounts attributed to the period (in the
+  # vendor's billing currency) and priced amounts (in the partner's billing currency).
+  currency @0 :Text;
+  vendorAmount @1 :Text;
+  pricedCost @2 :Text;
+  pricedSell @3 :Text;
 }
 
 struct MatchResult {
@@ -291,6 +303,9 @@ struct MatchResult {
   invoiceLines @14 :List(EntryRef);
   usage @15 :List(EntryRef);
   pricedLines @16 :List(EntryRef);
+  vendorCurrency @17 :Text;     # currency of vendorAmount; `currency` is the priced lines'
+  exceptionIds @18 :List(Text); # the exceptions this run raised on the key
+  partnerId @19 :Text;          # the tenant's partner on the period's first charged day
 
   enum Status { matched @0; mismatched @1; }
 }

@@ -3,7 +3,7 @@
 //
 // Read from --config FILE, else $CLOSEBOOK_CONFIG, else DIR/closebook.json when it exists;
 // otherwise the built-in defaults below. JSON, strict: unknown keys are refused.
-//   {"tolerance": "0.01", "fx_tolerance_bps": 25,
+//   {"tolerance": "0.01", "fx_tolerance_bps": 10,
 //    "exceptions": {"NO_PRICING_RULE": {"owner": "pricing", "due_days": 3,
 //                                       "severity": "high", "blocking": true}, ...}}
 #pragma once
@@ -34,7 +34,7 @@ struct CategoryPolicy {
 
 struct CloseConfig {
   Decimal tolerance = Decimal::parse("0.01").value();  // per line, in billing currency
-  uint32_t fx_tolerance_bps = 25;
+  uint32_t fx_tolerance_bps = 10;  // vendor rate vs the period lock, basis points
   std::map<Category, CategoryPolicy> policies;  // every category has one
 
   const CategoryPolicy& policy(Category category) const;

@@ -168,12 +168,16 @@ Status build_generic_line(const RowContext& c) {
 
   c.draft.entry().setEffective(period);
   auto l = c.draft.entry().getKind().initInvoiceLine();
-  l.setVendor(lower(vendor));
+  const std::string vendor_name = lower(vendor);
+  l.setVendor(vendor_name);
   l.setFormat("generic");
   l.setInvoiceNumber(std::string(invoice));
   l.setLineRef(std::string(line_ref));
-  l.setTenantRef(std::string(tenant));
-  l.setSubscriptionId(text(row, "SubscriptionId"));
+  // As in the usage feed: Microsoft's tenant and subscription GUIDs compare case-insensitively.
+  const bool guids = vendor_name == "microsoft";
+  l.setTenantRef(guids ? lower(tenant) : std::string(tenant));
+  const std::string subscription = text(row, "SubscriptionId");
+  l.setSubscriptionId(guids ? lower(subscription) : subscription);
   l.setSkuId(std::string(sku));
   const std::string charge = lower(row.optional_text("ChargeType"));
   l.setChargeType(charge.empty() ? "cyclecharge" : charge);

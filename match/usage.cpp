@@ -59,7 +59,10 @@ Result<std::map<std::string, UsageGroup>> load_usage_groups(const ledger::Snapsh
                  text_of(u.getSkuId()), {}};
     const std::string key = g.vendor + "|" + g.tenant_ref + "|" + g.subscription + "|" + g.sku;
     auto [it, added] = groups.try_emplace(key, std::move(g));
-    it->second.records.push_back(UsageInfo{Ref{i, e.hash()}, date, quantity, u.getQuantityBasis()});
+    Hash file{};
+    const auto sha = u.getSource().getFileSha256();
+    if (sha.size() == file.size()) std::copy(sha.begin(), sha.end(), file.begin());
+    it->second.records.push_back(UsageInfo{Ref{i, e.hash()}, file, date, quantity, u.getQuantityBasis()});
   }
   for (auto& [key, g] : groups) {
     std::stable_sort(g.records.begin(), g.records.end(),

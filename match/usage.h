@@ -19,6 +19,7 @@ using Basis = schema::UsageRecord::QuantityBasis;
 
 struct UsageInfo {
   Ref ref;
+  Hash file{};  // SHA-256 of the feed file the record came from
   Date date;
   Decimal quantity;
   Basis basis = Basis::SNAPSHOT;

@@ -1,0 +1,1065 @@
+#include "match/three_way.h"
+
+#include <algorithm>
+#include <cassert>
+#include <optional>
+#include <set>
+
+#include "evidence/date.h"
+#include "evidence/decimal.h"
+#include "match/book.h"
+#include "match/fields.h"
+#include "match/findings.h"
+#include "match/tenants.h"
+#include "match/usage.h"
+
+namespace closebook::match {
+namespace {
+
+using Kind = schema::Entry::Kind;
+
+// Quantities compared over days keep 6 places, amounts 2, both half-even (docs/matching.md §4).
+constexpr int kQuantityScale = 6;
+constexpr int kAmountScale = 2;
+constexpr int kShareScale = 12;  // an amortised share before the key total is rounded
+
+Decimal one() { return Decimal::from_int(1); }
+
+// ---------------------------------------------------------------------------------------
+// Vendor invoice lines
+
+struct VendorLine {
+  Ref ref;
+  Hash file{};
+  std::string vendor, format, invoice, tenant_ref, name, domain, mpn, order_id, subscription, sku;
+  std::string charge, frequency, currency, pricing_currency, period;
+  Date start, end;
+  Decimal quantity;  // signed: negative on a refund
+  Decimal billable;  // NCE BillableQuantity (prorated); the quantity otherwise
+  Decimal unit;      // per unit, pricing currency: EffectiveUnitPrice, else UnitPrice
+  Decimal subtotal;  // billing currency
+  Decimal rate;      // pricing → billing currency; 1 when they are the same
+  std::optional<TenantMatch> tenant;
+  bool copy = false;  // the same charge as an earlier line: a duplicate, counted once
+
+  bool nce() const { return format == "microsoft-nce"; }
+  bool credit() const { return charge == "customercredit"; }
+  int64_t window_days() const { return end.days_since_epoch() - start.days_since_epoch() + 1; }
+  // A NCE charge is per billing cycle; the price book is per month.
+  int months_per_cycle() const {
+    if (frequency == "annual") return 12;
+    if (frequency == "triennial") return 36;
+    return 1;
+  }
+};
+
+Result<VendorLine> vendor_line(const DecodedEntry& e) {
+  auto l = e.reader().getKind().getInvoiceLine();
+  VendorLine v;
+  v.ref = Ref{e.reader().getIndex(), e.hash()};
+  const auto sha = l.getSource().getFileSha256();
+  if (sha.size() == v.file.size()) std::copy(sha.begin(), sha.end(), v.file.begin());
+  v.vendor = text_of(l.getVendor());
+  v.format = text_of(l.getFormat());
+  v.invoice = text_of(l.getInvoiceNumber());
+  v.tenant_ref = text_of(l.getTenantRef());
+  v.name = text_of(l.getCustomerName());
+  v.domain = text_of(l.getCustomerDomain());
+  v.mpn = text_of(l.getResellerMpnId());
+  v.order_id = text_of(l.getOrderId());
+  v.subscription = text_of(l.getSubscriptionId());
+  v.sku = text_of(l.getSkuId());
+  v.charge = text_of(l.getChargeType());
+  v.frequency = text_of(l.getBillingFrequency());
+  v.currency = text_of(l.getCurrency());
+  v.pricing_currency = l.getPricingCurrency().size() != 0 ? text_of(l.getPricingCurrency()) : v.currency;
+  v.period = text_of(l.getPeriod());
+  CB_TRY(v.start, Date::parse(text_of(l.getChargeStartDate())));
+  CB_TRY(v.end, Date::parse(text_of(l.getChargeEndDate())));
+  CB_TRY(v.quantity, decimal_of(l.getQuantity()));
+  CB_TRY(v.subtotal, decimal_of(l.getSubtotal()));
+  CB_TRY(auto billable, optional_decimal_of(l.getBillableQuantity()));
+  CB_TRY(auto effective, optional_decimal_of(l.getEffectiveUnitPrice()));
+  if (effective) {
+    v.unit = *effective;
+  } else {
+    CB_TRY(v.unit, decimal_of(l.getUnitPrice()));
+  }
+  CB_TRY(auto rate, optional_decimal_of(l.getFxRate()));
+  v.rate = rate ? *rate : one();
+  // Vendors write refunds as negative quantities or as positive quantities with a negative
+  // amount; the sign of the amount decides.
+  if (v.subtotal.sign() < 0 && v.quantity.sign() > 0) v.quantity = v.quantity.negated();
+  v.billable = billable ? *billable : v.quantity;
+  if (v.subtotal.sign() < 0 && v.billable.sign() > 0) v.billable = v.billable.negated();
+  return v;
+}
+
+// The vendor's unit price in its billing currency for `unit` in the pricing currency:
+// Partner Center truncates to cents (ROUNDDOWN(EffectiveUnitPrice × PCToBCExchangeRate, 2));
+// the generic format keeps it exact.
+Result<Decimal> billing_unit(const VendorLine& l, const Decimal& unit, const Decimal& rate) {
+  CB_TRY(Decimal converted, unit.mul(rate));
+  if (l.nce()) return converted.round(kAmountScale, Rounding::kDown);
+  return converted;
+}
+
+// What the vendor bills for `unit_bc` on the line, by its own formula: Partner Center cuts
+// unit × BillableQuantity to cents toward zero; the generic format rounds half-up.
+Result<Decimal> line_amount(const VendorLine& l, const Decimal& unit_bc) {
+  if (l.nce()) {
+    CB_TRY(Decimal exact, unit_bc.mul(l.billable));
+    return exact.round(kAmountScale, Rounding::kDown);
+  }
+  CB_TRY(Decimal exact, unit_bc.mul(l.quantity));
+  return exact.round(kAmountScale, Rounding::kHalfUp);
+}
+
+// ---------------------------------------------------------------------------------------
+// Keys
+
+struct PricedInfo {
+  Ref ref;
+  std::string vendor, subscription, partner, tenant, sku, currency;
+  Decimal quantity, cost, sell;
+};
+
+Result<PricedInfo> priced_info(const DecodedEntry& e) {
+  auto p = e.reader().getKind().getPricedLine();
+  PricedInfo info{Ref{e.reader().getIndex(), e.hash()}, text_of(p.getVendor()), text_of(p.getSubscriptionId()),
+                  text_of(p.getPartnerId()), text_of(p.getTenantId()), text_of(p.getSkuId()), text_of(p.getCurrency()),
+                  {}, {}, {}};
+  CB_TRY(info.quantity, decimal_of(p.getQuantity()));
+  CB_TRY(info.cost, decimal_of(p.getCostAmount()));
+  CB_TRY(info.sell, decimal_of(p.getSellAmount()));
+  return info;
+}
+
+struct Key {
+  std::string id;  // key_of()
+  std::string vendor, subscription, sku, tenant_ref;
+  std::vector<VendorLine*> lines;   // this period's invoice lines, duplicates included
+  std::vector<VendorLine> earlier;  // other periods' lines whose charge window reaches into it
+  std::vector<const UsageGroup*> usage;
+  std::vector<PricedInfo> priced;
+  std::vector<Finding> findings;
+};
+
+// A key is the vendor's subscription; a feed without subscription ids keys by tenant and SKU.
+std::string key_of(const std::string& vendor, const std::string& subscription, const std::string& tenant,
+                   const std::string& sku) {
+  return subscription.empty() ? vendor + "|~" + tenant + "|" + sku : vendor + "|" + subscription;
+}
+
+// What a key's vendor lines say about each day of the period.
+struct Coverage {
+  std::vector<bool> covered;          // a charge window includes the day
+  std::vector<Decimal> seats;         // net quantity charged for the day
+  Decimal consumed;                   // quantities, each line's share by days of its window
+  Decimal amount;                     // amounts, likewise, exact until the key total is rounded
+  std::vector<const VendorLine*> counted, credits, outside;
+  std::optional<Decimal> unit_bc;     // the vendor's unit price, from its first charge
+};
+
+class Matcher {
+ public:
+  Matcher(const ledger::Snapshot& snapshot, const MatchOptions& options, const Period& period)
+      : snapshot_(snapshot), options_(options), period_(period), days_(period.days()) {}
+
+  Result<MatchPlan> run();
+
+ private:
+  Status load();
+  void resolve(VendorLine& l) const;
+  std::string tenant_label(const std::string& vendor, const std::string& ref, const Date& date) const;
+  Key& key_for(const std::string& id, const std::string& vendor, const std::string& subscription,
+               const std::string& sku, const std::string& tenant_ref);
+  Status find_duplicates();
+  Status check_fx();
+  Result<std::optional<Ref>> fx_lock(const std::string& base, const std::string& quote, size_t* position);
+  Status add_earlier_lines(Key& k);
+  Result<Coverage> cover(const Key& k) const;
+  bool pricing_explains(const Key& k) const;
+  bool usage_unresolved(const Key& k) const;
+  std::optional<TenantMatch> key_tenant(const Key& k) const;
+  Status match_key(Key& k);
+  Status check_partner(Key& k, const Finding& base);
+  Status check_cost(Key& k, const Finding& base);
+  Status check_unpriced(Key& k, const Coverage& c, const Finding& base, const std::optional<TenantMatch>& tenant);
+  Status check_quantity(Key& k, const Coverage& c, const Finding& base);
+  Status add_result(const Key& k, const Coverage& c, const std::optional<TenantMatch>& tenant);
+  Status fill_run();
+
+  Finding base_finding(const Key& k, const std::optional<TenantMatch>& tenant) const;
+  Status add_totals(const std::string& currency, const Decimal* vendor, const Decimal* cost, const Decimal* sell);
+  Result<Decimal> round_amount(const Decimal& d) const { return d.round(kAmountScale, Rounding::kHalfEven); }
+  bool beyond_tolerance(const Decimal& amount) const { return options_.config.tolerance < amount.abs(); }
+  int day_of(const Date& d) const {
+    return static_cast<int>(d.days_since_epoch() - period_.first_day().days_since_epoch());
+  }
+
+  const ledger::Snapshot& snapshot_;
+  const MatchOptions& options_;
+  const Period period_;
+  const int days_;
+  std::optional<TenantGraph> graph_;
+  std::optional<PriceBook> book_;
+  std::map<std::string, UsageGroup> usage_;
+  std::vector<VendorLine> lines_;
+  std::map<std::string, PricedInfo> priced_;     // lineId -> its latest entry
+  std::map<std::string, Ref> locks_;             // "BASE/QUOTE" -> the period's FxLock entry
+  std::map<std::string, size_t> new_locks_;      // "BASE/QUOTE" -> position in the batch
+  bool has_exceptions_ = false;
+  std::map<std::string, Key> keys_;
+  std::set<std::string> priced_tenant_skus_;  // "vendor|tenant|sku" with a priced line
+  std::vector<Finding> run_findings_;         // not tied to one key: FX variances
+  struct Totals {
+    Decimal vendor, cost, sell;
+  };
+  std::map<std::string, Totals> totals_;
+  std::set<Hash> files_;
+  MatchPlan plan_;
+};
+
+Status Matcher::load() {
+  CB_TRY(graph_, TenantGraph::load(snapshot_));
+  CB_TRY(book_, PriceBook::load(snapshot_));
+  CB_TRY(usage_, load_usage_groups(snapshot_, period_, [&](const DecodedEntry& e) -> Status {
+    auto kind = e.reader().getKind();
+    switch (kind.which()) {
+      case Kind::INVOICE_LINE: {
+        if (kind.getInvoiceLine().getPeriod() != period_.to_string()) return {};
+        CB_TRY(VendorLine l, vendor_line(e));
+        lines_.push_back(std::move(l));
+        return {};
+      }
+      case Kind::PRICED_LINE: {  // a re-priced line supersedes the earlier entry of its id
+        CB_TRY(PricedInfo info, priced_info(e));
+        priced_.insert_or_assign(text_of(kind.getPricedLine().getLineId()), std::move(info));
+        return {};
+      }
+      case Kind::FX_LOCK: {
+        auto f = kind.getFxLock();
+        locks_.try_emplace(text_of(f.getBase()) + "/" + text_of(f.getQuote()), Ref{e.reader().getIndex(), e.hash()});
+        return {};
+      }
+      case Kind::EXCEPTION: has_exceptions_ = true; return {};
+      default: return {};
+    }
+  }));
+  for (VendorLine& l : lines_) resolve(l);
+  return {};
+}
+
+Date clamp(const Date& d, const Period& p) {
+  if (d < p.first_day()) return p.first_day();
+  if (p.last_day() < d) return p.last_day();
+  return d;
+}
+
+// A Partner Center line names its customer three ways; the id decides, then the domain, then
+// the name. A generic line has one reference of unknown type. Resolved on the charge's first
+// day within the period.
+void Matcher::resolve(VendorLine& l) const {
+  const Date on = clamp(l.start, period_);
+  if (l.nce()) {
+    l.tenant = graph_->resolve(l.vendor, IdType::CUSTOMER_ID, l.tenant_ref, on);
+    if (!l.tenant && !l.domain.empty()) l.tenant = graph_->resolve(l.vendor, IdType::DOMAIN, l.domain, on);
+    if (!l.tenant && !l.name.empty()) l.tenant = graph_->resolve(l.vendor, IdType::NAME, l.name, on);
+    return;
+  }
+  l.tenant = graph_->resolve_any(l.vendor, l.tenant_ref, on);
+}
+
+std::string Matcher::tenant_label(const std::string& vendor, const std::string& ref, const Date& date) const {
+  auto t = graph_->resolve_any(vendor, ref, date);
+  return t ? t->tenant_id : "ref:" + ref;
+}
+
+Key& Matcher::key_for(const std::string& id, const std::string& vendor, const std::string& subscription,
+                      const std::string& sku, const std::string& tenant_ref) {
+  auto [it, added] = keys_.try_emplace(id);
+  if (added) {
+    it->second.id = id;
+    it->second.vendor = vendor;
+    it->second.subscription = subscription;
+    it->second.sku = sku;
+    it->second.tenant_ref = tenant_ref;
+  }
+  return it->second;
+}
+
+// ---------------------------------------------------------------------------------------
+// Findings over the whole invoice
+
+// The same charge twice — every field the vendor bills by equal, the line number and
+// invoice number aside — is one charge and a duplicate. An add/remove pair is two different
+// charges (opposite quantities) and is not.
+Status Matcher::find_duplicates() {
+  std::map<std::string, std::vector<VendorLine*>> same;
+  for (VendorLine& l : lines_) {
+    const std::string signature = l.vendor + "|" + l.tenant_ref + "|" + l.subscription + "|" + l.sku + "|" +
+                                  l.charge + "|" + l.start.to_iso() + "|" + l.end.to_iso() + "|" +
+                                  l.quantity.to_string() + "|" + l.billable.to_string() + "|" +
+                                  l.unit.to_string() + "|" + l.subtotal.to_string() + "|" + l.order_id + "|" +
+                                  l.currency;
+    same[signature].push_back(&l);
+  }
+  for (auto& [signature, group] : same) {
+    if (group.size() < 2) continue;
+    const VendorLine& first = *group.front();
+    for (size_t i = 1; i < group.size(); ++i) group[i]->copy = true;
+    Finding f;
+    f.category = Category::DUPLICATE_CHARGE;
+    f.vendor = first.vendor;
+    f.subscription_id = first.subscription;
+    f.sku_id = first.sku;
+    if (first.tenant) {
+      f.tenant_id = first.tenant->tenant_id;
+      f.partner_id = first.tenant->partner_id;
+    }
+    f.subject = "duplicate|" + to_hex(sha256(signature));
+    const Decimal extra_copies = Decimal::from_int(static_cast<int64_t>(group.size() - 1));
+    CB_TRY(Decimal delta, first.subtotal.mul(extra_copies));
+    f.delta = delta.to_string();
+    f.currency = first.currency;
+    std::string where;
+    for (const VendorLine* l : group) {
+      f.evidence.push_back(l->ref);
+      where += (where.empty() ? "" : ", ") + l->invoice + " entry " + std::to_string(l->ref.index);
+    }
+    f.legs = {FindingLeg{"vendor_invoice", first.quantity.to_string(), first.unit.to_string(), first.subtotal.to_string(),
+                         std::to_string(group.size()) + " identical " + first.charge + " lines"}};
+    f.summary = "the same " + first.charge + " of " + first.sku + " (" + first.start.to_iso() + ".." +
+                first.end.to_iso() + ", " + first.subtotal.to_string() + " " + first.currency + ") is billed " +
+                std::to_string(group.size()) + " times: " + where;
+    const std::string id = key_of(first.vendor, first.subscription,
+                                  first.tenant ? first.tenant->tenant_id : "ref:" + first.tenant_ref, first.sku);
+    key_for(id, first.vendor, first.subscription, first.sku, first.tenant_ref).findings.push_back(std::move(f));
+  }
+  return {};
+}
+
+// The period's FX lock for a pair: the FxLock entry pricing appended, else one appended now by
+// the same policy. Nothing when the ledger has no rate for the pair.
+Result<std::optional<Ref>> Matcher::fx_lock(const std::string& base, const std::string& quote, size_t* position) {
+  const std::string pair = base + "/" + quote;
+  if (auto it = locks_.find(pair); it != locks_.end()) return std::optional<Ref>(it->second);
+  if (auto it = new_locks_.find(pair); it != new_locks_.end()) {
+    *position = it->second;
+    return std::optional<Ref>();
+  }
+  const FxInfo* fx = book_->fx(base, quote, period_);
+  if (fx == nullptr) return std::optional<Ref>();
+  plan_.drafts.push_back(fx_lock_draft(period_, *fx));
+  *position = new_locks_[pair] = plan_.drafts.size() - 1;
+  return std::optional<Ref>();
+}
+
+// One finding per vendor invoice and rate: the rate the vendor converted at against the
+// period's lock, in basis points; the delta is what its lines would come to at the lock.
+Status Matcher::check_fx() {
+  std::map<std::string, std::vector<const VendorLine*>> by_rate;
+  for (const VendorLine& l : lines_) {
+    if (l.copy || l.pricing_currency == l.currency) continue;
+    by_rate[l.vendor + "|" + l.invoice + "|" + l.pricing_currency + "/" + l.currency + "|" + l.rate.to_string()]
+        .push_back(&l);
+  }
+  for (const auto& [subject, group] : by_rate) {
+    const VendorLine& first = *group.front();
+    size_t lock_position = SIZE_MAX;
+    CB_TRY(std::optional<Ref> lock_ref, fx_lock(first.pricing_currency, first.currency, &lock_position));
+    const FxInfo* lock = book_->fx(first.pricing_currency, first.currency, period_);
+    if (lock == nullptr || lock->rate.is_zero()) continue;  // no rate to judge by
+    CB_TRY(Decimal gap, first.rate.sub(lock->rate));
+    CB_TRY(Decimal gap_bps, gap.mul(Decimal::from_int(10000)));
+    CB_TRY(Decimal bps, gap_bps.div(lock->rate, 2, Rounding::kHalfEven));
+    if (!(Decimal::from_int(options_.config.fx_tolerance_bps) < bps.abs())) continue;
+    Decimal billed, at_lock;
+    Finding f;
+    for (const VendorLine* l : group) {
+      CB_TRY(Decimal unit_at_lock, billing_unit(*l, l->unit, lock->rate));
+      CB_TRY(Decimal amount_at_lock, line_amount(*l, unit_at_lock));
+      CB_TRY(billed, billed.add(l->subtotal));
+      CB_TRY(at_lock, at_lock.add(amount_at_lock));
+      f.evidence.push_back(l->ref);
+    }
+    if (lock_ref) f.evidence.push_back(*lock_ref);
+    if (lock_position != SIZE_MAX) f.evidence_in_batch.push_back(lock_position);
+    CB_TRY(Decimal delta, billed.sub(at_lock));
+    f.category = Category::FX_VARIANCE;
+    f.vendor = first.vendor;
+    f.subject = "fx|" + subject;
+    f.delta = delta.to_string();
+    f.currency = first.currency;
+    const std::string pair = first.pricing_currency + "/" + first.currency;
+    f.legs = {FindingLeg{"vendor_invoice", "", first.rate.to_string(), billed.to_string(), pair + " on " + first.invoice},
+              FindingLeg{"fx_lock", "", lock->rate.to_string(), at_lock.to_string(), pair + " " + lock->date + " " + lock->source}};
+    f.summary = first.vendor + " invoice " + first.invoice + " converts " + pair + " at " + first.rate.to_string() +
+                ", " + bps.to_string() + " bps from the locked " + lock->rate.to_string() + " (" + lock->date + ", " +
+                lock->source + ") on " + std::to_string(group.size()) + " lines";
+    run_findings_.push_back(std::move(f));
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------
+// One key
+
+// A charge billed in advance (an anniversary cycle, an annual term) covers days of this
+// period from an earlier period's invoice: those lines count for this period by days.
+Status Matcher::add_earlier_lines(Key& k) {
+  if (k.subscription.empty() || (k.usage.empty() && k.priced.empty())) return {};
+  std::vector<bool> covered(static_cast<size_t>(days_), false);
+  for (const VendorLine* l : k.lines) {
+    for (int d = std::max(0, day_of(l->start)); d <= std::min(days_ - 1, day_of(l->end)); ++d) covered[d] = true;
+  }
+  if (std::all_of(covered.begin(), covered.end(), [](bool b) { return b; })) return {};
+  CB_TRY(auto entries, entries_of_kind(snapshot_, "subscription", k.subscription, Kind::INVOICE_LINE));
+  for (const DecodedEntry& e : entries) {
+    auto l = e.reader().getKind().getInvoiceLine();
+    if (l.getPeriod() == period_.to_string() || text_of(l.getVendor()) != k.vendor) continue;
+    CB_TRY(VendorLine v, vendor_line(e));
+    if (v.end < period_.first_day() || period_.last_day() < v.start) continue;
+    resolve(v);
+    k.earlier.push_back(std::move(v));
+  }
+  return {};
+}
+
+Result<Coverage> Matcher::cover(const Key& k) const {
+  Coverage c;
+  c.covered.assign(static_cast<size_t>(days_), false);
+  c.seats.assign(static_cast<size_t>(days_), Decimal());
+  std::vector<const VendorLine*> all;
+  for (const VendorLine* l : k.lines) all.push_back(l);
+  for (const VendorLine& l : k.earlier) all.push_back(&l);
+  for (const VendorLine* l : all) {
+    if (l->copy) continue;
+    const int from = std::max(0, day_of(l->start)), to = std::min(days_ - 1, day_of(l->end));
+    if (from > to) {
+      c.outside.push_back(l);
+      continue;
+    }
+    const Decimal share_days = Decimal::from_int(to - from + 1), window = Decimal::from_int(l->window_days());
+    CB_TRY(Decimal amount_days, l->subtotal.mul(share_days));
+    CB_TRY(Decimal share, amount_days.div(window, kShareScale, Rounding::kHalfEven));
+    CB_TRY(c.amount, c.amount.add(share));
+    if (l->credit()) {
+      c.credits.push_back(l);
+      continue;
+    }
+    c.counted.push_back(l);
+    CB_TRY(Decimal quantity_days, l->quantity.mul(share_days));
+    CB_TRY(Decimal quantity_share, quantity_days.div(window, kShareScale, Rounding::kHalfEven));
+    CB_TRY(c.consumed, c.consumed.add(quantity_share));
+    for (int d = from; d <= to; ++d) {
+      c.covered[d] = true;
+      CB_TRY(c.seats[d], c.seats[d].add(l->quantity));
+    }
+    if (!c.unit_bc && l->quantity.sign() > 0) {
+      CB_TRY(Decimal unit, billing_unit(*l, l->unit, l->rate));
+      c.unit_bc = unit;
+    }
+  }
+  return c;
+}
+
+// Usage pricing could not price raised its own exception (TENANT_UNRESOLVED,
+// NO_PRICING_RULE, a mixed basis): the match does not report the same usage again.
+bool Matcher::pricing_explains(const Key& k) const {
+  const int64_t first = period_.first_day().days_since_epoch();
+  for (const UsageGroup* g : k.usage) {
+    const bool mixed = std::any_of(g->records.begin(), g->records.end(),
+                                   [&](const UsageInfo& u) { return (u.basis == Basis::CONSUMED) != g->consumed(); });
+    if (mixed) return true;
+    const std::vector<Decimal> counts = g->daily_counts(period_);
+    for (int d = 0; d < days_; ++d) {
+      const bool used = g->consumed() ? std::any_of(g->records.begin(), g->records.end(),
+                                                    [&](const UsageInfo& u) { return u.date.days_since_epoch() == first + d; })
+                                      : counts[d].sign() > 0;
+      if (!used) continue;
+      const Date date = Date::from_days(first + d);
+      auto tenant = graph_->resolve_any(g->vendor, g->tenant_ref, date);
+      if (!tenant || book_->partner(tenant->partner_id) == nullptr ||
+          book_->rule(g->vendor, g->sku, tenant->partner_id, date.to_iso()) == nullptr) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool Matcher::usage_unresolved(const Key& k) const {
+  for (const UsageGroup* g : k.usage) {
+    for (const UsageInfo& u : g->records) {
+      if (!graph_->resolve_any(g->vendor, g->tenant_ref, u.date)) return true;
+    }
+  }
+  return false;
+}
+
+std::optional<TenantMatch> Matcher::key_tenant(const Key& k) const {
+  std::optional<TenantMatch> best;
+  Date best_start;
+  for (const VendorLine* l : k.lines) {
+    if (l->tenant && (!best || l->start < best_start)) {
+      best = l->tenant;
+      best_start = l->start;
+    }
+  }
+  if (best) return best;
+  for (const UsageGroup* g : k.usage) {
+    if (auto t = graph_->resolve_any(g->vendor, g->tenant_ref, clamp(g->records.front().date, period_))) return t;
+  }
+  if (!k.priced.empty()) return TenantMatch{k.priced.front().tenant, k.priced.front().partner, {}};
+  return std::nullopt;
+}
+
+Finding Matcher::base_finding(const Key& k, const std::optional<TenantMatch>& tenant) const {
+  Finding f;
+  f.vendor = k.vendor;
+  f.subscription_id = k.subscription;
+  f.sku_id = k.sku;
+  if (tenant) {
+    f.tenant_id = tenant->tenant_id;
+    f.partner_id = tenant->partner_id;
+  }
+  f.subject = k.id + "|";
+  for (const VendorLine* l : k.lines) f.evidence.push_back(l->ref);
+  for (const VendorLine& l : k.earlier) f.evidence.push_back(l.ref);
+  for (const UsageGroup* g : k.usage) {
+    for (const UsageInfo& u : g->records) f.evidence.push_back(u.ref);
+  }
+  for (const PricedInfo& p : k.priced) f.evidence.push_back(p.ref);
+  return f;
+}
+
+Status Matcher::match_key(Key& k) {
+  CB_CHECK(add_earlier_lines(k));
+  CB_TRY(Coverage c, cover(k));
+  const std::optional<TenantMatch> tenant = key_tenant(k);
+  const Finding base = base_finding(k, tenant);
+  const std::string currency = k.lines.empty() ? (k.earlier.empty() ? "" : k.earlier.front().currency)
+                                               : k.lines.front()->currency;
+
+  if (!c.outside.empty()) {
+    Finding f = base;
+    f.category = Category::TIMING;
+    f.subject += "outside";
+    Decimal amount;
+    std::string windows;
+    for (const VendorLine* l : c.outside) {
+      CB_TRY(amount, amount.add(l->subtotal));
+      windows += (windows.empty() ? "" : ", ") + l->charge + " " + l->start.to_iso() + ".." + l->end.to_iso();
+    }
+    f.delta = amount.to_string();
+    f.currency = currency;
+    f.legs = {FindingLeg{"vendor_invoice", "", "", amount.to_string(), windows}};
+    f.summary = "charged on this period's invoice for days outside " + period_.to_string() + ": " + windows;
+    k.findings.push_back(std::move(f));
+  }
+
+  const bool invoice_unresolved =
+      !k.lines.empty() && std::none_of(k.lines.begin(), k.lines.end(), [](const VendorLine* l) { return l->tenant.has_value(); });
+  if (invoice_unresolved) {
+    if (!usage_unresolved(k)) {  // else pricing reported the identity already
+      Finding f = base;
+      f.category = Category::TENANT_UNRESOLVED;
+      f.subject += "invoice";
+      CB_TRY(Decimal amount, round_amount(c.amount));
+      f.delta = amount.to_string();
+      f.currency = currency;
+      const VendorLine& l = *k.lines.front();
+      f.legs = {FindingLeg{"vendor_invoice", "", "", amount.to_string(),
+                           "tenant " + l.tenant_ref + (l.domain.empty() ? "" : " / " + l.domain) +
+                               (l.name.empty() ? "" : " / " + l.name)}};
+      f.summary = k.vendor + " invoices \"" + l.tenant_ref + "\"" + (l.name.empty() ? "" : " (" + l.name + ")") +
+                  ", an identity that maps to no tenant on " + clamp(l.start, period_).to_iso();
+      k.findings.push_back(std::move(f));
+    }
+    return add_result(k, c, tenant);
+  }
+
+  CB_CHECK(check_partner(k, base));
+  CB_CHECK(check_cost(k, base));
+  if (k.priced.empty()) {
+    CB_CHECK(check_unpriced(k, c, base, tenant));
+    return add_result(k, c, tenant);
+  }
+  const bool vendor_charges = std::any_of(c.covered.begin(), c.covered.end(), [](bool b) { return b; }) || !c.credits.empty();
+  if (!vendor_charges) {
+    Finding f = base;
+    f.category = Category::ORPHAN_BILLING;
+    f.subject += "orphan";
+    Decimal sell, quantity;
+    for (const PricedInfo& p : k.priced) {
+      CB_TRY(sell, sell.add(p.sell));
+      CB_TRY(quantity, quantity.add(p.quantity));
+    }
+    f.delta = sell.to_string();
+    f.currency = k.priced.front().currency;
+    f.legs = {FindingLeg{"vendor_invoice", "0", "", "0", "no invoice line covers " + period_.to_string()},
+              FindingLeg{"priced", quantity.to_string(), "", sell.to_string(), std::to_string(k.priced.size()) + " priced lines"}};
+    f.summary = "partner billed " + sell.to_string() + " " + f.currency + " for " + k.sku +
+                " but no vendor invoice line charges it in " + period_.to_string();
+    k.findings.push_back(std::move(f));
+    return add_result(k, c, tenant);
+  }
+
+  // The vendor charges a SKU the partner is not billed for: a conversion or upgrade.
+  std::set<std::string> priced_skus;
+  for (const PricedInfo& p : k.priced) priced_skus.insert(p.sku);
+  Decimal unbilled;
+  std::set<std::string> converted;
+  for (const VendorLine* l : c.counted) {
+    if (priced_skus.count(l->sku) != 0 || l->subtotal.sign() <= 0) continue;
+    converted.insert(l->sku);
+    const Decimal share_days = Decimal::from_int(std::min(days_ - 1, day_of(l->end)) - std::max(0, day_of(l->start)) + 1);
+    CB_TRY(Decimal amount_days, l->subtotal.mul(share_days));
+    CB_TRY(Decimal share, amount_days.div(Decimal::from_int(l->window_days()), kShareScale, Rounding::kHalfEven));
+    CB_TRY(unbilled, unbilled.add(share));
+  }
+  if (!converted.empty()) {
+    Finding f = base;
+    f.category = Category::SKU_MISMATCH;
+    std::string vendor_skus, partner_skus;
+    for (const std::string& s : converted) vendor_skus += (vendor_skus.empty() ? "" : ", ") + s;
+    for (const std::string& s : priced_skus) partner_skus += (partner_skus.empty() ? "" : ", ") + s;
+    f.subject += "sku|" + vendor_skus;
+    CB_TRY(Decimal amount, round_amount(unbilled));
+    f.delta = amount.to_string();
+    f.currency = currency;
+    f.legs = {FindingLeg{"vendor_invoice", "", "", amount.to_string(), "charges " + vendor_skus},
+              FindingLeg{"priced", "", "", "", "bills " + partner_skus}};
+    f.summary = "the vendor charges " + vendor_skus + " on subscription " + k.subscription +
+                "; the partner is billed " + partner_skus;
+    k.findings.push_back(std::move(f));
+  }
+
+  if (!c.credits.empty()) {
+    Finding f = base;
+    f.category = Category::CREDIT_NOT_PASSED_ON;
+    f.subject += "credit";
+    Decimal credited;
+    for (const VendorLine* l : c.credits) {
+      CB_TRY(credited, credited.add(l->subtotal));
+    }
+    CB_TRY(Decimal owed, round_amount(credited.negated()));
+    f.delta = owed.to_string();
+    f.currency = currency;
+    f.legs = {FindingLeg{"vendor_invoice", "", "", credited.to_string(), std::to_string(c.credits.size()) + " credit lines"},
+              FindingLeg{"priced", "", "", "", "billed in full"}};
+    f.summary = "the vendor credited " + owed.to_string() + " " + currency + " on " + k.sku +
+                "; the partner's lines are billed in full";
+    k.findings.push_back(std::move(f));
+  }
+  if (!k.usage.empty()) CB_CHECK(check_quantity(k, c, base));
+  return add_result(k, c, tenant);
+}
+
+// The reseller of record on a Partner Center line must be the tenant's partner that day.
+Status Matcher::check_partner(Key& k, const Finding& base) {
+  Decimal amount;
+  std::set<std::string> named;
+  std::string expected;
+  for (const VendorLine* l : k.lines) {
+    if (l->copy || l->mpn.empty() || !l->tenant) continue;
+    const PartnerInfo* p = book_->partner(l->tenant->partner_id);
+    if (p == nullptr || p->reseller_mpn_id.empty() || p->reseller_mpn_id == l->mpn) continue;
+    CB_TRY(amount, amount.add(l->subtotal));
+    named.insert(l->mpn);
+    expected = l->tenant->partner_id + " (MPN " + p->reseller_mpn_id + ")";
+  }
+  if (named.empty()) return {};
+  Finding f = base;
+  f.category = Category::PARTNER_MISMATCH;
+  std::string mpns;
+  for (const std::string& m : named) mpns += (mpns.empty() ? "" : ", ") + m;
+  f.subject += "partner|" + mpns;
+  f.delta = amount.to_string();
+  f.currency = k.lines.front()->currency;
+  f.legs = {FindingLeg{"vendor_invoice", "", "", amount.to_string(), "reseller MPN " + mpns},
+            FindingLeg{"tenant_graph", "", "", "", "partner " + expected}};
+  f.summary = "the invoice names reseller MPN " + mpns + " for tenant " + base.tenant_id + ", whose partner is " + expected;
+  k.findings.push_back(std::move(f));
+  return {};
+}
+
+// The vendor's price against the price book: each line recomputed by the vendor's own
+// formula at the rule version's cost (per month, times the months of the billing cycle),
+// converted as the vendor converts. A line off by more than the tolerance raises it.
+Status Matcher::check_cost(Key& k, const Finding& base) {
+  Decimal billed, expected;
+  std::string vendor_unit, book_unit, rules;
+  bool flagged = false;
+  for (const VendorLine* l : k.lines) {
+    if (l->copy || l->credit() || !l->tenant) continue;
+    const RuleInfo* rule = book_->rule(l->vendor, l->sku, l->tenant->partner_id, clamp(l->start, period_).to_iso());
+    if (rule == nullptr) continue;
+    CB_TRY(Decimal cycle_cost, rule->cost.mul(Decimal::from_int(l->months_per_cycle())));
+    Decimal rate = l->rate;
+    if (rule->cost_currency == l->currency) {
+      rate = one();
+    } else if (rule->cost_currency != l->pricing_currency) {
+      const FxInfo* fx = book_->fx(rule->cost_currency, l->currency, period_);
+      if (fx == nullptr) continue;
+      rate = fx->rate;
+    }
+    CB_TRY(Decimal unit_book, billing_unit(*l, cycle_cost, rate));
+    CB_TRY(Decimal unit_vendor, billing_unit(*l, l->unit, l->rate));
+    CB_TRY(Decimal amount_book, line_amount(*l, unit_book));
+    CB_TRY(Decimal off, l->subtotal.sub(amount_book));
+    CB_TRY(billed, billed.add(l->subtotal));
+    CB_TRY(expected, expected.add(amount_book));
+    if (beyond_tolerance(off) && !flagged) {
+      flagged = true;
+      vendor_unit = unit_vendor.to_string();
+      book_unit = unit_book.to_string();
+      rules = rule->rule_id + " v" + std::to_string(rule->version);
+    }
+  }
+  if (!flagged) return {};
+  CB_TRY(Decimal delta, billed.sub(expected));
+  Finding f = base;
+  f.category = Category::COST_RATE_MISMATCH;
+  f.subject += "cost";
+  f.delta = delta.to_string();
+  f.currency = k.lines.front()->currency;
+  f.legs = {FindingLeg{"vendor_invoice", "", vendor_unit, billed.to_string(), "vendor unit price, billing currency"},
+            FindingLeg{"price_book", "", book_unit, expected.to_string(), rules}};
+  f.summary = "the vendor charges " + vendor_unit + " per unit where " + rules + " costs " + book_unit + ": " +
+              billed.to_string() + " billed against " + expected.to_string();
+  k.findings.push_back(std::move(f));
+  return {};
+}
+
+// No priced line: the vendor's charge (or usage that arrived after pricing) is not billed —
+// unless pricing already explained why, or it is a second subscription for a tenant and SKU
+// the partner is billed for once.
+Status Matcher::check_unpriced(Key& k, const Coverage& c, const Finding& base,
+                               const std::optional<TenantMatch>& tenant) {
+  if (!k.usage.empty() && pricing_explains(k)) return {};
+  CB_TRY(Decimal amount, round_amount(c.amount));
+  const std::string currency = k.lines.empty() ? "" : k.lines.front()->currency;
+  if (!c.counted.empty() && !amount.is_zero()) {
+    const bool duplicate = tenant && priced_tenant_skus_.count(k.vendor + "|" + tenant->tenant_id + "|" + k.sku) != 0;
+    Finding f = base;
+    f.category = duplicate ? Category::DUPLICATE_SUBSCRIPTION : Category::UNBILLED_USAGE;
+    f.subject += duplicate ? "second-subscription" : "unbilled";
+    f.delta = amount.to_string();
+    f.currency = currency;
+    f.legs = {FindingLeg{"vendor_invoice", "", "", amount.to_string(), std::to_string(c.counted.size()) + " lines"},
+              FindingLeg{"priced", "0", "", "0", "no priced line"}};
+    f.summary = duplicate ? "tenant " + tenant->tenant_id + " has a second " + k.vendor + " subscription " +
+                                k.subscription + " for " + k.sku + " (" + amount.to_string() + " " + currency +
+                                "); the partner is billed for one"
+                          : k.vendor + " charges " + amount.to_string() + " " + currency + " for " + k.sku +
+                                " that no partner is billed for";
+    k.findings.push_back(std::move(f));
+    return {};
+  }
+  if (k.usage.empty()) return {};
+  Finding f = base;
+  f.category = Category::UNBILLED_USAGE;
+  f.subject += "unpriced-usage";
+  f.legs = {FindingLeg{"usage", "", "", "", std::to_string(k.usage.front()->records.size()) + " records"},
+            FindingLeg{"priced", "0", "", "0", "no priced line"}};
+  f.summary = "usage of " + k.sku + " has no priced line: it arrived after pricing; run price again";
+  k.findings.push_back(std::move(f));
+  return {};
+}
+
+// Vendor quantity against usage, day by day. Counts compare two ways — by seat-days (the
+// proration basis) and by the peak (the month-end or tier basis some vendors bill on) — and
+// only a gap that neither basis explains is a finding; consumption compares as totals.
+// Leading days that an anniversary charge of an earlier period covers are TIMING.
+Status Matcher::check_quantity(Key& k, const Coverage& c, const Finding& base) {
+  if (!c.unit_bc) return {};
+  const std::string currency = c.counted.front()->currency;
+  const Decimal days = Decimal::from_int(days_);
+  const bool consumed = k.usage.front()->consumed();
+  Decimal gap;        // vendor − usage, in units of the period
+  Decimal vendor_q, usage_q;
+  if (consumed) {
+    for (const UsageGroup* g : k.usage) {
+      for (const UsageInfo& u : g->records) {
+        CB_TRY(usage_q, usage_q.add(u.quantity));
+      }
+    }
+    vendor_q = c.consumed;
+    CB_TRY(gap, vendor_q.sub(usage_q));
+  } else {
+    std::vector<Decimal> used(static_cast<size_t>(days_));
+    for (const UsageGroup* g : k.usage) {
+      const std::vector<Decimal> counts = g->daily_counts(period_);
+      for (int d = 0; d < days_; ++d) {
+        CB_TRY(used[d], used[d].add(counts[d]));
+      }
+    }
+    int first_covered = 0;
+    while (first_covered < days_ && !c.covered[first_covered]) ++first_covered;
+    const bool anniversary = first_covered > 0 && first_covered < days_ &&
+                             std::any_of(c.counted.begin(), c.counted.end(), [&](const VendorLine* l) {
+                               return day_of(l->start) == first_covered && day_of(l->end) >= days_;
+                             });
+    Decimal uncovered;
+    int from = 0;
+    if (anniversary) {
+      for (int d = 0; d < first_covered; ++d) {
+        CB_TRY(uncovered, uncovered.add(used[d]));
+      }
+      from = first_covered;
+    }
+    if (uncovered.sign() > 0) {
+      CB_TRY(Decimal q, uncovered.div(days, kQuantityScale, Rounding::kHalfEven));
+      CB_TRY(Decimal value, q.mul(*c.unit_bc));
+      CB_TRY(Decimal amount, round_amount(value));
+      Finding f = base;
+      f.category = Category::TIMING;
+      f.subject += "before-cycle";
+      f.delta = amount.to_string();
+      f.currency = currency;
+      const std::string span = period_.first_day().to_iso() + ".." + Date::from_days(period_.first_day().days_since_epoch() + from - 1).to_iso();
+      f.legs = {FindingLeg{"usage", q.to_string(), c.unit_bc->to_string(), amount.to_string(), span}};
+      f.summary = "usage on " + span + " falls in a charge cycle billed before " + period_.to_string() +
+                  " (no invoice line in the ledger covers it); the cycle billed in the period starts " +
+                  Date::from_days(period_.first_day().days_since_epoch() + from).to_iso();
+      k.findings.push_back(std::move(f));
+    }
+    Decimal seat_gap, peak_vendor, peak_usage;
+    for (int d = from; d < days_; ++d) {
+      CB_TRY(Decimal one_day, c.seats[d].sub(used[d]));
+      CB_TRY(seat_gap, seat_gap.add(one_day));
+      CB_TRY(vendor_q, vendor_q.add(c.seats[d]));
+      CB_TRY(usage_q, usage_q.add(used[d]));
+      peak_vendor = std::max(peak_vendor, c.seats[d]);
+      peak_usage = std::max(peak_usage, used[d]);
+    }
+    CB_TRY(vendor_q, vendor_q.div(days, kQuantityScale, Rounding::kHalfEven));
+    CB_TRY(usage_q, usage_q.div(days, kQuantityScale, Rounding::kHalfEven));
+    CB_TRY(Decimal prorated_gap, seat_gap.div(days, kQuantityScale, Rounding::kHalfEven));
+    CB_TRY(Decimal peak_gap, peak_vendor.sub(peak_usage));
+    gap = peak_gap.abs() < prorated_gap.abs() ? peak_gap : prorated_gap;
+  }
+  CB_TRY(Decimal value, gap.mul(*c.unit_bc));
+  CB_TRY(Decimal delta, round_amount(value));
+  if (!beyond_tolerance(delta)) return {};
+  const bool refunded = gap.sign() < 0 && std::any_of(c.counted.begin(), c.counted.end(),
+                                                      [](const VendorLine* l) { return l->quantity.sign() < 0; });
+  Finding f = base;
+  f.category = refunded ? Category::CREDIT_NOT_PASSED_ON : Category::QTY_MISMATCH;
+  f.subject += refunded ? "refund" : "quantity";
+  // Credit not passed on: what the partner is owed, positive.
+  f.delta = (refunded ? delta.negated() : delta).to_string();
+  f.currency = currency;
+  Decimal priced_q;
+  for (const PricedInfo& p : k.priced) {
+    CB_TRY(priced_q, priced_q.add(p.quantity));
+  }
+  f.legs = {FindingLeg{"vendor_invoice", vendor_q.to_string(), c.unit_bc->to_string(), "", ""},
+            FindingLeg{"usage", usage_q.to_string(), "", "", consumed ? "consumed" : "seat-days / days"},
+            FindingLeg{"priced", priced_q.to_string(), "", "", ""}};
+  f.summary = refunded ? "the vendor refunded " + gap.abs().to_string() + " units of " + k.sku +
+                             " that usage and the partner's lines still count"
+                       : "the vendor charges " + gap.to_string() + " units of " + k.sku +
+                             " more than usage shows, by every quantity basis";
+  k.findings.push_back(std::move(f));
+  return {};
+}
+
+Status Matcher::add_result(const Key& k, const Coverage& c, const std::optional<TenantMatch>& tenant) {
+  std::vector<std::string> ids;
+  bool mismatched = false;
+  for (const Finding& f : k.findings) {
+    plan_.drafts.push_back(exception_draft(period_.to_string(), f, options_.config));
+    ++plan_.exception_count;
+    ++plan_.exceptions_by_category[f.category];
+    ids.push_back(exception_id(period_.to_string(), f));
+    mismatched = mismatched || f.category != Category::TIMING;
+  }
+  Decimal usage_q, priced_q, cost, sell;
+  for (const UsageGroup* g : k.usage) {
+    if (g->consumed()) {
+      for (const UsageInfo& u : g->records) {
+        CB_TRY(usage_q, usage_q.add(u.quantity));
+      }
+      continue;
+    }
+    Decimal seat_days;
+    for (const Decimal& n : g->daily_counts(period_)) {
+      CB_TRY(seat_days, seat_days.add(n));
+    }
+    CB_TRY(Decimal q, seat_days.div(Decimal::from_int(days_), kQuantityScale, Rounding::kHalfEven));
+    CB_TRY(usage_q, usage_q.add(q));
+  }
+  for (const PricedInfo& p : k.priced) {
+    CB_TRY(priced_q, priced_q.add(p.quantity));
+    CB_TRY(cost, cost.add(p.cost));
+    CB_TRY(sell, sell.add(p.sell));
+  }
+  Decimal vendor_q = c.consumed;
+  if (!k.usage.empty() && !k.usage.front()->consumed()) {
+    Decimal seat_days;
+    for (const Decimal& n : c.seats) {
+      CB_TRY(seat_days, seat_days.add(n));
+    }
+    CB_TRY(vendor_q, seat_days.div(Decimal::from_int(days_), kQuantityScale, Rounding::kHalfEven));
+  } else {
+    CB_TRY(vendor_q, vendor_q.round(kQuantityScale, Rounding::kHalfEven));
+  }
+  CB_TRY(Decimal vendor_amount, round_amount(c.amount));
+  const std::string vendor_currency = k.lines.empty() ? (k.earlier.empty() ? "" : k.earlier.front().currency)
+                                                      : k.lines.front()->currency;
+  const std::string priced_currency = k.priced.empty() ? "" : k.priced.front().currency;
+  if (!vendor_currency.empty()) CB_CHECK(add_totals(vendor_currency, &vendor_amount, nullptr, nullptr));
+  if (!priced_currency.empty()) CB_CHECK(add_totals(priced_currency, nullptr, &cost, &sell));
+
+  ledger::Draft draft;
+  draft.entry().setEffective(period_.to_string());
+  auto r = draft.entry().getKind().initMatchResult();
+  draft.link(r.initRun(), 0);
+  r.setPeriod(period_.to_string());
+  r.setVendor(k.vendor);
+  if (tenant) {
+    r.setTenantId(tenant->tenant_id);
+    r.setPartnerId(tenant->partner_id);
+  }
+  r.setSubscriptionId(k.subscription);
+  r.setSkuId(k.sku);
+  r.setStatus(mismatched ? schema::MatchResult::Status::MISMATCHED : schema::MatchResult::Status::MATCHED);
+  r.setVendorQuantity(vendor_q.to_string());
+  r.setUsageQuantity(usage_q.to_string());
+  r.setPricedQuantity(priced_q.to_string());
+  r.setVendorAmount(vendor_amount.to_string());
+  r.setPricedCost(cost.to_string());
+  r.setPricedSell(sell.to_string());
+  r.setCurrency(priced_currency);
+  r.setVendorCurrency(vendor_currency);
+  std::vector<Ref> lines;
+  for (const VendorLine* l : k.lines) lines.push_back(l->ref);
+  for (const VendorLine& l : k.earlier) lines.push_back(l.ref);
+  auto line_refs = r.initInvoiceLines(static_cast<unsigned>(lines.size()));
+  for (unsigned i = 0; i < lines.size(); ++i) set_ref(line_refs[i], lines[i]);
+  std::vector<Ref> usage;
+  for (const UsageGroup* g : k.usage) {
+    for (const UsageInfo& u : g->records) usage.push_back(u.ref);
+  }
+  auto usage_refs = r.initUsage(static_cast<unsigned>(usage.size()));
+  for (unsigned i = 0; i < usage.size(); ++i) set_ref(usage_refs[i], usage[i]);
+  auto priced_refs = r.initPricedLines(static_cast<unsigned>(k.priced.size()));
+  for (unsigned i = 0; i < k.priced.size(); ++i) set_ref(priced_refs[i], k.priced[i].ref);
+  auto id_list = r.initExceptionIds(static_cast<unsigned>(ids.size()));
+  for (unsigned i = 0; i < ids.size(); ++i) id_list.set(i, ids[i]);
+  plan_.drafts.push_back(std::move(draft));
+  ++plan_.key_count;
+  if (!mismatched) ++plan_.matched_count;
+  return {};
+}
+
+Status Matcher::add_totals(const std::string& currency, const Decimal* vendor, const Decimal* cost, const Decimal* sell) {
+  Totals& t = totals_[currency];
+  if (vendor) {
+    CB_TRY(t.vendor, t.vendor.add(*vendor));
+  }
+  if (cost) {
+    CB_TRY(t.cost, t.cost.add(*cost));
+  }
+  if (sell) {
+    CB_TRY(t.sell, t.sell.add(*sell));
+  }
+  return {};
+}
+
+// The MatchRun (batch position 0): the inputs it read, its counts and totals.
+Status Matcher::fill_run() {
+  std::vector<std::pair<Ref, Hash>> inputs;  // Ingest entries of the files whose rows were matched
+  for (const Hash& file : files_) {
+    CB_TRY(auto ingests, entries_of_kind(snapshot_, "file", to_hex(file), Kind::INGEST));
+    if (!ingests.empty()) inputs.push_back({Ref{ingests.front().reader().getIndex(), ingests.front().hash()}, file});
+  }
+  std::sort(inputs.begin(), inputs.end(), [](const auto& a, const auto& b) { return a.first.index < b.first.index; });
+  auto run = plan_.drafts[0].entry();
+  run.setEffective(period_.to_string());
+  auto m = run.getKind().initMatchRun();
+  m.setPeriod(period_.to_string());
+  m.setTolerance(options_.config.tolerance.to_string());
+  m.setFxToleranceBps(options_.config.fx_tolerance_bps);
+  auto refs = m.initInputs(static_cast<unsigned>(inputs.size()));
+  auto shas = m.initInputFileSha256s(static_cast<unsigned>(inputs.size()));
+  for (unsigned i = 0; i < inputs.size(); ++i) {
+    set_ref(refs[i], inputs[i].first);
+    shas.set(i, kj::arrayPtr(inputs[i].second.data(), inputs[i].second.size()));
+  }
+  m.setKeyCount(plan_.key_count);
+  m.setMatchedCount(plan_.matched_count);
+  m.setExceptionCount(plan_.exception_count);
+  if (totals_.size() == 1) {
+    const auto& [currency, t] = *totals_.begin();
+    m.setVendorTotal(t.vendor.to_string());
+    m.setPricedCostTotal(t.cost.to_string());
+    m.setPricedSellTotal(t.sell.to_string());
+    m.setCurrency(currency);
+  }
+  auto totals = m.initTotals(static_cast<unsigned>(totals_.size()));
+  unsigned at = 0;
+  for (const auto& [currency, t] : totals_) {
+    totals[at].setCurrency(currency);
+    totals[at].setVendorAmount(t.vendor.to_string());
+    totals[at].setPricedCost(t.cost.to_string());
+    totals[at].setPricedSell(t.sell.to_string());
+    ++at;
+  }
+  return {};
+}
+
+Result<MatchPlan> Matcher::run() {
+  CB_CHECK(load());
+  if (!usage_.empty() && priced_.empty() && !has_exceptions_) {
+    return Error::invalid("period " + period_.to_string() + " has usage but no priced lines: run `closebook price --period " +
+                          period_.to_string() + "` before matching")
+        .in_field("--period");
+  }
+  plan_.drafts.emplace_back();  // the MatchRun, filled last
+  CB_CHECK(find_duplicates());
+  CB_CHECK(check_fx());
+
+  for (VendorLine& l : lines_) {
+    files_.insert(l.file);
+    const std::string id = key_of(l.vendor, l.subscription, l.tenant ? l.tenant->tenant_id : "ref:" + l.tenant_ref, l.sku);
+    key_for(id, l.vendor, l.subscription, l.sku, l.tenant_ref).lines.push_back(&l);
+  }
+  for (const auto& [group_key, g] : usage_) {
+    for (const UsageInfo& u : g.records) files_.insert(u.file);
+    const std::string label = g.subscription.empty() ? tenant_label(g.vendor, g.tenant_ref, clamp(g.records.front().date, period_)) : "";
+    key_for(key_of(g.vendor, g.subscription, label, g.sku), g.vendor, g.subscription, g.sku, g.tenant_ref).usage.push_back(&g);
+  }
+  for (const auto& [line_id, info] : priced_) {
+    priced_tenant_skus_.insert(info.vendor + "|" + info.tenant + "|" + info.sku);
+    key_for(key_of(info.vendor, info.subscription, info.tenant, info.sku), info.vendor, info.subscription, info.sku, "")
+        .priced.push_back(info);
+  }
+  for (const Finding& f : run_findings_) {
+    plan_.drafts.push_back(exception_draft(period_.to_string(), f, options_.config));
+    ++plan_.exception_count;
+    ++plan_.exceptions_by_category[f.category];
+  }
+  for (auto& [id, k] : keys_) {
+    if (k.sku.empty() && !k.priced.empty()) k.sku = k.priced.front().sku;
+    CB_CHECK(match_key(k));
+  }
+  CB_CHECK(fill_run());
+  plan_.planned_at_size = snapshot_.size();
+  return std::move(plan_);
+}
+
+}  // namespace
+
+Result<MatchPlan> plan_match(const ledger::Snapshot& snapshot, const MatchOptions& options) {
+  auto period = Period::parse(options.period);
+  if (!period.ok()) return Error::invalid("the period \"" + options.period + "\" is not YYYY-MM").in_field("--period");
+  Matcher matcher(snapshot, options, *period);
+  return matcher.run();
+}
+
+}  // namespace closebook::match
