@@ -840,7 +840,11 @@ Status Matcher::check_quantity(Key& k, const Coverage& c, const Finding& base) {
     CB_TRY(usage_q, usage_q.div(days, kQuantityScale, Rounding::kHalfEven));
     CB_TRY(Decimal prorated_gap, seat_gap.div(days, kQuantityScale, Rounding::kHalfEven));
     CB_TRY(Decimal peak_gap, peak_vendor.sub(peak_usage));
-    gap = peak_gap.abs() < prorated_gap.abs() ? peak_gap : prorated_gap;
+    // A vendor that bills one count for the whole cycle bills the peak (or month-end) count;
+    // one whose count changes within the period prorates, and only seat-days compare.
+    const bool one_count = std::all_of(c.seats.begin() + from, c.seats.end(),
+                                       [&](const Decimal& n) { return n == c.seats[from]; });
+    gap = one_count && peak_gap.abs() < prorated_gap.abs() ? peak_gap : prorated_gap;
   }
   CB_TRY(Decimal value, gap.mul(*c.unit_bc));
   CB_TRY(Decimal delta, round_amount(value));
@@ -1045,7 +1049,7 @@ Result<MatchPlan> Matcher::run() {
     ++plan_.exceptions_by_category[f.category];
   }
   for (auto& [id, k] : keys_) {
-    if (k.sku.empty() && !k.priced.empty()) k.sku = k.priced.front().sku;
+    if (!k.priced.empty()) k.sku = k.priced.front().sku;  // the SKU the partner is billed for
     CB_CHECK(match_key(k));
   }
   CB_CHECK(fill_run());
