@@ -1,24 +1,14 @@
-// closebook-sample: a deterministic, seeded period of a cloud distributor's close, for tests
-// and benchmarks (data/sample/README.md, "Generated periods").
-//
-//   closebook-sample --out DIR [--seed N] [--lines N] [--period YYYY-MM]
-//
-// Writes partners, tenants, rules, fx, a Microsoft NCE invoice, a generic invoice (Acronis,
-// Datto, Azure consumption), a usage feed and expected_exceptions.csv: the ground truth of
-// every anomaly injected, with the delta the close must find. Everything else is clean, so
-// a correct close finds exactly the expected set. The same seed gives byte-identical files.
+// The seeded period generator behind closebook-sample (generator.h).
 //
 // The expected deltas are derived here from the vendors' published formulas (Partner Center:
 // ROUNDDOWN(EffectiveUnitPrice × rate, 2) × BillableQuantity, cut to cents; generic: half-up
-// cents), independently of the matcher's code.
+// cents) and the pricing rules of docs/matching.md, independently of the matcher's code.
+#include "data/sample/generator/generator.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <deque>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <map>
 #include <string>
 #include <tuple>
@@ -27,6 +17,7 @@
 #include "evidence/date.h"
 #include "evidence/decimal.h"
 
+namespace closebook::sample {
 namespace {
 
 using closebook::Date;
@@ -127,7 +118,7 @@ class Generator {
  public:
   Generator(uint64_t seed, int64_t lines, Period period) : rng_(seed), target_lines_(lines), period_(period) {}
   void run();
-  void write(const std::filesystem::path& dir) const;
+  std::map<std::string, std::string> files() const;
 
  private:
   void reference();
@@ -554,60 +545,27 @@ void Generator::run() {
   }
 }
 
-void Generator::write(const std::filesystem::path& dir) const {
-  std::filesystem::create_directories(dir);
-  auto put = [&](const std::string& name, const std::string& text) {
-    std::ofstream out(dir / name, std::ios::binary);
-    out << text;
-    if (!out) {
-      std::cerr << "closebook-sample: cannot write " << (dir / name).string() << "\n";
-      std::exit(5);
-    }
-  };
-  put("partners.csv", partners_csv_.text());
-  put("tenants.csv", tenant_edges());
-  put("rules.csv", rules_csv_.text());
-  put("fx.csv", fx_csv_.text());
-  put("invoice-microsoft-nce.csv", nce_csv_.text());
-  put("invoice-generic.csv", generic_csv_.text());
-  put("usage.csv", usage_csv_.text());
+std::map<std::string, std::string> Generator::files() const {
   std::vector<Expected> sorted = expected_;
   std::sort(sorted.begin(), sorted.end());
   Csv expected({"Category", "Vendor", "TenantId", "SubscriptionId", "SkuId", "Delta", "Currency"});
   for (const Expected& e : sorted) expected.row({e.category, e.vendor, e.tenant, e.subscription, e.sku, e.delta, e.currency});
-  put("expected_exceptions.csv", expected.text());
+  return {{"partners.csv", partners_csv_.text()},
+          {"tenants.csv", tenant_edges()},
+          {"rules.csv", rules_csv_.text()},
+          {"fx.csv", fx_csv_.text()},
+          {"invoice-microsoft-nce.csv", nce_csv_.text()},
+          {"invoice-generic.csv", generic_csv_.text()},
+          {"usage.csv", usage_csv_.text()},
+          {"expected_exceptions.csv", expected.text()}};
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  std::string out;
-  uint64_t seed = 20261031;
-  int64_t lines = 200;
-  std::string period = "2026-10";
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const bool has_value = i + 1 < argc;
-    if (arg == "--out" && has_value) {
-      out = argv[++i];
-    } else if (arg == "--seed" && has_value) {
-      seed = std::strtoull(argv[++i], nullptr, 10);
-    } else if (arg == "--lines" && has_value) {
-      lines = std::strtoll(argv[++i], nullptr, 10);
-    } else if (arg == "--period" && has_value) {
-      period = argv[++i];
-    } else {
-      std::cerr << "usage: closebook-sample --out DIR [--seed N] [--lines N] [--period YYYY-MM]\n";
-      return 2;
-    }
-  }
-  auto p = Period::parse(period);
-  if (out.empty() || lines < 1 || lines > 10'000'000 || !p.ok()) {
-    std::cerr << "usage: closebook-sample --out DIR [--seed N] [--lines 1..10000000] [--period YYYY-MM]\n";
-    return 2;
-  }
-  Generator g(seed, lines, *p);
+std::map<std::string, std::string> generate(const SampleOptions& options) {
+  Generator g(options.seed, options.lines, options.period);
   g.run();
-  g.write(out);
-  return 0;
+  return g.files();
 }
+
+}  // namespace closebook::sample
