@@ -21,6 +21,7 @@ commands:
   price --period YYYY-MM [--config F]  price the period's usage: lines, FX locks, exceptions
   match --period YYYY-MM [--config F]  three-way match: vendor invoice, usage, priced lines
   exceptions list --period P [--status S] [--category C] [--format table|csv|json]
+  exceptions summary --period P [--format table|csv]   counts and amounts by category
   exceptions show ID
   margin --period P [--by partner|sku] [--format table|csv]
   shadow --period P --legacy FILE [--csv OUT]   diff legacy billing against priced lines

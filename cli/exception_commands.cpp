@@ -115,6 +115,41 @@ int list(const Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
+// Counts and amounts by category (and currency): the queue at a glance.
+int summary(const Context& ctx, const std::vector<std::string>& args) {
+  po::options_description options("exceptions summary options");
+  std::string period, format = "table";
+  options.add_options()
+      ("period", po::value(&period)->required(), "YYYY-MM")
+      ("format", po::value(&format), "table or csv");
+  parse_args(args, options);
+  if (format != "table" && format != "csv") return report(ctx, Error::invalid("--format must be table or csv"));
+  auto view = open_read_view(ctx);
+  if (!view.ok()) return report(ctx, view.error());
+  const ledger::Snapshot& snap = **view;
+  auto found = match::list_exceptions(snap, {period, {}, {}});
+  if (!found.ok()) return report(ctx, found.error());
+  auto rows = match::summarize(*found);
+  if (!rows.ok()) return report(ctx, rows.error());
+  if (format == "csv") {
+    ctx.out << "Category,Currency,Count,Open,BlockingOpen,Amount\n";
+    for (const auto& r : *rows) {
+      ctx.out << match::category_name(r.category) << "," << r.currency << "," << r.count << "," << r.open << ","
+              << r.blocking_open << "," << r.amount.to_string() << "\n";
+    }
+    return 0;
+  }
+  ctx.out << std::left << std::setw(24) << "CATEGORY" << std::setw(5) << "CUR" << std::right << std::setw(7) << "COUNT"
+          << std::setw(7) << "OPEN" << std::setw(10) << "BLOCKING" << std::setw(14) << "AMOUNT" << "\n";
+  for (const auto& r : *rows) {
+    ctx.out << std::left << std::setw(24) << match::category_name(r.category) << std::setw(5)
+            << (r.currency.empty() ? "-" : r.currency) << std::right << std::setw(7) << r.count << std::setw(7) << r.open
+            << std::setw(10) << r.blocking_open << std::setw(14) << r.amount.to_string() << "\n";
+  }
+  ctx.out << found->size() << " exception" << (found->size() == 1 ? "" : "s") << " in " << period << "\n";
+  return 0;
+}
+
 int show(const Context& ctx, const std::string& id) {
   auto view = open_read_view(ctx);
   if (!view.ok()) return report(ctx, view.error());
@@ -174,11 +209,12 @@ int update(const Context& ctx, const std::string& verb, const std::vector<std::s
 
 int cmd_exceptions(const Context& ctx) {
   if (ctx.args.empty()) {
-    return report(ctx, Error::invalid("usage: exceptions list|show|assign|ack|resolve|waive ..."));
+    return report(ctx, Error::invalid("usage: exceptions list|summary|show|assign|ack|resolve|waive ..."));
   }
   const std::string verb = ctx.args[0];
   const std::vector<std::string> rest(ctx.args.begin() + 1, ctx.args.end());
   if (verb == "list") return list(ctx, rest);
+  if (verb == "summary") return summary(ctx, rest);
   if (verb == "show") {
     if (rest.size() != 1) return report(ctx, Error::invalid("usage: exceptions show ID"));
     return show(ctx, rest[0]);

@@ -187,4 +187,24 @@ Result<ledger::Draft> plan_update(const ExceptionState& state, const UpdateReque
   return draft;
 }
 
+Result<std::vector<QueueSummaryRow>> summarize(const std::vector<ExceptionState>& exceptions) {
+  std::map<std::pair<Category, std::string>, QueueSummaryRow> rows;
+  for (const ExceptionState& e : exceptions) {
+    QueueSummaryRow& row = rows[{e.category, e.currency}];
+    row.category = e.category;
+    row.currency = e.currency;
+    ++row.count;
+    const bool open = e.status == ExceptionStatus::OPEN || e.status == ExceptionStatus::ACKNOWLEDGED;
+    if (open) ++row.open;
+    if (open && e.blocking) ++row.blocking_open;
+    if (!e.delta.empty()) {
+      CB_TRY(Decimal delta, Decimal::parse(e.delta));
+      CB_TRY(row.amount, row.amount.add(delta));
+    }
+  }
+  std::vector<QueueSummaryRow> out;
+  for (auto& [key, row] : rows) out.push_back(std::move(row));
+  return out;
+}
+
 }  // namespace closebook::match

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "evidence/decimal.h"
 #include "ledger/ledger.h"
 #include "match/config.h"
 #include "match/findings.h"
@@ -58,6 +59,16 @@ struct UpdateRequest {
   std::optional<Hash> evidence_sha256;
   std::string evidence_name;
 };
+
+// The queue at a glance: per category and currency, how many, how many still open
+// (open or acknowledged), how many of those block sign-off, and the sum of their deltas.
+struct QueueSummaryRow {
+  Category category = Category::TIMING;
+  std::string currency;  // empty for exceptions without a valued delta
+  uint64_t count = 0, open = 0, blocking_open = 0;
+  Decimal amount;
+};
+Result<std::vector<QueueSummaryRow>> summarize(const std::vector<ExceptionState>& exceptions);
 
 // The ExceptionUpdate entry for a change, or Conflict if the state machine forbids it.
 Result<ledger::Draft> plan_update(const ExceptionState& state, const UpdateRequest& request);

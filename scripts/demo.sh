@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The demo: installs what is missing, builds, creates a ledger from the bundled sample data
-# (reference data and the 2026-10 vendor feeds), prices the period, shows margin, the
-# exception queue and shadow mode, proves an entry's inclusion, and verifies everything with
-# closebook-verify, offline.
+# (reference data and the 2026-10 vendor feeds), prices and three-way matches the period,
+# shows the exception queue, margin and shadow mode, proves an entry's inclusion, and verifies
+# everything with closebook-verify, offline.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/build.sh" --target closebook closebook-verify
@@ -27,15 +27,20 @@ line=$((before_nce + 1))  # the ingest entry comes first, then the file's first 
 "$closebook" ingest usage "$root/data/sample/usage.csv" --period 2026-10
 step "price the period: one line per subscription and stretch of days, FX locks, exceptions"
 "$closebook" price --period 2026-10
-step "margin by partner, and the exception queue"
-"$closebook" margin --period 2026-10
+step "three-way match: vendor invoices, usage and priced lines, key by key"
+"$closebook" match --period 2026-10
+step "the exception queue: counts and amounts by category, then each exception"
+"$closebook" exceptions summary --period 2026-10
 "$closebook" exceptions list --period 2026-10
+step "margin by partner"
+"$closebook" margin --period 2026-10
 step "shadow mode: the legacy billing output beside closebook's priced lines"
 "$closebook" shadow --period 2026-10 --legacy "$root/data/sample/legacy-billing.csv" --csv "$out/shadow-2026-10.csv"
-step "load the price book and the NCE invoice again, and price again: idempotent, nothing is added"
+step "load the price book and the NCE invoice again, price and match again: idempotent, nothing is added"
 "$closebook" load rules "$root/data/sample/rules.csv"
 "$closebook" ingest invoice --format microsoft-nce "$root/data/sample/invoice-microsoft-nce.csv" --period 2026-10
 "$closebook" price --period 2026-10
+"$closebook" match --period 2026-10
 
 step "the log's verifier key and latest signed checkpoint (C2SP tlog-checkpoint)"
 "$closebook" log vkey | tee "$out/log.vkey"

@@ -240,6 +240,30 @@ TEST_F(CliTest, PricingTheSamplePeriodIsIdempotentAndABadConfigChangesNothing) {
   EXPECT_EQ(run(kVerify, {"ledger", ledger_, "--key", tmp_ / "vkey"}).exit_code, 0);
 }
 
+TEST_F(CliTest, MatchRefusesAnUnpricedPeriodThenMatchesOnceAndTheQueueSummarises) {
+  ASSERT_EQ(cb({"ingest", "invoice", "--format", "microsoft-nce", sample("invoice-microsoft-nce.csv"), "--period", "2026-10"}).exit_code, 0);
+  ASSERT_EQ(cb({"ingest", "invoice", "--format", "generic", sample("invoice-generic.csv"), "--period", "2026-10"}).exit_code, 0);
+  ASSERT_EQ(cb({"ingest", "usage", sample("usage.csv"), "--period", "2026-10"}).exit_code, 0);
+  const std::string before = cb({"log", "checkpoint"}).out;
+  RunResult r = cb({"match", "--period", "2026-10"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("run `closebook price --period 2026-10` before matching"), std::string::npos) << r.err;
+  EXPECT_EQ(cb({"log", "checkpoint"}).out, before);
+  ASSERT_EQ(cb({"price", "--period", "2026-10"}).exit_code, 0);
+  r = cb({"match", "--period", "2026-10"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("matched 2026-10: 19 keys, 18 matched, 3 exceptions; 23 new entries"), std::string::npos) << r.out;
+  r = cb({"match", "--period", "2026-10"});
+  EXPECT_NE(r.out.find("3 exceptions; 0 new entries"), std::string::npos) << r.out;
+  r = cb({"exceptions", "summary", "--period", "2026-10", "--format", "csv"});
+  EXPECT_EQ(r.out,
+            "Category,Currency,Count,Open,BlockingOpen,Amount\n"
+            "COST_RATE_MISMATCH,AUD,1,1,0,-0.02\n"
+            "FX_VARIANCE,AUD,1,1,0,-0.39\n"
+            "TIMING,AUD,1,1,0,645.47\n");
+  EXPECT_EQ(run(kVerify, {"ledger", ledger_, "--key", tmp_ / "vkey"}).exit_code, 0);
+}
+
 TEST_F(CliTest, TheExceptionQueueListsAndWorksExceptionsAsLedgerEntries) {
   write(tmp_ / "u.csv",
         "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n"
