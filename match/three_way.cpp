@@ -18,7 +18,7 @@ namespace {
 
 using Kind = schema::Entry::Kind;
 
-// Quantities compared over days keep 6 places, amounts 2, both half-even (docs/matching.md §4).
+// Quantities compared over days keep 6 places, amounts 2, both half-even (docs/matching.md §8).
 constexpr int kQuantityScale = 6;
 constexpr int kAmountScale = 2;
 constexpr int kShareScale = 12;  // an amortised share before the key total is rounded

@@ -2,7 +2,7 @@
 // feed has no subscription) — the vendor invoice, the usage feed and the priced partner lines
 // of a period are compared by the vendor's own amount formulas, by days and by quantity
 // basis. The run appends a MatchRun, one MatchResult per key and an Exception per finding.
-// See docs/matching.md §4.
+// See docs/matching.md §8.
 #pragma once
 
 #include <map>
