@@ -493,7 +493,7 @@ bool Matcher::pricing_explains(const Key& k) const {
 bool Matcher::usage_unresolved(const Key& k) const {
   for (const UsageGroup* g : k.usage) {
     for (const UsageInfo& u : g->records) {
-      if (!graph_->resolve_any(g->vendor, g->tenant_ref, u.date)) return true;
+      if (!graph_->resolve_any(g->vendor, g->tenant_ref, clamp(u.date, period_))) return true;
     }
   }
   return false;

@@ -1,6 +1,7 @@
 #include "match/usage.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "match/fields.h"
 
@@ -42,6 +43,54 @@ std::vector<Decimal> UsageGroup::daily_counts(const Period& period) const {
   return std::vector<Decimal>(days, peak);
 }
 
+namespace {
+
+struct DecodedUsage {
+  UsageGroup group;  // without records
+  UsageInfo info;
+  std::string key() const { return group.vendor + "|" + group.tenant_ref + "|" + group.subscription + "|" + group.sku; }
+};
+
+Result<DecodedUsage> decode_usage(const DecodedEntry& e) {
+  auto u = e.reader().getKind().getUsageRecord();
+  DecodedUsage d{UsageGroup{text_of(u.getVendor()), text_of(u.getTenantRef()), text_of(u.getSubscriptionId()),
+                            text_of(u.getSkuId()), {}},
+                 UsageInfo{Ref{e.reader().getIndex(), e.hash()}, {}, {}, {}, u.getQuantityBasis()}};
+  CB_TRY(d.info.date, Date::parse(text_of(u.getUsageDate())));
+  CB_TRY(d.info.quantity, decimal_of(u.getQuantity()));
+  const auto sha = u.getSource().getFileSha256();
+  if (sha.size() == d.info.file.size()) std::copy(sha.begin(), sha.end(), d.info.file.begin());
+  return d;
+}
+
+// A seat count holds until the next snapshot, across periods too: when a subscription's
+// first snapshot of the period comes after its first day, the latest earlier snapshot of the
+// same identity, subscription and SKU is the count from the first day (and evidence for it).
+Status carry_in_count(const ledger::Snapshot& snapshot, const Period& period, UsageGroup& g) {
+  const UsageInfo* first = nullptr;
+  for (const UsageInfo& u : g.records) {
+    if (u.basis == Basis::SNAPSHOT) {
+      first = &u;
+      break;
+    }
+  }
+  if (first == nullptr || first->date <= period.first_day() || g.subscription.empty()) return {};
+  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("subscription", g.subscription));
+  std::optional<UsageInfo> latest;
+  for (auto it = indexes.rbegin(); it != indexes.rend(); ++it) {
+    CB_TRY(DecodedEntry e, snapshot.entry(*it));
+    if (!e.reader().getKind().isUsageRecord()) continue;
+    CB_TRY(DecodedUsage d, decode_usage(e));
+    const bool same = d.group.vendor == g.vendor && d.group.tenant_ref == g.tenant_ref && d.group.sku == g.sku;
+    if (!same || d.info.basis != Basis::SNAPSHOT || !(d.info.date < period.first_day())) continue;
+    if (!latest || latest->date < d.info.date) latest = d.info;
+  }
+  if (latest) g.records.insert(g.records.begin(), *latest);
+  return {};
+}
+
+}  // namespace
+
 Result<std::map<std::string, UsageGroup>> load_usage_groups(const ledger::Snapshot& snapshot, const Period& period,
                                                             const std::function<Status(const DecodedEntry&)>& other) {
   std::map<std::string, UsageGroup> groups;
@@ -52,21 +101,14 @@ Result<std::map<std::string, UsageGroup>> load_usage_groups(const ledger::Snapsh
       if (other) CB_CHECK(other(e));
       continue;
     }
-    auto u = e.reader().getKind().getUsageRecord();
-    CB_TRY(Date date, Date::parse(text_of(u.getUsageDate())));
-    CB_TRY(Decimal quantity, decimal_of(u.getQuantity()));
-    UsageGroup g{text_of(u.getVendor()), text_of(u.getTenantRef()), text_of(u.getSubscriptionId()),
-                 text_of(u.getSkuId()), {}};
-    const std::string key = g.vendor + "|" + g.tenant_ref + "|" + g.subscription + "|" + g.sku;
-    auto [it, added] = groups.try_emplace(key, std::move(g));
-    Hash file{};
-    const auto sha = u.getSource().getFileSha256();
-    if (sha.size() == file.size()) std::copy(sha.begin(), sha.end(), file.begin());
-    it->second.records.push_back(UsageInfo{Ref{i, e.hash()}, file, date, quantity, u.getQuantityBasis()});
+    CB_TRY(DecodedUsage d, decode_usage(e));
+    auto [it, added] = groups.try_emplace(d.key(), std::move(d.group));
+    it->second.records.push_back(d.info);
   }
   for (auto& [key, g] : groups) {
     std::stable_sort(g.records.begin(), g.records.end(),
                      [](const UsageInfo& a, const UsageInfo& b) { return a.date < b.date; });
+    CB_CHECK(carry_in_count(snapshot, period, g));
   }
   return groups;
 }

@@ -41,7 +41,8 @@ struct UsageGroup {
 };
 
 // Usage records dated in `period`, by "vendor|tenantRef|subscription|sku" (key order is the
-// deterministic order of everything built from them). `entry` receives every other entry
+// deterministic order of everything built from them). A seat count whose first snapshot in
+// the period comes after its first day starts with the latest earlier snapshot, carried in. `entry` receives every other entry
 // filed under the period, so a caller reads the period once.
 Result<std::map<std::string, UsageGroup>> load_usage_groups(
     const ledger::Snapshot& snapshot, const Period& period,

@@ -271,5 +271,30 @@ TEST_F(MatchTest, AnAnnualChargeCoversTheLaterPeriodsOfItsTerm) {
   EXPECT_EQ(orphans, (std::multiset<Row>{"ORPHAN_BILLING,microsoft,T012"}));
 }
 
+TEST_F(MatchTest, ASeatCountHoldsIntoTheNextPeriodUntilTheNextSnapshot) {
+  load_bundled_sample();
+  price("2026-10");
+  // November's feed reports T012 only when its count changes, on 11-20: 3 → 4.
+  feed(FeedFormat::kUsage, "nov.csv",
+       "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n"
+       "microsoft,2026-11-20,a7e1083a-f10c-4884-ad8b-2a83c7072d5c,d283c47e-58cb-4301-b215-8e955fba538b,"
+       "CFQ7TTC0LCHC:0002,4,snapshot,Licence/Month,nov-20\n",
+       "2026-11");
+  price("2026-11");
+  auto snap = ledger_->snapshot().value();
+  const std::vector<uint64_t> indexes = snap.lookup("period", "2026-11").value();
+  std::vector<std::string> quantities;
+  size_t refs = 0;
+  for (uint64_t i : indexes) {
+    auto e = snap.entry(i).value();
+    if (!e.reader().getKind().isPricedLine()) continue;
+    quantities.push_back(e.reader().getKind().getPricedLine().getQuantity().cStr());
+    refs = e.reader().getKind().getPricedLine().getUsage().size();
+  }
+  // 3 seats (October's 10-31 snapshot) for 19 days, 4 for 11: (57 + 44) / 30.
+  EXPECT_EQ(quantities, std::vector<std::string>{"3.366667"});
+  EXPECT_EQ(refs, 2u);
+}
+
 }  // namespace
 }  // namespace closebook
