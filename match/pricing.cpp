@@ -9,6 +9,7 @@
 #include "evidence/decimal.h"
 #include "match/book.h"
 #include "match/fields.h"
+#include "match/period.h"
 #include "match/findings.h"
 #include "match/tenants.h"
 #include "match/usage.h"
@@ -355,6 +356,7 @@ Status PlanBuilder::check_margin_floor(const UsageGroup& group, const Stretch& s
 Result<PricingPlan> plan_pricing(const ledger::Snapshot& snapshot, const PricingOptions& options) {
   auto period = Period::parse(options.period);
   if (!period.ok()) return Error::invalid("the period \"" + options.period + "\" is not YYYY-MM").in_field("--period");
+  CB_CHECK(check_period_open(snapshot, options.period));
   CB_TRY(Inputs in, Inputs::load(snapshot, *period));
   PlanBuilder builder(in, options, *period);
   for (const auto& [key, group] : in.groups()) CB_CHECK(builder.price_group(group));

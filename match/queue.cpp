@@ -62,11 +62,13 @@ void apply(ExceptionState& s, const DecodedEntry& entry) {
                        text_of(u.getActor()), text_of(u.getNote()), entry.reader().getRecordedAt()});
 }
 
-// The state of one id from its entries (Exception and ExceptionUpdate) in ledger order.
-Result<std::optional<ExceptionState>> fold(const ledger::Snapshot& snapshot, const std::string& id) {
+// The state of one id from its entries (Exception and ExceptionUpdate) in ledger order,
+// counting only entries below `size`.
+Result<std::optional<ExceptionState>> fold(const ledger::Snapshot& snapshot, const std::string& id, uint64_t size) {
   CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("exception", id));
   std::optional<ExceptionState> state;
   for (uint64_t i : indexes) {
+    if (i >= size) break;
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     const auto kind = e.reader().getKind();
     if (kind.isException()) {
@@ -118,14 +120,16 @@ const char* severity_name(Severity severity) {
 
 Result<std::vector<ExceptionState>> list_exceptions(const ledger::Snapshot& snapshot, const QueueFilter& filter) {
   CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("period", filter.period));
+  const uint64_t size = filter.as_of_size.value_or(snapshot.size());
   std::map<std::string, bool> ids;  // sorted, unique
   for (uint64_t i : indexes) {
+    if (i >= size) break;
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     if (e.reader().getKind().isException()) ids[text_of(e.reader().getKind().getException().getExceptionId())] = true;
   }
   std::vector<ExceptionState> out;
   for (const auto& [id, unused] : ids) {
-    CB_TRY(auto state, fold(snapshot, id));
+    CB_TRY(auto state, fold(snapshot, id, size));
     if (!state) continue;
     const bool status_ok = !filter.status || state->status == *filter.status;
     const bool category_ok = !filter.category || state->category == *filter.category;
@@ -135,7 +139,7 @@ Result<std::vector<ExceptionState>> list_exceptions(const ledger::Snapshot& snap
 }
 
 Result<ExceptionState> find_exception(const ledger::Snapshot& snapshot, const std::string& id) {
-  CB_TRY(auto state, fold(snapshot, id));
+  CB_TRY(auto state, fold(snapshot, id, snapshot.size()));
   if (!state) return Error::not_found("no exception " + id);
   return std::move(*state);
 }

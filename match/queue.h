@@ -45,6 +45,7 @@ struct QueueFilter {
   std::string period;  // required
   std::optional<ExceptionStatus> status;
   std::optional<Category> category;
+  std::optional<uint64_t> as_of_size;  // the queue as it stood at this ledger size; default now
 };
 
 // Exceptions of a period, by id.

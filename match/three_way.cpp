@@ -9,6 +9,7 @@
 #include "evidence/decimal.h"
 #include "match/book.h"
 #include "match/fields.h"
+#include "match/period.h"
 #include "match/findings.h"
 #include "match/tenants.h"
 #include "match/usage.h"
@@ -87,11 +88,12 @@ Result<VendorLine> vendor_line(const DecodedEntry& e) {
   }
   CB_TRY(auto rate, optional_decimal_of(l.getFxRate()));
   v.rate = rate ? *rate : one();
-  // Vendors write refunds as negative quantities or as positive quantities with a negative
-  // amount; the sign of the amount decides.
-  if (v.subtotal.sign() < 0 && v.quantity.sign() > 0) v.quantity = v.quantity.negated();
+  // Vendors write refunds as negative quantities, or as positive quantities with a negative
+  // amount or a refunding charge type: any of the three makes the quantity negative.
+  const bool refund = v.subtotal.sign() < 0 || v.charge == "removequantity" || v.charge == "cancelimmediate";
+  if (refund && v.quantity.sign() > 0) v.quantity = v.quantity.negated();
   v.billable = billable ? *billable : v.quantity;
-  if (v.subtotal.sign() < 0 && v.billable.sign() > 0) v.billable = v.billable.negated();
+  if (refund && v.billable.sign() > 0) v.billable = v.billable.negated();
   return v;
 }
 
@@ -113,6 +115,27 @@ Result<Decimal> line_amount(const VendorLine& l, const Decimal& unit_bc) {
   }
   CB_TRY(Decimal exact, unit_bc.mul(l.quantity));
   return exact.round(kAmountScale, Rounding::kHalfUp);
+}
+
+// Decimal text without trailing fractional zeros: "1429.250" and "1429.25" are one amount.
+std::string plain(const Decimal& d) {
+  std::string t = d.to_string();
+  if (t.find('.') == std::string::npos) return t;
+  while (t.back() == '0') t.pop_back();
+  if (t.back() == '.') t.pop_back();
+  return t;
+}
+
+// What makes two lines the same charge: every field the vendor bills by, the line and invoice
+// numbers aside. Length-prefixed, so no value can run into the next.
+std::string charge_signature(const VendorLine& l) {
+  std::string out;
+  for (const std::string& field : {l.vendor, l.tenant_ref, l.subscription, l.sku, l.charge, l.start.to_iso(),
+                                   l.end.to_iso(), plain(l.quantity), plain(l.billable), plain(l.unit),
+                                   plain(l.subtotal), l.order_id, l.currency}) {
+    out += std::to_string(field.size()) + ":" + field;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -158,7 +181,7 @@ struct Coverage {
   Decimal consumed;                   // quantities, each line's share by days of its window
   Decimal amount;                     // amounts, likewise, exact until the key total is rounded
   std::vector<const VendorLine*> counted, credits, outside;
-  std::optional<Decimal> unit_bc;     // the vendor's unit price, from its first charge
+  std::optional<Decimal> unit_bc;     // the vendor's unit price per month, from its first charge
 };
 
 class Matcher {
@@ -176,7 +199,8 @@ class Matcher {
                const std::string& sku, const std::string& tenant_ref);
   Status find_duplicates();
   Status check_fx();
-  Result<std::optional<Ref>> fx_lock(const std::string& base, const std::string& quote, size_t* position);
+  struct Lock;
+  const Lock* lock_for(const std::string& base, const std::string& quote);
   Status add_earlier_lines(Key& k);
   Result<Coverage> cover(const Key& k) const;
   bool pricing_explains(const Key& k) const;
@@ -185,7 +209,8 @@ class Matcher {
   Status match_key(Key& k);
   Status check_partner(Key& k, const Finding& base);
   Status check_cost(Key& k, const Finding& base);
-  Status check_unpriced(Key& k, const Coverage& c, const Finding& base, const std::optional<TenantMatch>& tenant);
+  Status check_unpriced(Key& k, const Coverage& c, const Finding& base, const std::optional<TenantMatch>& tenant,
+                        const std::string& currency);
   Status check_quantity(Key& k, const Coverage& c, const Finding& base);
   Status add_result(const Key& k, const Coverage& c, const std::optional<TenantMatch>& tenant);
   Status fill_run();
@@ -207,8 +232,13 @@ class Matcher {
   std::map<std::string, UsageGroup> usage_;
   std::vector<VendorLine> lines_;
   std::map<std::string, PricedInfo> priced_;     // lineId -> its latest entry
-  std::map<std::string, Ref> locks_;             // "BASE/QUOTE" -> the period's FxLock entry
-  std::map<std::string, size_t> new_locks_;      // "BASE/QUOTE" -> position in the batch
+  struct Lock {
+    Decimal rate;
+    std::string date, source;
+    std::optional<Ref> entry;        // the FxLock entry already in the ledger
+    std::optional<size_t> position;  // or the one appended with this run
+  };
+  std::map<std::string, Lock> locks_;  // "BASE/QUOTE" -> the period's lock
   bool has_exceptions_ = false;
   std::map<std::string, Key> keys_;
   std::set<std::string> priced_tenant_skus_;  // "vendor|tenant|sku" with a priced line
@@ -238,9 +268,12 @@ Status Matcher::load() {
         priced_.insert_or_assign(text_of(kind.getPricedLine().getLineId()), std::move(info));
         return {};
       }
-      case Kind::FX_LOCK: {
+      case Kind::FX_LOCK: {  // fixed once: the first lock of a pair is the period's
         auto f = kind.getFxLock();
-        locks_.try_emplace(text_of(f.getBase()) + "/" + text_of(f.getQuote()), Ref{e.reader().getIndex(), e.hash()});
+        CB_TRY(Decimal rate, decimal_of(f.getRate()));
+        locks_.try_emplace(text_of(f.getBase()) + "/" + text_of(f.getQuote()),
+                           Lock{rate, text_of(f.getRateDate()), text_of(f.getSource()),
+                                Ref{e.reader().getIndex(), e.hash()}, std::nullopt});
         return {};
       }
       case Kind::EXCEPTION: has_exceptions_ = true; return {};
@@ -297,14 +330,7 @@ Key& Matcher::key_for(const std::string& id, const std::string& vendor, const st
 // charges (opposite quantities) and is not.
 Status Matcher::find_duplicates() {
   std::map<std::string, std::vector<VendorLine*>> same;
-  for (VendorLine& l : lines_) {
-    const std::string signature = l.vendor + "|" + l.tenant_ref + "|" + l.subscription + "|" + l.sku + "|" +
-                                  l.charge + "|" + l.start.to_iso() + "|" + l.end.to_iso() + "|" +
-                                  l.quantity.to_string() + "|" + l.billable.to_string() + "|" +
-                                  l.unit.to_string() + "|" + l.subtotal.to_string() + "|" + l.order_id + "|" +
-                                  l.currency;
-    same[signature].push_back(&l);
-  }
+  for (VendorLine& l : lines_) same[charge_signature(l)].push_back(&l);
   for (auto& [signature, group] : same) {
     if (group.size() < 2) continue;
     const VendorLine& first = *group.front();
@@ -340,20 +366,15 @@ Status Matcher::find_duplicates() {
   return {};
 }
 
-// The period's FX lock for a pair: the FxLock entry pricing appended, else one appended now by
-// the same policy. Nothing when the ledger has no rate for the pair.
-Result<std::optional<Ref>> Matcher::fx_lock(const std::string& base, const std::string& quote, size_t* position) {
+// The period's FX lock for a pair: the FxLock entry already in the ledger (pricing's), else
+// one appended now by the same policy. Null when the ledger has no rate for the pair.
+const Matcher::Lock* Matcher::lock_for(const std::string& base, const std::string& quote) {
   const std::string pair = base + "/" + quote;
-  if (auto it = locks_.find(pair); it != locks_.end()) return std::optional<Ref>(it->second);
-  if (auto it = new_locks_.find(pair); it != new_locks_.end()) {
-    *position = it->second;
-    return std::optional<Ref>();
-  }
+  if (auto it = locks_.find(pair); it != locks_.end()) return &it->second;
   const FxInfo* fx = book_->fx(base, quote, period_);
-  if (fx == nullptr) return std::optional<Ref>();
+  if (fx == nullptr) return nullptr;
   plan_.drafts.push_back(fx_lock_draft(period_, *fx));
-  *position = new_locks_[pair] = plan_.drafts.size() - 1;
-  return std::optional<Ref>();
+  return &(locks_[pair] = Lock{fx->rate, fx->date, fx->source, std::nullopt, plan_.drafts.size() - 1});
 }
 
 // One finding per vendor invoice and rate: the rate the vendor converted at against the
@@ -367,14 +388,14 @@ Status Matcher::check_fx() {
   }
   for (const auto& [subject, group] : by_rate) {
     const VendorLine& first = *group.front();
-    size_t lock_position = SIZE_MAX;
-    CB_TRY(std::optional<Ref> lock_ref, fx_lock(first.pricing_currency, first.currency, &lock_position));
-    const FxInfo* lock = book_->fx(first.pricing_currency, first.currency, period_);
+    const Lock* lock = lock_for(first.pricing_currency, first.currency);
     if (lock == nullptr || lock->rate.is_zero()) continue;  // no rate to judge by
     CB_TRY(Decimal gap, first.rate.sub(lock->rate));
     CB_TRY(Decimal gap_bps, gap.mul(Decimal::from_int(10000)));
-    CB_TRY(Decimal bps, gap_bps.div(lock->rate, 2, Rounding::kHalfEven));
-    if (!(Decimal::from_int(options_.config.fx_tolerance_bps) < bps.abs())) continue;
+    // Compared exactly (to 12 places); shown to 2.
+    CB_TRY(Decimal exact_bps, gap_bps.div(lock->rate, kShareScale, Rounding::kHalfEven));
+    if (!(Decimal::from_int(options_.config.fx_tolerance_bps) < exact_bps.abs())) continue;
+    CB_TRY(Decimal bps, exact_bps.round(2, Rounding::kHalfEven));
     Decimal billed, at_lock;
     Finding f;
     for (const VendorLine* l : group) {
@@ -384,8 +405,8 @@ Status Matcher::check_fx() {
       CB_TRY(at_lock, at_lock.add(amount_at_lock));
       f.evidence.push_back(l->ref);
     }
-    if (lock_ref) f.evidence.push_back(*lock_ref);
-    if (lock_position != SIZE_MAX) f.evidence_in_batch.push_back(lock_position);
+    if (lock->entry) f.evidence.push_back(*lock->entry);
+    if (lock->position) f.evidence_in_batch.push_back(*lock->position);
     CB_TRY(Decimal delta, billed.sub(at_lock));
     f.category = Category::FX_VARIANCE;
     f.vendor = first.vendor;
@@ -407,21 +428,26 @@ Status Matcher::check_fx() {
 // One key
 
 // A charge billed in advance (an anniversary cycle, an annual term) covers days of this
-// period from an earlier period's invoice: those lines count for this period by days.
+// period from an earlier period's invoice: those charges count for this period by days. Not
+// their credits or duplicate copies: those were findings of their own period.
 Status Matcher::add_earlier_lines(Key& k) {
   if (k.subscription.empty() || (k.usage.empty() && k.priced.empty())) return {};
   std::vector<bool> covered(static_cast<size_t>(days_), false);
   for (const VendorLine* l : k.lines) {
+    if (l->copy || l->credit()) continue;
     for (int d = std::max(0, day_of(l->start)); d <= std::min(days_ - 1, day_of(l->end)); ++d) covered[d] = true;
   }
   if (std::all_of(covered.begin(), covered.end(), [](bool b) { return b; })) return {};
   CB_TRY(auto entries, entries_of_kind(snapshot_, "subscription", k.subscription, Kind::INVOICE_LINE));
+  std::set<std::string> seen;
   for (const DecodedEntry& e : entries) {
     auto l = e.reader().getKind().getInvoiceLine();
-    if (l.getPeriod() == period_.to_string() || text_of(l.getVendor()) != k.vendor) continue;
+    if (!(text_of(l.getPeriod()) < period_.to_string()) || text_of(l.getVendor()) != k.vendor) continue;
     CB_TRY(VendorLine v, vendor_line(e));
-    if (v.end < period_.first_day() || period_.last_day() < v.start) continue;
+    if (v.credit() || v.end < period_.first_day() || period_.last_day() < v.start) continue;
+    if (!seen.insert(charge_signature(v)).second) continue;
     resolve(v);
+    files_.insert(v.file);
     k.earlier.push_back(std::move(v));
   }
   return {};
@@ -458,8 +484,9 @@ Result<Coverage> Matcher::cover(const Key& k) const {
       CB_TRY(c.seats[d], c.seats[d].add(l->quantity));
     }
     if (!c.unit_bc && l->quantity.sign() > 0) {
+      // Per month, as quantities are compared: an annual charge's unit price is for 12.
       CB_TRY(Decimal unit, billing_unit(*l, l->unit, l->rate));
-      c.unit_bc = unit;
+      CB_TRY(c.unit_bc, unit.div(Decimal::from_int(l->months_per_cycle()), kShareScale, Rounding::kHalfEven));
     }
   }
   return c;
@@ -543,23 +570,6 @@ Status Matcher::match_key(Key& k) {
   const std::string currency = k.lines.empty() ? (k.earlier.empty() ? "" : k.earlier.front().currency)
                                                : k.lines.front()->currency;
 
-  if (!c.outside.empty()) {
-    Finding f = base;
-    f.category = Category::TIMING;
-    f.subject += "outside";
-    Decimal amount;
-    std::string windows;
-    for (const VendorLine* l : c.outside) {
-      CB_TRY(amount, amount.add(l->subtotal));
-      windows += (windows.empty() ? "" : ", ") + l->charge + " " + l->start.to_iso() + ".." + l->end.to_iso();
-    }
-    f.delta = amount.to_string();
-    f.currency = currency;
-    f.legs = {FindingLeg{"vendor_invoice", "", "", amount.to_string(), windows}};
-    f.summary = "charged on this period's invoice for days outside " + period_.to_string() + ": " + windows;
-    k.findings.push_back(std::move(f));
-  }
-
   const bool invoice_unresolved =
       !k.lines.empty() && std::none_of(k.lines.begin(), k.lines.end(), [](const VendorLine* l) { return l->tenant.has_value(); });
   if (invoice_unresolved) {
@@ -581,10 +591,27 @@ Status Matcher::match_key(Key& k) {
     return add_result(k, c, tenant);
   }
 
+  if (!c.outside.empty()) {
+    Finding f = base;
+    f.category = Category::TIMING;
+    f.subject += "outside";
+    Decimal amount;
+    std::string windows;
+    for (const VendorLine* l : c.outside) {
+      CB_TRY(amount, amount.add(l->subtotal));
+      windows += (windows.empty() ? "" : ", ") + l->charge + " " + l->start.to_iso() + ".." + l->end.to_iso();
+    }
+    f.delta = amount.to_string();
+    f.currency = currency;
+    f.legs = {FindingLeg{"vendor_invoice", "", "", amount.to_string(), windows}};
+    f.summary = "charged on this period's invoice for days outside " + period_.to_string() + ": " + windows;
+    k.findings.push_back(std::move(f));
+  }
+
   CB_CHECK(check_partner(k, base));
   CB_CHECK(check_cost(k, base));
   if (k.priced.empty()) {
-    CB_CHECK(check_unpriced(k, c, base, tenant));
+    CB_CHECK(check_unpriced(k, c, base, tenant, currency));
     return add_result(k, c, tenant);
   }
   const bool vendor_charges = std::any_of(c.covered.begin(), c.covered.end(), [](bool b) { return b; }) || !c.credits.empty();
@@ -702,9 +729,9 @@ Status Matcher::check_cost(Key& k, const Finding& base) {
     if (rule->cost_currency == l->currency) {
       rate = one();
     } else if (rule->cost_currency != l->pricing_currency) {
-      const FxInfo* fx = book_->fx(rule->cost_currency, l->currency, period_);
-      if (fx == nullptr) continue;
-      rate = fx->rate;
+      const Lock* lock = lock_for(rule->cost_currency, l->currency);
+      if (lock == nullptr) continue;
+      rate = lock->rate;
     }
     CB_TRY(Decimal unit_book, billing_unit(*l, cycle_cost, rate));
     CB_TRY(Decimal unit_vendor, billing_unit(*l, l->unit, l->rate));
@@ -738,10 +765,9 @@ Status Matcher::check_cost(Key& k, const Finding& base) {
 // unless pricing already explained why, or it is a second subscription for a tenant and SKU
 // the partner is billed for once.
 Status Matcher::check_unpriced(Key& k, const Coverage& c, const Finding& base,
-                               const std::optional<TenantMatch>& tenant) {
+                               const std::optional<TenantMatch>& tenant, const std::string& currency) {
   if (!k.usage.empty() && pricing_explains(k)) return {};
   CB_TRY(Decimal amount, round_amount(c.amount));
-  const std::string currency = k.lines.empty() ? "" : k.lines.front()->currency;
   if (!c.counted.empty() && !amount.is_zero()) {
     const bool duplicate = tenant && priced_tenant_skus_.count(k.vendor + "|" + tenant->tenant_id + "|" + k.sku) != 0;
     Finding f = base;
@@ -763,7 +789,9 @@ Status Matcher::check_unpriced(Key& k, const Coverage& c, const Finding& base,
   Finding f = base;
   f.category = Category::UNBILLED_USAGE;
   f.subject += "unpriced-usage";
-  f.legs = {FindingLeg{"usage", "", "", "", std::to_string(k.usage.front()->records.size()) + " records"},
+  size_t records = 0;
+  for (const UsageGroup* g : k.usage) records += g->records.size();
+  f.legs = {FindingLeg{"usage", "", "", "", std::to_string(records) + " records"},
             FindingLeg{"priced", "0", "", "0", "no priced line"}};
   f.summary = "usage of " + k.sku + " has no priced line: it arrived after pricing; run price again";
   k.findings.push_back(std::move(f));
@@ -779,6 +807,8 @@ Status Matcher::check_quantity(Key& k, const Coverage& c, const Finding& base) {
   const std::string currency = c.counted.front()->currency;
   const Decimal days = Decimal::from_int(days_);
   const bool consumed = k.usage.front()->consumed();
+  const bool one_basis = std::all_of(k.usage.begin(), k.usage.end(), [&](const UsageGroup* g) { return g->consumed() == consumed; });
+  if (!one_basis) return {};  // counts and consumption on one subscription: no quantity compares
   Decimal gap;        // vendor − usage, in units of the period
   Decimal vendor_q, usage_q;
   if (consumed) {
@@ -902,8 +932,13 @@ Status Matcher::add_result(const Key& k, const Coverage& c, const std::optional<
     CB_TRY(cost, cost.add(p.cost));
     CB_TRY(sell, sell.add(p.sell));
   }
+  // Counts are seat-days ÷ days; consumption is a total. Usage says which; without usage, a
+  // vendor's "usage" charges are consumption and everything else counts seats.
+  const bool consumed = !k.usage.empty() ? k.usage.front()->consumed()
+                                         : !c.counted.empty() && std::all_of(c.counted.begin(), c.counted.end(),
+                                                                             [](const VendorLine* l) { return l->charge == "usage"; });
   Decimal vendor_q = c.consumed;
-  if (!k.usage.empty() && !k.usage.front()->consumed()) {
+  if (!consumed) {
     Decimal seat_days;
     for (const Decimal& n : c.seats) {
       CB_TRY(seat_days, seat_days.add(n));
@@ -1019,7 +1054,10 @@ Status Matcher::fill_run() {
 
 Result<MatchPlan> Matcher::run() {
   CB_CHECK(load());
-  if (!usage_.empty() && priced_.empty() && !has_exceptions_) {
+  const bool usage_to_price = std::any_of(usage_.begin(), usage_.end(), [](const auto& g) {
+    return std::any_of(g.second.records.begin(), g.second.records.end(), [](const UsageInfo& u) { return u.quantity.sign() > 0; });
+  });
+  if (usage_to_price && priced_.empty() && !has_exceptions_) {
     return Error::invalid("period " + period_.to_string() + " has usage but no priced lines: run `closebook price --period " +
                           period_.to_string() + "` before matching")
         .in_field("--period");
@@ -1062,6 +1100,7 @@ Result<MatchPlan> Matcher::run() {
 Result<MatchPlan> plan_match(const ledger::Snapshot& snapshot, const MatchOptions& options) {
   auto period = Period::parse(options.period);
   if (!period.ok()) return Error::invalid("the period \"" + options.period + "\" is not YYYY-MM").in_field("--period");
+  CB_CHECK(check_period_open(snapshot, options.period));
   Matcher matcher(snapshot, options, *period);
   return matcher.run();
 }

@@ -296,5 +296,77 @@ TEST_F(MatchTest, ASeatCountHoldsIntoTheNextPeriodUntilTheNextSnapshot) {
   EXPECT_EQ(refs, 2u);
 }
 
+TEST_F(MatchTest, AnEarlierInvoicesChargeCoversItsDaysOnceAndItsCreditsStayInItsPeriod) {
+  load_bundled_sample();
+  // September's invoice: T004's E3 cycle 9/15–10/14 billed twice, and a customer credit.
+  const std::string header =
+      "CustomerId,InvoiceNumber,ProductId,SkuId,ChargeType,UnitPrice,EffectiveUnitPrice,Quantity,"
+      "BillableQuantity,Subtotal,Currency,PricingCurrency,PCToBCExchangeRate,SubscriptionId,ChargeStartDate,"
+      "ChargeEndDate,BillingFrequency\n";
+  const std::string cycle =
+      "39bd560b-19de-415f-918b-0c2b21a46df9,G0SEPT,CFQ7TTC0LFLX,0001,renew,60.50,54.45,25,25,1361.25,AUD,AUD,1,"
+      "fc773d8f-1e82-413d-abd7-9aadaa0798d8,9/15/2026,10/14/2026,Monthly\n";
+  feed(FeedFormat::kMicrosoftNce, "sept.csv",
+       header + cycle + cycle +
+           "39bd560b-19de-415f-918b-0c2b21a46df9,G0SEPT,CFQ7TTC0LFLX,0001,customerCredit,-100,-100,1,1,-100.00,AUD,"
+           "AUD,1,fc773d8f-1e82-413d-abd7-9aadaa0798d8,9/1/2026,9/30/2026,Monthly\n",
+       "2026-09");
+  price("2026-10");
+  ASSERT_TRUE(match("2026-10").ok());
+  // T004's TIMING is gone: September's cycle covers 10-01..10-14, counted once; its credit
+  // and its duplicate were September's findings, not October's.
+  EXPECT_EQ(found("2026-10"),
+            (std::multiset<Row>{
+                "COST_RATE_MISMATCH,microsoft,T012,d283c47e-58cb-4301-b215-8e955fba538b,CFQ7TTC0LCHC:0002,-0.02,AUD",
+                "FX_VARIANCE,datto,,,,-0.39,AUD"}));
+  const auto t004 = results("2026-10").at("fc773d8f-1e82-413d-abd7-9aadaa0798d8").reader().getKind().getMatchResult();
+  EXPECT_EQ(t004.getInvoiceLines().size(), 2u);  // October's renewal and one of September's copies
+  EXPECT_EQ(std::string(t004.getVendorQuantity().cStr()), "25.000000");
+}
+
+TEST_F(MatchTest, TheVendorsRateIsJudgedAgainstThePeriodsLockNotALaterBetterRate) {
+  load_bundled_sample();
+  price("2026-10");
+  // A second 10-01 rate whose source sorts first would win a fresh lookup; the lock is fixed.
+  auto snap = ledger_->snapshot().value();
+  append(match::plan_reference_load(ReferenceKind::kFx, "late-fx.csv",
+                                    "Date,Base,Quote,Rate,Source\n2026-10-01,USD,AUD,1.519757,AAA manual\n", snap));
+  ASSERT_TRUE(match("2026-10").ok());
+  std::multiset<Row> fx;
+  for (const Row& r : found("2026-10")) {
+    if (r.rfind("FX_VARIANCE", 0) == 0) fx.insert(r);
+  }
+  EXPECT_EQ(fx, (std::multiset<Row>{"FX_VARIANCE,datto,,,,-0.39,AUD"}));
+}
+
+TEST_F(MatchTest, AnAnnualChargesQuantityGapIsValuedPerMonth) {
+  load_bundled_sample();
+  price("2026-10");
+  ASSERT_TRUE(match("2026-10").ok());
+  feed(FeedFormat::kUsage, "nov.csv",
+       "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n"
+       "microsoft,2026-11-01,7fc0393c-0fbe-44e1-9dac-4f75d8b4fa59,af9a3012-7e71-4b01-9ad4-ea3cfb5de146,"
+       "CFQ7TTC0LH16:0001,31,snapshot,Licence/Month,nov-1\n",
+       "2026-11");
+  price("2026-11");
+  ASSERT_TRUE(match("2026-11").ok());
+  // One seat more than the 30 of the annual term, all month: 71.28 a year is 5.94 a month.
+  EXPECT_EQ(found("2026-11"),
+            (std::multiset<Row>{"QTY_MISMATCH,microsoft,T011,af9a3012-7e71-4b01-9ad4-ea3cfb5de146,CFQ7TTC0LH16:0001,-5.94,AUD"}));
+}
+
+TEST_F(MatchTest, CountsAndConsumptionOnOneSubscriptionDoNotCrashTheQuantityCheck) {
+  load_bundled_sample();
+  // A consumed record on T001's Business Premium subscription, under another SKU.
+  feed(FeedFormat::kUsage, "odd.csv",
+       "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n"
+       "microsoft,2026-10-31,de6799dd-16e2-4542-8982-fcd5407b50a3,dc480acf-98b3-4b67-b73c-f9f0d92551b4,"
+       "ZZZ:0001,7,consumed,1 Hour,odd-1\n",
+       "2026-10");
+  price("2026-10");
+  auto receipt = match("2026-10");
+  ASSERT_TRUE(receipt.ok()) << receipt.error().to_string();
+}
+
 }  // namespace
 }  // namespace closebook

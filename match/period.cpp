@@ -1,0 +1,78 @@
+#include "match/period.h"
+
+namespace closebook::match {
+
+const char* PeriodState::name() const {
+  if (!sign_off) return match_run ? "matched" : "open";
+  if (posting_ack) return "posted";
+  if (invoice) return "invoiced";
+  return "signed";
+}
+
+namespace {
+
+using K = schema::Entry::Kind;
+
+// The entries of `kind` filed under `period`, in ledger order. Kinds of the close's own
+// milestones are few, so this reads a handful of entries however large the period.
+Result<std::vector<Ref>> milestones(const ledger::Snapshot& snapshot, const char* kind, const std::string& period) {
+  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("kind", kind));
+  std::vector<Ref> out;
+  for (uint64_t i : indexes) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    if (e.reader().getEffective() == period) out.push_back(Ref{i, e.hash()});
+  }
+  return out;
+}
+
+// What the match reads: a newer one means the period must be matched again.
+bool is_match_input(K::Which which) {
+  switch (which) {
+    case K::PRICED_LINE: case K::INVOICE_LINE: case K::USAGE_RECORD: case K::CREDIT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Result<PeriodState> period_state(const ledger::Snapshot& snapshot, const std::string& period) {
+  PeriodState state;
+  CB_TRY(auto runs, milestones(snapshot, "matchRun", period));
+  CB_TRY(auto sign_offs, milestones(snapshot, "signOff", period));
+  CB_TRY(auto reopens, milestones(snapshot, "periodReopen", period));
+  CB_TRY(auto invoices, milestones(snapshot, "invoice", period));
+  CB_TRY(auto acks, milestones(snapshot, "postingAck", period));
+  if (!runs.empty()) state.match_run = runs.back();
+  if (!sign_offs.empty()) {
+    state.last_sign_off = sign_offs.back();
+    const uint64_t at = sign_offs.back().index;
+    if (!reopens.empty() && reopens.back().index > at) {
+      state.reopen = reopens.back();
+    } else {
+      state.sign_off = sign_offs.back();
+      if (!invoices.empty() && invoices.back().index > at) state.invoice = invoices.back();
+      if (!acks.empty() && acks.back().index > at) state.posting_ack = acks.back();
+    }
+  }
+  // The newest input, found from the end of the period's entries.
+  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("period", period));
+  for (auto it = indexes.rbegin(); it != indexes.rend(); ++it) {
+    CB_TRY(DecodedEntry e, snapshot.entry(*it));
+    if (is_match_input(e.reader().getKind().which())) {
+      state.last_match_input = *it;
+      break;
+    }
+  }
+  return state;
+}
+
+Status check_period_open(const ledger::Snapshot& snapshot, const std::string& period) {
+  CB_TRY(PeriodState state, period_state(snapshot, period));
+  if (!state.sign_off) return {};
+  return Error::invalid("period " + period + " is signed off (entry " + std::to_string(state.sign_off->index) +
+                        "): its lines are sealed; a credit reopens it");
+}
+
+}  // namespace closebook::match

@@ -1,0 +1,33 @@
+// A period's place in the close (BRIEF §5): open → matched → signed → invoiced → posted, and
+// back to open when a credit reopens it. Read from the entries filed under the period.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "ledger/ledger.h"
+#include "match/findings.h"
+
+namespace closebook::match {
+
+struct PeriodState {
+  std::optional<Ref> match_run;       // the latest MatchRun
+  std::optional<Ref> sign_off;        // the latest SignOff, unless a PeriodReopen followed it
+  std::optional<Ref> last_sign_off;   // the latest SignOff, reopened or not
+  std::optional<Ref> reopen;          // the latest PeriodReopen after it
+  std::optional<Ref> invoice;         // the latest Invoice
+  std::optional<Ref> posting_ack;     // the latest PostingAck
+  // The latest priced line, invoice line, usage record or credit: a match older than it no
+  // longer describes the period.
+  std::optional<uint64_t> last_match_input;
+
+  const char* name() const;  // "open", "matched", "signed", "invoiced", "posted"
+};
+
+Result<PeriodState> period_state(const ledger::Snapshot& snapshot, const std::string& period);
+
+// Invalid, naming the SignOff, if the period is signed off and not reopened: its priced lines,
+// match and inputs are sealed.
+Status check_period_open(const ledger::Snapshot& snapshot, const std::string& period);
+
+}  // namespace closebook::match
