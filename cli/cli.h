@@ -38,6 +38,9 @@ int cmd_exceptions(const Context& ctx);
 int cmd_margin(const Context& ctx);
 int cmd_shadow(const Context& ctx);
 int cmd_log(const Context& ctx);
+int cmd_keys(const Context& ctx);
+int cmd_sign(const Context& ctx);
+int cmd_signoff(const Context& ctx);
 
 // Reads a passphrase from --passphrase-file, $CLOSEBOOK_PASSPHRASE, or the terminal.
 // Callers wipe it (sodium_memzero) once used.

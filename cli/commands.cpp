@@ -26,6 +26,11 @@ commands:
   margin --period P [--by partner|sku] [--format table|csv]
   shadow --period P --legacy FILE [--csv OUT]   diff legacy billing against priced lines
   exceptions assign ID --owner O | ack ID | resolve ID --note N [--evidence F] | waive ID --reason R
+  keys register --pub FILE.pub [--role finance] | rotate --name N --pub FILE.pub | revoke --name N --reason R | list
+  signoff statement --period P [--override-reason R]    the statement finance signs
+  sign --key FILE STATEMENT            sign a statement offline (no ledger needed)
+  signoff submit --period P --statement F --signature F  verify and record the sign-off
+  signoff checkpoint --period P        the period's checkpoint, cosigned by finance
   log vkey                             the log's signed-note verifier key
   log checkpoint [--size N]            a signed checkpoint (the latest by default)
   log checkpoints                      tree sizes that have a signed checkpoint
@@ -105,6 +110,9 @@ int run(int argc, const char* const* argv) {
     if (command == "ingest") return cmd_ingest(ctx);
     if (command == "price") return cmd_price(ctx);
     if (command == "match") return cmd_match(ctx);
+    if (command == "keys") return cmd_keys(ctx);
+    if (command == "sign") return cmd_sign(ctx);
+    if (command == "signoff") return cmd_signoff(ctx);
     if (command == "exceptions") return cmd_exceptions(ctx);
     if (command == "margin") return cmd_margin(ctx);
     if (command == "shadow") return cmd_shadow(ctx);

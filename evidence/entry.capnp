@@ -388,7 +388,9 @@ struct Signature {
 struct CategoryTotal {
   category @0 :Category;
   count @1 :UInt64;
-  amount @2 :Text;
+  amount @2 :Text;          # sum of the deltas, in `currency`
+  currency @3 :Text;        # one item per category and currency
+  blocking @4 :UInt64;      # how many of `count` block sign-off
 }
 
 struct SignOff {

@@ -31,9 +31,10 @@ struct RegisteredKey {
   std::optional<Hash> replaced_by;          // rotate: the new key's id
   Hash registered_by{};                     // the author of the registering entry
 
-  // True while the key may sign: registered before `index`, not ended before it.
+  // True while the key may sign: at entries after the one that registered it and before the
+  // one that revoked or rotated it away.
   bool active_at(uint64_t index) const {
-    return registered_at < index && (!ended_at || index <= *ended_at);
+    return registered_at < index && (!ended_at || index < *ended_at);
   }
 };
 

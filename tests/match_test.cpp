@@ -33,31 +33,13 @@ class MatchTest : public ::testing::Test {
     ASSERT_TRUE(receipt.ok()) << receipt.error().to_string();
   }
 
-  // Loads a period's files (as closebook-sample writes them) into the ledger.
   void load_period(const std::map<std::string, std::string>& files, const std::string& period) {
-    const std::pair<ReferenceKind, const char*> refs[] = {{ReferenceKind::kPartners, "partners.csv"},
-                                                          {ReferenceKind::kTenants, "tenants.csv"},
-                                                          {ReferenceKind::kRules, "rules.csv"},
-                                                          {ReferenceKind::kFx, "fx.csv"}};
-    for (const auto& [kind, name] : refs) {
-      auto snap = ledger_->snapshot().value();
-      append(match::plan_reference_load(kind, name, files.at(name), snap));
-    }
-    feed(FeedFormat::kMicrosoftNce, "invoice-microsoft-nce.csv", files.at("invoice-microsoft-nce.csv"), period);
-    feed(FeedFormat::kGenericInvoice, "invoice-generic.csv", files.at("invoice-generic.csv"), period);
-    feed(FeedFormat::kUsage, "usage.csv", files.at("usage.csv"), period);
+    test::load_period(*ledger_, key_, files, period);
   }
   void feed(FeedFormat format, const std::string& name, const std::string& text, const std::string& period) {
     append(match::plan_feed_load(format, name, text, {period, nullptr}));
   }
-  void load_bundled_sample() {
-    std::map<std::string, std::string> files;
-    for (const char* name : {"partners.csv", "tenants.csv", "rules.csv", "fx.csv", "invoice-microsoft-nce.csv",
-                             "invoice-generic.csv", "usage.csv"}) {
-      files[name] = test::read_text(test::source_dir() + "/data/sample/" + name);
-    }
-    load_period(files, "2026-10");
-  }
+  void load_bundled_sample() { load_period(test::bundled_sample(), "2026-10"); }
 
   uint64_t price(const std::string& period) {
     auto snap = ledger_->snapshot().value();

@@ -1,5 +1,10 @@
 #include "tests/test_util.h"
 
+#include "match/feeds.h"
+#include "match/pricing.h"
+#include "match/reference.h"
+#include "match/three_way.h"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -55,6 +60,51 @@ std::unique_ptr<ledger::Ledger> new_ledger(const std::string& dir, const Signing
 }
 
 std::string source_dir() { return CLOSEBOOK_SOURCE_DIR; }
+
+namespace {
+
+template <class Plan>
+void append_or_throw(ledger::Ledger& ledger, const SigningKey& key, Result<Plan> plan) {
+  if (!plan.ok()) throw std::runtime_error(plan.error().to_string());
+  auto receipt = ledger.append(plan->drafts, key);
+  if (!receipt.ok()) throw std::runtime_error(receipt.error().to_string());
+}
+
+}  // namespace
+
+std::map<std::string, std::string> bundled_sample() {
+  std::map<std::string, std::string> files;
+  for (const char* name : {"partners.csv", "tenants.csv", "rules.csv", "fx.csv", "invoice-microsoft-nce.csv",
+                           "invoice-generic.csv", "usage.csv"}) {
+    files[name] = read_text(source_dir() + "/data/sample/" + name);
+  }
+  return files;
+}
+
+void load_period(ledger::Ledger& ledger, const SigningKey& key, const std::map<std::string, std::string>& files,
+                 const std::string& period) {
+  using match::ReferenceKind;
+  const std::pair<ReferenceKind, const char*> refs[] = {{ReferenceKind::kPartners, "partners.csv"},
+                                                        {ReferenceKind::kTenants, "tenants.csv"},
+                                                        {ReferenceKind::kRules, "rules.csv"},
+                                                        {ReferenceKind::kFx, "fx.csv"}};
+  for (const auto& [kind, name] : refs) {
+    auto snap = ledger.snapshot().value();
+    append_or_throw(ledger, key, match::plan_reference_load(kind, name, files.at(name), snap));
+  }
+  const std::pair<match::FeedFormat, const char*> feeds[] = {
+      {match::FeedFormat::kMicrosoftNce, "invoice-microsoft-nce.csv"},
+      {match::FeedFormat::kGenericInvoice, "invoice-generic.csv"},
+      {match::FeedFormat::kUsage, "usage.csv"}};
+  for (const auto& [format, name] : feeds) {
+    append_or_throw(ledger, key, match::plan_feed_load(format, name, files.at(name), {period, nullptr}));
+  }
+}
+
+void price_and_match(ledger::Ledger& ledger, const SigningKey& key, const std::string& period) {
+  append_or_throw(ledger, key, match::plan_pricing(ledger.snapshot().value(), {period}));
+  append_or_throw(ledger, key, match::plan_match(ledger.snapshot().value(), {period}));
+}
 
 RunResult run(const std::string& program, const std::vector<std::string>& args,
               const std::vector<std::string>& env) {

@@ -1,6 +1,7 @@
 // Helpers shared by the tests: temporary directories, running the real binaries.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,15 @@ RunResult run(const std::string& program, const std::vector<std::string>& args,
 std::string cheap_seal(const SigningKey& key);
 // A new ledger in `dir` whose log key is `key` (origin = the key's name). Throws on failure.
 std::unique_ptr<ledger::Ledger> new_ledger(const std::string& dir, const SigningKey& key);
+
+// The files of a period as closebook-sample writes them (name -> text): the bundled sample.
+std::map<std::string, std::string> bundled_sample();
+// Loads a period's files into the ledger: reference data, then the feeds with `period`.
+// Throws on failure.
+void load_period(ledger::Ledger& ledger, const SigningKey& key, const std::map<std::string, std::string>& files,
+                 const std::string& period);
+// Prices and matches `period`; throws on failure.
+void price_and_match(ledger::Ledger& ledger, const SigningKey& key, const std::string& period);
 
 std::string read_text(const std::string& path);
 void write_text(const std::string& path, const std::string& text);

@@ -47,8 +47,9 @@ int replay(const std::string& dir, const VerifierKey& key) {
   auto report = verify::replay_ledger(dir, key);
   if (!report.ok()) return fail(report.error());
   std::cout << "OK: ledger " << report->origin << ": " << report->entries << " entries, "
-            << report->checkpoints << " checkpoints, root " << to_hex(report->root)
-            << "\n  hash chain, canonical entries, tree nodes, checkpoint roots and signatures verified\n";
+            << report->checkpoints << " checkpoints, " << report->sign_offs << " sign-offs, root " << to_hex(report->root)
+            << "\n  hash chain, canonical entries, tree nodes, checkpoint roots and signatures, key registry and"
+               " sign-off signatures verified\n";
   return 0;
 }
 

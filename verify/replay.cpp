@@ -12,6 +12,8 @@
 #include "evidence/merkle.h"
 #include "verify/verify.h"
 
+#include "evidence/keys.h"
+
 namespace closebook::verify {
 namespace {
 
@@ -215,6 +217,69 @@ Status check_checkpoint_at(const std::string& note, uint64_t size, const Hash& r
   return {};
 }
 
+// The stored tree, as a node source: every node it serves is one NodeChecker has already
+// compared with the entries (a complete subtree of the entries replayed so far).
+class StoredNodes : public NodeSource {
+ public:
+  explicit StoredNodes(const Reader& reader) : reader_(reader) {}
+  Result<Hash> node(uint8_t level, uint64_t index) const override {
+    CB_TRY(std::string v, reader_.get(reader_.nodes_, be64_key(node_position(level, index))));
+    if (v.size() != 32) return Error::corruption("a stored tree node is not 32 bytes");
+    Hash h{};
+    std::memcpy(h.data(), v.data(), 32);
+    return h;
+  }
+
+ private:
+  const Reader& reader_;
+};
+
+Hash hash_of(capnp::Data::Reader d) {
+  Hash h{};
+  if (d.size() == h.size()) std::memcpy(h.data(), d.begin(), h.size());
+  return h;
+}
+
+// A SignOff: its statement is a checkpoint of this log at the size and root it names (one the
+// replay has verified), and every signature verifies under a key the registry had active at
+// this entry: the log's, and at least one finance key.
+Status check_signoff(const DecodedEntry& entry, uint64_t index, const KeyRegistry& registry, const NodeSource& nodes,
+                     const std::string& origin) {
+  auto so = entry.reader().getKind().getSignOff();
+  const std::string text(so.getStatement().cStr(), so.getStatement().size());
+  auto statement = Checkpoint::parse(text);
+  if (!statement.ok()) return bad_entry(index, "the sign-off statement is not a checkpoint: " + statement.error().message);
+  if (statement->origin != origin) return bad_entry(index, "the sign-off statement is for another log");
+  if (statement->extensions.empty() || statement->extensions[0] != "closebook-signoff/v1") {
+    return bad_entry(index, "the sign-off statement has no closebook-signoff/v1 line");
+  }
+  if (statement->size != so.getTreeSize() || statement->size > index) {
+    return bad_entry(index, "the sign-off's tree size is not its statement's, or not before it");
+  }
+  CB_TRY(Hash root, tree_root(nodes, statement->size));
+  if (root != statement->root || root != hash_of(so.getRootHash())) {
+    return bad_entry(index, "the sign-off statement's root is not the ledger's at size " + std::to_string(statement->size));
+  }
+  size_t finance = 0;
+  for (auto sig : so.getSignatures()) {
+    const RegisteredKey* key = registry.find(hash_of(sig.getKeyId()));
+    const std::string name(sig.getKeyName().cStr(), sig.getKeyName().size());
+    if (key == nullptr || key->key.name != name || !key->active_at(index) ||
+        key->registered_at != sig.getKeyEvent().getIndex() || key->registered_hash != hash_of(sig.getKeyEvent().getHash())) {
+      return bad_entry(index, "the sign-off is signed by \"" + name + "\", not a key registered and active at it");
+    }
+    Signature64 bytes{};
+    if (sig.getSignature().size() != bytes.size()) return bad_entry(index, "a sign-off signature is not 64 bytes");
+    std::memcpy(bytes.data(), sig.getSignature().begin(), bytes.size());
+    if (!key->key.verify(as_bytes(text), bytes)) {
+      return bad_entry(index, "the sign-off signature by \"" + name + "\" does not verify");
+    }
+    if (key->role == KeyRole::FINANCE) ++finance;
+  }
+  if (finance == 0) return bad_entry(index, "the sign-off has no finance signature");
+  return {};
+}
+
 }  // namespace
 
 Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& key) {
@@ -229,6 +294,9 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
 
   TreeBuilder tree;
   NodeChecker nodes(reader);
+  StoredNodes stored(reader);
+  KeyRegistry registry;
+  uint64_t sign_offs = 0;
   std::optional<Hash> prev;
   int64_t last_recorded = 0;
   uint64_t index = 0;
@@ -241,6 +309,11 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
     if (!entry.ok()) return std::move(entry).error().at_entry(index);
     CB_CHECK(check_envelope(*entry, index, prev, last_recorded));
     if (index == 0) CB_CHECK(check_genesis(*entry, key));
+    if (auto applied = registry.apply(*entry); !applied.ok()) return bad_entry(index, applied.error().message);
+    if (entry->reader().getKind().isSignOff()) {
+      CB_CHECK(check_signoff(*entry, index, registry, stored, origin));
+      ++sign_offs;
+    }
     const Hash leaf = entry->hash();
     tree.append(leaf, std::ref(nodes));
     if (!nodes.status().ok()) return Error(nodes.status().error()).at_entry(index);
@@ -264,7 +337,7 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
                              " nodes; " + std::to_string(index) + " entries make " +
                              std::to_string(nodes.count()));
   }
-  return LedgerReport{origin, index, checked, tree.root()};
+  return LedgerReport{origin, index, checked, tree.root(), sign_offs};
 }
 
 }  // namespace closebook::verify

@@ -18,6 +18,7 @@ struct LedgerReport {
   uint64_t entries = 0;
   uint64_t checkpoints = 0;
   Hash root{};
+  uint64_t sign_offs = 0;  // each checked: statement = a verified tree head, signers registered and active
 };
 
 // Replays every entry of the ledger in `dir`: canonical encoding, index sequence, hash chain,

@@ -61,6 +61,33 @@ cb log entry 3 --format raw >"$work/entry"
 cb log prove inclusion 4 >"$work/proof"
 expect_fail "$gv" verify inclusion "$work/vkey" "$work/cp.$latest" "$work/proof" "$work/entry"
 
+# A signed-off period: the statement is a checkpoint with extension lines, cosigned by the
+# log and by a finance key registered in the ledger. Go verifies both signatures, and the
+# tree head extends to the latest checkpoint.
+cb ingest invoice --format microsoft-nce "$samples/invoice-microsoft-nce.csv" --period 2026-10 >/dev/null
+cb ingest invoice --format generic "$samples/invoice-generic.csv" --period 2026-10 >/dev/null
+cb ingest usage "$samples/usage.csv" --period 2026-10 >/dev/null
+cb price --period 2026-10 >/dev/null
+cb match --period 2026-10 >/dev/null
+printf 'finance-interop-pass\n' >"$work/fin.pass" && chmod 600 "$work/fin.pass"
+"$closebook" keygen --out "$work/fin.key" --name alice@finance.example --passphrase-file "$work/fin.pass" >/dev/null
+cb keys register --pub "$work/fin.key.pub" --role finance >/dev/null
+cb signoff statement --period 2026-10 >"$work/stmt"
+"$closebook" sign --key "$work/fin.key" --passphrase-file "$work/fin.pass" "$work/stmt" >"$work/sig"
+cb signoff submit --period 2026-10 --statement "$work/stmt" --signature "$work/sig" >/dev/null
+cb signoff checkpoint --period 2026-10 >"$work/signoff"
+"$gv" verify checkpoint "$work/vkey" "$work/signoff" >/dev/null
+"$gv" verify checkpoint "$work/fin.key.pub" "$work/signoff" >/dev/null
+checks=$((checks + 2))
+signed_size=$(sed -n 2p "$work/signoff")
+cb log checkpoint >"$work/cp.now"
+cb log prove consistency "$signed_size" >"$work/proof"
+"$gv" verify consistency "$work/vkey" "$work/signoff" "$work/cp.now" "$work/proof" >/dev/null
+checks=$((checks + 1))
+sed 's/^period 2026-10$/period 2026-11/' "$work/signoff" >"$work/signoff.bad"
+expect_fail "$gv" verify checkpoint "$work/fin.key.pub" "$work/signoff.bad"
+expect_fail "$gv" verify checkpoint "$work/vkey" "$work/signoff.bad"
+
 # And closebook-verify agrees with the whole ledger.
 "$verify" ledger "$work/ledger" --key "$work/vkey" >/dev/null
 echo "Go note+tlog interop: $checks checks passed"

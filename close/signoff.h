@@ -1,0 +1,81 @@
+// Sign-off (BRIEF §5): a statement of the matched period that finance signs offline, and the
+// SignOff entry that records it with the signatures. See docs/close.md §1.
+//
+// The statement is a C2SP tlog-checkpoint of the ledger with extension lines, so a finance
+// signature over it is also a cosignature of the ledger's tree head, verifiable with any
+// signed-note implementation:
+//
+//   <origin>
+//   <tree size>
+//   <base64 root hash>
+//   closebook-signoff/v1
+//   period 2026-10
+//   match <MatchRun index> keys <n> matched <n>
+//   priced <currency> lines <n> cost <amount> sell <amount> margin <amount>
+//   outstanding <CATEGORY> <currency|-> count <n> blocking <n> amount <amount>
+//   override <reason>                      (only with an override)
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "evidence/checkpoint.h"
+#include "evidence/note.h"
+#include "ledger/ledger.h"
+#include "match/config.h"
+#include "match/queue.h"
+
+namespace closebook::close {
+
+inline constexpr std::string_view kStatementTag = "closebook-signoff/v1";
+
+struct Statement {
+  Checkpoint head;  // origin, size, root; `extensions` hold the body lines
+  std::string period;
+  std::string override_reason;
+  std::vector<match::QueueSummaryRow> outstanding;  // open or acknowledged
+  std::string text() const { return head.body(); }
+  bool blocked() const;  // an outstanding exception blocks sign-off
+};
+
+// The statement of `period` for the ledger as `snapshot` has it. Refuses a period that is not
+// matched, whose match is older than its inputs, or that is signed off already.
+Result<Statement> build_statement(const ledger::Snapshot& snapshot, const std::string& period,
+                                  const std::string& override_reason);
+
+// Reads statement text strictly (as produced by build_statement).
+Result<Statement> parse_statement(std::string_view text);
+
+struct SignOffOptions {
+  uint32_t required_signatures = 1;  // distinct active finance keys
+};
+
+struct SignOffPlan {
+  std::vector<ledger::Draft> drafts;  // the SignOff
+  uint64_t planned_at_size = 0;
+  Statement statement;
+  std::vector<std::string> signers;
+  // Filled by add_log_signature once the log key is unlocked: the log's cosignature.
+  unsigned log_signature_slot = 0;
+  Hash log_key_event{};  // entry 0's hash
+};
+
+// Checks a signed statement against the ledger — it must be what build_statement says now,
+// for a tree head of this ledger; every signature must verify under a finance key registered
+// and not revoked; blocking exceptions need the override the statement carries — and plans
+// the SignOff entry. Nothing is written on any failure.
+Result<SignOffPlan> plan_signoff(const ledger::Snapshot& snapshot, std::string_view statement_text,
+                                 std::string_view signature_lines, const SignOffOptions& options);
+
+// Signs the statement with the log key into the SignOff, so the entry alone rebuilds the
+// cosigned checkpoint (signoff_note).
+void add_log_signature(SignOffPlan& plan, const SigningKey& log_key);
+
+// The statement with every signature of a SignOff entry: the period's checkpoint, cosigned.
+Result<std::string> signoff_note(const DecodedEntry& sign_off);
+
+// A finance approver's signature line for a statement ("— name base64\n"), made offline.
+Result<std::string> sign_statement(std::string_view statement_text, const SigningKey& key);
+
+}  // namespace closebook::close
