@@ -134,10 +134,13 @@ int keys_list(const Context& ctx, const std::vector<std::string>& args) {
     ctx.out << all.dump(2) << "\n";
     return 0;
   }
-  ctx.out << std::left << std::setw(10) << "ROLE" << std::setw(32) << "NAME" << std::setw(12) << "FROM ENTRY"
+  size_t width = 6;
+  for (const RegisteredKey* k : registry->all()) width = std::max(width, k->key.name.size() + 2);
+  const int name_width = static_cast<int>(width);
+  ctx.out << std::left << std::setw(10) << "ROLE" << std::setw(name_width) << "NAME" << std::setw(12) << "FROM ENTRY"
           << std::setw(12) << "UNTIL" << "KEY ID\n";
   for (const RegisteredKey* k : registry->all()) {
-    ctx.out << std::left << std::setw(10) << key_role_name(k->role) << std::setw(32) << k->key.name << std::setw(12)
+    ctx.out << std::left << std::setw(10) << key_role_name(k->role) << std::setw(name_width) << k->key.name << std::setw(12)
             << k->registered_at << std::setw(12) << (k->ended_at ? std::to_string(*k->ended_at) : "-")
             << to_hex(k->key.id()).substr(0, 16) << (k->end_reason.empty() ? "" : "  (" + k->end_reason + ")") << "\n";
   }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The demo: installs what is missing, builds, creates a ledger from the bundled sample data
 # (reference data and the 2026-10 vendor feeds), prices and three-way matches the period,
-# shows the exception queue, margin and shadow mode, proves an entry's inclusion, and verifies
-# everything with closebook-verify, offline.
+# shows the exception queue, margin and shadow mode, has finance sign it off with a key of
+# their own, proves an entry's inclusion, and verifies everything with closebook-verify, offline.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/build.sh" --target closebook closebook-verify
@@ -42,6 +42,20 @@ step "load the price book and the NCE invoice again, price and match again: idem
 "$closebook" price --period 2026-10
 "$closebook" match --period 2026-10
 
+step "finance signs off the period: a statement (a checkpoint with the period's totals), signed offline"
+printf '%s\n' "${CLOSEBOOK_FINANCE_PASSPHRASE:-demo-finance-passphrase}" >"$out/finance.pass" && chmod 600 "$out/finance.pass"
+"$closebook" keygen --out "$out/finance.key" --name cfo@sample-distributor --passphrase-file "$out/finance.pass"
+"$closebook" keys register --pub "$out/finance.key.pub" --role finance --reason "CFO, approves month-end"
+"$closebook" signoff statement --period 2026-10 | tee "$out/statement-2026-10.txt"
+"$closebook" sign --key "$out/finance.key" --passphrase-file "$out/finance.pass" "$out/statement-2026-10.txt" \
+  | tee "$out/statement-2026-10.sig"
+"$closebook" signoff submit --period 2026-10 --statement "$out/statement-2026-10.txt" --signature "$out/statement-2026-10.sig"
+step "the period's checkpoint, cosigned by the log and by finance; the period is now sealed"
+"$closebook" signoff checkpoint --period 2026-10 | tee "$out/signoff-2026-10.note"
+if "$closebook" price --period 2026-10 2>"$out/sealed.txt"; then echo "pricing a signed period was not refused" >&2; exit 1; fi
+cat "$out/sealed.txt"
+"$closebook" keys list
+
 step "the log's verifier key and latest signed checkpoint (C2SP tlog-checkpoint)"
 "$closebook" log vkey | tee "$out/log.vkey"
 "$closebook" log checkpoint | tee "$out/checkpoint.txt"
@@ -72,5 +86,8 @@ signed checkpoint:    $out/checkpoint.txt
 entry + proof:        $out/entry-$line.bin, $out/inclusion-$line.json
 consistency proof:    $out/consistency-$first.json
 shadow report:        $out/shadow-2026-10.csv
+finance key:          $out/finance.key (secret), $out/finance.key.pub
+sign-off statement:   $out/statement-2026-10.txt, signature $out/statement-2026-10.sig
+cosigned checkpoint:  $out/signoff-2026-10.note
 Try: $closebook --ledger $CLOSEBOOK_LEDGER log entry 3 --format json
 EOT

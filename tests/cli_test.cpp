@@ -264,6 +264,54 @@ TEST_F(CliTest, MatchRefusesAnUnpricedPeriodThenMatchesOnceAndTheQueueSummarises
   EXPECT_EQ(run(kVerify, {"ledger", ledger_, "--key", tmp_ / "vkey"}).exit_code, 0);
 }
 
+TEST_F(CliTest, FinanceSignsOffOfflineAndEveryBadSubmissionChangesNothing) {
+  ASSERT_EQ(cb({"ingest", "invoice", "--format", "microsoft-nce", sample("invoice-microsoft-nce.csv"), "--period", "2026-10"}).exit_code, 0);
+  ASSERT_EQ(cb({"ingest", "invoice", "--format", "generic", sample("invoice-generic.csv"), "--period", "2026-10"}).exit_code, 0);
+  ASSERT_EQ(cb({"ingest", "usage", sample("usage.csv"), "--period", "2026-10"}).exit_code, 0);
+  ASSERT_EQ(cb({"price", "--period", "2026-10"}).exit_code, 0);
+  ASSERT_EQ(cb({"match", "--period", "2026-10"}).exit_code, 0);
+  write(tmp_ / "fin.pass", "finance-passphrase\n");
+  ASSERT_EQ(chmod((tmp_ / "fin.pass").c_str(), 0600), 0);
+  const std::string key = tmp_ / "fin.key";
+  ASSERT_EQ(run(kBin, {"keygen", "--out", key, "--name", "carol@finance", "--passphrase-file", tmp_ / "fin.pass"}).exit_code, 0);
+
+  // Keys: a file that is not a verifier key, and a key nobody registered.
+  write(tmp_ / "bad.pub", "not a key\n");
+  RunResult r = cb({"keys", "register", "--pub", tmp_ / "bad.pub"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad.pub: not a verifier key"), std::string::npos) << r.err;
+  EXPECT_EQ(cb({"keys", "revoke", "--name", "carol@finance", "--reason", "x"}).exit_code, 3);
+
+  ASSERT_EQ(cb({"signoff", "statement", "--period", "2026-10"}).exit_code, 0);
+  write(tmp_ / "stmt", cb({"signoff", "statement", "--period", "2026-10"}).out);
+  // Signing needs no ledger; it refuses text that is not a statement.
+  write(tmp_ / "other.txt", "pay 1000000 to mallory\n");
+  EXPECT_EQ(run(kBin, {"sign", "--key", key, "--passphrase-file", tmp_ / "fin.pass", tmp_ / "other.txt"}).exit_code, 2);
+  r = run(kBin, {"--ledger", tmp_ / "nowhere", "sign", "--key", key, "--passphrase-file", tmp_ / "fin.pass", tmp_ / "stmt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  write(tmp_ / "sig", r.out);
+
+  const std::string before = cb({"log", "checkpoint"}).out;
+  r = cb({"signoff", "submit", "--period", "2026-10", "--statement", tmp_ / "stmt", "--signature", tmp_ / "sig"});
+  EXPECT_EQ(r.exit_code, 2) << "carol is not a registered finance key yet";
+  write(tmp_ / "junk.sig", "— carol@finance AAAA\n");
+  EXPECT_EQ(cb({"signoff", "submit", "--period", "2026-10", "--statement", tmp_ / "stmt", "--signature", tmp_ / "junk.sig"}).exit_code, 2);
+  EXPECT_EQ(cb({"signoff", "submit", "--period", "2026-11", "--statement", tmp_ / "stmt", "--signature", tmp_ / "sig"}).exit_code, 2);
+  EXPECT_EQ(cb({"log", "checkpoint"}).out, before);
+
+  ASSERT_EQ(cb({"keys", "register", "--pub", key + ".pub", "--role", "finance"}).exit_code, 0);
+  r = cb({"signoff", "submit", "--period", "2026-10", "--statement", tmp_ / "stmt", "--signature", tmp_ / "sig"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("signed off at entry"), std::string::npos);
+  EXPECT_NE(cb({"signoff", "checkpoint", "--period", "2026-10"}).out.find("\n— carol@finance "), std::string::npos);
+  r = cb({"price", "--period", "2026-10"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("is signed off"), std::string::npos) << r.err;
+  r = run(kVerify, {"ledger", ledger_, "--key", tmp_ / "vkey"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("1 sign-offs"), std::string::npos) << r.out;
+}
+
 TEST_F(CliTest, TheExceptionQueueListsAndWorksExceptionsAsLedgerEntries) {
   write(tmp_ / "u.csv",
         "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n"
