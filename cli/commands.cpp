@@ -31,6 +31,8 @@ commands:
   sign --key FILE STATEMENT            sign a statement offline (no ledger needed)
   signoff submit --period P --statement F --signature F  verify and record the sign-off
   signoff checkpoint --period P        the period's checkpoint, cosigned by finance
+  invoice --period P                   issue a signed period's partner invoices (GST per ATO)
+  invoice show ID [--format json|csv]
   log vkey                             the log's signed-note verifier key
   log checkpoint [--size N]            a signed checkpoint (the latest by default)
   log checkpoints                      tree sizes that have a signed checkpoint
@@ -113,6 +115,7 @@ int run(int argc, const char* const* argv) {
     if (command == "keys") return cmd_keys(ctx);
     if (command == "sign") return cmd_sign(ctx);
     if (command == "signoff") return cmd_signoff(ctx);
+    if (command == "invoice") return cmd_invoice(ctx);
     if (command == "exceptions") return cmd_exceptions(ctx);
     if (command == "margin") return cmd_margin(ctx);
     if (command == "shadow") return cmd_shadow(ctx);

@@ -41,8 +41,8 @@ Result<PriceBook> PriceBook::load(const ledger::Snapshot& snapshot) {
   CB_CHECK(each_of_kind(snapshot, "partner", [&](const DecodedEntry& e, const Ref&) -> Status {
     auto p = e.reader().getKind().getPartner();
     CB_TRY(auto floor, optional_decimal_of(p.getMarginFloorPct()));
-    book.partners_[text_of(p.getPartnerId())] =
-        PartnerInfo{text_of(p.getCurrency()), text_of(p.getResellerMpnId()), floor};
+    book.partners_[text_of(p.getPartnerId())] = PartnerInfo{text_of(p.getName()), text_of(p.getCountry()),
+                                                            text_of(p.getCurrency()), text_of(p.getResellerMpnId()), floor};
     return {};
   }));
   CB_CHECK(each_of_kind(snapshot, "ruleVersion", [&](const DecodedEntry& e, const Ref& ref) -> Status {

@@ -31,6 +31,7 @@ struct RuleInfo {
 };
 
 struct PartnerInfo {
+  std::string name, country;
   std::string currency;
   std::string reseller_mpn_id;
   std::optional<Decimal> floor_pct;

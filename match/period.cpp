@@ -45,6 +45,7 @@ Result<PeriodState> period_state(const ledger::Snapshot& snapshot, const std::st
   CB_TRY(auto invoices, milestones(snapshot, "invoice", period));
   CB_TRY(auto acks, milestones(snapshot, "postingAck", period));
   if (!runs.empty()) state.match_run = runs.back();
+  state.sign_off_count = static_cast<unsigned>(sign_offs.size());
   if (!sign_offs.empty()) {
     state.last_sign_off = sign_offs.back();
     const uint64_t at = sign_offs.back().index;

@@ -56,6 +56,11 @@ if "$closebook" price --period 2026-10 2>"$out/sealed.txt"; then echo "pricing a
 cat "$out/sealed.txt"
 "$closebook" keys list
 
+step "partner invoices: one per partner from the signed period, GST per ATO (NZ partner GST-free)"
+"$closebook" invoice --period 2026-10
+"$closebook" invoice show INV-2026-10-P001 --format csv | tee "$out/INV-2026-10-P001.csv"
+"$closebook" invoice show INV-2026-10-P001 --format json >"$out/INV-2026-10-P001.json"
+
 step "the log's verifier key and latest signed checkpoint (C2SP tlog-checkpoint)"
 "$closebook" log vkey | tee "$out/log.vkey"
 "$closebook" log checkpoint | tee "$out/checkpoint.txt"
@@ -89,5 +94,6 @@ shadow report:        $out/shadow-2026-10.csv
 finance key:          $out/finance.key (secret), $out/finance.key.pub
 sign-off statement:   $out/statement-2026-10.txt, signature $out/statement-2026-10.sig
 cosigned checkpoint:  $out/signoff-2026-10.note
+invoice:              $out/INV-2026-10-P001.csv, $out/INV-2026-10-P001.json
 Try: $closebook --ledger $CLOSEBOOK_LEDGER log entry 3 --format json
 EOT

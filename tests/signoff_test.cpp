@@ -3,10 +3,12 @@
 // override, too few signers), the sealed period, and closebook-verify's replay of it all.
 #include <gtest/gtest.h>
 
+#include "close/invoice.h"
 #include "close/keys.h"
 #include "close/signoff.h"
 #include "data/sample/generator/generator.h"
 #include "match/feeds.h"
+#include "match/period.h"
 #include "match/pricing.h"
 #include "match/queue.h"
 #include "match/three_way.h"
@@ -219,6 +221,46 @@ TEST_F(SignOffTest, TheVerifierRefusesASignOffWhoseFinanceSignatureDoesNotVerify
   ASSERT_FALSE(report.ok());
   EXPECT_NE(report.error().message.find("signature by \"alice@finance\" does not verify"), std::string::npos)
       << report.error().to_string();
+}
+
+TEST_F(SignOffTest, InvoicesComeFromASignedPeriodOnePerPartnerWithGstPerItem) {
+  auto unsigned_period = close::plan_invoices(snap(), "2026-10");
+  ASSERT_FALSE(unsigned_period.ok());
+  EXPECT_NE(unsigned_period.error().message.find("not signed off"), std::string::npos);
+  ASSERT_TRUE(key_change(KeyAction::REGISTER, alice_).ok());
+  const std::string text = statement();
+  ASSERT_TRUE(submit(text, sign(text, alice_)).ok());
+
+  auto plan = close::plan_invoices(snap(), "2026-10");
+  ASSERT_TRUE(plan.ok()) << plan.error().to_string();
+  EXPECT_EQ(plan->invoice_ids, (std::vector<std::string>{"INV-2026-10-P001", "INV-2026-10-P002", "INV-2026-10-P003",
+                                                         "INV-2026-10-P004", "INV-2026-10-P005"}));
+  ASSERT_TRUE(ledger_->append(plan->drafts, log_key_).ok());
+  auto again = close::plan_invoices(snap(), "2026-10");
+  EXPECT_EQ(ledger_->append(again->drafts, log_key_).value().new_entry_count, 0u) << "issuing again adds nothing";
+
+  // P001 (AU): GST is 10 % of each item, half-up to the cent, summed.
+  auto p001 = close::find_invoice(snap(), "INV-2026-10-P001").value().reader().getKind().getInvoice();
+  Decimal subtotal, gst;
+  for (auto item : p001.getItems()) {
+    const Decimal amount = Decimal::parse(item.getAmount().cStr()).value();
+    const Decimal expected = amount.mul(Decimal::parse("0.1").value()).value().round(2, Rounding::kHalfUp).value();
+    EXPECT_EQ(std::string(item.getGst().cStr()), expected.rescale(2).value().to_string());
+    subtotal = subtotal.add(amount).value();
+    gst = gst.add(expected).value();
+  }
+  EXPECT_EQ(std::string(p001.getSubtotal().cStr()), "961.74");  // the margin report's sell for P001
+  EXPECT_EQ(std::string(p001.getGst().cStr()), gst.rescale(2).value().to_string());
+  EXPECT_EQ(std::string(p001.getTotal().cStr()), subtotal.add(gst).value().rescale(2).value().to_string());
+  // P004 (NZ, billed in NZD): a GST-free export.
+  auto p004 = close::find_invoice(snap(), "INV-2026-10-P004").value();
+  EXPECT_EQ(p004.reader().getKind().getInvoice().getGstTreatment(), schema::Invoice::GstTreatment::GST_FREE);
+  EXPECT_EQ(std::string(p004.reader().getKind().getInvoice().getGst().cStr()), "0.00");
+  const std::string csv = close::invoice_csv(p004);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "InvoiceId,Period,PartnerId,Currency,IssueDate,LineId,Description,Quantity,UnitPrice,Amount,Gst");
+  EXPECT_NE(csv.find("INV-2026-10-P004,2026-10,P004,NZD,"), std::string::npos);
+  EXPECT_NE(close::invoice_json(p004).find("\"gst_treatment\": \"gst_free\""), std::string::npos);
+  EXPECT_EQ(std::string(match::period_state(snap(), "2026-10").value().name()), "invoiced");
 }
 
 TEST(KeyRegistryTest, KeysAreActiveFromTheEntryAfterTheirRegistrationUntilTheirEnd) {
