@@ -42,6 +42,8 @@ int cmd_keys(const Context& ctx);
 int cmd_sign(const Context& ctx);
 int cmd_signoff(const Context& ctx);
 int cmd_invoice(const Context& ctx);
+int cmd_credit(const Context& ctx);
+int cmd_lineage(const Context& ctx);
 
 // Reads a passphrase from --passphrase-file, $CLOSEBOOK_PASSPHRASE, or the terminal.
 // Callers wipe it (sodium_memzero) once used.

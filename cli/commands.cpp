@@ -33,6 +33,8 @@ commands:
   signoff checkpoint --period P        the period's checkpoint, cosigned by finance
   invoice --period P                   issue a signed period's partner invoices (GST per ATO)
   invoice show ID [--format json|csv]
+  credit --lines ID,... --amount A|--qty Q --reason R [--vendor-credit REF]   reopens a signed period
+  lineage --line ID [--format table|json]   every entry behind a priced line
   log vkey                             the log's signed-note verifier key
   log checkpoint [--size N]            a signed checkpoint (the latest by default)
   log checkpoints                      tree sizes that have a signed checkpoint
@@ -116,6 +118,8 @@ int run(int argc, const char* const* argv) {
     if (command == "sign") return cmd_sign(ctx);
     if (command == "signoff") return cmd_signoff(ctx);
     if (command == "invoice") return cmd_invoice(ctx);
+    if (command == "credit") return cmd_credit(ctx);
+    if (command == "lineage") return cmd_lineage(ctx);
     if (command == "exceptions") return cmd_exceptions(ctx);
     if (command == "margin") return cmd_margin(ctx);
     if (command == "shadow") return cmd_shadow(ctx);

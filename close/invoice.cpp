@@ -1,6 +1,7 @@
 #include "close/invoice.h"
 
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -20,15 +21,42 @@ using GstTreatment = schema::Invoice::GstTreatment;
 
 constexpr int64_t kMsPerDay = 86'400'000;
 
+// One item of an invoice: a priced line, or a credit note (negative).
+struct Item {
+  match::Ref ref;
+  std::string id, description, quantity, unit_price, currency;
+  Decimal amount;
+};
+
 std::string describe(schema::PricedLine::Reader l) {
   return text_of(l.getVendor()) + " " + text_of(l.getSkuId()) + " for " + text_of(l.getTenantId()) +
          (l.getSubscriptionId().size() ? ", subscription " + text_of(l.getSubscriptionId()) : "") + ", " +
          std::to_string(l.getProrationDays()) + "/" + std::to_string(l.getPeriodDays()) + " days";
 }
 
+Result<Item> line_item(const DecodedEntry& e) {
+  auto l = e.reader().getKind().getPricedLine();
+  Item item{match::Ref{e.reader().getIndex(), e.hash()}, text_of(l.getLineId()), describe(l), text_of(l.getQuantity()),
+            text_of(l.getSellUnitPrice()), text_of(l.getCurrency()), {}};
+  CB_TRY(item.amount, match::decimal_of(l.getSellAmount()));
+  return item;
+}
+
+Result<Item> credit_item(const DecodedEntry& e) {
+  auto c = e.reader().getKind().getCredit();
+  std::string lines;
+  for (auto id : c.getLineIds()) lines += (lines.empty() ? "" : ", ") + text_of(id);
+  Item item{match::Ref{e.reader().getIndex(), e.hash()}, text_of(c.getCreditId()),
+            "credit note for " + lines + ": " + text_of(c.getReason()),
+            c.getQuantity().size() ? "-" + text_of(c.getQuantity()) : "", "", text_of(c.getCurrency()), {}};
+  CB_TRY(Decimal amount, match::decimal_of(c.getAmount()));
+  item.amount = amount.negated();
+  return item;
+}
+
 Result<ledger::Draft> invoice_draft(const std::string& id, const std::string& period, const std::string& partner_id,
                                     const match::PartnerInfo& partner, const std::string& issue_date,
-                                    const match::Ref& sign_off, const std::vector<const DecodedEntry*>& lines) {
+                                    const match::Ref& sign_off, const std::vector<Item>& items) {
   const bool taxable = partner.country == "AU";
   const Decimal rate = Decimal::parse(kGstRate).value();
   ledger::Draft draft;
@@ -41,35 +69,54 @@ Result<ledger::Draft> invoice_draft(const std::string& id, const std::string& pe
   inv.setIssueDate(issue_date);
   inv.setGstTreatment(taxable ? GstTreatment::TAXABLE : GstTreatment::GST_FREE);
   match::set_ref(inv.initSignOff(), sign_off);
-  auto items = inv.initItems(static_cast<unsigned>(lines.size()));
+  auto list = inv.initItems(static_cast<unsigned>(items.size()));
   Decimal subtotal, gst_total;
-  for (unsigned i = 0; i < lines.size(); ++i) {
-    auto l = lines[i]->reader().getKind().getPricedLine();
-    if (text_of(l.getCurrency()) != partner.currency) {
-      return Error::invalid("priced line " + text_of(l.getLineId()) + " is in " + text_of(l.getCurrency()) + ", partner " +
-                            partner_id + " is billed in " + partner.currency);
+  for (unsigned i = 0; i < items.size(); ++i) {
+    const Item& item = items[i];
+    if (item.currency != partner.currency) {
+      return Error::invalid(item.id + " is in " + item.currency + ", partner " + partner_id + " is billed in " +
+                            partner.currency);
     }
-    CB_TRY(Decimal amount, match::decimal_of(l.getSellAmount()));
     Decimal gst;
     if (taxable) {
-      CB_TRY(Decimal exact, amount.mul(rate));
+      CB_TRY(Decimal exact, item.amount.mul(rate));
       CB_TRY(gst, exact.round(2, Rounding::kHalfUp));
     }
-    CB_TRY(subtotal, subtotal.add(amount));
+    CB_TRY(subtotal, subtotal.add(item.amount));
     CB_TRY(gst_total, gst_total.add(gst));
-    match::set_ref(items[i].initLine(), match::Ref{lines[i]->reader().getIndex(), lines[i]->hash()});
-    items[i].setLineId(l.getLineId());
-    items[i].setDescription(describe(l));
-    items[i].setQuantity(l.getQuantity());
-    items[i].setUnitPrice(l.getSellUnitPrice());
-    items[i].setAmount(amount.to_string());
-    items[i].setGst(gst.rescale(2).value().to_string());
+    match::set_ref(list[i].initLine(), item.ref);
+    list[i].setLineId(item.id);
+    list[i].setDescription(item.description);
+    list[i].setQuantity(item.quantity);
+    list[i].setUnitPrice(item.unit_price);
+    CB_TRY(Decimal amount, item.amount.rescale(2));
+    CB_TRY(Decimal gst2, gst.rescale(2));
+    list[i].setAmount(amount.to_string());
+    list[i].setGst(gst2.to_string());
   }
   CB_TRY(Decimal total, subtotal.add(gst_total));
-  inv.setSubtotal(subtotal.rescale(2).value().to_string());
-  inv.setGst(gst_total.rescale(2).value().to_string());
-  inv.setTotal(total.rescale(2).value().to_string());
+  CB_TRY(Decimal subtotal2, subtotal.rescale(2));
+  CB_TRY(Decimal gst2, gst_total.rescale(2));
+  CB_TRY(Decimal total2, total.rescale(2));
+  inv.setSubtotal(subtotal2.to_string());
+  inv.setGst(gst2.to_string());
+  inv.setTotal(total2.to_string());
   return draft;
+}
+
+// Entries billed on the period's invoices of earlier sign-offs (this sign-off's own invoices
+// are the ones being issued again, idempotently).
+Result<std::set<uint64_t>> invoiced_before(const ledger::Snapshot& snapshot, const std::string& period,
+                                           uint64_t sign_off_index) {
+  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("kind", "invoice"));
+  std::set<uint64_t> out;
+  for (uint64_t i : indexes) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    auto inv = e.reader().getKind().getInvoice();
+    if (inv.getPeriod() != period || inv.getSignOff().getIndex() == sign_off_index) continue;
+    for (auto item : inv.getItems()) out.insert(item.getLine().getIndex());
+  }
+  return out;
 }
 
 }  // namespace
@@ -87,19 +134,34 @@ Result<InvoicePlan> plan_invoices(const ledger::Snapshot& snapshot, const std::s
   }
   CB_TRY(DecodedEntry sign_off, snapshot.entry(state.sign_off->index));
   const std::string issue_date = Date::from_days(sign_off.reader().getRecordedAt() / kMsPerDay).to_iso();
+  CB_TRY(std::set<uint64_t> billed, invoiced_before(snapshot, period, state.sign_off->index));
   CB_TRY(match::PriceBook book, match::PriceBook::load(snapshot));
+  // What the partner has not been invoiced for yet: priced lines, then credit notes.
+  std::map<std::string, std::vector<Item>> by_partner;
   CB_TRY(std::vector<DecodedEntry> lines, match::current_priced_lines(snapshot, period));
-  std::map<std::string, std::vector<const DecodedEntry*>> by_partner;
-  for (const DecodedEntry& e : lines) by_partner[text_of(e.reader().getKind().getPricedLine().getPartnerId())].push_back(&e);
+  for (const DecodedEntry& e : lines) {
+    if (billed.count(e.reader().getIndex()) != 0) continue;
+    CB_TRY(Item item, line_item(e));
+    by_partner[text_of(e.reader().getKind().getPricedLine().getPartnerId())].push_back(std::move(item));
+  }
+  CB_TRY(std::vector<uint64_t> credit_indexes, snapshot.lookup("kind", "credit"));
+  for (uint64_t i : credit_indexes) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    auto c = e.reader().getKind().getCredit();
+    if (c.getPeriod() != period || billed.count(i) != 0 || i > state.sign_off->index) continue;
+    CB_TRY(Item item, credit_item(e));
+    by_partner[text_of(c.getPartnerId())].push_back(std::move(item));
+  }
   InvoicePlan plan;
-  for (const auto& [partner_id, partner_lines] : by_partner) {
+  for (const auto& [partner_id, items] : by_partner) {
     const match::PartnerInfo* partner = book.partner(partner_id);
     if (partner == nullptr) return Error::invalid("partner " + partner_id + " of a priced line is not in the ledger");
     const std::string id = invoice_id(period, partner_id, state.sign_off_count);
-    CB_TRY(ledger::Draft draft, invoice_draft(id, period, partner_id, *partner, issue_date, *state.sign_off, partner_lines));
+    CB_TRY(ledger::Draft draft, invoice_draft(id, period, partner_id, *partner, issue_date, *state.sign_off, items));
     plan.drafts.push_back(std::move(draft));
     plan.invoice_ids.push_back(id);
   }
+  if (plan.drafts.empty()) return Error::invalid("period " + period + " has nothing left to invoice");
   return plan;
 }
 

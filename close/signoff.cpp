@@ -56,6 +56,23 @@ Result<std::map<std::string, PricedTotal>> priced_totals(const ledger::Snapshot&
   return totals;
 }
 
+// Credits booked in the period, per currency: count and amount.
+Result<std::map<std::string, std::pair<uint64_t, Decimal>>> credit_totals(const ledger::Snapshot& snapshot,
+                                                                          const std::string& period) {
+  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("kind", "credit"));
+  std::map<std::string, std::pair<uint64_t, Decimal>> out;
+  for (uint64_t i : indexes) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    auto c = e.reader().getKind().getCredit();
+    if (c.getPeriod() != period) continue;
+    auto& [count, amount] = out[match::text_of(c.getCurrency())];
+    CB_TRY(Decimal a, match::decimal_of(c.getAmount()));
+    ++count;
+    CB_TRY(amount, amount.add(a));
+  }
+  return out;
+}
+
 Result<std::vector<match::QueueSummaryRow>> outstanding(const ledger::Snapshot& snapshot, const std::string& period) {
   CB_TRY(auto all, match::list_exceptions(snapshot, {period, {}, {}, {}}));
   std::vector<match::ExceptionState> open;
@@ -117,6 +134,10 @@ Result<Statement> build_statement(const ledger::Snapshot& snapshot, const std::s
     ext.push_back("priced " + currency + " lines " + std::to_string(t.lines) + " cost " + t.cost.to_string() + " sell " +
                   t.sell.to_string() + " margin " + t.margin.to_string());
   }
+  CB_TRY(auto credits, credit_totals(snapshot, period));
+  for (const auto& [currency, c] : credits) {
+    ext.push_back("credits " + currency + " count " + std::to_string(c.first) + " amount " + c.second.to_string());
+  }
   for (const auto& row : s.outstanding) {
     ext.push_back("outstanding " + std::string(match::category_name(row.category)) + " " +
                   (row.currency.empty() ? "-" : row.currency) + " count " + std::to_string(row.open) + " blocking " +
@@ -150,7 +171,7 @@ Result<Statement> parse_statement(std::string_view text) {
       row.blocking_open = std::strtoull(w[6].c_str(), nullptr, 10);
       CB_TRY(row.amount, Decimal::parse(w[8]));
       s.outstanding.push_back(row);
-    } else if (w[0] != "match" && w[0] != "priced") {
+    } else if (w[0] != "match" && w[0] != "priced" && w[0] != "credits") {
       return Error::invalid("statement line " + std::to_string(i + 4) + " (\"" + w[0] + "\") is not a sign-off line");
     }
   }

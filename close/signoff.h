@@ -12,6 +12,7 @@
 //   period 2026-10
 //   match <MatchRun index> keys <n> matched <n>
 //   priced <currency> lines <n> cost <amount> sell <amount> margin <amount>
+//   credits <currency> count <n> amount <amount>  (credits booked in the period)
 //   outstanding <CATEGORY> <currency|-> count <n> blocking <n> amount <amount>
 //   override <reason>                      (only with an override)
 #pragma once

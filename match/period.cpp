@@ -28,7 +28,7 @@ Result<std::vector<Ref>> milestones(const ledger::Snapshot& snapshot, const char
 // What the match reads: a newer one means the period must be matched again.
 bool is_match_input(K::Which which) {
   switch (which) {
-    case K::PRICED_LINE: case K::INVOICE_LINE: case K::USAGE_RECORD: case K::CREDIT:
+    case K::PRICED_LINE: case K::INVOICE_LINE: case K::USAGE_RECORD:
       return true;
     default:
       return false;

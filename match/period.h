@@ -18,7 +18,7 @@ struct PeriodState {
   std::optional<Ref> invoice;         // the latest Invoice
   std::optional<Ref> posting_ack;     // the latest PostingAck
   unsigned sign_off_count = 0;        // sign-offs so far: 1, then 2 after a reopen, ...
-  // The latest priced line, invoice line, usage record or credit: a match older than it no
+  // The latest priced line, invoice line or usage record: a match older than it no
   // longer describes the period.
   std::optional<uint64_t> last_match_input;
 

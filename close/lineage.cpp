@@ -1,0 +1,144 @@
+#include "close/lineage.h"
+
+#include <algorithm>
+#include <set>
+
+#include "match/fields.h"
+
+namespace closebook::close {
+namespace {
+
+using match::Ref;
+using match::text_of;
+using Kind = schema::Entry::Kind;
+
+Ref ref_of(schema::EntryRef::Reader r) {
+  Hash h{};
+  if (r.getHash().size() == h.size()) std::copy(r.getHash().begin(), r.getHash().end(), h.begin());
+  return Ref{r.getIndex(), h};
+}
+
+class Collector {
+ public:
+  explicit Collector(Lineage& out) : out_(out) {}
+  void add(const std::string& role, const Ref& ref) {
+    if (seen_.insert(ref.index).second) out_.items.push_back({role, ref});
+  }
+  bool has(uint64_t index) const { return seen_.count(index) != 0; }
+
+ private:
+  Lineage& out_;
+  std::set<uint64_t> seen_;
+};
+
+bool cites(capnp::List<schema::EntryRef>::Reader refs, uint64_t index) {
+  for (auto r : refs) {
+    if (r.getIndex() == index) return true;
+  }
+  return false;
+}
+
+// Entries of `kind` whose `effective` is the period, in ledger order.
+Result<std::vector<DecodedEntry>> of_period(const ledger::Snapshot& snapshot, const char* kind, const std::string& period) {
+  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("kind", kind));
+  std::vector<DecodedEntry> out;
+  for (uint64_t i : indexes) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    if (e.reader().getEffective() == period) out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Lineage> line_lineage(const ledger::Snapshot& snapshot, const std::string& line_id) {
+  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("line", line_id));
+  std::optional<DecodedEntry> line;
+  for (auto it = indexes.rbegin(); it != indexes.rend() && !line; ++it) {
+    CB_TRY(DecodedEntry e, snapshot.entry(*it));
+    if (e.reader().getKind().isPricedLine()) line = std::move(e);
+  }
+  if (!line) return Error::not_found("no priced line " + line_id);
+  Lineage out;
+  out.line_id = line_id;
+  Collector c(out);
+  auto l = line->reader().getKind().getPricedLine();
+  out.period = text_of(l.getPeriod());
+  const uint64_t at = line->reader().getIndex();
+  c.add("priced_line", Ref{at, line->hash()});
+  c.add("rule_version", ref_of(l.getRule()));
+  if (l.getFxLock().getHash().size() != 0) {
+    const Ref lock = ref_of(l.getFxLock());
+    c.add("fx_lock", lock);
+    CB_TRY(DecodedEntry lock_entry, snapshot.entry(lock.index));
+    c.add("fx_rate", ref_of(lock_entry.reader().getKind().getFxLock().getRateRef()));
+  }
+  for (auto u : l.getUsage()) c.add("usage", ref_of(u));
+
+  // The match results that compared it, with what they compared it against.
+  std::set<std::string> exception_ids;
+  CB_TRY(auto results, of_period(snapshot, "matchResult", out.period));
+  for (const DecodedEntry& e : results) {
+    auto r = e.reader().getKind().getMatchResult();
+    if (!cites(r.getPricedLines(), at)) continue;
+    c.add("match_result", Ref{e.reader().getIndex(), e.hash()});
+    c.add("match_run", ref_of(r.getRun()));
+    for (auto v : r.getInvoiceLines()) c.add("vendor_invoice_line", ref_of(v));
+    for (auto id : r.getExceptionIds()) exception_ids.insert(text_of(id));
+  }
+  // Its exceptions: raised on its match key, or citing it (e.g. a margin-floor breach).
+  CB_TRY(auto exceptions, of_period(snapshot, "exception", out.period));
+  std::set<uint64_t> credits;
+  CB_TRY(std::vector<uint64_t> credit_indexes, snapshot.lookup("line", line_id));
+  for (uint64_t i : credit_indexes) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    if (e.reader().getKind().isCredit()) credits.insert(i);
+  }
+  for (const DecodedEntry& e : exceptions) {
+    auto x = e.reader().getKind().getException();
+    const bool cited = cites(x.getEvidence(), at) ||
+                       std::any_of(credits.begin(), credits.end(), [&](uint64_t i) { return cites(x.getEvidence(), i); });
+    if (cited || exception_ids.count(text_of(x.getExceptionId())) != 0) {
+      c.add("exception", Ref{e.reader().getIndex(), e.hash()});
+      CB_TRY(std::vector<uint64_t> updates, snapshot.lookup("exception", text_of(x.getExceptionId())));
+      for (uint64_t u : updates) {
+        CB_TRY(DecodedEntry ue, snapshot.entry(u));
+        if (ue.reader().getKind().isExceptionUpdate()) c.add("exception_update", Ref{u, ue.hash()});
+      }
+    }
+  }
+  // Sign-offs of its period after it, and the keys that signed them.
+  CB_TRY(auto sign_offs, of_period(snapshot, "signOff", out.period));
+  for (const DecodedEntry& e : sign_offs) {
+    if (e.reader().getIndex() < at) continue;
+    c.add("sign_off", Ref{e.reader().getIndex(), e.hash()});
+    for (auto sig : e.reader().getKind().getSignOff().getSignatures()) c.add("key_event", ref_of(sig.getKeyEvent()));
+  }
+  CB_TRY(auto invoices, of_period(snapshot, "invoice", out.period));
+  for (const DecodedEntry& e : invoices) {
+    for (auto item : e.reader().getKind().getInvoice().getItems()) {
+      if (item.getLine().getIndex() == at || credits.count(item.getLine().getIndex()) != 0) {
+        c.add("invoice", Ref{e.reader().getIndex(), e.hash()});
+      }
+    }
+  }
+  for (uint64_t i : credits) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    c.add("credit", Ref{i, e.hash()});
+  }
+  CB_TRY(auto reopens, of_period(snapshot, "periodReopen", out.period));
+  for (const DecodedEntry& e : reopens) {
+    if (credits.count(e.reader().getKind().getPeriodReopen().getCause().getIndex()) != 0) {
+      c.add("period_reopen", Ref{e.reader().getIndex(), e.hash()});
+    }
+  }
+  for (const char* kind : {"journalPosting", "postingAck"}) {
+    CB_TRY(auto postings, of_period(snapshot, kind, out.period));
+    for (const DecodedEntry& e : postings) {
+      c.add(kind == std::string("journalPosting") ? "journal_posting" : "posting_ack", Ref{e.reader().getIndex(), e.hash()});
+    }
+  }
+  return out;
+}
+
+}  // namespace closebook::close

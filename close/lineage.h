@@ -1,0 +1,29 @@
+// The lineage of a priced line (BRIEF §5): every entry that decided, matched, signed, billed,
+// credited or posted it — the line, its rule version, FX lock and rate, the usage it sums, the
+// vendor invoice lines and match result it was compared in, its exceptions, the sign-offs and
+// their signers' keys, the invoices that bill it, every later credit and reopen, the postings.
+// See docs/close.md §4.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "match/findings.h"
+
+namespace closebook::close {
+
+struct LineageItem {
+  std::string role;  // "priced_line", "rule_version", "fx_lock", "fx_rate", "usage", ...
+  match::Ref ref;
+};
+
+struct Lineage {
+  std::string line_id;
+  std::string period;
+  std::vector<LineageItem> items;  // by role as listed above, then ledger order; no repeats
+};
+
+Result<Lineage> line_lineage(const ledger::Snapshot& snapshot, const std::string& line_id);
+
+}  // namespace closebook::close
