@@ -3,7 +3,11 @@
 // override, too few signers), the sealed period, and closebook-verify's replay of it all.
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include "close/credit.h"
 #include "close/invoice.h"
+#include "close/lineage.h"
 #include "close/keys.h"
 #include "close/signoff.h"
 #include "data/sample/generator/generator.h"
@@ -261,6 +265,89 @@ TEST_F(SignOffTest, InvoicesComeFromASignedPeriodOnePerPartnerWithGstPerItem) {
   EXPECT_NE(csv.find("INV-2026-10-P004,2026-10,P004,NZD,"), std::string::npos);
   EXPECT_NE(close::invoice_json(p004).find("\"gst_treatment\": \"gst_free\""), std::string::npos);
   EXPECT_EQ(std::string(match::period_state(snap(), "2026-10").value().name()), "invoiced");
+}
+
+TEST_F(SignOffTest, ACreditReopensASignedPeriodAndTheNextSignOffAndInvoiceCarryIt) {
+  ASSERT_TRUE(key_change(KeyAction::REGISTER, alice_).ok());
+  std::string text = statement();
+  ASSERT_TRUE(submit(text, sign(text, alice_)).ok());
+  auto invoices = close::plan_invoices(snap(), "2026-10");
+  ASSERT_TRUE(ledger_->append(invoices->drafts, log_key_).ok());
+  auto p001 = close::find_invoice(snap(), "INV-2026-10-P001").value().reader().getKind().getInvoice();
+  const std::string line_id = p001.getItems()[0].getLineId().cStr();
+  const std::string billed = p001.getItems()[0].getAmount().cStr();
+
+  // Bad credits change nothing.
+  close::CreditRequest bad;
+  bad.line_ids = {line_id};
+  bad.reason = "too much";
+  bad.amount = Decimal::parse(billed).value().add(Decimal::parse("0.01").value()).value();
+  EXPECT_FALSE(close::plan_credit(snap(), bad).ok());
+  bad.amount.reset();
+  EXPECT_FALSE(close::plan_credit(snap(), bad).ok()) << "neither --amount nor --qty";
+  bad.line_ids = {"PL-2026-10-000000000000"};
+  bad.amount = Decimal::parse("1").value();
+  EXPECT_EQ(close::plan_credit(snap(), bad).error().code, Code::kNotFound);
+
+  close::CreditRequest credit;
+  credit.line_ids = {line_id};
+  credit.amount = Decimal::parse("5.00").value();
+  credit.reason = "service credit";
+  credit.vendor_credit_ref = "VCN-1";
+  auto plan = close::plan_credit(snap(), credit);
+  ASSERT_TRUE(plan.ok()) << plan.error().to_string();
+  EXPECT_TRUE(plan->reopened);
+  ASSERT_EQ(plan->drafts.size(), 3u);  // Credit, PeriodReopen, CREDIT_RECOVERY
+  auto receipt = ledger_->append(plan->drafts, log_key_).value();
+  auto again = close::plan_credit(snap(), credit);
+  EXPECT_EQ(ledger_->append(again->drafts, log_key_).value().new_entry_count, 0u) << "the same credit twice is one";
+  EXPECT_STREQ(match::period_state(snap(), "2026-10").value().name(), "matched");
+
+  // The credit names the line by index and hash.
+  auto c = snap().entry(receipt.entries[0].index).value().reader().getKind().getCredit();
+  const uint64_t line_index = c.getLines()[0].getIndex();
+  EXPECT_EQ(to_hex(Bytes(c.getLines()[0].getHash().begin(), 32)), to_hex(snap().entry_hash(line_index).value()));
+
+  // The next sign-off must settle the CREDIT_RECOVERY (it blocks), then covers the credit.
+  text = statement();
+  EXPECT_NE(text.find("\ncredits AUD count 1 amount 5.00\n"), std::string::npos) << text;
+  EXPECT_FALSE(submit(text, sign(text, alice_)).ok());
+  auto recovery = match::list_exceptions(snap(), {"2026-10", std::nullopt, match::Category::CREDIT_RECOVERY}).value();
+  ASSERT_EQ(recovery.size(), 1u);
+  EXPECT_EQ(recovery[0].delta, "5.00");
+  match::UpdateRequest resolve;
+  resolve.action = match::UpdateAction::RESOLVE;
+  resolve.note = "credit note issued";
+  resolve.actor = "test";
+  std::vector<ledger::Draft> drafts;
+  drafts.push_back(match::plan_update(recovery[0], resolve).value());
+  ASSERT_TRUE(ledger_->append(drafts, log_key_).ok());
+  text = statement();
+  ASSERT_TRUE(submit(text, sign(text, alice_)).ok());
+  // The partner's next invoice is the credit note alone: its lines were billed before.
+  auto next = close::plan_invoices(snap(), "2026-10");
+  ASSERT_TRUE(next.ok()) << next.error().to_string();
+  EXPECT_EQ(next->invoice_ids, std::vector<std::string>{"INV-2026-10-P001-2"});
+  auto note = next->drafts[0].reader().getKind().getInvoice();
+  ASSERT_EQ(note.getItems().size(), 1u);
+  EXPECT_STREQ(note.getItems()[0].getAmount().cStr(), "-5.00");
+  EXPECT_STREQ(note.getGst().cStr(), "-0.50");
+  ASSERT_TRUE(ledger_->append(next->drafts, log_key_).ok());
+
+  // The line's lineage holds all of it.
+  auto lineage = close::line_lineage(snap(), line_id);
+  ASSERT_TRUE(lineage.ok()) << lineage.error().to_string();
+  std::multiset<std::string> roles;
+  for (const auto& item : lineage->items) roles.insert(item.role);
+  for (const char* role : {"priced_line", "rule_version", "usage", "match_result", "match_run", "vendor_invoice_line",
+                           "key_event", "credit", "period_reopen", "exception", "exception_update"}) {
+    EXPECT_GE(roles.count(role), 1u) << role;
+  }
+  EXPECT_EQ(roles.count("sign_off"), 2u);
+  EXPECT_EQ(roles.count("invoice"), 2u);
+  auto report = verify::replay_ledger(tmp_ / "l", log_key_.verifier());
+  ASSERT_TRUE(report.ok()) << report.error().to_string();
+  EXPECT_EQ(report->sign_offs, 2u);
 }
 
 TEST(KeyRegistryTest, KeysAreActiveFromTheEntryAfterTheirRegistrationUntilTheirEnd) {
