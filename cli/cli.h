@@ -11,6 +11,7 @@
 #include "evidence/note.h"
 #include "evidence/result.h"
 #include "ledger/ledger.h"
+#include "match/config.h"
 
 namespace closebook::cli {
 
@@ -44,6 +45,7 @@ int cmd_signoff(const Context& ctx);
 int cmd_invoice(const Context& ctx);
 int cmd_credit(const Context& ctx);
 int cmd_lineage(const Context& ctx);
+int cmd_journal(const Context& ctx);
 
 // Reads a passphrase from --passphrase-file, $CLOSEBOOK_PASSPHRASE, or the terminal.
 // Callers wipe it (sodium_memzero) once used.
@@ -55,6 +57,10 @@ struct ReadView {
   const ledger::Snapshot& operator*() const { return *snapshot; }
 };
 Result<ReadView> open_read_view(const Context& ctx);
+
+// The close configuration: --config FILE, else $CLOSEBOOK_CONFIG, else DIR/closebook.json if
+// present, else the defaults (match/config.h).
+Result<match::CloseConfig> load_close_config(const Context& ctx, const std::string& config_file);
 
 // Asks for the passphrase and opens the ledger's log key with it.
 Result<SigningKey> unlock_log_key(const ledger::Ledger& ledger, const std::string& passphrase_file);

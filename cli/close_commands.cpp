@@ -16,7 +16,6 @@
 #include "match/three_way.h"
 
 namespace closebook::cli {
-namespace {
 
 // --config FILE, else $CLOSEBOOK_CONFIG, else DIR/closebook.json if present, else defaults.
 Result<match::CloseConfig> load_close_config(const Context& ctx, const std::string& config_file) {
@@ -33,8 +32,6 @@ Result<match::CloseConfig> load_close_config(const Context& ctx, const std::stri
   CB_TRY(std::string text, read_file(path, 1 << 20));
   return match::CloseConfig::parse(path, text);
 }
-
-}  // namespace
 
 int cmd_price(const Context& ctx) {
   po::options_description options("price options");

@@ -1,4 +1,5 @@
 #include <boost/program_options.hpp>
+#include <kj/exception.h>
 #include <string_view>
 #include <cstdlib>
 #include <iostream>
@@ -35,6 +36,8 @@ commands:
   invoice show ID [--format json|csv]
   credit --lines ID,... --amount A|--qty Q --reason R [--vendor-credit REF]   reopens a signed period
   lineage --line ID [--format table|json]   every entry behind a priced line
+  journal --period P [--format json|xero] [--out DIR]   the balanced GL journal, one per currency
+  journal ack --period P --gl-ref REF [--journal ID]    record the GL's posting (idempotent)
   log vkey                             the log's signed-note verifier key
   log checkpoint [--size N]            a signed checkpoint (the latest by default)
   log checkpoints                      tree sizes that have a signed checkpoint
@@ -120,6 +123,7 @@ int run(int argc, const char* const* argv) {
     if (command == "invoice") return cmd_invoice(ctx);
     if (command == "credit") return cmd_credit(ctx);
     if (command == "lineage") return cmd_lineage(ctx);
+    if (command == "journal") return cmd_journal(ctx);
     if (command == "exceptions") return cmd_exceptions(ctx);
     if (command == "margin") return cmd_margin(ctx);
     if (command == "shadow") return cmd_shadow(ctx);
@@ -129,6 +133,13 @@ int run(int argc, const char* const* argv) {
   } catch (const po::error& e) {
     std::cerr << "closebook " << command << ": " << e.what() << "\n";
     return 1;
+  } catch (const kj::Exception& e) {
+    // Cap'n Proto refuses a read it cannot do safely (e.g. its traversal limit): report it, never crash.
+    std::cerr << "closebook " << command << ": cannot read a ledger entry: " << e.getDescription().cStr() << "\n";
+    return exit_code(Code::kCorruption);
+  } catch (const std::exception& e) {
+    std::cerr << "closebook " << command << ": " << e.what() << "\n";
+    return exit_code(Code::kIOError);
   }
 }
 

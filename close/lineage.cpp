@@ -132,11 +132,18 @@ Result<Lineage> line_lineage(const ledger::Snapshot& snapshot, const std::string
       c.add("period_reopen", Ref{e.reader().getIndex(), e.hash()});
     }
   }
-  for (const char* kind : {"journalPosting", "postingAck"}) {
-    CB_TRY(auto postings, of_period(snapshot, kind, out.period));
-    for (const DecodedEntry& e : postings) {
-      c.add(kind == std::string("journalPosting") ? "journal_posting" : "posting_ack", Ref{e.reader().getIndex(), e.hash()});
+  // Journal postings that sum it or one of its invoices, and the GL's acknowledgements of them.
+  CB_TRY(auto postings, of_period(snapshot, "journalPosting", out.period));
+  for (const DecodedEntry& e : postings) {
+    bool sums_it = false;
+    for (auto jl : e.reader().getKind().getJournalPosting().getLines()) {
+      for (auto r : jl.getRefs()) sums_it = sums_it || c.has(r.getIndex());
     }
+    if (sums_it) c.add("journal_posting", Ref{e.reader().getIndex(), e.hash()});
+  }
+  CB_TRY(auto acks, of_period(snapshot, "postingAck", out.period));
+  for (const DecodedEntry& e : acks) {
+    if (c.has(e.reader().getKind().getPostingAck().getPosting().getIndex())) c.add("posting_ack", Ref{e.reader().getIndex(), e.hash()});
   }
   return out;
 }

@@ -49,10 +49,10 @@ Result<Severity> parse_severity(std::string_view name) {
   return Error::invalid("severity \"" + std::string(name) + "\" is not info, low, medium, high or critical");
 }
 
-Status check_keys(const nlohmann::json& obj, std::initializer_list<const char*> allowed, const std::string& where) {
+Status check_keys(const nlohmann::json& obj, const std::vector<std::string>& allowed, const std::string& where) {
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     bool known = false;
-    for (const char* a : allowed) known = known || it.key() == a;
+    for (const std::string& a : allowed) known = known || it.key() == a;
     if (!known) return Error::invalid("unknown setting \"" + it.key() + "\"").in_field(where);
   }
   return {};
@@ -119,7 +119,7 @@ Result<CloseConfig> CloseConfig::parse(const std::string& file_name, std::string
   const nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return located(Error::invalid("not a JSON object"));
   CloseConfig config = defaults();
-  if (auto st = check_keys(j, {"tolerance", "fx_tolerance_bps", "exceptions"}, ""); !st.ok()) return located(st.error());
+  if (auto st = check_keys(j, {"tolerance", "fx_tolerance_bps", "exceptions", "journal"}, ""); !st.ok()) return located(st.error());
   if (j.contains("tolerance")) {
     auto t = j["tolerance"].is_string() ? Decimal::parse(j["tolerance"].get<std::string>())
                                         : Result<Decimal>(Error::invalid("must be a decimal string such as \"0.01\""));
@@ -138,6 +138,25 @@ Result<CloseConfig> CloseConfig::parse(const std::string& file_name, std::string
       if (!category.ok()) return located(std::move(category).error().in_field("exceptions"));
       auto st = apply_policy(it.value(), "exceptions." + it.key(), config.policies[*category]);
       if (!st.ok()) return located(st.error());
+    }
+  }
+  if (j.contains("journal")) {
+    const auto& journal = j["journal"];
+    if (!journal.is_object()) return located(Error::invalid("expected an object").in_field("journal"));
+    JournalAccounts& a = config.journal;
+    const std::pair<const char*, std::string*> fields[] = {
+        {"revenue", &a.revenue}, {"cogs", &a.cogs}, {"receivable", &a.receivable}, {"payable", &a.payable},
+        {"gst", &a.gst}, {"tax_income", &a.tax_income}, {"tax_export", &a.tax_export},
+        {"tax_expense", &a.tax_expense}, {"tax_none", &a.tax_none}};
+    std::vector<std::string> names;
+    for (const auto& [name, field] : fields) names.push_back(name);
+    if (auto st = check_keys(journal, names, "journal"); !st.ok()) return located(st.error());
+    for (const auto& [name, field] : fields) {
+      if (!journal.contains(name)) continue;
+      const bool ok = journal[name].is_string() && !journal[name].get<std::string>().empty() &&
+                      journal[name].get<std::string>().size() <= 64;
+      if (!ok) return located(Error::invalid("must be a non-empty string of at most 64 characters").in_field(std::string("journal.") + name));
+      *field = journal[name].get<std::string>();
     }
   }
   return config;

@@ -5,7 +5,9 @@
 // otherwise the built-in defaults below. JSON, strict: unknown keys are refused.
 //   {"tolerance": "0.01", "fx_tolerance_bps": 10,
 //    "exceptions": {"NO_PRICING_RULE": {"owner": "pricing", "due_days": 3,
-//                                       "severity": "high", "blocking": true}, ...}}
+//                                       "severity": "high", "blocking": true}, ...},
+//    "journal": {"revenue": "200", "cogs": "310", "receivable": "610", "payable": "800",
+//                "gst": "820", "tax_income": "GST on Income", ...}}
 #pragma once
 
 #include <map>
@@ -32,10 +34,18 @@ struct CategoryPolicy {
   bool blocking = false;
 };
 
+// The GL's chart of accounts and tax rates, as the journal names them (docs/close.md §5).
+struct JournalAccounts {
+  std::string revenue = "200", cogs = "310", receivable = "610", payable = "800", gst = "820";
+  std::string tax_income = "GST on Income", tax_export = "GST Free Income", tax_expense = "GST on Expenses",
+              tax_none = "BAS Excluded";
+};
+
 struct CloseConfig {
   Decimal tolerance = Decimal::parse("0.01").value();  // per line, in billing currency
   uint32_t fx_tolerance_bps = 10;  // vendor rate vs the period lock, basis points
   std::map<Category, CategoryPolicy> policies;  // every category has one
+  JournalAccounts journal;
 
   const CategoryPolicy& policy(Category category) const;
   static CloseConfig defaults();

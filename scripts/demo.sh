@@ -61,6 +61,25 @@ step "partner invoices: one per partner from the signed period, GST per ATO (NZ 
 "$closebook" invoice show INV-2026-10-P001 --format csv | tee "$out/INV-2026-10-P001.csv"
 "$closebook" invoice show INV-2026-10-P001 --format json >"$out/INV-2026-10-P001.json"
 
+step "the GL journal: balanced, one per currency, as Xero manual-journal CSV; the GL acknowledges it"
+mkdir -p "$out/journal"
+"$closebook" journal --period 2026-10 --format xero --out "$out/journal"
+cat "$out/journal/JNL-2026-10-AUD.csv"
+"$closebook" journal --period 2026-10 --format json >"$out/journal/JNL-2026-10.json"
+"$closebook" journal ack --period 2026-10 --journal JNL-2026-10-AUD --gl-ref XERO-MJ-2026-10-AUD
+"$closebook" journal ack --period 2026-10 --journal JNL-2026-10-AUD --gl-ref XERO-MJ-2026-10-AUD
+
+step "a vendor credit against the signed period: the period reopens, the next sign-off and invoice carry it"
+credited=$("$closebook" invoice show INV-2026-10-P001 --format csv | sed -n 2p | cut -d, -f6)
+"$closebook" credit --lines "$credited" --amount 5.00 --reason "Acronis storage outage 2026-10-12" --vendor-credit ACR-CN-0042
+recovery=$("$closebook" exceptions list --period 2026-10 --category CREDIT_RECOVERY --format csv | sed -n 2p | cut -d, -f1)
+"$closebook" exceptions resolve "$recovery" --note "credit note on P001's next invoice"
+"$closebook" signoff statement --period 2026-10 >"$out/statement-2026-10-2.txt"
+"$closebook" sign --key "$out/finance.key" --passphrase-file "$out/finance.pass" "$out/statement-2026-10-2.txt" >"$out/statement-2026-10-2.sig"
+"$closebook" signoff submit --period 2026-10 --statement "$out/statement-2026-10-2.txt" --signature "$out/statement-2026-10-2.sig"
+"$closebook" invoice --period 2026-10
+"$closebook" lineage --line "$credited"
+
 step "the log's verifier key and latest signed checkpoint (C2SP tlog-checkpoint)"
 "$closebook" log vkey | tee "$out/log.vkey"
 "$closebook" log checkpoint | tee "$out/checkpoint.txt"
@@ -95,5 +114,6 @@ finance key:          $out/finance.key (secret), $out/finance.key.pub
 sign-off statement:   $out/statement-2026-10.txt, signature $out/statement-2026-10.sig
 cosigned checkpoint:  $out/signoff-2026-10.note
 invoice:              $out/INV-2026-10-P001.csv, $out/INV-2026-10-P001.json
+GL journal:           $out/journal/ (Xero CSV per currency, JSON with entry refs)
 Try: $closebook --ledger $CLOSEBOOK_LEDGER log entry 3 --format json
 EOT
