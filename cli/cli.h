@@ -46,6 +46,7 @@ int cmd_invoice(const Context& ctx);
 int cmd_credit(const Context& ctx);
 int cmd_lineage(const Context& ctx);
 int cmd_journal(const Context& ctx);
+int cmd_bundle(const Context& ctx);
 
 // Reads a passphrase from --passphrase-file, $CLOSEBOOK_PASSPHRASE, or the terminal.
 // Callers wipe it (sodium_memzero) once used.

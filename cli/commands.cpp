@@ -38,6 +38,7 @@ commands:
   lineage --line ID [--format table|json]   every entry behind a priced line
   journal --period P [--format json|xero] [--out DIR]   the balanced GL journal, one per currency
   journal ack --period P --gl-ref REF [--journal ID]    record the GL's posting (idempotent)
+  bundle --invoice ID | --line ID [--out FILE]   an evidence bundle closebook-verify checks offline
   log vkey                             the log's signed-note verifier key
   log checkpoint [--size N]            a signed checkpoint (the latest by default)
   log checkpoints                      tree sizes that have a signed checkpoint
@@ -124,6 +125,7 @@ int run(int argc, const char* const* argv) {
     if (command == "credit") return cmd_credit(ctx);
     if (command == "lineage") return cmd_lineage(ctx);
     if (command == "journal") return cmd_journal(ctx);
+    if (command == "bundle") return cmd_bundle(ctx);
     if (command == "exceptions") return cmd_exceptions(ctx);
     if (command == "margin") return cmd_margin(ctx);
     if (command == "shadow") return cmd_shadow(ctx);

@@ -6,6 +6,8 @@
 
 #include "cli/append.h"
 #include "cli/options.h"
+#include "ledger/files.h"
+#include "close/bundle.h"
 #include "close/credit.h"
 #include "close/lineage.h"
 
@@ -97,6 +99,29 @@ int cmd_lineage(const Context& ctx) {
   } else {
     ctx.out << lineage->items.size() << " entries in the lineage of " << line << "\n";
   }
+  return 0;
+}
+
+int cmd_bundle(const Context& ctx) {
+  po::options_description options("bundle options");
+  std::string invoice, line, out;
+  options.add_options()
+      ("invoice", po::value(&invoice), "an invoice id: the bundle proves every line it bills")
+      ("line", po::value(&line), "or a priced line id")
+      ("out", po::value(&out), "write the bundle to this new file instead of standard output");
+  parse_args(ctx.args, options);
+  if (invoice.empty() == line.empty()) return report(ctx, Error::invalid("give exactly one of --invoice and --line"));
+  auto view = open_read_view(ctx);
+  if (!view.ok()) return report(ctx, view.error());
+  auto bundle = close::build_bundle(**view, invoice.empty() ? close::BundleSubject::kLine : close::BundleSubject::kInvoice,
+                                    invoice.empty() ? line : invoice);
+  if (!bundle.ok()) return report(ctx, bundle.error());
+  if (out.empty()) {
+    ctx.out << *bundle;
+    return 0;
+  }
+  if (auto st = write_new_file(out, *bundle, 0644); !st.ok()) return report(ctx, st.error());
+  ctx.out << "bundle: " << out << "\n";
   return 0;
 }
 

@@ -256,6 +256,8 @@ struct PricedLine {
   currency @20 :Text;           # billing currency
   marginAmount @21 :Text;
   usage @22 :List(EntryRef);    # the usage records this line sums
+  fromDate @23 :Text;           # the first and last day the line charges (a stretch of the period
+  toDate @24 :Text;             # with one tenant, partner and rule version), inclusive
 }
 
 struct MatchRun {

@@ -309,6 +309,8 @@ Status PlanBuilder::price_stretch(const UsageGroup& group, const Stretch& s, con
   l.setQuantity(q.quantity.to_string());
   l.setQuantityBasis(q.basis);
   l.setProrationDays(static_cast<uint32_t>(s.day_count));
+  l.setFromDate(from.to_iso());
+  l.setToDate(to.to_iso());
   l.setPeriodDays(static_cast<uint32_t>(period_.days()));
   set_ref(l.initRule(), s.rule->ref);
   l.setRuleId(s.rule->rule_id);

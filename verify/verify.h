@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <set>
 #include <string>
 
 #include "evidence/hash.h"
@@ -40,5 +41,19 @@ Result<CheckpointReport> check_inclusion(std::string_view signed_note, std::stri
 // proof_json: {"old_size","size","hashes"}.
 Result<CheckpointReport> check_consistency(std::string_view old_note, std::string_view new_note,
                                            std::string_view proof_json, const VerifierKey& key);
+
+// An evidence bundle (docs/evidence.md), checked offline with the log's key alone.
+struct BundleReport {
+  std::string subject_kind, subject_id;
+  std::string origin;
+  uint64_t tree_size = 0;
+  uint64_t entries = 0;
+  uint64_t references = 0;
+  uint64_t sign_offs = 0;
+  std::set<std::string> signers;  // finance keys that signed the sign-offs
+  uint64_t lines_recomputed = 0;
+  uint64_t invoices_recomputed = 0;
+};
+Result<BundleReport> check_bundle(std::string_view bundle_json, const VerifierKey& key);
 
 }  // namespace closebook::verify

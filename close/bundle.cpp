@@ -1,0 +1,108 @@
+#include "close/bundle.h"
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "close/invoice.h"
+#include "close/lineage.h"
+#include "evidence/checkpoint.h"
+#include "match/fields.h"
+
+namespace closebook::close {
+namespace {
+
+using match::Ref;
+using match::text_of;
+
+class Collection {
+ public:
+  void add(const std::string& role, uint64_t index) { roles_.try_emplace(index, role); }
+  void add(const Lineage& lineage) {
+    for (const auto& item : lineage.items) add(item.role, item.ref.index);
+  }
+  const std::map<uint64_t, std::string>& roles() const { return roles_; }
+
+ private:
+  std::map<uint64_t, std::string> roles_;  // index -> role, in ledger order
+};
+
+nlohmann::ordered_json hashes_json(const std::vector<Hash>& hashes) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const Hash& h : hashes) out.push_back(to_hex(h));
+  return out;
+}
+
+// Every entry an invoice rests on: its lines' lineages, its credits and their lines', the
+// partner it is billed to.
+Status collect_invoice(const ledger::Snapshot& snapshot, const std::string& id, Collection& c) {
+  CB_TRY(DecodedEntry invoice, find_invoice(snapshot, id));
+  auto inv = invoice.reader().getKind().getInvoice();
+  c.add("invoice", invoice.reader().getIndex());
+  c.add("sign_off", inv.getSignOff().getIndex());
+  for (auto item : inv.getItems()) {
+    CB_TRY(DecodedEntry line, snapshot.entry(item.getLine().getIndex()));
+    if (line.reader().getKind().isCredit()) {
+      c.add("credit", item.getLine().getIndex());
+      for (auto id_text : line.reader().getKind().getCredit().getLineIds()) {
+        CB_TRY(Lineage l, line_lineage(snapshot, text_of(id_text)));
+        c.add(l);
+      }
+      continue;
+    }
+    CB_TRY(Lineage l, line_lineage(snapshot, text_of(item.getLineId())));
+    c.add(l);
+  }
+  CB_TRY(std::vector<uint64_t> partners, snapshot.lookup("partner", text_of(inv.getPartnerId())));
+  for (auto it = partners.rbegin(); it != partners.rend(); ++it) {
+    CB_TRY(DecodedEntry e, snapshot.entry(*it));
+    if (e.reader().getIndex() < invoice.reader().getIndex() && e.reader().getKind().isPartner()) {
+      c.add("partner", *it);
+      break;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject kind, const std::string& id) {
+  Collection c;
+  if (kind == BundleSubject::kInvoice) {
+    CB_CHECK(collect_invoice(snapshot, id, c));
+  } else {
+    CB_TRY(Lineage l, line_lineage(snapshot, id));
+    c.add(l);
+  }
+  // The whole key registry, so a verifier replays who could sign when.
+  CB_TRY(std::vector<uint64_t> key_events, snapshot.lookup("kind", "keyEvent"));
+  for (uint64_t i : key_events) c.add("key_event", i);
+
+  const uint64_t size = snapshot.size();
+  CB_TRY(std::string checkpoint, snapshot.checkpoint(size));
+  nlohmann::ordered_json entries = nlohmann::ordered_json::array();
+  nlohmann::ordered_json sign_offs = nlohmann::ordered_json::array();
+  for (const auto& [index, role] : c.roles()) {
+    CB_TRY(DecodedEntry e, snapshot.entry(index));
+    CB_TRY(std::vector<Hash> proof, snapshot.inclusion_proof(index, size));
+    entries.push_back({{"index", index},
+                       {"role", role},
+                       {"hash", to_hex(e.hash())},
+                       {"bytes", to_base64(as_bytes(e.bytes()))},
+                       {"json", nlohmann::ordered_json::parse(entry_json(e.reader()))},
+                       {"inclusion", hashes_json(proof)}});
+    if (e.reader().getKind().isSignOff()) {
+      const uint64_t signed_size = e.reader().getKind().getSignOff().getTreeSize();
+      CB_TRY(std::vector<Hash> consistency, snapshot.consistency_proof(signed_size, size));
+      sign_offs.push_back({{"index", index}, {"tree_size", signed_size}, {"consistency", hashes_json(consistency)}});
+    }
+  }
+  nlohmann::ordered_json bundle{{"format", kBundleFormat},
+                                {"subject", {{"kind", kind == BundleSubject::kInvoice ? "invoice" : "line"}, {"id", id}}},
+                                {"tree_size", size},
+                                {"checkpoint", checkpoint},
+                                {"entries", entries},
+                                {"sign_offs", sign_offs}};
+  return bundle.dump(2) + "\n";
+}
+
+}  // namespace closebook::close

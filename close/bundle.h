@@ -1,0 +1,20 @@
+// Evidence bundles (BRIEF §6): one JSON file that proves an invoice's or a line's lineage
+// offline — the log's signed checkpoint, every lineage entry (canonical bytes, decoded JSON,
+// inclusion proof), every key event, and a consistency proof from each sign-off's tree head.
+// closebook-verify checks it with nothing but the log's verifier key. See docs/evidence.md.
+#pragma once
+
+#include <string>
+
+#include "ledger/ledger.h"
+
+namespace closebook::close {
+
+inline constexpr const char* kBundleFormat = "closebook-bundle-v1";
+
+enum class BundleSubject { kInvoice, kLine };
+
+// The bundle for the subject at the ledger's latest checkpoint, as pretty JSON.
+Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject kind, const std::string& id);
+
+}  // namespace closebook::close
