@@ -17,10 +17,16 @@
 namespace closebook::verify {
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;
 using K = schema::Entry::Kind;
 
 Error failed(const std::string& what) { return Error::corruption(what); }
+
+// The roles a bundle names its entries by (docs/evidence.md).
+const std::set<std::string> kRoles = {
+    "priced_line", "rule_version", "fx_lock", "fx_rate", "usage", "match_result", "match_run", "vendor_invoice_line",
+    "exception", "exception_update", "sign_off", "key_event", "invoice", "credit", "period_reopen", "journal_posting",
+    "posting_ack", "partner"};
 
 std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
@@ -43,6 +49,7 @@ Result<std::vector<Hash>> hashes(const json& list, const std::string& what) {
     if (!h.is_string()) return failed(what + " holds a non-string");
     auto parsed = hash_from_hex(h.get<std::string>());
     if (!parsed.ok()) return failed(what + ": " + parsed.error().message);
+    if (to_hex(*parsed) != h.get<std::string>()) return failed(what + ": a hash is not lower-case hex");
     out.push_back(*parsed);
   }
   return out;
@@ -68,11 +75,15 @@ class BundleChecker {
   Status run(std::string_view text) {
     const json b = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (b.is_discarded()) return failed("the bundle is not JSON");
+    // One canonical form (closebook's own: 2-space indent, fields in order, a final newline),
+    // so no byte of a bundle can change without the check noticing.
+    if (b.dump(2) + "\n" != text) return failed("the bundle is not in canonical form (re-indented or edited?)");
     CB_CHECK(only_keys(b, {"format", "subject", "tree_size", "checkpoint", "entries", "sign_offs"}, "the bundle"));
     if (b["format"] != "closebook-bundle-v1") return failed("the bundle's format is not closebook-bundle-v1");
     CB_CHECK(only_keys(b["subject"], {"kind", "id"}, "subject"));
     if (!b["subject"]["kind"].is_string() || !b["subject"]["id"].is_string()) return failed("the subject is malformed");
     report_.subject_kind = b["subject"]["kind"].get<std::string>();
+    if (report_.subject_kind != "invoice" && report_.subject_kind != "line") return failed("the subject is neither an invoice nor a line");
     report_.subject_id = b["subject"]["id"].get<std::string>();
     CB_CHECK(check_checkpoint(b));
     CB_CHECK(load_entries(b["entries"]));
@@ -110,7 +121,10 @@ class BundleChecker {
       const uint64_t index = item["index"].get<uint64_t>();
       const std::string where = "entry " + std::to_string(index);
       auto bytes = from_base64(item["bytes"].get<std::string>());
-      if (!bytes.ok()) return failed(where + ": bytes are not base64");
+      if (!bytes.ok() || to_base64(as_bytes(*bytes)) != item["bytes"].get<std::string>()) {
+        return failed(where + ": bytes are not canonical base64");
+      }
+      if (kRoles.count(item["role"].get<std::string>()) == 0) return failed(where + ": unknown role \"" + item["role"].get<std::string>() + "\"");
       auto entry = DecodedEntry::decode(*bytes);
       if (!entry.ok()) return failed(where + ": " + entry.error().message);
       if (entry->reader().getIndex() != index) return failed(where + ": its envelope says index " + std::to_string(entry->reader().getIndex()));

@@ -1,0 +1,150 @@
+// Evidence bundles: built from a signed, invoiced period, verified offline with nothing but the
+// log's key; any single changed byte is rejected; a ledger whose priced line disagrees with its
+// rule version fails the recomputation.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "close/bundle.h"
+#include "close/invoice.h"
+#include "close/keys.h"
+#include "close/signoff.h"
+#include "match/pricing.h"
+#include "match/three_way.h"
+#include "tests/test_util.h"
+#include "verify/verify.h"
+
+namespace closebook {
+namespace {
+
+class BundleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ledger_ = test::new_ledger(tmp_ / "l", log_key_);
+    test::load_period(*ledger_, log_key_, test::bundled_sample(), "2026-10");
+  }
+  ledger::Snapshot snap() { return ledger_->snapshot().value(); }
+  void append(std::vector<ledger::Draft>& drafts) { ASSERT_TRUE(ledger_->append(drafts, log_key_).ok()); }
+
+  // Prices (letting `tamper` edit the drafts first), matches, signs off and invoices 2026-10.
+  void close_period(const std::function<void(std::vector<ledger::Draft>&)>& tamper = nullptr) {
+    auto priced = match::plan_pricing(snap(), {"2026-10"});
+    ASSERT_TRUE(priced.ok());
+    if (tamper) tamper(priced->drafts);
+    append(priced->drafts);
+    auto matched = match::plan_match(snap(), {"2026-10"});
+    ASSERT_TRUE(matched.ok());
+    append(matched->drafts);
+    std::vector<ledger::Draft> key;
+    key.push_back(close::plan_key_change(snap(), {KeyAction::REGISTER, KeyRole::FINANCE, finance_.verifier(), {}, ""}).value());
+    append(key);
+    const std::string text = close::build_statement(snap(), "2026-10", "").value().text();
+    auto plan = close::plan_signoff(snap(), text, close::sign_statement(text, finance_).value(), {1});
+    ASSERT_TRUE(plan.ok()) << plan.error().to_string();
+    close::add_log_signature(*plan, log_key_);
+    append(plan->drafts);
+    auto invoices = close::plan_invoices(snap(), "2026-10");
+    ASSERT_TRUE(invoices.ok());
+    append(invoices->drafts);
+  }
+
+  test::TempDir tmp_;
+  SigningKey log_key_ = SigningKey::generate("closebook.test/bundle").value();
+  SigningKey finance_ = SigningKey::generate("dana@finance").value();
+  std::unique_ptr<ledger::Ledger> ledger_;
+};
+
+TEST_F(BundleTest, AnInvoiceBundleVerifiesOfflineAndRecomputesEveryAmount) {
+  close_period();
+  const std::string bundle = close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P004").value();
+  auto report = verify::check_bundle(bundle, log_key_.verifier());
+  ASSERT_TRUE(report.ok()) << report.error().to_string();
+  EXPECT_EQ(report->subject_id, "INV-2026-10-P004");
+  EXPECT_EQ(report->lines_recomputed, 3u);  // P004's three lines, in NZD through the FX locks
+  EXPECT_EQ(report->invoices_recomputed, 1u);
+  EXPECT_EQ(report->sign_offs, 1u);
+  EXPECT_EQ(report->signers, std::set<std::string>{"dana@finance"});
+  EXPECT_EQ(close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P004").value(), bundle)
+      << "deterministic";
+  // Only the log's key counts: another key, even one named like it, proves nothing.
+  auto impostor = SigningKey::generate("closebook.test/bundle").value();
+  EXPECT_FALSE(verify::check_bundle(bundle, impostor.verifier()).ok());
+  EXPECT_FALSE(close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P999").ok());
+}
+
+TEST_F(BundleTest, EverySingleByteChangeToABundleIsRejected) {
+  close_period();
+  const std::string line = close::find_invoice(snap(), "INV-2026-10-P003")
+                               .value()
+                               .reader()
+                               .getKind()
+                               .getInvoice()
+                               .getItems()[0]
+                               .getLineId()
+                               .cStr();
+  const std::string bundle = close::build_bundle(snap(), close::BundleSubject::kLine, line).value();
+  ASSERT_TRUE(verify::check_bundle(bundle, log_key_.verifier()).ok());
+  const VerifierKey key = log_key_.verifier();
+  // Each byte flipped in its lowest bit, on both cores: no change may pass.
+  std::atomic<size_t> accepted{0}, first_accepted{SIZE_MAX};
+  auto sweep = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      std::string changed = bundle;
+      changed[i] = static_cast<char>(changed[i] ^ 1);
+      if (verify::check_bundle(changed, key).ok()) {
+        ++accepted;
+        size_t expected = SIZE_MAX;
+        first_accepted.compare_exchange_strong(expected, i);
+      }
+    }
+  };
+  std::thread half(sweep, 0, bundle.size() / 2);
+  sweep(bundle.size() / 2, bundle.size());
+  half.join();
+  EXPECT_EQ(accepted.load(), 0u) << "first accepted change at byte " << first_accepted.load() << " of " << bundle.size();
+}
+
+TEST_F(BundleTest, ABundleInAnyOtherLayoutIsRefused) {
+  close_period();
+  const std::string bundle = close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P003").value();
+  std::string reindented = bundle;
+  reindented.insert(reindented.find("\"format\""), " ");
+  auto r = verify::check_bundle(reindented, log_key_.verifier());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("canonical"), std::string::npos);
+  EXPECT_FALSE(verify::check_bundle(bundle.substr(0, bundle.size() - 1), log_key_.verifier()).ok());
+  EXPECT_FALSE(verify::check_bundle("", log_key_.verifier()).ok());
+  EXPECT_FALSE(verify::check_bundle("{}\n", log_key_.verifier()).ok());
+}
+
+TEST_F(BundleTest, ALineThatDisagreesWithItsRuleVersionFailsTheRecomputation) {
+  std::string tampered_line;
+  close_period([&](std::vector<ledger::Draft>& drafts) {
+    // What a writer with a tampered price book would record: a sell amount its rule version
+    // does not give (one cent more), in an otherwise well-formed, signed ledger.
+    for (auto& d : drafts) {
+      if (!d.entry().getKind().isPricedLine()) continue;
+      auto l = d.entry().getKind().getPricedLine();
+      if (std::string(l.getPartnerId().cStr()) != "P001") continue;
+      const Decimal sell = Decimal::parse(l.getSellAmount().cStr()).value().add(Decimal::parse("0.01").value()).value();
+      l.setSellAmount(sell.to_string());
+      l.setMarginAmount(sell.sub(Decimal::parse(l.getCostAmount().cStr()).value()).value().to_string());
+      tampered_line = l.getLineId().cStr();
+      break;
+    }
+  });
+  ASSERT_FALSE(tampered_line.empty());
+  const std::string bundle = close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P001").value();
+  auto report = verify::check_bundle(bundle, log_key_.verifier());
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.error().message.find(tampered_line + ") sell amount"), std::string::npos) << report.error().to_string();
+  EXPECT_NE(report.error().message.find("recomputed"), std::string::npos);
+  // The other partners' bundles still verify: the check is per line, not a blanket refusal.
+  EXPECT_TRUE(verify::check_bundle(close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P003").value(),
+                                   log_key_.verifier())
+                  .ok());
+}
+
+}  // namespace
+}  // namespace closebook
