@@ -2,7 +2,8 @@
 # The demo: installs what is missing, builds, creates a ledger from the bundled sample data
 # (reference data and the 2026-10 vendor feeds), prices and three-way matches the period,
 # shows the exception queue, margin and shadow mode, has finance sign it off with a key of
-# their own, proves an entry's inclusion, and verifies everything with closebook-verify, offline.
+# their own, issues invoices and the GL journal, applies a vendor credit to the signed period,
+# writes evidence bundles, and verifies everything with closebook-verify, offline.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/build.sh" --target closebook closebook-verify
@@ -95,7 +96,13 @@ first=$("$closebook" log checkpoints | sed -n 2p)
 "$closebook" log checkpoint --size "$first" >"$out/checkpoint-$first.txt"
 "$closebook" log prove consistency "$first" >"$out/consistency-$first.json"
 
+step "evidence bundles: an invoice's whole lineage in one file, for the auditor"
+"$closebook" bundle --invoice INV-2026-10-P004 --out "$out/bundle-INV-2026-10-P004.json"
+"$closebook" bundle --invoice INV-2026-10-P001-2 --out "$out/bundle-INV-2026-10-P001-2.json"
+
 step "closebook-verify, offline, trusting only the verifier key"
+"$verify" bundle "$out/bundle-INV-2026-10-P004.json" --key "$out/log.vkey"
+"$verify" bundle "$out/bundle-INV-2026-10-P001-2.json" --key "$out/log.vkey"
 "$verify" inclusion --key "$out/log.vkey" --checkpoint "$out/checkpoint.txt" \
   --proof "$out/inclusion-$line.json" --entry "$out/entry-$line.bin"
 "$verify" consistency --key "$out/log.vkey" --old "$out/checkpoint-$first.txt" \
@@ -115,5 +122,6 @@ sign-off statement:   $out/statement-2026-10.txt, signature $out/statement-2026-
 cosigned checkpoint:  $out/signoff-2026-10.note
 invoice:              $out/INV-2026-10-P001.csv, $out/INV-2026-10-P001.json
 GL journal:           $out/journal/ (Xero CSV per currency, JSON with entry refs)
+evidence bundles:     $out/bundle-INV-2026-10-P004.json, $out/bundle-INV-2026-10-P001-2.json (docs/evidence.md)
 Try: $closebook --ledger $CLOSEBOOK_LEDGER log entry 3 --format json
 EOT

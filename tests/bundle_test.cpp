@@ -146,5 +146,25 @@ TEST_F(BundleTest, ALineThatDisagreesWithItsRuleVersionFailsTheRecomputation) {
                   .ok());
 }
 
+TEST(BundleVectorTest, ThePublishedBundleVerifiesAndItsTamperedFormsDoNot) {
+  const std::string dir = test::source_dir() + "/tests/vectors/bundle/";
+  const std::string bundle = test::read_text(dir + "INV-2026-10-P004.json");
+  std::string vkey = test::read_text(dir + "log.vkey");
+  vkey.erase(vkey.find_last_not_of('\n') + 1);
+  const VerifierKey key = VerifierKey::parse(vkey).value();
+  auto report = verify::check_bundle(bundle, key);
+  ASSERT_TRUE(report.ok()) << report.error().to_string();
+  EXPECT_EQ(report->entries, 28u);
+  EXPECT_EQ(report->lines_recomputed, 3u);
+  // The storage line's sell amount, edited in its JSON and in nothing else.
+  std::string edited = bundle;
+  const size_t at = edited.find("\"sellAmount\": \"75.16\"");
+  ASSERT_NE(at, std::string::npos);
+  edited.replace(at, 21, "\"sellAmount\": \"75.17\"");
+  auto refused = verify::check_bundle(edited, key);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("the JSON is not its decoding"), std::string::npos) << refused.error().to_string();
+}
+
 }  // namespace
 }  // namespace closebook
