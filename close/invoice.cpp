@@ -8,6 +8,7 @@
 #include "evidence/date.h"
 #include "evidence/decimal.h"
 #include "match/book.h"
+#include "match/csv.h"
 #include "match/fields.h"
 #include "match/findings.h"
 #include "match/margin.h"
@@ -205,22 +206,18 @@ std::string invoice_json(const DecodedEntry& entry) {
 
 std::string invoice_csv(const DecodedEntry& entry) {
   auto inv = entry.reader().getKind().getInvoice();
-  // Descriptions hold commas: every text cell is quoted; none starts with = + - @ (CSV injection).
-  auto quoted = [](const std::string& v) {
-    std::string out = "\"";
-    for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-  };
   std::ostringstream out;
   out << "InvoiceId,Period,PartnerId,Currency,IssueDate,LineId,Description,Quantity,UnitPrice,Amount,Gst\n";
-  const std::string head = text_of(inv.getInvoiceId()) + "," + text_of(inv.getPeriod()) + "," + text_of(inv.getPartnerId()) +
-                           "," + text_of(inv.getCurrency()) + "," + text_of(inv.getIssueDate()) + ",";
+  using csv::cell;
+  const std::string head = cell(text_of(inv.getInvoiceId()), true) + "," + text_of(inv.getPeriod()) + "," +
+                           cell(text_of(inv.getPartnerId()), true) + "," + text_of(inv.getCurrency()) + "," +
+                           text_of(inv.getIssueDate()) + ",";
   for (auto item : inv.getItems()) {
-    out << head << text_of(item.getLineId()) << "," << quoted(text_of(item.getDescription())) << ","
+    out << head << cell(text_of(item.getLineId()), true) << "," << cell(text_of(item.getDescription()), true) << ","
         << text_of(item.getQuantity()) << "," << text_of(item.getUnitPrice()) << "," << text_of(item.getAmount()) << ","
         << text_of(item.getGst()) << "\n";
   }
-  out << head << "TOTAL," << quoted("subtotal " + text_of(inv.getSubtotal()) + ", total incl. GST " + text_of(inv.getTotal()))
+  out << head << "TOTAL," << cell("subtotal " + text_of(inv.getSubtotal()) + ", total incl. GST " + text_of(inv.getTotal()), true)
       << ",,," << text_of(inv.getSubtotal()) << "," << text_of(inv.getGst()) << "\n";
   return out.str();
 }

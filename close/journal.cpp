@@ -6,6 +6,7 @@
 
 #include "evidence/date.h"
 #include "evidence/decimal.h"
+#include "match/csv.h"
 #include "match/fields.h"
 #include "match/findings.h"
 #include "match/period.h"
@@ -213,11 +214,6 @@ std::vector<std::string> journal_xero(const DecodedEntry& entry) {
     if (files.back().size() + run.size() > kXeroLinesPerFile && !files.back().empty()) files.emplace_back();
     files.back().insert(files.back().end(), run.begin(), run.end());
   }
-  auto quoted = [](const std::string& v) {
-    std::string out = "\"";
-    for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-  };
   std::vector<std::string> out;
   for (size_t f = 0; f < files.size(); ++f) {
     std::ostringstream csv;
@@ -226,8 +222,9 @@ std::vector<std::string> journal_xero(const DecodedEntry& entry) {
                                   (files.size() > 1 ? " (" + std::to_string(f + 1) + "/" + std::to_string(files.size()) + ")" : "");
     for (unsigned i : files[f]) {
       auto l = lines[i];
-      csv << quoted(narration) << "," << date << "," << quoted(text_of(l.getDescription())) << ","
-          << quoted(text_of(l.getAccount())) << "," << quoted(text_of(l.getTaxRate())) << "," << text_of(l.getAmount()) << "\n";
+      csv << csv::cell(narration, true) << "," << date << "," << csv::cell(text_of(l.getDescription()), true) << ","
+          << csv::cell(text_of(l.getAccount()), true) << "," << csv::cell(text_of(l.getTaxRate()), true) << ","
+          << text_of(l.getAmount()) << "\n";
     }
     out.push_back(csv.str());
   }

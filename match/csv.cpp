@@ -506,4 +506,14 @@ Error RowReader::error(std::string_view column, std::string message) const {
       .in_field(std::string(columns_.header_name(column)));
 }
 
+std::string cell(const std::string& value, bool text) {
+  std::string v = value;
+  const bool formula = text && !v.empty() && std::string_view("=+-@\t\r").find(v[0]) != std::string_view::npos;
+  if (formula) v.insert(v.begin(), '\'');
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string quoted = "\"";
+  for (char c : v) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
 }  // namespace closebook::csv

@@ -115,4 +115,9 @@ class RowReader {
   const Row& row_;
 };
 
+// A cell of CSV written for people's spreadsheets (RFC 4180), safe to open: a text cell a
+// spreadsheet would run as a formula (=, +, -, @, tab or CR first) gets a leading apostrophe.
+// `text` false: a decimal, written as it is (a leading '-' is a sign, not a formula).
+std::string cell(const std::string& value, bool text);
+
 }  // namespace closebook::csv
