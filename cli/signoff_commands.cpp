@@ -209,20 +209,24 @@ int signoff_statement(const Context& ctx, const std::vector<std::string>& args) 
 
 int signoff_submit(const Context& ctx, const std::vector<std::string>& args) {
   po::options_description options("signoff submit options");
-  std::string period, statement_file, signature_file, override_reason, passphrase_file;
-  uint32_t required = 1;
+  std::string period, statement_file, signature_file, override_reason, config_file, passphrase_file;
+  uint32_t required = 0;
   options.add_options()
       ("period", po::value(&period)->required(), "YYYY-MM")
       ("statement", po::value(&statement_file)->required(), "the statement, exactly as signed")
       ("signature", po::value(&signature_file)->required(), "the signature line(s), one per approver")
       ("override-reason", po::value(&override_reason), "must equal the statement's override line")
-      ("required-signatures", po::value(&required), "distinct finance keys needed (default 1)")
+      ("required-signatures", po::value(&required), "distinct finance keys needed (default: the config's signoff_signatures, 1)")
+      ("config", po::value(&config_file), "close configuration (JSON)")
       ("passphrase-file", po::value(&passphrase_file), "the log key's passphrase");
   parse_args(args, options);
   auto statement = read_file(statement_file, 1 << 20);
   if (!statement.ok()) return report(ctx, statement.error());
   auto signatures = read_file(signature_file, 1 << 20);
   if (!signatures.ok()) return report(ctx, signatures.error());
+  auto config = load_close_config(ctx, config_file);
+  if (!config.ok()) return report(ctx, config.error());
+  if (required == 0) required = config->signoff_signatures;  // not given on the command line
   if (required < 1 || required > 100) return report(ctx, Error::invalid("must be 1 to 100").in_field("--required-signatures"));
   auto parsed = close::parse_statement(*statement);
   if (!parsed.ok()) return report(ctx, std::move(parsed).error().at(statement_file, 0));

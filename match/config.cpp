@@ -119,7 +119,7 @@ Result<CloseConfig> CloseConfig::parse(const std::string& file_name, std::string
   const nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return located(Error::invalid("not a JSON object"));
   CloseConfig config = defaults();
-  if (auto st = check_keys(j, {"tolerance", "fx_tolerance_bps", "exceptions", "journal"}, ""); !st.ok()) return located(st.error());
+  if (auto st = check_keys(j, {"tolerance", "fx_tolerance_bps", "exceptions", "journal", "signoff_signatures"}, ""); !st.ok()) return located(st.error());
   if (j.contains("tolerance")) {
     auto t = j["tolerance"].is_string() ? Decimal::parse(j["tolerance"].get<std::string>())
                                         : Result<Decimal>(Error::invalid("must be a decimal string such as \"0.01\""));
@@ -139,6 +139,13 @@ Result<CloseConfig> CloseConfig::parse(const std::string& file_name, std::string
       auto st = apply_policy(it.value(), "exceptions." + it.key(), config.policies[*category]);
       if (!st.ok()) return located(st.error());
     }
+  }
+  if (j.contains("signoff_signatures")) {
+    const auto& n = j["signoff_signatures"];
+    if (!n.is_number_unsigned() || n.get<uint64_t>() < 1 || n.get<uint64_t>() > 100) {
+      return located(Error::invalid("must be a whole number from 1 to 100").in_field("signoff_signatures"));
+    }
+    config.signoff_signatures = n.get<uint32_t>();
   }
   if (j.contains("journal")) {
     const auto& journal = j["journal"];

@@ -6,6 +6,7 @@
 //   {"tolerance": "0.01", "fx_tolerance_bps": 10,
 //    "exceptions": {"NO_PRICING_RULE": {"owner": "pricing", "due_days": 3,
 //                                       "severity": "high", "blocking": true}, ...},
+//    "signoff_signatures": 2,
 //    "journal": {"revenue": "200", "cogs": "310", "receivable": "610", "payable": "800",
 //                "gst": "820", "tax_income": "GST on Income", ...}}
 #pragma once
@@ -46,6 +47,7 @@ struct CloseConfig {
   uint32_t fx_tolerance_bps = 10;  // vendor rate vs the period lock, basis points
   std::map<Category, CategoryPolicy> policies;  // every category has one
   JournalAccounts journal;
+  uint32_t signoff_signatures = 1;  // distinct finance keys a sign-off needs (N of the M registered)
 
   const CategoryPolicy& policy(Category category) const;
   static CloseConfig defaults();

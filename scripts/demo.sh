@@ -43,6 +43,14 @@ step "load the price book and the NCE invoice again, price and match again: idem
 "$closebook" price --period 2026-10
 "$closebook" match --period 2026-10
 
+step "work the queue: assign and acknowledge the timing difference, waive the small FX variance"
+timing=$("$closebook" exceptions list --period 2026-10 --category TIMING --format csv | sed -n 2p | cut -d, -f1)
+fxv=$("$closebook" exceptions list --period 2026-10 --category FX_VARIANCE --format csv | sed -n 2p | cut -d, -f1)
+"$closebook" exceptions assign "$timing" --owner ap-team
+"$closebook" exceptions ack "$timing"
+"$closebook" exceptions waive "$fxv" --reason "Datto's 09-30 rate; 0.39 AUD is below the materiality threshold"
+"$closebook" exceptions summary --period 2026-10
+
 step "finance signs off the period: a statement (a checkpoint with the period's totals), signed offline"
 printf '%s\n' "${CLOSEBOOK_FINANCE_PASSPHRASE:-demo-finance-passphrase}" >"$out/finance.pass" && chmod 600 "$out/finance.pass"
 "$closebook" keygen --out "$out/finance.key" --name cfo@sample-distributor --passphrase-file "$out/finance.pass"
