@@ -57,9 +57,12 @@ int cmd_credit(const Context& ctx) {
       ctx, passphrase_file, [&](const ledger::Snapshot& snapshot) { return close::plan_credit(snapshot, request); });
   if (!done.ok()) return report(ctx, done.error());
   const auto& [plan, receipt] = *done;
+  if (plan.recorded_at) {
+    ctx.out << "credit " << plan.credit_id << " was recorded before, at entry " << *plan.recorded_at << ": nothing new\n";
+    return 0;
+  }
   ctx.out << "credit " << plan.credit_id << ": " << plan.amount.to_string() << " " << plan.currency << " to "
-          << plan.partner_id << " for " << plan.period << " at entry " << receipt.entries.front().index
-          << (receipt.entries.front().duplicate ? " (recorded before)" : "") << "\n";
+          << plan.partner_id << " for " << plan.period << " at entry " << receipt.entries.front().index << "\n";
   if (plan.reopened) {
     ctx.out << "period " << plan.period << " was signed off: reopened at entry " << receipt.entries[1].index
             << ", CREDIT_RECOVERY exception at entry " << receipt.entries[2].index

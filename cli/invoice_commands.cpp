@@ -30,7 +30,9 @@ int invoice_issue(const Context& ctx, const std::vector<std::string>& args) {
             << std::setw(12) << inv.getGst().cStr() << std::setw(14) << inv.getTotal().cStr() << "  "
             << receipt.entries[i].index << (receipt.entries[i].duplicate ? " (issued before)" : "") << "\n";
   }
-  ctx.out << plan.drafts.size() << " invoices for " << period << "; " << receipt.new_entry_count << " new entries\n";
+  for (const auto& [id, at] : plan.already_issued) ctx.out << std::left << std::setw(22) << id << "issued before, entry " << at << "\n";
+  ctx.out << plan.drafts.size() + plan.already_issued.size() << " invoices for " << period << "; " << receipt.new_entry_count
+          << " new entries\n";
   return 0;
 }
 

@@ -30,9 +30,10 @@ int journal_post(const Context& ctx, const std::vector<std::string>& args) {
   if (!done.ok()) return report(ctx, done.error());
   auto view = open_read_view(ctx);
   if (!view.ok()) return report(ctx, view.error());
-  for (const auto& appended : done->second.entries) {
-    auto entry = (**view).entry(appended.index);
-    if (!entry.ok()) return report(ctx, entry.error());
+  auto journals = close::current_journals(**view, period);  // new and written before
+  if (!journals.ok()) return report(ctx, journals.error());
+  for (const DecodedEntry& e : *journals) {
+    const DecodedEntry* entry = &e;
     if (format == "json") {
       ctx.out << close::journal_json(*entry);
       continue;

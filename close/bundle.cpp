@@ -43,13 +43,13 @@ Status collect_invoice(const ledger::Snapshot& snapshot, const std::string& id, 
     CB_TRY(DecodedEntry line, snapshot.entry(item.getLine().getIndex()));
     if (line.reader().getKind().isCredit()) {
       c.add("credit", item.getLine().getIndex());
-      for (auto id_text : line.reader().getKind().getCredit().getLineIds()) {
-        CB_TRY(Lineage l, line_lineage(snapshot, text_of(id_text)));
+      for (auto credited : line.reader().getKind().getCredit().getLines()) {
+        CB_TRY(Lineage l, line_lineage_at(snapshot, credited.getIndex()));
         c.add(l);
       }
       continue;
     }
-    CB_TRY(Lineage l, line_lineage(snapshot, text_of(item.getLineId())));
+    CB_TRY(Lineage l, line_lineage_at(snapshot, item.getLine().getIndex()));  // the version it bills
     c.add(l);
   }
   CB_TRY(std::vector<uint64_t> partners, snapshot.lookup("partner", text_of(inv.getPartnerId())));

@@ -87,6 +87,7 @@ Result<CreditPlan> plan_credit(const ledger::Snapshot& snapshot, const CreditReq
     }
     amount = *request.amount;
   }
+  if (amount.sign() <= 0) return Error::invalid("the credit comes to " + amount.to_string() + ": nothing to credit").in_field("--qty");
   const CreditedLine& first = lines.front();
   CreditPlan plan;
   plan.period = first.period;
@@ -98,9 +99,13 @@ Result<CreditPlan> plan_credit(const ledger::Snapshot& snapshot, const CreditReq
   key += plan.amount.to_string() + "\n" + (request.quantity ? request.quantity->to_string() : "") + "\n" + request.reason +
          "\n" + request.vendor_credit_ref;
   plan.credit_id = "CR-" + plan.period + "-" + to_hex(Bytes(sha256(key).data(), 4));
-  // The same credit asked again is the credit already recorded, not a second one.
+  // The same credit asked again is the credit already recorded, not a second one: nothing new.
   CB_TRY(std::vector<uint64_t> same, snapshot.lookup("credit", plan.credit_id));
-  if (same.empty()) {
+  if (!same.empty()) {
+    plan.recorded_at = same.front();
+    return plan;
+  }
+  {
     CB_TRY(Decimal before, credited_before(snapshot, request.line_ids));
     CB_TRY(Decimal after, before.add(amount));
     if (billed < after) {
@@ -130,7 +135,6 @@ Result<CreditPlan> plan_credit(const ledger::Snapshot& snapshot, const CreditReq
   c.setVendorCreditRef(request.vendor_credit_ref);
   c.setPartnerId(plan.partner_id);
   plan.drafts.push_back(std::move(credit));
-  if (!same.empty()) return plan;  // recorded before, with whatever it reopened then
 
   // Against a signed period: reopen it, and raise what the next sign-off must settle.
   CB_TRY(match::PeriodState state, match::period_state(snapshot, plan.period));

@@ -29,6 +29,7 @@ struct CreditPlan {
   std::string credit_id, period, partner_id, currency;
   Decimal amount;
   bool reopened = false;
+  std::optional<uint64_t> recorded_at;  // the same credit was recorded before, at this entry: no drafts
 };
 
 // "CR-2026-10-1a2b3c4d": from the lines, amount and reason, so the same credit asked twice

@@ -158,11 +158,17 @@ Result<InvoicePlan> plan_invoices(const ledger::Snapshot& snapshot, const std::s
     const match::PartnerInfo* partner = book.partner(partner_id);
     if (partner == nullptr) return Error::invalid("partner " + partner_id + " of a priced line is not in the ledger");
     const std::string id = invoice_id(period, partner_id, state.sign_off_count);
+    // Issued before for this sign-off: it stands as issued, even if reference data changed since.
+    auto existing = find_invoice(snapshot, id);
+    if (existing.ok() && existing->reader().getKind().getInvoice().getSignOff().getIndex() == state.sign_off->index) {
+      plan.already_issued.push_back({id, existing->reader().getIndex()});
+      continue;
+    }
     CB_TRY(ledger::Draft draft, invoice_draft(id, period, partner_id, *partner, issue_date, *state.sign_off, items));
     plan.drafts.push_back(std::move(draft));
     plan.invoice_ids.push_back(id);
   }
-  if (plan.drafts.empty()) return Error::invalid("period " + period + " has nothing left to invoice");
+  if (plan.drafts.empty() && plan.already_issued.empty()) return Error::invalid("period " + period + " has nothing left to invoice");
   return plan;
 }
 

@@ -17,10 +17,12 @@ inline constexpr const char* kGstRate = "0.10";
 struct InvoicePlan {
   std::vector<ledger::Draft> drafts;  // one Invoice per partner with lines, by partner id
   uint64_t planned_at_size = 0;
-  std::vector<std::string> invoice_ids;
+  std::vector<std::string> invoice_ids;                          // of the drafts
+  std::vector<std::pair<std::string, uint64_t>> already_issued;  // id, entry: issued before for this sign-off
 };
 
-// Refuses a period that is not signed off. Issuing again for the same sign-off adds nothing.
+// Refuses a period that is not signed off. An invoice already issued for this sign-off stands:
+// issuing again adds nothing.
 Result<InvoicePlan> plan_invoices(const ledger::Snapshot& snapshot, const std::string& period);
 
 // The latest Invoice entry with this id.

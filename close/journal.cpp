@@ -1,5 +1,6 @@
 #include "close/journal.h"
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -147,10 +148,16 @@ Result<JournalPlan> plan_journal(const ledger::Snapshot& snapshot, const std::st
   CB_TRY(auto invoices, invoices_by_currency(snapshot, period, state.sign_off->index));
   if (invoices.empty()) return Error::invalid("period " + period + " has no invoices yet: run `closebook invoice --period " + period + "`");
   JournalPlan plan;
+  CB_TRY(std::vector<DecodedEntry> posted, current_journals(snapshot, period));
   for (const auto& [currency, list] : invoices) {
-    CB_TRY(Journal j, build(snapshot, list, accounts));
     const std::string id = "JNL-" + period + "-" + currency +
                            (state.sign_off_count > 1 ? "-" + std::to_string(state.sign_off_count) : "");
+    // Written before for this sign-off: it stands, even if the account map changed since.
+    const bool written = std::any_of(posted.begin(), posted.end(), [&](const DecodedEntry& e) {
+      return text_of(e.reader().getKind().getJournalPosting().getJournalId()) == id;
+    });
+    if (written) continue;
+    CB_TRY(Journal j, build(snapshot, list, accounts));
     CB_TRY(ledger::Draft draft, posting_draft(period, id, currency, *state.sign_off, j));
     plan.drafts.push_back(std::move(draft));
     plan.journal_ids.push_back(id);

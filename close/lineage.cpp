@@ -53,12 +53,18 @@ Result<std::vector<DecodedEntry>> of_period(const ledger::Snapshot& snapshot, co
 
 Result<Lineage> line_lineage(const ledger::Snapshot& snapshot, const std::string& line_id) {
   CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("line", line_id));
-  std::optional<DecodedEntry> line;
-  for (auto it = indexes.rbegin(); it != indexes.rend() && !line; ++it) {
+  for (auto it = indexes.rbegin(); it != indexes.rend(); ++it) {
     CB_TRY(DecodedEntry e, snapshot.entry(*it));
-    if (e.reader().getKind().isPricedLine()) line = std::move(e);
+    if (e.reader().getKind().isPricedLine()) return line_lineage_at(snapshot, *it);
   }
-  if (!line) return Error::not_found("no priced line " + line_id);
+  return Error::not_found("no priced line " + line_id);
+}
+
+Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index) {
+  CB_TRY(DecodedEntry found, snapshot.entry(index));
+  if (!found.reader().getKind().isPricedLine()) return Error::invalid("entry " + std::to_string(index) + " is not a priced line");
+  const std::string line_id = text_of(found.reader().getKind().getPricedLine().getLineId());
+  std::optional<DecodedEntry> line(std::move(found));
   Lineage out;
   out.line_id = line_id;
   Collector c(out);

@@ -162,6 +162,7 @@ Result<Statement> parse_statement(std::string_view text) {
     if (w[0] == "period" && w.size() == 2) {
       s.period = w[1];
     } else if (w[0] == "override") {
+      if (ext[i].size() <= std::string("override ").size()) return Error::invalid("the statement's override line has no reason");
       s.override_reason = ext[i].substr(std::string("override ").size());
     } else if (w[0] == "outstanding" && w.size() == 9) {
       match::QueueSummaryRow row;
@@ -270,6 +271,7 @@ Result<SignOffPlan> plan_signoff(const ledger::Snapshot& snapshot, std::string_v
     outstanding_list[i].setBlocking(row.blocking_open);
   }
   so.setOverrideReason(now.override_reason);
+  so.setRequiredSignatures(options.required_signatures);
   plan.drafts.push_back(std::move(draft));
   plan.statement = std::move(now);
   return plan;

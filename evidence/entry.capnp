@@ -403,6 +403,7 @@ struct SignOff {
   signatures @4 :List(Signature);
   outstanding @5 :List(CategoryTotal);
   overrideReason @6 :Text;
+  requiredSignatures @7 :UInt32;  # distinct finance signatures the sign-off needed (0 = 1)
 }
 
 struct PeriodReopen {

@@ -55,6 +55,10 @@ Status KeyRegistry::apply(const DecodedEntry& entry) {
     it->second.end_reason = reason;
     return {};
   };
+  // The log key is registered by entry 0 and by nothing else.
+  if ((e.getRole() == KeyRole::LOG) != (index == 0) && e.getAction() != KeyAction::REVOKE) {
+    return where(index == 0 ? "entry 0 must register the log key" : "only entry 0 registers a log key");
+  }
   const std::string reason(e.getReason().cStr(), e.getReason().size());
   switch (e.getAction()) {
     case KeyAction::REVOKE:

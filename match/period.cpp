@@ -69,6 +69,13 @@ Result<PeriodState> period_state(const ledger::Snapshot& snapshot, const std::st
   return state;
 }
 
+Status check_period_unbilled(const ledger::Snapshot& snapshot, const std::string& period) {
+  CB_TRY(auto invoices, milestones(snapshot, "invoice", period));
+  if (invoices.empty()) return {};
+  return Error::invalid("period " + period + " has been invoiced (entry " + std::to_string(invoices.front().index) +
+                        "): its lines are billed; a correction is a credit");
+}
+
 Status check_period_open(const ledger::Snapshot& snapshot, const std::string& period) {
   CB_TRY(PeriodState state, period_state(snapshot, period));
   if (!state.sign_off) return {};

@@ -31,4 +31,8 @@ Result<PeriodState> period_state(const ledger::Snapshot& snapshot, const std::st
 // match and inputs are sealed.
 Status check_period_open(const ledger::Snapshot& snapshot, const std::string& period);
 
+// Invalid, naming the first Invoice, once a period has been invoiced: re-pricing would change
+// lines a partner was billed for, and bill them again; corrections are credits.
+Status check_period_unbilled(const ledger::Snapshot& snapshot, const std::string& period);
+
 }  // namespace closebook::match

@@ -359,6 +359,7 @@ Result<PricingPlan> plan_pricing(const ledger::Snapshot& snapshot, const Pricing
   auto period = Period::parse(options.period);
   if (!period.ok()) return Error::invalid("the period \"" + options.period + "\" is not YYYY-MM").in_field("--period");
   CB_CHECK(check_period_open(snapshot, options.period));
+  CB_CHECK(check_period_unbilled(snapshot, options.period));
   CB_TRY(Inputs in, Inputs::load(snapshot, *period));
   PlanBuilder builder(in, options, *period);
   for (const auto& [key, group] : in.groups()) CB_CHECK(builder.price_group(group));

@@ -2,6 +2,7 @@
 // and recomputes every amount from the entries it carries. It shares no code with the writer
 // but the evidence/ primitives: the pricing and invoice formulas are implemented again here,
 // from docs/matching.md §3 and docs/close.md §2, so a bug in one shows against the other.
+#include <kj/exception.h>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "evidence/decimal.h"
 #include "evidence/keys.h"
 #include "evidence/merkle.h"
+#include "evidence/signoff_check.h"
 #include "verify/verify.h"
 
 namespace closebook::verify {
@@ -53,6 +55,32 @@ Result<std::vector<Hash>> hashes(const json& list, const std::string& what) {
     out.push_back(*parsed);
   }
   return out;
+}
+
+// The value a field has when an entry written before the field existed is decoded.
+bool is_default(const json& v) {
+  return (v.is_string() && (v == "" || v == "0")) || (v.is_number() && v == 0) || (v.is_boolean() && v == false) ||
+         (v.is_array() && v.empty()) || (v.is_object() && v.empty()) || v.is_null();
+}
+
+// The bundle's JSON of an entry is its decoding, except that fields the schema gained after the
+// bundle was written (so at their default) may be missing: bundles outlive schema extensions.
+bool json_matches(const json& decoded, const json& bundled) {
+  if (!decoded.is_object() || !bundled.is_object()) {
+    if (!decoded.is_array() || !bundled.is_array()) return decoded == bundled;
+    if (decoded.size() != bundled.size()) return false;
+    for (size_t i = 0; i < decoded.size(); ++i) {
+      if (!json_matches(decoded[i], bundled[i])) return false;
+    }
+    return true;
+  }
+  for (auto it = bundled.begin(); it != bundled.end(); ++it) {
+    if (!decoded.contains(it.key()) || !json_matches(decoded[it.key()], it.value())) return false;
+  }
+  for (auto it = decoded.begin(); it != decoded.end(); ++it) {
+    if (!bundled.contains(it.key()) && !is_default(it.value())) return false;
+  }
+  return true;
 }
 
 Status only_keys(const json& obj, std::initializer_list<const char*> keys, const std::string& what) {
@@ -129,12 +157,14 @@ class BundleChecker {
       if (!entry.ok()) return failed(where + ": " + entry.error().message);
       if (entry->reader().getIndex() != index) return failed(where + ": its envelope says index " + std::to_string(entry->reader().getIndex()));
       if (to_hex(entry->hash()) != item["hash"].get<std::string>()) return failed(where + ": the stated hash is not its leaf hash");
-      if (json::parse(entry_json(entry->reader())) != item["json"]) return failed(where + ": the JSON is not its decoding");
       if (index >= size_) return failed(where + " is beyond the checkpoint's tree size");
       CB_TRY(std::vector<Hash> proof, hashes(item["inclusion"], where + " inclusion"));
       if (!verify_inclusion(entry->hash(), index, size_, proof, root_).ok()) {
         return failed(where + ": the inclusion proof does not lead to the checkpoint's root");
       }
+      // Only an entry of the log is decoded further.
+      const json decoded = json::parse(entry_json(entry->reader()), nullptr, /*allow_exceptions=*/false);
+      if (decoded.is_discarded() || !json_matches(decoded, item["json"])) return failed(where + ": the JSON is not its decoding");
       if (!entries_.emplace(index, std::move(*entry)).second) return failed(where + " is in the bundle twice");
     }
     report_.entries = entries_.size();
@@ -259,37 +289,19 @@ class BundleChecker {
       const uint64_t index = item["index"].get<uint64_t>();
       const DecodedEntry* e = get(index);
       if (e == nullptr || !e->reader().getKind().isSignOff()) return failed("sign-off " + std::to_string(index) + " is not bundled");
-      auto so = e->reader().getKind().getSignOff();
       const std::string where = "sign-off " + std::to_string(index);
-      if (so.getTreeSize() != item["tree_size"].get<uint64_t>()) return failed(where + ": tree_size is not the entry's");
-      auto statement = Checkpoint::parse(text(so.getStatement()));
-      if (!statement.ok()) return failed(where + ": the statement is not a checkpoint");
-      if (statement->origin != report_.origin || statement->size != so.getTreeSize() ||
-          statement->root != hash_of(so.getRootHash()) || statement->extensions.empty() ||
-          statement->extensions[0] != "closebook-signoff/v1") {
-        return failed(where + ": the statement does not match the entry's tree head");
+      if (e->reader().getKind().getSignOff().getTreeSize() != item["tree_size"].get<uint64_t>()) {
+        return failed(where + ": tree_size is not the entry's");
       }
+      auto checked = check_signoff_entry(*e, registry_, report_.origin);
+      if (!checked.ok()) return failed(checked.error().message);
       CB_TRY(std::vector<Hash> proof, hashes(item["consistency"], where + " consistency"));
-      if (!verify_consistency(statement->size, size_, statement->root, root_, proof).ok()) {
+      if (!verify_consistency(checked->tree_size, size_, checked->root, root_, proof).ok()) {
         return failed(where + ": its tree head is not consistent with the checkpoint");
       }
-      size_t finance = 0;
-      const std::string signed_text = text(so.getStatement());
-      for (auto sig : so.getSignatures()) {
-        const RegisteredKey* k = registry_.find(hash_of(sig.getKeyId()));
-        if (k == nullptr || !k->active_at(index) || k->key.name != text(sig.getKeyName())) {
-          return failed(where + ": signed by \"" + text(sig.getKeyName()) + "\", not a key registered and active at it");
-        }
-        Signature64 s{};
-        if (sig.getSignature().size() != s.size()) return failed(where + ": a signature is not 64 bytes");
-        std::copy(sig.getSignature().begin(), sig.getSignature().end(), s.begin());
-        if (!k->key.verify(as_bytes(signed_text), s)) return failed(where + ": the signature by " + k->key.name + " does not verify");
-        if (k->role == KeyRole::FINANCE) {
-          ++finance;
-          report_.signers.insert(k->key.name);
-        }
-      }
-      if (finance == 0) return failed(where + " has no finance signature");
+      report_.signers.insert(checked->finance.begin(), checked->finance.end());
+      sign_off_sizes_[index] = checked->tree_size;
+      sign_off_periods_[index] = checked->period;
       proven.insert(index);
     }
     for (const auto& [index, e] : entries_) {
@@ -342,6 +354,12 @@ class BundleChecker {
     for (auto r : l.getUsage()) {
       auto u = get(r.getIndex())->reader().getKind();
       if (!u.isUsageRecord()) return failed(where + " cites entry " + std::to_string(r.getIndex()) + ", not a usage record");
+      auto rec = u.getUsageRecord();
+      const bool same_basis = (rec.getQuantityBasis() == Basis::CONSUMED) == (l.getQuantityBasis() == Basis::CONSUMED);
+      if (rec.getVendor() != l.getVendor() || rec.getSkuId() != l.getSkuId() || rec.getSubscriptionId() != l.getSubscriptionId() ||
+          !same_basis) {
+        return failed(where + " sums usage record " + std::to_string(r.getIndex()) + " of another vendor, SKU, subscription or basis");
+      }
       auto date = Date::parse(text(u.getUsageRecord().getUsageDate()));
       CB_TRY(Decimal q, dec(u.getUsageRecord().getQuantity(), where + " usage"));
       if (!date.ok()) return failed(where + ": a usage date is not a date");
@@ -386,6 +404,13 @@ class BundleChecker {
     if (text(f.getBase()) != currency || text(f.getQuote()) != text(l.getCurrency())) {
       return failed(where + ": its FX lock is " + text(f.getBase()) + "/" + text(f.getQuote()) + ", not " + currency + "/" +
                     text(l.getCurrency()));
+    }
+    // The lock is the period's, and its rate is the recorded FX rate it names.
+    const DecodedEntry* fx = get(f.getRateRef().getIndex());
+    if (f.getPeriod() != l.getPeriod() || fx == nullptr || !fx->reader().getKind().isFxRate() ||
+        fx->reader().getKind().getFxRate().getRate() != f.getRate() || fx->reader().getKind().getFxRate().getDate() != f.getRateDate() ||
+        fx->reader().getKind().getFxRate().getBase() != f.getBase() || fx->reader().getKind().getFxRate().getQuote() != f.getQuote()) {
+      return failed(where + ": its FX lock is not the period's lock of a bundled FX rate");
     }
     return dec(f.getRate(), where + " FX rate");
   }
@@ -456,12 +481,24 @@ class BundleChecker {
     }
     if (c.getQuantity().size() != 0) CB_CHECK(expect_equal(valued, c.getAmount(), where + " amount"));
     if (amount.sign() <= 0 || billed < amount) return failed(where + ": credits " + amount.to_string() + " of " + billed.to_string() + " billed");
+    // All bundled credits on one line together never exceed what it billed.
+    if (c.getLines().size() == 1) {
+      Decimal& total = credited_[c.getLines()[0].getIndex()];
+      CB_TRY(total, total.add(amount));
+      if (billed < total) return failed(where + ": with the other credits on its line, credits " + total.to_string() + " of " + billed.to_string());
+    }
     return {};
   }
 
   Status recompute_invoice(uint64_t index, schema::Invoice::Reader inv) {
     const std::string where = "invoice " + std::to_string(index) + " (" + text(inv.getInvoiceId()) + ")";
     const bool taxable = inv.getGstTreatment() == schema::Invoice::GstTreatment::TAXABLE;
+    // Issued under a verified sign-off of its period, billing only what that sign-off covered.
+    const uint64_t sign_off = inv.getSignOff().getIndex();
+    auto signed_size = sign_off_sizes_.find(sign_off);
+    if (signed_size == sign_off_sizes_.end() || sign_off >= index || sign_off_periods_[sign_off] != text(inv.getPeriod())) {
+      return failed(where + ": its sign-off is not a verified sign-off of " + text(inv.getPeriod()) + " before it");
+    }
     // Taxable exactly when the partner is in Australia (its latest Partner entry, when bundled).
     const DecodedEntry* partner = nullptr;
     for (const auto& [i, e] : entries_) {
@@ -469,6 +506,7 @@ class BundleChecker {
         partner = &e;
       }
     }
+    if (partner == nullptr && is_subject(*get(index))) return failed(where + ": the partner it bills is not in the bundle");
     if (partner != nullptr) {
       auto p = partner->reader().getKind().getPartner();
       if ((text(p.getCountry()) == "AU") != taxable) {
@@ -477,17 +515,35 @@ class BundleChecker {
     }
     const Decimal gst_rate = Decimal::parse("0.10").value();
     Decimal subtotal, gst;
+    std::set<uint64_t> items;
     for (auto item : inv.getItems()) {
-      auto source = get(item.getLine().getIndex())->reader().getKind();
+      const uint64_t source_index = item.getLine().getIndex();
+      auto source = get(source_index)->reader().getKind();
+      if (source_index >= signed_size->second || !items.insert(source_index).second) {
+        return failed(where + " bills entry " + std::to_string(source_index) + " twice, or one its sign-off did not cover");
+      }
+      if (!billed_by_.emplace(source_index, index).second && billed_by_[source_index] != index) {
+        return failed(where + " bills entry " + std::to_string(source_index) + ", which invoice entry " +
+                      std::to_string(billed_by_[source_index]) + " bills too");
+      }
       Decimal amount;
       if (source.isPricedLine()) {
         auto l = source.getPricedLine();
         if (l.getPartnerId() != inv.getPartnerId() || l.getCurrency() != inv.getCurrency() || l.getPeriod() != inv.getPeriod()) {
           return failed(where + " bills line " + text(l.getLineId()) + " of another partner, currency or period");
         }
+        if (item.getLineId() != l.getLineId() || item.getQuantity() != l.getQuantity() || item.getUnitPrice() != l.getSellUnitPrice()) {
+          return failed(where + ": item " + text(item.getLineId()) + " does not name its line's id, quantity and unit price");
+        }
         CB_TRY(amount, dec(l.getSellAmount(), where));
       } else if (source.isCredit()) {
-        CB_TRY(Decimal credited, dec(source.getCredit().getAmount(), where));
+        auto c = source.getCredit();
+        if (c.getPartnerId() != inv.getPartnerId() || c.getCurrency() != inv.getCurrency() || c.getPeriod() != inv.getPeriod() ||
+            item.getLineId() != c.getCreditId()) {
+          return failed(where + " carries credit " + text(c.getCreditId()) + " of another partner, currency or period");
+        }
+        if (!all_bundled(c.getLines())) return failed(where + " carries credit " + text(c.getCreditId()) + " without its lines");
+        CB_TRY(Decimal credited, dec(c.getAmount(), where));
         amount = credited.negated();
       } else {
         return failed(where + ": an item bills entry " + std::to_string(item.getLine().getIndex()) + ", neither line nor credit");
@@ -524,6 +580,10 @@ class BundleChecker {
   Hash root_{};
   std::map<uint64_t, DecodedEntry> entries_;
   KeyRegistry registry_;
+  std::map<uint64_t, uint64_t> sign_off_sizes_;       // verified sign-off -> its statement's tree size
+  std::map<uint64_t, std::string> sign_off_periods_;  // verified sign-off -> its period
+  std::map<uint64_t, uint64_t> billed_by_;            // line or credit -> the invoice billing it
+  std::map<uint64_t, Decimal> credited_;              // line -> the single-line credits on it
 };
 
 }  // namespace
@@ -531,7 +591,14 @@ class BundleChecker {
 Result<BundleReport> check_bundle(std::string_view bundle_json, const VerifierKey& key) {
   BundleReport report;
   BundleChecker checker(key, report);
-  CB_CHECK(checker.run(bundle_json));
+  // A bundle is untrusted input: whatever a library refuses to read is a failed check, not a crash.
+  try {
+    CB_CHECK(checker.run(bundle_json));
+  } catch (const kj::Exception& e) {
+    return failed(std::string("an entry cannot be read: ") + e.getDescription().cStr());
+  } catch (const std::exception& e) {
+    return failed(std::string("the bundle cannot be read: ") + e.what());
+  }
   return report;
 }
 

@@ -13,6 +13,7 @@
 #include "verify/verify.h"
 
 #include "evidence/keys.h"
+#include "evidence/signoff_check.h"
 
 namespace closebook::verify {
 namespace {
@@ -234,49 +235,17 @@ class StoredNodes : public NodeSource {
   const Reader& reader_;
 };
 
-Hash hash_of(capnp::Data::Reader d) {
-  Hash h{};
-  if (d.size() == h.size()) std::memcpy(h.data(), d.begin(), h.size());
-  return h;
-}
 
-// A SignOff: its statement is a checkpoint of this log at the size and root it names (one the
-// replay has verified), and every signature verifies under a key the registry had active at
-// this entry: the log's, and at least one finance key.
-Status check_signoff(const DecodedEntry& entry, uint64_t index, const KeyRegistry& registry, const NodeSource& nodes,
+// A SignOff (evidence/signoff_check.h), with its statement's root checked against the tree
+// the replay has verified.
+Status check_signoff(const DecodedEntry& entry, const KeyRegistry& registry, const NodeSource& nodes,
                      const std::string& origin) {
-  auto so = entry.reader().getKind().getSignOff();
-  const std::string text(so.getStatement().cStr(), so.getStatement().size());
-  auto statement = Checkpoint::parse(text);
-  if (!statement.ok()) return bad_entry(index, "the sign-off statement is not a checkpoint: " + statement.error().message);
-  if (statement->origin != origin) return bad_entry(index, "the sign-off statement is for another log");
-  if (statement->extensions.empty() || statement->extensions[0] != "closebook-signoff/v1") {
-    return bad_entry(index, "the sign-off statement has no closebook-signoff/v1 line");
+  CB_TRY(SignOffCheck checked, check_signoff_entry(entry, registry, origin));
+  CB_TRY(Hash root, tree_root(nodes, checked.tree_size));
+  if (root != checked.root) {
+    return bad_entry(entry.reader().getIndex(),
+                     "the sign-off statement's root is not the ledger's at size " + std::to_string(checked.tree_size));
   }
-  if (statement->size != so.getTreeSize() || statement->size > index) {
-    return bad_entry(index, "the sign-off's tree size is not its statement's, or not before it");
-  }
-  CB_TRY(Hash root, tree_root(nodes, statement->size));
-  if (root != statement->root || root != hash_of(so.getRootHash())) {
-    return bad_entry(index, "the sign-off statement's root is not the ledger's at size " + std::to_string(statement->size));
-  }
-  size_t finance = 0;
-  for (auto sig : so.getSignatures()) {
-    const RegisteredKey* key = registry.find(hash_of(sig.getKeyId()));
-    const std::string name(sig.getKeyName().cStr(), sig.getKeyName().size());
-    if (key == nullptr || key->key.name != name || !key->active_at(index) ||
-        key->registered_at != sig.getKeyEvent().getIndex() || key->registered_hash != hash_of(sig.getKeyEvent().getHash())) {
-      return bad_entry(index, "the sign-off is signed by \"" + name + "\", not a key registered and active at it");
-    }
-    Signature64 bytes{};
-    if (sig.getSignature().size() != bytes.size()) return bad_entry(index, "a sign-off signature is not 64 bytes");
-    std::memcpy(bytes.data(), sig.getSignature().begin(), bytes.size());
-    if (!key->key.verify(as_bytes(text), bytes)) {
-      return bad_entry(index, "the sign-off signature by \"" + name + "\" does not verify");
-    }
-    if (key->role == KeyRole::FINANCE) ++finance;
-  }
-  if (finance == 0) return bad_entry(index, "the sign-off has no finance signature");
   return {};
 }
 
@@ -311,7 +280,7 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
     if (index == 0) CB_CHECK(check_genesis(*entry, key));
     if (auto applied = registry.apply(*entry); !applied.ok()) return bad_entry(index, applied.error().message);
     if (entry->reader().getKind().isSignOff()) {
-      CB_CHECK(check_signoff(*entry, index, registry, stored, origin));
+      CB_CHECK(check_signoff(*entry, registry, stored, origin));
       ++sign_offs;
     }
     const Hash leaf = entry->hash();
