@@ -16,13 +16,8 @@ namespace closebook::close {
 namespace {
 
 using match::Ref;
+using match::ref_of;
 using match::text_of;
-
-Ref ref_of(schema::EntryRef::Reader r) {
-  Hash h{};
-  if (r.getHash().size() == h.size()) std::copy(r.getHash().begin(), r.getHash().end(), h.begin());
-  return Ref{r.getIndex(), h};
-}
 
 struct Line {
   std::string account, description, tax_rate;

@@ -4,19 +4,15 @@
 #include <set>
 
 #include "match/fields.h"
+#include "match/period.h"
 
 namespace closebook::close {
 namespace {
 
 using match::Ref;
+using match::ref_of;
 using match::text_of;
 using Kind = schema::Entry::Kind;
-
-Ref ref_of(schema::EntryRef::Reader r) {
-  Hash h{};
-  if (r.getHash().size() == h.size()) std::copy(r.getHash().begin(), r.getHash().end(), h.begin());
-  return Ref{r.getIndex(), h};
-}
 
 class Collector {
  public:
@@ -36,17 +32,6 @@ bool cites(capnp::List<schema::EntryRef>::Reader refs, uint64_t index) {
     if (r.getIndex() == index) return true;
   }
   return false;
-}
-
-// Entries of `kind` whose `effective` is the period, in ledger order.
-Result<std::vector<DecodedEntry>> of_period(const ledger::Snapshot& snapshot, const char* kind, const std::string& period) {
-  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("kind", kind));
-  std::vector<DecodedEntry> out;
-  for (uint64_t i : indexes) {
-    CB_TRY(DecodedEntry e, snapshot.entry(i));
-    if (e.reader().getEffective() == period) out.push_back(std::move(e));
-  }
-  return out;
 }
 
 }  // namespace
@@ -83,7 +68,7 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
 
   // The match results that compared it, with what they compared it against.
   std::set<std::string> exception_ids;
-  CB_TRY(auto results, of_period(snapshot, "matchResult", out.period));
+  CB_TRY(auto results, match::entries_of_period(snapshot, "matchResult", out.period));
   for (const DecodedEntry& e : results) {
     auto r = e.reader().getKind().getMatchResult();
     if (!cites(r.getPricedLines(), at)) continue;
@@ -93,7 +78,7 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
     for (auto id : r.getExceptionIds()) exception_ids.insert(text_of(id));
   }
   // Its exceptions: raised on its match key, or citing it (e.g. a margin-floor breach).
-  CB_TRY(auto exceptions, of_period(snapshot, "exception", out.period));
+  CB_TRY(auto exceptions, match::entries_of_period(snapshot, "exception", out.period));
   std::set<uint64_t> credits;
   CB_TRY(std::vector<uint64_t> credit_indexes, snapshot.lookup("line", line_id));
   for (uint64_t i : credit_indexes) {
@@ -114,13 +99,13 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
     }
   }
   // Sign-offs of its period after it, and the keys that signed them.
-  CB_TRY(auto sign_offs, of_period(snapshot, "signOff", out.period));
+  CB_TRY(auto sign_offs, match::entries_of_period(snapshot, "signOff", out.period));
   for (const DecodedEntry& e : sign_offs) {
     if (e.reader().getIndex() < at) continue;
     c.add("sign_off", Ref{e.reader().getIndex(), e.hash()});
     for (auto sig : e.reader().getKind().getSignOff().getSignatures()) c.add("key_event", ref_of(sig.getKeyEvent()));
   }
-  CB_TRY(auto invoices, of_period(snapshot, "invoice", out.period));
+  CB_TRY(auto invoices, match::entries_of_period(snapshot, "invoice", out.period));
   for (const DecodedEntry& e : invoices) {
     for (auto item : e.reader().getKind().getInvoice().getItems()) {
       if (item.getLine().getIndex() == at || credits.count(item.getLine().getIndex()) != 0) {
@@ -132,14 +117,14 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     c.add("credit", Ref{i, e.hash()});
   }
-  CB_TRY(auto reopens, of_period(snapshot, "periodReopen", out.period));
+  CB_TRY(auto reopens, match::entries_of_period(snapshot, "periodReopen", out.period));
   for (const DecodedEntry& e : reopens) {
     if (credits.count(e.reader().getKind().getPeriodReopen().getCause().getIndex()) != 0) {
       c.add("period_reopen", Ref{e.reader().getIndex(), e.hash()});
     }
   }
   // Journal postings that sum it or one of its invoices, and the GL's acknowledgements of them.
-  CB_TRY(auto postings, of_period(snapshot, "journalPosting", out.period));
+  CB_TRY(auto postings, match::entries_of_period(snapshot, "journalPosting", out.period));
   for (const DecodedEntry& e : postings) {
     bool sums_it = false;
     for (auto jl : e.reader().getKind().getJournalPosting().getLines()) {
@@ -147,7 +132,7 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
     }
     if (sums_it) c.add("journal_posting", Ref{e.reader().getIndex(), e.hash()});
   }
-  CB_TRY(auto acks, of_period(snapshot, "postingAck", out.period));
+  CB_TRY(auto acks, match::entries_of_period(snapshot, "postingAck", out.period));
   for (const DecodedEntry& e : acks) {
     if (c.has(e.reader().getKind().getPostingAck().getPosting().getIndex())) c.add("posting_ack", Ref{e.reader().getIndex(), e.hash()});
   }

@@ -1,5 +1,7 @@
 #include "evidence/entry.h"
 
+#include <algorithm>
+
 #include <capnp/compat/json.h>
 #include <capnp/dynamic.h>
 #include <capnp/serialize.h>
@@ -83,6 +85,12 @@ Result<DecodedEntry> DecodedEntry::decode(std::string_view bytes) {
                              e->getDescription().cStr());
   }
   return out;
+}
+
+Hash hash_of(capnp::Data::Reader data) {
+  Hash h{};
+  if (data.size() == h.size()) std::copy(data.begin(), data.end(), h.begin());
+  return h;
 }
 
 std::string entry_json(schema::Entry::Reader entry) {

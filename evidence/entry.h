@@ -43,6 +43,9 @@ class DecodedEntry {
   schema::Entry::Reader reader_;
 };
 
+// A 32-byte hash field of an entry (a key id, a reference's hash); all zero if it is not 32 bytes.
+Hash hash_of(capnp::Data::Reader data);
+
 // The JSON form of an entry, as `capnp convert canonical:json` prints it (field names from
 // the schema, hashes as hex), on one line.
 std::string entry_json(schema::Entry::Reader entry);

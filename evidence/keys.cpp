@@ -3,16 +3,6 @@
 #include <algorithm>
 
 namespace closebook {
-namespace {
-
-Hash hash_of(capnp::Data::Reader data) {
-  Hash h{};
-  if (data.size() == h.size()) std::copy(data.begin(), data.end(), h.begin());
-  return h;
-}
-
-}  // namespace
-
 const char* key_role_name(KeyRole role) {
   switch (role) {
     case KeyRole::LOG: return "log";

@@ -6,16 +6,6 @@
 #include "evidence/checkpoint.h"
 
 namespace closebook {
-namespace {
-
-Hash hash_of(capnp::Data::Reader d) {
-  Hash h{};
-  if (d.size() == h.size()) std::copy(d.begin(), d.end(), h.begin());
-  return h;
-}
-
-}  // namespace
-
 Result<SignOffCheck> check_signoff_entry(const DecodedEntry& entry, const KeyRegistry& registry, const std::string& origin) {
   const uint64_t index = entry.reader().getIndex();
   const auto bad = [&](const std::string& what) {

@@ -9,6 +9,8 @@ void set_ref(schema::EntryRef::Builder builder, const Ref& ref) {
   builder.setHash(kj::arrayPtr(ref.hash.data(), ref.hash.size()));
 }
 
+Ref ref_of(schema::EntryRef::Reader reader) { return Ref{reader.getIndex(), hash_of(reader.getHash())}; }
+
 std::string exception_id(const std::string& period, const Finding& finding) {
   const std::string name = category_name(finding.category);
   const Hash h = sha256(period + "\n" + name + "\n" + finding.subject);

@@ -43,5 +43,6 @@ std::string exception_id(const std::string& period, const Finding& finding);
 ledger::Draft exception_draft(const std::string& period, const Finding& finding, const CloseConfig& config);
 
 void set_ref(schema::EntryRef::Builder builder, const Ref& ref);
+Ref ref_of(schema::EntryRef::Reader reader);
 
 }  // namespace closebook::match

@@ -13,15 +13,10 @@ namespace {
 
 using K = schema::Entry::Kind;
 
-// The entries of `kind` filed under `period`, in ledger order. Kinds of the close's own
-// milestones are few, so this reads a handful of entries however large the period.
 Result<std::vector<Ref>> milestones(const ledger::Snapshot& snapshot, const char* kind, const std::string& period) {
-  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("kind", kind));
+  CB_TRY(std::vector<DecodedEntry> entries, entries_of_period(snapshot, kind, period));
   std::vector<Ref> out;
-  for (uint64_t i : indexes) {
-    CB_TRY(DecodedEntry e, snapshot.entry(i));
-    if (e.reader().getEffective() == period) out.push_back(Ref{i, e.hash()});
-  }
+  for (const DecodedEntry& e : entries) out.push_back(Ref{e.reader().getIndex(), e.hash()});
   return out;
 }
 
@@ -36,6 +31,17 @@ bool is_match_input(K::Which which) {
 }
 
 }  // namespace
+
+Result<std::vector<DecodedEntry>> entries_of_period(const ledger::Snapshot& snapshot, const char* kind,
+                                                    const std::string& period) {
+  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("kind", kind));
+  std::vector<DecodedEntry> out;
+  for (uint64_t i : indexes) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    if (e.reader().getEffective() == period) out.push_back(std::move(e));
+  }
+  return out;
+}
 
 Result<PeriodState> period_state(const ledger::Snapshot& snapshot, const std::string& period) {
   PeriodState state;

@@ -27,6 +27,11 @@ struct PeriodState {
 
 Result<PeriodState> period_state(const ledger::Snapshot& snapshot, const std::string& period);
 
+// The entries of `kind` (e.g. "signOff") whose effective date is `period`, in ledger order.
+// The close's own kinds are few, so this reads a handful of entries however large the period.
+Result<std::vector<DecodedEntry>> entries_of_period(const ledger::Snapshot& snapshot, const char* kind,
+                                                    const std::string& period);
+
 // Invalid, naming the SignOff, if the period is signed off and not reopened: its priced lines,
 // match and inputs are sealed.
 Status check_period_open(const ledger::Snapshot& snapshot, const std::string& period);

@@ -58,8 +58,7 @@ Result<VendorLine> vendor_line(const DecodedEntry& e) {
   auto l = e.reader().getKind().getInvoiceLine();
   VendorLine v;
   v.ref = Ref{e.reader().getIndex(), e.hash()};
-  const auto sha = l.getSource().getFileSha256();
-  if (sha.size() == v.file.size()) std::copy(sha.begin(), sha.end(), v.file.begin());
+  v.file = hash_of(l.getSource().getFileSha256());
   v.vendor = text_of(l.getVendor());
   v.format = text_of(l.getFormat());
   v.invoice = text_of(l.getInvoiceNumber());

@@ -58,8 +58,7 @@ Result<DecodedUsage> decode_usage(const DecodedEntry& e) {
                  UsageInfo{Ref{e.reader().getIndex(), e.hash()}, {}, {}, {}, u.getQuantityBasis()}};
   CB_TRY(d.info.date, Date::parse(text_of(u.getUsageDate())));
   CB_TRY(d.info.quantity, decimal_of(u.getQuantity()));
-  const auto sha = u.getSource().getFileSha256();
-  if (sha.size() == d.info.file.size()) std::copy(sha.begin(), sha.end(), d.info.file.begin());
+  d.info.file = hash_of(u.getSource().getFileSha256());
   return d;
 }
 

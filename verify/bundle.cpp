@@ -32,12 +32,6 @@ const std::set<std::string> kRoles = {
 
 std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
-Hash hash_of(capnp::Data::Reader d) {
-  Hash h{};
-  if (d.size() == h.size()) std::copy(d.begin(), d.end(), h.begin());
-  return h;
-}
-
 Result<Decimal> dec(capnp::Text::Reader t, const std::string& what) {
   auto d = Decimal::parse(text(t));
   if (!d.ok()) return failed(what + ": \"" + text(t) + "\" is not a decimal");
