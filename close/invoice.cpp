@@ -109,10 +109,9 @@ Result<ledger::Draft> invoice_draft(const std::string& id, const std::string& pe
 // are the ones being issued again, idempotently).
 Result<std::set<uint64_t>> invoiced_before(const ledger::Snapshot& snapshot, const std::string& period,
                                            uint64_t sign_off_index) {
-  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("kind", "invoice"));
+  CB_TRY(std::vector<DecodedEntry> invoices, match::entries_of_period(snapshot, "invoice", period));
   std::set<uint64_t> out;
-  for (uint64_t i : indexes) {
-    CB_TRY(DecodedEntry e, snapshot.entry(i));
+  for (const DecodedEntry& e : invoices) {
     auto inv = e.reader().getKind().getInvoice();
     if (inv.getPeriod() != period || inv.getSignOff().getIndex() == sign_off_index) continue;
     for (auto item : inv.getItems()) out.insert(item.getLine().getIndex());
@@ -145,9 +144,9 @@ Result<InvoicePlan> plan_invoices(const ledger::Snapshot& snapshot, const std::s
     CB_TRY(Item item, line_item(e));
     by_partner[text_of(e.reader().getKind().getPricedLine().getPartnerId())].push_back(std::move(item));
   }
-  CB_TRY(std::vector<uint64_t> credit_indexes, snapshot.lookup("kind", "credit"));
-  for (uint64_t i : credit_indexes) {
-    CB_TRY(DecodedEntry e, snapshot.entry(i));
+  CB_TRY(std::vector<DecodedEntry> credits, match::entries_of_period(snapshot, "credit", period));
+  for (const DecodedEntry& e : credits) {
+    const uint64_t i = e.reader().getIndex();
     auto c = e.reader().getKind().getCredit();
     if (c.getPeriod() != period || billed.count(i) != 0 || i > state.sign_off->index) continue;
     CB_TRY(Item item, credit_item(e));

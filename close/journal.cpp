@@ -41,10 +41,9 @@ Status add_to(Line& line, const Decimal& amount, const Ref& ref) {
 Result<std::map<std::string, std::vector<DecodedEntry>>> invoices_by_currency(const ledger::Snapshot& snapshot,
                                                                              const std::string& period,
                                                                              uint64_t sign_off) {
-  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("kind", "invoice"));
+  CB_TRY(std::vector<DecodedEntry> invoices, match::entries_of_period(snapshot, "invoice", period));
   std::map<std::string, std::vector<DecodedEntry>> out;
-  for (uint64_t i : indexes) {
-    CB_TRY(DecodedEntry e, snapshot.entry(i));
+  for (DecodedEntry& e : invoices) {
     auto inv = e.reader().getKind().getInvoice();
     if (inv.getPeriod() != period || inv.getSignOff().getIndex() != sign_off) continue;
     out[text_of(inv.getCurrency())].push_back(std::move(e));
@@ -164,9 +163,8 @@ Result<std::vector<DecodedEntry>> current_journals(const ledger::Snapshot& snaps
   CB_TRY(match::PeriodState state, match::period_state(snapshot, period));
   std::vector<DecodedEntry> out;
   if (!state.sign_off) return out;
-  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("kind", "journalPosting"));
-  for (uint64_t i : indexes) {
-    CB_TRY(DecodedEntry e, snapshot.entry(i));
+  CB_TRY(std::vector<DecodedEntry> postings, match::entries_of_period(snapshot, "journalPosting", period));
+  for (DecodedEntry& e : postings) {
     auto p = e.reader().getKind().getJournalPosting();
     if (p.getPeriod() == period && p.getSignOff().getIndex() == state.sign_off->index) out.push_back(std::move(e));
   }

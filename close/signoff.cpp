@@ -59,10 +59,9 @@ Result<std::map<std::string, PricedTotal>> priced_totals(const ledger::Snapshot&
 // Credits booked in the period, per currency: count and amount.
 Result<std::map<std::string, std::pair<uint64_t, Decimal>>> credit_totals(const ledger::Snapshot& snapshot,
                                                                           const std::string& period) {
-  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("kind", "credit"));
+  CB_TRY(std::vector<DecodedEntry> credits, match::entries_of_period(snapshot, "credit", period));
   std::map<std::string, std::pair<uint64_t, Decimal>> out;
-  for (uint64_t i : indexes) {
-    CB_TRY(DecodedEntry e, snapshot.entry(i));
+  for (const DecodedEntry& e : credits) {
     auto c = e.reader().getKind().getCredit();
     if (c.getPeriod() != period) continue;
     auto& [count, amount] = out[match::text_of(c.getCurrency())];
