@@ -45,6 +45,9 @@ commands:
   log entry I [--format raw|base64|json]
   log prove inclusion I [--size N]     RFC 9162 inclusion proof (JSON)
   log prove consistency M [--size N]   RFC 9162 consistency proof (JSON)
+  tokens create --role R [--name N]    an API bearer token (shown once): admin, ops, finance, gl, auditor, partner:<id>
+  tokens list | tokens revoke ID
+  serve [--listen HOST:PORT] [--threads N] [--config FILE] ...   closebookd, the HTTP API (docs/api.yaml)
 
 --ledger defaults to $CLOSEBOOK_LEDGER, then ./closebook-data.
 Passphrases come from --passphrase-file FILE, $CLOSEBOOK_PASSPHRASE, or a prompt.
@@ -130,6 +133,8 @@ int run(int argc, const char* const* argv) {
     if (command == "margin") return cmd_margin(ctx);
     if (command == "shadow") return cmd_shadow(ctx);
     if (command == "log") return cmd_log(ctx);
+    if (command == "tokens") return cmd_tokens(ctx);
+    if (command == "serve") return cmd_serve(ctx);
     std::cerr << "closebook: unknown command \"" << command << "\"\n" << kUsage;
     return 1;
   } catch (const po::error& e) {

@@ -10,6 +10,7 @@
 #include "close/bundle.h"
 #include "close/credit.h"
 #include "close/lineage.h"
+#include "close/views.h"
 
 namespace closebook::cli {
 namespace {
@@ -84,24 +85,19 @@ int cmd_lineage(const Context& ctx) {
   const ledger::Snapshot& snap = **view;
   auto lineage = close::line_lineage(snap, line);
   if (!lineage.ok()) return report(ctx, lineage.error());
-  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  if (format == "json") {
+    auto json = close::lineage_json(snap, *lineage);
+    if (!json.ok()) return report(ctx, json.error());
+    ctx.out << json->dump(2) << "\n";
+    return 0;
+  }
   for (const auto& item : lineage->items) {
     auto e = snap.entry(item.ref.index);
     if (!e.ok()) return report(ctx, e.error());
-    if (format == "json") {
-      all.push_back({{"role", item.role}, {"index", item.ref.index}, {"hash", to_hex(e->hash())},
-                     {"entry", nlohmann::ordered_json::parse(entry_json(e->reader()))}});
-      continue;
-    }
     ctx.out << std::left << std::setw(20) << item.role << std::right << std::setw(8) << item.ref.index << "  "
             << to_hex(e->hash()).substr(0, 16) << "  " << kind_name(e->reader()) << "\n";
   }
-  if (format == "json") {
-    ctx.out << nlohmann::ordered_json{{"line_id", lineage->line_id}, {"period", lineage->period}, {"entries", all}}.dump(2)
-            << "\n";
-  } else {
-    ctx.out << lineage->items.size() << " entries in the lineage of " << line << "\n";
-  }
+  ctx.out << lineage->items.size() << " entries in the lineage of " << line << "\n";
   return 0;
 }
 

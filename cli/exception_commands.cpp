@@ -8,6 +8,7 @@
 #include "cli/append.h"
 #include "cli/csv_out.h"
 #include "cli/options.h"
+#include "close/views.h"
 #include "ledger/files.h"
 #include "match/queue.h"
 
@@ -36,29 +37,6 @@ void print_csv(std::ostream& out, const std::vector<ExceptionState>& list) {
     }
     out << "\n";
   }
-}
-
-nlohmann::ordered_json to_json(const ExceptionState& e) {
-  nlohmann::ordered_json j{{"exception_id", e.id}, {"period", e.period},
-                           {"category", match::category_name(e.category)},
-                           {"severity", match::severity_name(e.severity)}, {"blocking", e.blocking},
-                           {"vendor", e.vendor}, {"partner_id", e.partner_id}, {"tenant_id", e.tenant_id},
-                           {"subscription_id", e.subscription_id}, {"sku_id", e.sku_id}, {"delta", e.delta},
-                           {"currency", e.currency}, {"owner", e.owner}, {"due_date", e.due_date},
-                           {"status", match::status_name(e.status)}, {"summary", e.summary}};
-  j["legs"] = nlohmann::ordered_json::array();
-  for (const auto& l : e.legs) {
-    j["legs"].push_back({{"name", l.name}, {"quantity", l.quantity}, {"unit_price", l.unit_price},
-                         {"amount", l.amount}, {"detail", l.detail}});
-  }
-  j["evidence"] = nlohmann::ordered_json::array();
-  for (const auto& r : e.evidence) j["evidence"].push_back({{"index", r.index}, {"hash", to_hex(r.hash)}});
-  j["history"] = nlohmann::ordered_json::array();
-  for (const auto& h : e.history) {
-    j["history"].push_back({{"entry", h.ref.index}, {"action", h.action}, {"actor", h.actor}, {"note", h.note},
-                            {"recorded_at_ms", h.recorded_at_ms}});
-  }
-  return j;
 }
 
 void print_table(std::ostream& out, const std::vector<ExceptionState>& list) {
@@ -107,7 +85,7 @@ int list(const Context& ctx, const std::vector<std::string>& args) {
     print_csv(ctx.out, *found);
   } else if (format == "json") {
     nlohmann::ordered_json all = nlohmann::ordered_json::array();
-    for (const auto& e : *found) all.push_back(to_json(e));
+    for (const auto& e : *found) all.push_back(close::exception_json(e));
     ctx.out << all.dump(2) << "\n";
   } else {
     print_table(ctx.out, *found);
@@ -156,7 +134,7 @@ int show(const Context& ctx, const std::string& id) {
   const ledger::Snapshot& snap = **view;
   auto state = match::find_exception(snap, id);
   if (!state.ok()) return report(ctx, state.error());
-  ctx.out << to_json(*state).dump(2) << "\n";
+  ctx.out << close::exception_json(*state).dump(2) << "\n";
   return 0;
 }
 

@@ -69,7 +69,7 @@ int journal_ack(const Context& ctx, const std::vector<std::string>& args) {
     return close::plan_posting_ack(snapshot, period, journal_id, gl_ref, gl_ref, actor);
   });
   if (!done.ok()) return report(ctx, done.error());
-  if (done->first.already) {
+  if (done->first.already_at) {
     ctx.out << "already acknowledged as " << gl_ref << ": nothing new\n";
   } else {
     ctx.out << "posting acknowledged as " << gl_ref << " at entry " << done->second.entries.front().index << "\n";

@@ -5,18 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/options.h"
+#include "close/views.h"
 #include "ledger/ledger.h"
 
 namespace closebook::cli {
 namespace {
-
-using Json = nlohmann::ordered_json;
-
-Json hex_list(const std::vector<Hash>& hashes) {
-  Json out = Json::array();
-  for (const Hash& h : hashes) out.push_back(to_hex(h));
-  return out;
-}
 
 struct LogArgs {
   std::vector<std::string> words;  // positional words after "log"
@@ -70,16 +63,13 @@ Status prove(const Context& ctx, const ledger::Snapshot& snap, const LogArgs& a)
   const uint64_t size = a.size.value_or(snap.size());
   if (a.words[1] == "inclusion") {
     CB_TRY(uint64_t index, parse_index(a.words[2], "entry index"));
-    CB_TRY(std::vector<Hash> proof, snap.inclusion_proof(index, size));
-    CB_TRY(Hash leaf, snap.entry_hash(index));
-    Json j{{"index", index}, {"size", size}, {"leaf_hash", to_hex(leaf)}, {"hashes", hex_list(proof)}};
+    CB_TRY(close::Json j, close::inclusion_proof_json(snap, index, size));
     ctx.out << j.dump() << "\n";
     return {};
   }
   if (a.words[1] == "consistency") {
     CB_TRY(uint64_t old_size, parse_index(a.words[2], "old size"));
-    CB_TRY(std::vector<Hash> proof, snap.consistency_proof(old_size, size));
-    Json j{{"old_size", old_size}, {"size", size}, {"hashes", hex_list(proof)}};
+    CB_TRY(close::Json j, close::consistency_proof_json(snap, old_size, size));
     ctx.out << j.dump() << "\n";
     return {};
   }

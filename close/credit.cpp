@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "close/lineage.h"
 #include "match/book.h"
 #include "match/fields.h"
 #include "match/findings.h"
@@ -20,19 +21,16 @@ struct CreditedLine {
 };
 
 Result<CreditedLine> current_line(const ledger::Snapshot& snapshot, const std::string& line_id) {
-  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("line", line_id));
-  for (auto it = indexes.rbegin(); it != indexes.rend(); ++it) {
-    CB_TRY(DecodedEntry e, snapshot.entry(*it));
-    if (!e.reader().getKind().isPricedLine()) continue;
-    auto l = e.reader().getKind().getPricedLine();
-    CreditedLine c{Ref{*it, e.hash()}, line_id, text_of(l.getPeriod()), text_of(l.getPartnerId()),
-                   text_of(l.getCurrency()), {}, {}, {}};
-    CB_TRY(c.quantity, match::decimal_of(l.getQuantity()));
-    CB_TRY(c.sell_unit, match::decimal_of(l.getSellUnitPrice()));
-    CB_TRY(c.sell, match::decimal_of(l.getSellAmount()));
-    return c;
-  }
-  return Error::not_found("no priced line " + line_id).in_field("--lines");
+  auto found = current_priced_line(snapshot, line_id);
+  if (!found.ok()) return std::move(found).error().in_field("--lines");
+  const DecodedEntry& e = *found;
+  auto l = e.reader().getKind().getPricedLine();
+  CreditedLine c{Ref{e.reader().getIndex(), e.hash()}, line_id, text_of(l.getPeriod()), text_of(l.getPartnerId()),
+                 text_of(l.getCurrency()), {}, {}, {}};
+  CB_TRY(c.quantity, match::decimal_of(l.getQuantity()));
+  CB_TRY(c.sell_unit, match::decimal_of(l.getSellUnitPrice()));
+  CB_TRY(c.sell, match::decimal_of(l.getSellAmount()));
+  return c;
 }
 
 // What earlier credits already gave back on any of these lines.

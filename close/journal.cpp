@@ -248,18 +248,24 @@ Result<AckPlan> plan_posting_ack(const ledger::Snapshot& snapshot, const std::st
         .in_field("--journal");
   }
   AckPlan plan;
+  plan.journal_id = text_of(posting->reader().getKind().getJournalPosting().getJournalId());
   CB_TRY(std::vector<uint64_t> acks, snapshot.lookup("kind", "postingAck"));
   for (uint64_t i : acks) {
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     auto a = e.reader().getKind().getPostingAck();
-    if (a.getPosting().getIndex() != posting->reader().getIndex()) continue;
-    if (text_of(a.getGlRef()) == gl_ref) {
-      plan.already = true;  // acknowledged before with this reference: nothing new
+    const bool same_posting = a.getPosting().getIndex() == posting->reader().getIndex();
+    const bool same_ref = text_of(a.getGlRef()) == gl_ref;
+    if (!idempotency_key.empty() && text_of(a.getIdempotencyKey()) == idempotency_key && !(same_posting && same_ref)) {
+      return Error::conflict("the idempotency key " + idempotency_key + " was used for another acknowledgement (entry " +
+                             std::to_string(i) + ")");
+    }
+    if (!same_posting) continue;
+    if (same_ref) {
+      plan.already_at = i;  // acknowledged before with this reference: nothing new
       return plan;
     }
-    return Error::conflict("journal " + text_of(posting->reader().getKind().getJournalPosting().getJournalId()) +
-                           " was acknowledged as " + text_of(a.getGlRef()) + " (entry " + std::to_string(i) +
-                           "); refusing a second reference " + gl_ref);
+    return Error::conflict("journal " + plan.journal_id + " was acknowledged as " + text_of(a.getGlRef()) + " (entry " +
+                           std::to_string(i) + "); refusing a second reference " + gl_ref);
   }
   ledger::Draft draft;
   draft.entry().setEffective(period);

@@ -3,6 +3,7 @@
 // posted once, acknowledged with the GL's reference. See docs/close.md §5.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,11 +39,13 @@ std::string journal_json(const DecodedEntry& posting);
 std::vector<std::string> journal_xero(const DecodedEntry& posting);
 
 // The GL's acknowledgement of a posting: acking again with the same reference records nothing
-// new; another reference for an acknowledged posting is refused (conflict).
+// new; another reference for an acknowledged posting is refused (conflict), and so is an
+// idempotency key already used for another posting or reference.
 struct AckPlan {
   std::vector<ledger::Draft> drafts;
   uint64_t planned_at_size = 0;
-  bool already = false;
+  std::string journal_id;
+  std::optional<uint64_t> already_at;  // the ack recorded before: no drafts
 };
 Result<AckPlan> plan_posting_ack(const ledger::Snapshot& snapshot, const std::string& period,
                                  const std::string& journal_id, const std::string& gl_ref,

@@ -36,13 +36,18 @@ bool cites(capnp::List<schema::EntryRef>::Reader refs, uint64_t index) {
 
 }  // namespace
 
-Result<Lineage> line_lineage(const ledger::Snapshot& snapshot, const std::string& line_id) {
+Result<DecodedEntry> current_priced_line(const ledger::Snapshot& snapshot, const std::string& line_id) {
   CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("line", line_id));
   for (auto it = indexes.rbegin(); it != indexes.rend(); ++it) {
     CB_TRY(DecodedEntry e, snapshot.entry(*it));
-    if (e.reader().getKind().isPricedLine()) return line_lineage_at(snapshot, *it);
+    if (e.reader().getKind().isPricedLine()) return e;
   }
   return Error::not_found("no priced line " + line_id);
+}
+
+Result<Lineage> line_lineage(const ledger::Snapshot& snapshot, const std::string& line_id) {
+  CB_TRY(DecodedEntry line, current_priced_line(snapshot, line_id));
+  return line_lineage_at(snapshot, line.reader().getIndex());
 }
 
 Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index) {

@@ -24,6 +24,9 @@ struct Lineage {
   std::vector<LineageItem> items;  // by role as listed above, then ledger order; no repeats
 };
 
+// The current version of a priced line: the latest PricedLine entry of its id.
+Result<DecodedEntry> current_priced_line(const ledger::Snapshot& snapshot, const std::string& line_id);
+
 // The lineage of the current version of a line (the latest PricedLine entry of its id).
 Result<Lineage> line_lineage(const ledger::Snapshot& snapshot, const std::string& line_id);
 // The lineage of one version: the PricedLine entry at `index` (e.g. the one an invoice bills).

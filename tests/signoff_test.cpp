@@ -385,10 +385,16 @@ TEST_F(SignOffTest, TheJournalBalancesPerCurrencyCitesItsEntriesAndIsAcknowledge
   auto ack = close::plan_posting_ack(snap(), "2026-10", "JNL-2026-10-AUD", "GL-1", "k", "t");
   ASSERT_TRUE(ack.ok());
   ASSERT_TRUE(ledger_->append(ack->drafts, log_key_).ok());
-  EXPECT_TRUE(close::plan_posting_ack(snap(), "2026-10", "JNL-2026-10-AUD", "GL-1", "k2", "u")->already);
-  auto other = close::plan_posting_ack(snap(), "2026-10", "JNL-2026-10-AUD", "GL-2", "k", "t");
+  const uint64_t acked_at = snap().size() - 1;
+  EXPECT_EQ(close::plan_posting_ack(snap(), "2026-10", "JNL-2026-10-AUD", "GL-1", "k2", "u")->already_at, acked_at);
+  auto other = close::plan_posting_ack(snap(), "2026-10", "JNL-2026-10-AUD", "GL-2", "k3", "t");
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().code, Code::kConflict);
+  // An idempotency key names one request: reused for another journal, it is refused.
+  auto reused = close::plan_posting_ack(snap(), "2026-10", "JNL-2026-10-NZD", "GL-9", "k", "t");
+  ASSERT_FALSE(reused.ok());
+  EXPECT_EQ(reused.error().code, Code::kConflict);
+  EXPECT_NE(reused.error().message.find("idempotency key k was used"), std::string::npos) << reused.error().message;
 }
 
 TEST(JournalXeroTest, LargeJournalsSplitIntoFilesOfAtMost300LinesThatEachBalance) {

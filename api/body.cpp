@@ -1,0 +1,84 @@
+#include "api/body.h"
+
+#include <charconv>
+
+namespace closebook::api {
+
+std::variant<JsonBody, Reply> JsonBody::parse(const Request& request) {
+  const std::string type = request.header("content-type").value_or("");
+  const std::string media = type.substr(0, type.find(';'));
+  if (media != "application/json") {
+    return Reply::error(415, "unsupported_media_type",
+                        "the body must be application/json" + (type.empty() ? "" : ", not " + type));
+  }
+  Json json;
+  try {
+    json = Json::parse(request.body);  // throws with the position and the reason
+  } catch (const Json::parse_error& e) {
+    return Reply::error(400, "malformed_json", std::string("the body is not JSON: ") + e.what());
+  }
+  if (!json.is_object()) return Reply::error(400, "invalid", "the body must be a JSON object");
+  return JsonBody(std::move(json));
+}
+
+Result<std::string> JsonBody::string(const std::string& name, bool required, size_t bytes_max) {
+  read_.insert(name);
+  const auto it = json_.find(name);
+  if (it == json_.end() || it->is_null()) {
+    if (required) return Error::invalid("is required").in_field(name);
+    return std::string();
+  }
+  if (!it->is_string()) return Error::invalid(std::string("must be a string, not ") + it->type_name()).in_field(name);
+  std::string value = it->get<std::string>();
+  if (value.size() > bytes_max) return Error::invalid("must be at most " + std::to_string(bytes_max) + " bytes").in_field(name);
+  return value;
+}
+
+Status JsonBody::finish() const {
+  for (const auto& [name, value] : json_.items()) {
+    if (!read_.count(name)) return Error::invalid("is not a field of this request").in_field(name);
+  }
+  return {};
+}
+
+Result<QueryArgs> QueryArgs::parse(const Request& request, std::initializer_list<const char*> allowed) {
+  QueryArgs out;
+  for (const auto& [name, value] : request.query) {
+    bool known = false;
+    for (const char* a : allowed) known = known || name == a;
+    if (!known) return Error::invalid("is not a parameter of this request").in_field(name);
+    out.args_.emplace_back(name, value);
+  }
+  return out;
+}
+
+std::optional<std::string> QueryArgs::get(const std::string& name) const {
+  for (const auto& [n, v] : args_) {
+    if (n == name) return v;
+  }
+  return std::nullopt;
+}
+
+Result<std::string> QueryArgs::required(const std::string& name) const {
+  auto value = get(name);
+  if (!value || value->empty()) return Error::invalid("is required").in_field(name);
+  return *value;
+}
+
+Result<std::optional<uint64_t>> QueryArgs::number(const std::string& name) const {
+  auto value = get(name);
+  if (!value) return std::optional<uint64_t>();
+  CB_TRY(uint64_t n, parse_number(*value, name));
+  return std::optional<uint64_t>(n);
+}
+
+Result<uint64_t> parse_number(std::string_view text, const std::string& name) {
+  uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return Error::invalid("must be a whole number, not \"" + std::string(text.substr(0, 40)) + "\"").in_field(name);
+  }
+  return value;
+}
+
+}  // namespace closebook::api

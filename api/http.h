@@ -1,0 +1,48 @@
+// The API's requests and replies, independent of the HTTP library: the Pistache adapter
+// (api/server.cpp) fills a Request and sends a Reply, so every route, role check and error
+// mapping lives in plain code.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "evidence/result.h"
+
+namespace closebook::api {
+
+using Json = nlohmann::ordered_json;
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // percent-decoded, without the query
+  std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  std::string body;
+  std::string peer;  // client IP, for the access log and the auth-failure limit
+
+  std::optional<std::string> header(std::string_view lower_name) const;
+};
+
+struct Reply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Reply json(int status, const Json& body);
+  static Reply text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  // {"error": "<code>", "message": "..."} — what every 4xx and 5xx carries.
+  static Reply error(int status, std::string_view code, std::string_view message);
+  // An Error from the layers below, as the status its code means to a client.
+  static Reply from(const Error& error);
+};
+
+// Percent-decodes a path or query component; nullopt if it is malformed or decodes to a NUL.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+// Splits "a=1&b=2" into decoded pairs; nullopt if any part is malformed.
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query);
+
+}  // namespace closebook::api

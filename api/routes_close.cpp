@@ -1,0 +1,204 @@
+// The close's documents over HTTP: invoices (JSON, CSV, evidence bundle), line lineage,
+// the exception queue, period state, the sign-off statement, the GL journal and disputes.
+// A partner token sees its own partner's invoices, lines and disputes only; anything else
+// answers exactly as a missing id does.
+#include "api/body.h"
+#include "api/service.h"
+#include "close/bundle.h"
+#include "close/dispute.h"
+#include "close/invoice.h"
+#include "close/journal.h"
+#include "close/lineage.h"
+#include "close/signoff.h"
+#include "close/views.h"
+#include "evidence/date.h"
+#include "match/fields.h"
+
+namespace closebook::api {
+namespace {
+
+using match::text_of;
+
+Result<std::string> period_param(const std::string& text, const char* name) {
+  auto p = Period::parse(text);
+  if (!p.ok()) return Error::invalid("must be a period YYYY-MM, not \"" + text.substr(0, 40) + "\"").in_field(name);
+  return text;
+}
+
+Result<std::string> period_query(const QueryArgs& q) {
+  CB_TRY(std::string text, q.required("period"));
+  return period_param(text, "period");
+}
+
+// The invoice, if the caller may see it; partners get the same NotFound for another
+// partner's invoice as for one that does not exist.
+Result<DecodedEntry> visible_invoice(const Call& call, const ledger::Snapshot& snapshot, const std::string& id) {
+  const Error missing = Error::not_found("no invoice " + id.substr(0, 100));
+  auto found = close::find_invoice(snapshot, id);
+  if (!found.ok()) return found.error().code == Code::kNotFound ? missing : std::move(found).error();
+  if (call.is_partner() && text_of(found->reader().getKind().getInvoice().getPartnerId()) != call.partner_id()) {
+    return missing;
+  }
+  return found;
+}
+
+Result<DecodedEntry> visible_line(const Call& call, const ledger::Snapshot& snapshot, const std::string& id) {
+  const Error missing = Error::not_found("no priced line " + id.substr(0, 100));
+  auto found = close::current_priced_line(snapshot, id);
+  if (!found.ok()) return found.error().code == Code::kNotFound ? missing : std::move(found).error();
+  if (call.is_partner() && text_of(found->reader().getKind().getPricedLine().getPartnerId()) != call.partner_id()) {
+    return missing;
+  }
+  return found;
+}
+
+Result<Reply> invoices(Call& call) {
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"period"}));
+  CB_TRY(std::string period, period_query(q));
+  CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  CB_TRY(std::vector<DecodedEntry> entries, match::entries_of_period(snapshot, "invoice", period));
+  Json list = Json::array();
+  for (const DecodedEntry& e : entries) {
+    auto inv = e.reader().getKind().getInvoice();
+    if (call.is_partner() && text_of(inv.getPartnerId()) != call.partner_id()) continue;
+    list.push_back({{"invoice_id", text_of(inv.getInvoiceId())}, {"entry", e.reader().getIndex()},
+                    {"partner_id", text_of(inv.getPartnerId())}, {"currency", text_of(inv.getCurrency())},
+                    {"items", inv.getItems().size()}, {"subtotal", text_of(inv.getSubtotal())},
+                    {"gst", text_of(inv.getGst())}, {"total", text_of(inv.getTotal())}});
+  }
+  return Reply::json(200, {{"period", period}, {"invoices", std::move(list)}});
+}
+
+Result<Reply> invoice(Call& call) {
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"format"}));
+  const bool accepts_csv = call.request.header("accept").value_or("").find("text/csv") != std::string::npos;
+  const std::string format = q.get("format").value_or(accepts_csv ? "csv" : "json");
+  if (format != "json" && format != "csv") return Error::invalid("must be json or csv").in_field("format");
+  CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  CB_TRY(DecodedEntry e, visible_invoice(call, snapshot, call.params[0]));
+  if (format == "json") return Reply::text(200, close::invoice_json(e), "application/json");
+  Reply r = Reply::text(200, close::invoice_csv(e), "text/csv; charset=utf-8");
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + call.params[0] + ".csv\"");
+  return r;
+}
+
+Result<Reply> bundle(Call& call, close::BundleSubject subject) {
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {}));
+  CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  auto visible = subject == close::BundleSubject::kInvoice ? visible_invoice(call, snapshot, call.params[0])
+                                                           : visible_line(call, snapshot, call.params[0]);
+  if (!visible.ok()) return std::move(visible).error();
+  CB_TRY(std::string text, close::build_bundle(snapshot, subject, call.params[0]));
+  return Reply::text(200, std::move(text), "application/json");
+}
+
+Result<Reply> lineage(Call& call) {
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {}));
+  CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  CB_TRY(DecodedEntry line, visible_line(call, snapshot, call.params[0]));
+  CB_TRY(close::Lineage found, close::line_lineage_at(snapshot, line.reader().getIndex()));
+  CB_TRY(Json json, close::lineage_json(snapshot, found));
+  return Reply::json(200, json);
+}
+
+Result<Reply> exceptions(Call& call) {
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"period", "status", "category"}));
+  CB_TRY(std::string period, period_query(q));
+  match::QueueFilter filter{period, {}, {}, {}};
+  if (auto status = q.get("status")) {
+    auto s = match::parse_status(*status);
+    if (!s.ok()) return std::move(s).error().in_field("status");
+    filter.status = *s;
+  }
+  if (auto category = q.get("category")) {
+    auto c = match::parse_category(*category);
+    if (!c.ok()) return std::move(c).error().in_field("category");
+    filter.category = *c;
+  }
+  CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  CB_TRY(std::vector<match::ExceptionState> found, match::list_exceptions(snapshot, filter));
+  Json list = Json::array();
+  for (const auto& e : found) list.push_back(close::exception_json(e));
+  return Reply::json(200, {{"period", period}, {"exceptions", std::move(list)}});
+}
+
+Result<Reply> exception(Call& call) {
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {}));
+  CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  CB_TRY(match::ExceptionState state, match::find_exception(snapshot, call.params[0]));
+  return Reply::json(200, close::exception_json(state));
+}
+
+Result<Reply> period(Call& call) {
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {}));
+  CB_TRY(std::string period, period_param(call.params[0], "period"));
+  CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  CB_TRY(match::PeriodState state, match::period_state(snapshot, period));
+  return Reply::json(200, close::period_json(period, state));
+}
+
+Result<Reply> statement(Call& call) {
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"override_reason"}));
+  CB_TRY(std::string period, period_param(call.params[0], "period"));
+  CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  CB_TRY(close::Statement s, close::build_statement(snapshot, period, q.get("override_reason").value_or("")));
+  Reply r = Reply::text(200, s.text());
+  r.headers.emplace_back("X-Closebook-Blocked", s.blocked() ? "true" : "false");
+  return r;
+}
+
+Result<Reply> journal(Call& call) {
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"period"}));
+  CB_TRY(std::string period, period_query(q));
+  CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  CB_TRY(std::vector<DecodedEntry> journals, close::current_journals(snapshot, period));
+  if (journals.empty()) {
+    return Error::not_found("period " + period + " has no journal for its sign-off yet: POST /v1/journal prepares it");
+  }
+  Json list = Json::array();
+  for (const DecodedEntry& e : journals) list.push_back(Json::parse(close::journal_json(e)));
+  return Reply::json(200, {{"period", period}, {"journals", std::move(list)}});
+}
+
+Result<Reply> disputes(Call& call) {
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"period"}));
+  std::string period;
+  if (q.get("period")) {
+    CB_TRY(period, period_query(q));
+  }
+  CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  CB_TRY(std::vector<close::DisputeView> found,
+         close::list_disputes(snapshot, call.is_partner() ? call.partner_id() : "", period));
+  Json list = Json::array();
+  for (const auto& d : found) {
+    auto state = match::find_exception(snapshot, d.exception_id);
+    list.push_back({{"dispute_id", d.dispute_id}, {"entry", d.entry.index}, {"partner_id", d.partner_id},
+                    {"line_id", d.line_id}, {"period", d.period}, {"reason", d.reason}, {"amount", d.amount},
+                    {"currency", d.currency}, {"raised_by", d.raised_by}, {"recorded_at_ms", d.recorded_at_ms},
+                    {"exception_id", d.exception_id},
+                    {"status", state.ok() ? match::status_name(state->status) : "unknown"}});
+  }
+  return Reply::json(200, {{"disputes", std::move(list)}});
+}
+
+}  // namespace
+
+std::vector<Route> close_routes() {
+  constexpr Roles kPartner = role_bit(Role::kPartner), kGl = role_bit(Role::kGl);
+  return {
+      {"GET", "/v1/invoices", kStaff | kGl | kPartner, invoices},
+      {"GET", "/v1/invoices/{id}", kStaff | kGl | kPartner, invoice},
+      {"GET", "/v1/invoices/{id}/bundle", kStaff | kGl | kPartner,
+       [](Call& c) { return bundle(c, close::BundleSubject::kInvoice); }},
+      {"GET", "/v1/lines/{id}/lineage", kStaff | kPartner, lineage},
+      {"GET", "/v1/lines/{id}/bundle", kStaff | kPartner, [](Call& c) { return bundle(c, close::BundleSubject::kLine); }},
+      {"GET", "/v1/exceptions", kStaff, exceptions},
+      {"GET", "/v1/exceptions/{id}", kStaff, exception},
+      {"GET", "/v1/periods/{period}", kStaff | kGl, period},
+      {"GET", "/v1/periods/{period}/statement", kStaff, statement},
+      {"GET", "/v1/journal", kStaff | kGl, journal},
+      {"GET", "/v1/disputes", kStaff | kPartner, disputes},
+  };
+}
+
+}  // namespace closebook::api

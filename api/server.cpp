@@ -1,0 +1,178 @@
+#include "api/server.h"
+
+#include <pistache/endpoint.h>
+#include <pistache/http.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <ostream>
+#include <sstream>
+#include <thread>
+
+namespace closebook::api {
+namespace {
+
+using namespace Pistache;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// What the handlers share: Pistache clones the handler for each worker thread.
+struct Shared {
+  std::shared_ptr<Service> service;
+  std::ostream* access_log = nullptr;
+  std::mutex log_mutex;
+  std::atomic<bool> draining{false};
+  std::mutex inflight_mutex;
+  std::condition_variable inflight_done;
+  int inflight = 0;
+};
+
+// The request as api::Service sees it, or the 400 for a path that does not decode.
+std::variant<Request, Reply> convert(const Http::Request& req) {
+  Request r;
+  r.method = Http::methodString(req.method());
+  auto path = percent_decode(req.resource(), false);
+  if (!path || path->empty() || path->front() != '/') return Reply::error(400, "invalid", "the request path is malformed");
+  r.path = std::move(*path);
+  for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it) {
+    r.query.emplace_back(it->first, it->second);
+  }
+  std::sort(r.query.begin(), r.query.end());  // Pistache keeps them unordered: be deterministic
+  // Pistache parses the headers it knows into typed objects and keeps the rest raw.
+  for (const auto& header : req.headers().list()) {
+    std::ostringstream value;
+    header->write(value);
+    r.headers.emplace_back(lower(header->name()), value.str());
+  }
+  for (const auto& [name, raw] : req.headers().rawList()) r.headers.emplace_back(lower(name), raw.value());
+  r.body = req.body();
+  r.peer = req.address().host();
+  return r;
+}
+
+class HttpHandler : public Http::Handler {
+ public:
+  HTTP_PROTOTYPE(HttpHandler)
+  explicit HttpHandler(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+
+  void onRequest(const Http::Request& req, Http::ResponseWriter response) override {
+    const auto started = std::chrono::steady_clock::now();
+    {
+      std::lock_guard lock(shared_->inflight_mutex);
+      ++shared_->inflight;
+    }
+    Reply reply;
+    std::string route = "unmatched", who = "-";
+    auto converted = convert(req);
+    if (auto* refused = std::get_if<Reply>(&converted)) {
+      reply = std::move(*refused);
+    } else if (shared_->draining) {
+      reply = Reply::error(503, "unavailable", "closebookd is shutting down");
+      reply.headers.emplace_back("Connection", "close");
+    } else {
+      const Request& request = std::get<Request>(converted);
+      route = shared_->service->route_of(request);
+      reply = shared_->service->handle(request);
+    }
+    send(response, reply);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const std::string method = Http::methodString(req.method());
+    shared_->service->metrics().record(route, method, reply.status, seconds);
+    log(req, method, route, reply, seconds);
+    std::lock_guard lock(shared_->inflight_mutex);
+    if (--shared_->inflight == 0) shared_->inflight_done.notify_all();
+  }
+
+  // Pistache's header or body timeout fired: the client was too slow.
+  void onTimeout(const Http::Request& req, Http::ResponseWriter response) override {
+    Reply reply = Reply::error(408, "timeout", "the request did not arrive in time");
+    reply.headers.emplace_back("Connection", "close");
+    send(response, reply);
+    log(req, "-", "timeout", reply, 0);
+  }
+
+ private:
+  static void send(Http::ResponseWriter& response, const Reply& reply) {
+    response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString(reply.content_type));
+    for (const auto& [name, value] : reply.headers) response.headers().addRaw(Http::Header::Raw(name, value));
+    response.headers().addRaw(Http::Header::Raw("Cache-Control", "no-store"));
+    response.headers().addRaw(Http::Header::Raw("X-Content-Type-Options", "nosniff"));
+    // The promise settles when the bytes are written; nothing here waits on it.
+    response.send(static_cast<Http::Code>(reply.status), reply.body);
+  }
+
+  void log(const Http::Request& req, const std::string& method, const std::string& route, const Reply& reply,
+           double seconds) {
+    if (shared_->access_log == nullptr) return;
+    Json line{{"ts_ms", now_ms()}, {"peer", req.address().host()}, {"method", method},
+              {"path", req.resource().substr(0, 300)}, {"route", route}, {"status", reply.status},
+              {"bytes", reply.body.size()}, {"ms", seconds * 1000.0}};
+    const std::string text = line.dump(-1, ' ', false, Json::error_handler_t::replace);
+    std::lock_guard lock(shared_->log_mutex);
+    *shared_->access_log << text << "\n" << std::flush;
+  }
+
+  std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  std::shared_ptr<Shared> shared;
+  std::unique_ptr<Http::Endpoint> endpoint;
+  ServerOptions options;
+  bool stopped = false;
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { stop(); }
+
+Result<std::unique_ptr<Server>> Server::start(std::shared_ptr<Service> service, const ServerOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->shared = std::make_shared<Shared>();
+  impl->shared->service = std::move(service);
+  impl->shared->access_log = options.access_log;
+  try {
+    const Address address(options.host, Port(options.port));
+    impl->endpoint = std::make_unique<Http::Endpoint>(address);
+    auto opts = Http::Endpoint::options()
+                    .threads(options.threads)
+                    .flags(Tcp::Options::ReuseAddr)
+                    .maxRequestSize(options.max_request_bytes)
+                    .headerTimeout(options.header_timeout)
+                    .bodyTimeout(options.body_timeout);
+    impl->endpoint->init(opts);
+    impl->endpoint->setHandler(std::make_shared<HttpHandler>(impl->shared));
+    impl->endpoint->serveThreaded();
+  } catch (const std::exception& e) {
+    return Error::io("cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " + e.what());
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+uint16_t Server::port() const { return static_cast<uint16_t>(impl_->endpoint->getPort()); }
+
+void Server::stop() {
+  if (impl_ == nullptr || impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->shared->draining = true;
+  {
+    std::unique_lock lock(impl_->shared->inflight_mutex);
+    impl_->shared->inflight_done.wait_for(lock, impl_->options.drain_timeout,
+                                          [&] { return impl_->shared->inflight == 0; });
+  }
+  impl_->endpoint->shutdown();
+}
+
+}  // namespace closebook::api

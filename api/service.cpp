@@ -1,0 +1,204 @@
+#include "api/service.h"
+
+#include <kj/exception.h>
+
+#include <set>
+
+#include "close/views.h"
+#include "match/queue.h"
+
+namespace closebook::api {
+namespace {
+
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t start = 1;  // paths start with '/'
+  while (start <= path.size()) {
+    const size_t slash = path.find('/', start);
+    out.push_back(path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return out;
+}
+
+bool matches(const std::string& pattern, std::string_view path, std::vector<std::string>& params) {
+  const auto want = segments(pattern), got = segments(path);
+  if (want.size() != got.size()) return false;
+  std::vector<std::string> found;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (want[i].starts_with('{')) {
+      if (got[i].empty()) return false;
+      found.emplace_back(got[i]);
+    } else if (want[i] != got[i]) {
+      return false;
+    }
+  }
+  params = std::move(found);
+  return true;
+}
+
+Result<Reply> serve_healthz(Call& call) {
+  auto snapshot = call.service.snapshot();
+  if (!snapshot.ok()) return Reply::error(503, "unavailable", "the ledger cannot be read");
+  return Reply::json(200, {{"status", "ok"}, {"size", snapshot->size()}});
+}
+
+Result<Reply> serve_metrics(Call& call) {
+  auto text = call.service.metrics_text();
+  if (!text.ok()) return Reply::from(text.error());
+  return Reply::text(200, std::move(*text), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+}  // namespace
+
+Service::Service(std::unique_ptr<ledger::Ledger> ledger, std::unique_ptr<TokenStore> tokens, SigningKey log_key,
+                 ServiceOptions options)
+    : ledger_(std::move(ledger)), tokens_(std::move(tokens)), log_key_(std::move(log_key)), options_(std::move(options)) {
+  routes_.push_back({"GET", "/healthz", 0, serve_healthz});
+  routes_.push_back({"GET", "/metrics", role_bit(Role::kAdmin) | role_bit(Role::kOps), serve_metrics});
+  for (auto group : {log_routes(), close_routes(), write_routes()}) {
+    for (auto& r : group) routes_.push_back(std::move(r));
+  }
+}
+
+const Route* Service::match(const Request& request, std::vector<std::string>& params, std::string& allowed) const {
+  const Route* found = nullptr;
+  for (const Route& r : routes_) {
+    std::vector<std::string> p;
+    if (!matches(r.pattern, request.path, p)) continue;
+    allowed += (allowed.empty() ? "" : ", ") + r.method;
+    if (r.method == request.method && found == nullptr) {
+      found = &r;
+      params = std::move(p);
+    }
+  }
+  return found;
+}
+
+std::string Service::route_of(const Request& request) const {
+  std::vector<std::string> params;
+  std::string allowed;
+  const Route* r = match(request, params, allowed);
+  return r != nullptr ? r->pattern : "unmatched";
+}
+
+bool Service::limited(const std::string& peer) {
+  std::lock_guard lock(failures_mutex_);
+  auto it = failures_.find(peer);
+  if (it == failures_.end()) return false;
+  if (std::chrono::steady_clock::now() - it->second.window_start > std::chrono::minutes(1)) {
+    failures_.erase(it);
+    return false;
+  }
+  return it->second.count >= options_.auth_failures_per_minute;
+}
+
+void Service::note_failure(const std::string& peer) {
+  metrics_.auth_failed();
+  std::lock_guard lock(failures_mutex_);
+  if (failures_.size() > 100'000) failures_.clear();  // bound the memory a spray of addresses can take
+  Failures& f = failures_[peer];
+  const auto now = std::chrono::steady_clock::now();
+  if (f.count == 0 || now - f.window_start > std::chrono::minutes(1)) f = Failures{now, 0};
+  ++f.count;
+}
+
+std::optional<Reply> Service::authenticate(const Request& request, TokenInfo& token) {
+  if (limited(request.peer)) {
+    Reply r = Reply::error(429, "too_many_requests", "too many failed authentications; try again later");
+    r.headers.emplace_back("Retry-After", "60");
+    return r;
+  }
+  const std::string header = request.header("authorization").value_or("");
+  constexpr std::string_view kScheme = "Bearer ";
+  auto found = header.size() > kScheme.size() && header.starts_with(kScheme)
+                   ? tokens_->authenticate(std::string_view(header).substr(kScheme.size()))
+                   : Result<TokenInfo>(Error::permission("not authenticated"));
+  if (found.ok()) {
+    token = std::move(*found);
+    return std::nullopt;
+  }
+  if (found.error().code != Code::kPermission) return Reply::from(found.error());  // the store failed
+  note_failure(request.peer);
+  Reply r = Reply::error(401, "unauthorized", "unauthorized");
+  r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+Reply Service::dispatch(const Request& request) {
+  std::vector<std::string> params;
+  std::string allowed;
+  const Route* route = match(request, params, allowed);
+  TokenInfo token;
+  if (route == nullptr || route->roles != 0) {
+    // Authenticate before saying whether a path exists: anonymous clients learn nothing.
+    if (auto refused = authenticate(request, token)) return std::move(*refused);
+  }
+  if (route == nullptr) {
+    if (allowed.empty()) return Reply::error(404, "not_found", "no such endpoint: " + request.path.substr(0, 200));
+    Reply r = Reply::error(405, "method_not_allowed", request.method + " is not allowed here; use " + allowed);
+    r.headers.emplace_back("Allow", allowed);
+    return r;
+  }
+  if (route->roles != 0 && (route->roles & role_bit(token.principal.role)) == 0) {
+    return Reply::error(403, "forbidden", "the role " + token.principal.role_text() + " may not " + request.method +
+                                              " " + route->pattern);
+  }
+  Call call{request, token, std::move(params), *this};
+  Result<Reply> reply = route->handler(call);
+  return reply.ok() ? std::move(*reply) : Reply::from(reply.error());
+}
+
+Reply Service::handle(const Request& request) {
+  try {
+    return dispatch(request);
+  } catch (const kj::Exception&) {
+    // Cap'n Proto refused to read an entry: the ledger's fault, never the client's.
+    return Reply::error(500, "internal", "a ledger entry could not be read");
+  } catch (const std::exception&) {
+    return Reply::error(500, "internal", "internal error");
+  }
+}
+
+Result<std::string> Service::metrics_text() {
+  CB_TRY(ledger::Snapshot snapshot, ledger_->snapshot());
+  std::string out = metrics_.text();
+  out += "# HELP closebook_ledger_entries Entries in the ledger.\n# TYPE closebook_ledger_entries gauge\n";
+  out += "closebook_ledger_entries " + std::to_string(snapshot.size()) + "\n";
+  CB_TRY(DecodedEntry last, snapshot.entry(snapshot.size() - 1));
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+  const double age = static_cast<double>(now_ms - last.reader().getRecordedAt()) / 1000.0;
+  out += "# HELP closebook_last_checkpoint_age_seconds Time since the latest checkpoint was signed.\n";
+  out += "# TYPE closebook_last_checkpoint_age_seconds gauge\n";
+  out += "closebook_last_checkpoint_age_seconds " + std::to_string(age) + "\n";
+  std::lock_guard lock(gauges_mutex_);
+  if (gauges_at_size_ != snapshot.size()) {
+    std::map<std::string, uint64_t> open;
+    CB_TRY(std::vector<uint64_t> raised, snapshot.lookup("kind", "exception"));
+    std::set<std::string> periods;
+    for (uint64_t i : raised) {
+      CB_TRY(DecodedEntry e, snapshot.entry(i));
+      periods.insert(e.reader().getKind().getException().getPeriod().cStr());
+    }
+    for (const std::string& period : periods) {
+      CB_TRY(std::vector<match::ExceptionState> list, match::list_exceptions(snapshot, {period, {}, {}, {}}));
+      for (const auto& e : list) {
+        if (e.status == match::ExceptionStatus::OPEN || e.status == match::ExceptionStatus::ACKNOWLEDGED) {
+          ++open[match::category_name(e.category)];
+        }
+      }
+    }
+    open_by_category_ = std::move(open);
+    gauges_at_size_ = snapshot.size();
+  }
+  out += "# HELP closebook_open_exceptions Exceptions open or acknowledged, by category.\n";
+  out += "# TYPE closebook_open_exceptions gauge\n";
+  for (const auto& [category, n] : open_by_category_) {
+    out += "closebook_open_exceptions{category=\"" + category + "\"} " + std::to_string(n) + "\n";
+  }
+  return out;
+}
+
+}  // namespace closebook::api

@@ -1,0 +1,126 @@
+// closebookd's request handling, independent of the HTTP library: routing, bearer-token
+// authentication with a limit on failures, role checks, and the routes themselves, which call
+// the close's operations (close/, match/) and write through the same planned append as the CLI.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "api/http.h"
+#include "api/metrics.h"
+#include "api/tokens.h"
+#include "evidence/note.h"
+#include "ledger/append_planned.h"
+#include "ledger/ledger.h"
+#include "match/config.h"
+
+namespace closebook::api {
+
+struct ServiceOptions {
+  match::CloseConfig config = match::CloseConfig::defaults();
+  // Failed authentications a client address may make in a minute before it is refused (429)
+  // for the rest of that minute.
+  unsigned auth_failures_per_minute = 20;
+};
+
+class Service;
+
+// One routed request: who sent it and the pattern's parameters, in order.
+struct Call {
+  const Request& request;
+  const TokenInfo& token;
+  std::vector<std::string> params;
+  Service& service;
+  bool is_partner() const { return token.principal.role == Role::kPartner; }
+  const std::string& partner_id() const { return token.principal.partner_id; }
+  // Who made a change, as the ledger records it: "<token name> (<role>)".
+  std::string actor() const { return token.name + " (" + token.principal.role_text() + ")"; }
+};
+
+// A route's work; an Error becomes the 4xx or 5xx its code means (Reply::from).
+using Handler = std::function<Result<Reply>(Call&)>;
+
+// Roles as a bit set.
+using Roles = unsigned;
+constexpr Roles role_bit(Role r) { return 1u << static_cast<unsigned>(r); }
+inline constexpr Roles kAnyRole = ~0u;
+inline constexpr Roles kStaff = role_bit(Role::kAdmin) | role_bit(Role::kOps) | role_bit(Role::kFinance) |
+                                role_bit(Role::kAuditor);
+
+struct Route {
+  std::string method;
+  std::string pattern;  // "/v1/invoices/{id}": a {name} segment matches one non-empty segment
+  Roles roles = 0;      // 0: no authentication (healthz)
+  Handler handler;
+};
+
+class Service {
+ public:
+  Service(std::unique_ptr<ledger::Ledger> ledger, std::unique_ptr<TokenStore> tokens, SigningKey log_key,
+          ServiceOptions options);
+
+  // Thread-safe. Never throws: an unexpected failure is a 500 that names no internals.
+  Reply handle(const Request& request);
+  // Names the route a request matched ("unmatched" otherwise), for metrics and the access log.
+  std::string route_of(const Request& request) const;
+
+  Result<ledger::Snapshot> snapshot() const { return ledger_->snapshot(); }
+  const ledger::Ledger& ledger() const { return *ledger_; }
+  const match::CloseConfig& config() const { return options_.config; }
+  Metrics& metrics() { return metrics_; }
+
+  // Appends through ledger::append_planned, one writer at a time within this server (another
+  // process may still write: the planned size then catches the race and the plan is redone).
+  template <class Plan>
+  Result<std::pair<Plan, ledger::AppendReceipt>> write(
+      const std::function<Result<Plan>(const ledger::Snapshot&)>& plan_fn,
+      const std::function<void(Plan&, const SigningKey&)>& finish = nullptr) {
+    std::lock_guard lock(write_mutex_);
+    CB_TRY(Plan plan, ledger::plan_on_latest(*ledger_, plan_fn));
+    return ledger::append_planned(*ledger_, log_key_, std::move(plan), plan_fn, finish);
+  }
+
+  // The ledger's gauges and the request metrics, in Prometheus text format.
+  Result<std::string> metrics_text();
+
+ private:
+  Reply dispatch(const Request& request);
+  const Route* match(const Request& request, std::vector<std::string>& params, std::string& allowed) const;
+  // nullopt if the client may go on; otherwise the 401 or 429 to send.
+  std::optional<Reply> authenticate(const Request& request, TokenInfo& token);
+  bool limited(const std::string& peer);
+  void note_failure(const std::string& peer);
+
+  std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<TokenStore> tokens_;
+  SigningKey log_key_;
+  ServiceOptions options_;
+  std::vector<Route> routes_;
+  Metrics metrics_;
+  std::mutex write_mutex_;
+
+  struct Failures {
+    std::chrono::steady_clock::time_point window_start;
+    unsigned count = 0;
+  };
+  std::mutex failures_mutex_;
+  std::map<std::string, Failures> failures_;
+
+  // Open exceptions by category, recomputed only when the ledger has grown.
+  std::mutex gauges_mutex_;
+  uint64_t gauges_at_size_ = UINT64_MAX;
+  std::map<std::string, uint64_t> open_by_category_;
+};
+
+// The routes, in api/routes_*.cpp.
+std::vector<Route> log_routes();
+std::vector<Route> close_routes();
+std::vector<Route> write_routes();
+
+}  // namespace closebook::api
