@@ -25,6 +25,32 @@ int64_t now_ms() {
       .count();
 }
 
+// A response header by name and value. Pistache 0.0.5 writes only typed headers into a
+// response (addRaw ones are silently dropped), so every header we send is one of these.
+class NamedHeader : public Http::Header::Header {
+ public:
+  NamedHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  const char* name() const override { return name_.c_str(); }
+  uint64_t hash() const override { return Http::Header::detail::hash(name_.c_str()); }
+  void write(std::ostream& os) const override { os << value_; }
+
+ private:
+  std::string name_, value_;
+};
+
+// A request header's value as the client sent it. Pistache parses the headers it knows into
+// typed objects; Accept does not write itself back, so its media ranges are rebuilt.
+std::string header_value(const Http::Header::Header& header) {
+  if (const auto* accept = dynamic_cast<const Http::Header::Accept*>(&header)) {
+    std::string out;
+    for (const auto& media : accept->media()) out += (out.empty() ? "" : ", ") + media.toString();
+    return out;
+  }
+  std::ostringstream value;
+  header.write(value);
+  return value.str();
+}
+
 // What the handlers share: Pistache clones the handler for each worker thread.
 struct Shared {
   std::shared_ptr<Service> service;
@@ -48,11 +74,7 @@ std::variant<Request, Reply> convert(const Http::Request& req) {
   }
   std::sort(r.query.begin(), r.query.end());  // Pistache keeps them unordered: be deterministic
   // Pistache parses the headers it knows into typed objects and keeps the rest raw.
-  for (const auto& header : req.headers().list()) {
-    std::ostringstream value;
-    header->write(value);
-    r.headers.emplace_back(lower(header->name()), value.str());
-  }
+  for (const auto& header : req.headers().list()) r.headers.emplace_back(lower(header->name()), header_value(*header));
   for (const auto& [name, raw] : req.headers().rawList()) r.headers.emplace_back(lower(name), raw.value());
   r.body = req.body();
   r.peer = req.address().host();
@@ -103,9 +125,9 @@ class HttpHandler : public Http::Handler {
  private:
   static void send(Http::ResponseWriter& response, const Reply& reply) {
     response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString(reply.content_type));
-    for (const auto& [name, value] : reply.headers) response.headers().addRaw(Http::Header::Raw(name, value));
-    response.headers().addRaw(Http::Header::Raw("Cache-Control", "no-store"));
-    response.headers().addRaw(Http::Header::Raw("X-Content-Type-Options", "nosniff"));
+    for (const auto& [name, value] : reply.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
+    response.headers().add(std::make_shared<NamedHeader>("Cache-Control", "no-store"));
+    response.headers().add(std::make_shared<NamedHeader>("X-Content-Type-Options", "nosniff"));
     // The promise settles when the bytes are written; nothing here waits on it.
     response.send(static_cast<Http::Code>(reply.status), reply.body);
   }

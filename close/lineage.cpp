@@ -84,11 +84,12 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
   }
   // Its exceptions: raised on its match key, or citing it (e.g. a margin-floor breach).
   CB_TRY(auto exceptions, match::entries_of_period(snapshot, "exception", out.period));
-  std::set<uint64_t> credits;
-  CB_TRY(std::vector<uint64_t> credit_indexes, snapshot.lookup("line", line_id));
-  for (uint64_t i : credit_indexes) {
+  std::set<uint64_t> credits, disputes;
+  CB_TRY(std::vector<uint64_t> by_line_id, snapshot.lookup("line", line_id));
+  for (uint64_t i : by_line_id) {
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     if (e.reader().getKind().isCredit()) credits.insert(i);
+    if (e.reader().getKind().isDispute() && e.reader().getKind().getDispute().getLine().getIndex() == at) disputes.insert(i);
   }
   for (const DecodedEntry& e : exceptions) {
     auto x = e.reader().getKind().getException();
@@ -121,6 +122,10 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
   for (uint64_t i : credits) {
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     c.add("credit", Ref{i, e.hash()});
+  }
+  for (uint64_t i : disputes) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    c.add("dispute", Ref{i, e.hash()});
   }
   CB_TRY(auto reopens, match::entries_of_period(snapshot, "periodReopen", out.period));
   for (const DecodedEntry& e : reopens) {

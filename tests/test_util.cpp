@@ -106,10 +106,8 @@ void price_and_match(ledger::Ledger& ledger, const SigningKey& key, const std::s
   append_or_throw(ledger, key, match::plan_match(ledger.snapshot().value(), {period}));
 }
 
-RunResult run(const std::string& program, const std::vector<std::string>& args,
-              const std::vector<std::string>& env) {
-  TempDir io;
-  const std::string out_path = io / "out", err_path = io / "err";
+pid_t spawn(const std::string& program, const std::vector<std::string>& args, const std::vector<std::string>& env,
+            const std::string& out_path, const std::string& err_path) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -127,15 +125,25 @@ RunResult run(const std::string& program, const std::vector<std::string>& args,
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
   pid_t pid = 0;
-  RunResult result;
-  if (posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data()) != 0) {
-    posix_spawn_file_actions_destroy(&actions);
-    return result;
-  }
+  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
+}
+
+int wait_exit(pid_t pid) {
   int status = 0;
-  ::waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (::waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+RunResult run(const std::string& program, const std::vector<std::string>& args,
+              const std::vector<std::string>& env) {
+  TempDir io;
+  const std::string out_path = io / "out", err_path = io / "err";
+  RunResult result;
+  const pid_t pid = spawn(program, args, env, out_path, err_path);
+  if (pid < 0) return result;
+  result.exit_code = wait_exit(pid);
   result.out = read_text(out_path);
   result.err = read_text(err_path);
   return result;

@@ -1,6 +1,8 @@
 // Helpers shared by the tests: temporary directories, running the real binaries.
 #pragma once
 
+#include <sys/types.h>
+
 #include <map>
 #include <memory>
 #include <string>
@@ -30,6 +32,13 @@ struct RunResult {
   std::string out;
   std::string err;
 };
+
+// Starts a program (no shell) with extra environment entries "K=V", its output to files; -1
+// if it cannot start.
+pid_t spawn(const std::string& program, const std::vector<std::string>& args, const std::vector<std::string>& env,
+            const std::string& out_path, const std::string& err_path);
+// Waits for it: its exit status, or 128 + the signal that ended it.
+int wait_exit(pid_t pid);
 
 // Runs a program with arguments (no shell), with extra environment entries "K=V".
 RunResult run(const std::string& program, const std::vector<std::string>& args,

@@ -28,7 +28,7 @@ Error failed(const std::string& what) { return Error::corruption(what); }
 const std::set<std::string> kRoles = {
     "priced_line", "rule_version", "fx_lock", "fx_rate", "usage", "match_result", "match_run", "vendor_invoice_line",
     "exception", "exception_update", "sign_off", "key_event", "invoice", "credit", "period_reopen", "journal_posting",
-    "posting_ack", "partner"};
+    "posting_ack", "partner", "dispute"};
 
 std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
