@@ -15,6 +15,8 @@ namespace {
 
 using namespace Pistache;
 
+constexpr auto kFlushAllowance = std::chrono::milliseconds(200);
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
@@ -69,8 +71,11 @@ std::variant<Request, Reply> convert(const Http::Request& req) {
   auto path = percent_decode(req.resource(), false);
   if (!path || path->empty() || path->front() != '/') return Reply::error(400, "invalid", "the request path is malformed");
   r.path = std::move(*path);
+  // Pistache splits the query but decodes nothing (and keeps the first of repeated names).
   for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it) {
-    r.query.emplace_back(it->first, it->second);
+    auto name = percent_decode(it->first, true), value = percent_decode(it->second, true);
+    if (!name || !value) return Reply::error(400, "invalid", "the query string is malformed");
+    r.query.emplace_back(std::move(*name), std::move(*value));
   }
   std::sort(r.query.begin(), r.query.end());  // Pistache keeps them unordered: be deterministic
   // Pistache parses the headers it knows into typed objects and keeps the rest raw.
@@ -93,19 +98,25 @@ class HttpHandler : public Http::Handler {
       ++shared_->inflight;
     }
     Reply reply;
-    std::string route = "unmatched", who = "-";
-    auto converted = convert(req);
-    if (auto* refused = std::get_if<Reply>(&converted)) {
-      reply = std::move(*refused);
-    } else if (shared_->draining) {
-      reply = Reply::error(503, "unavailable", "closebookd is shutting down");
-      reply.headers.emplace_back("Connection", "close");
-    } else {
-      const Request& request = std::get<Request>(converted);
-      route = shared_->service->route_of(request);
-      reply = shared_->service->handle(request);
+    std::string route = "unmatched";
+    try {
+      auto converted = convert(req);
+      if (auto* refused = std::get_if<Reply>(&converted)) {
+        reply = std::move(*refused);
+      } else if (shared_->draining) {
+        reply = Reply::error(503, "unavailable", "closebookd is shutting down");
+        reply.headers.emplace_back("Retry-After", "5");
+      } else {
+        const Request& request = std::get<Request>(converted);
+        route = shared_->service->route_of(request);
+        reply = shared_->service->handle(request);
+      }
+    } catch (...) {
+      // Pistache answers an escaping std::exception with its what() (a leak) and aborts the
+      // process on anything else: nothing may escape.
+      reply = Reply::error(500, "internal", "internal error");
     }
-    send(response, reply);
+    send(req, response, reply);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const std::string method = Http::methodString(req.method());
     shared_->service->metrics().record(route, method, reply.status, seconds);
@@ -114,16 +125,17 @@ class HttpHandler : public Http::Handler {
     if (--shared_->inflight == 0) shared_->inflight_done.notify_all();
   }
 
-  // Pistache's header or body timeout fired: the client was too slow.
-  void onTimeout(const Http::Request& req, Http::ResponseWriter response) override {
-    Reply reply = Reply::error(408, "timeout", "the request did not arrive in time");
-    reply.headers.emplace_back("Connection", "close");
-    send(response, reply);
-    log(req, "-", "timeout", reply, 0);
-  }
-
  private:
-  static void send(Http::ResponseWriter& response, const Reply& reply) {
+  static void send(const Http::Request& req, Http::ResponseWriter& response, const Reply& reply) {
+    // Pistache echoes the request's Connection header and says "Close" when there is none,
+    // even to HTTP/1.1 clients that keep the connection: state what HTTP/1.1 means. (It never
+    // closes for "Connection: close" itself; clients that ask for it close their end.)
+    const auto connection = req.headers().tryGet<Http::Header::Connection>();
+    const bool close = connection ? connection->control() == Http::ConnectionControl::Close
+                                  : req.version() == Http::Version::Http10;
+    response.headers().remove<Http::Header::Connection>();
+    response.headers().add<Http::Header::Connection>(close ? Http::ConnectionControl::Close
+                                                           : Http::ConnectionControl::KeepAlive);
     response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString(reply.content_type));
     for (const auto& [name, value] : reply.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
     response.headers().add(std::make_shared<NamedHeader>("Cache-Control", "no-store"));
@@ -194,6 +206,9 @@ void Server::stop() {
     impl_->shared->inflight_done.wait_for(lock, impl_->options.drain_timeout,
                                           [&] { return impl_->shared->inflight == 0; });
   }
+  // send() only queues the reply; Pistache's shutdown() drops queued writes, so give the
+  // workers a moment to put the last replies on the wire.
+  std::this_thread::sleep_for(kFlushAllowance);
   impl_->endpoint->shutdown();
 }
 

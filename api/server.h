@@ -13,11 +13,16 @@
 
 namespace closebook::api {
 
+inline constexpr size_t kHeaderBytesAllowance = 64 * 1024;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0: any free port (see Server::port)
   int threads = 2;
-  size_t max_request_bytes = size_t{2} << 20;  // headers and body; a sign-off is a few KiB
+  // Pistache's own buffer for a whole request (headers and body): requests beyond it get
+  // Pistache's plain-text 413. Set it above ServiceOptions::max_body_bytes, so a body over
+  // that limit but within this one gets the JSON 413 that names the limit.
+  size_t max_request_bytes = (size_t{1} << 20) + kHeaderBytesAllowance;
   std::chrono::seconds header_timeout{10};
   std::chrono::seconds body_timeout{30};
   std::chrono::seconds drain_timeout{30};  // how long stop() waits for in-flight requests

@@ -52,15 +52,22 @@ Result<Reply> serve_metrics(Call& call) {
 
 }  // namespace
 
+std::vector<Route> all_routes() {
+  std::vector<Route> routes{{"GET", "/healthz", 0, serve_healthz},
+                            {"GET", "/metrics", role_bit(Role::kAdmin) | role_bit(Role::kOps), serve_metrics}};
+  for (auto group : {log_routes(), close_routes(), write_routes()}) {
+    for (auto& r : group) routes.push_back(std::move(r));
+  }
+  return routes;
+}
+
 Service::Service(std::unique_ptr<ledger::Ledger> ledger, std::unique_ptr<TokenStore> tokens, SigningKey log_key,
                  ServiceOptions options)
-    : ledger_(std::move(ledger)), tokens_(std::move(tokens)), log_key_(std::move(log_key)), options_(std::move(options)) {
-  routes_.push_back({"GET", "/healthz", 0, serve_healthz});
-  routes_.push_back({"GET", "/metrics", role_bit(Role::kAdmin) | role_bit(Role::kOps), serve_metrics});
-  for (auto group : {log_routes(), close_routes(), write_routes()}) {
-    for (auto& r : group) routes_.push_back(std::move(r));
-  }
-}
+    : ledger_(std::move(ledger)),
+      tokens_(std::move(tokens)),
+      log_key_(std::move(log_key)),
+      options_(std::move(options)),
+      routes_(all_routes()) {}
 
 const Route* Service::match(const Request& request, std::vector<std::string>& params, std::string& allowed) const {
   const Route* found = nullptr;
@@ -127,6 +134,11 @@ std::optional<Reply> Service::authenticate(const Request& request, TokenInfo& to
 }
 
 Reply Service::dispatch(const Request& request) {
+  if (request.body.size() > options_.max_body_bytes) {
+    return Reply::error(413, "payload_too_large",
+                        "the body is " + std::to_string(request.body.size()) + " bytes; at most " +
+                            std::to_string(options_.max_body_bytes) + " are accepted");
+  }
   std::vector<std::string> params;
   std::string allowed;
   const Route* route = match(request, params, allowed);

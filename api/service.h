@@ -27,6 +27,8 @@ struct ServiceOptions {
   // Failed authentications a client address may make in a minute before it is refused (429)
   // for the rest of that minute.
   unsigned auth_failures_per_minute = 20;
+  // The largest request body (a sign-off is a few KiB); a larger one is a 413.
+  size_t max_body_bytes = size_t{1} << 20;
 };
 
 class Service;
@@ -118,6 +120,8 @@ class Service {
   std::map<std::string, uint64_t> open_by_category_;
 };
 
+// Every route the server has (docs/api.yaml documents each).
+std::vector<Route> all_routes();
 // The routes, in api/routes_*.cpp.
 std::vector<Route> log_routes();
 std::vector<Route> close_routes();

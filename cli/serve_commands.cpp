@@ -46,13 +46,12 @@ sigset_t block_stop_signals() {
 }
 
 Result<std::shared_ptr<api::Service>> open_service(const Context& ctx, const std::string& close_config,
-                                                   const std::string& passphrase_file, unsigned auth_limit) {
-  CB_TRY(match::CloseConfig config, load_close_config(ctx, close_config));
+                                                   const std::string& passphrase_file, api::ServiceOptions options) {
+  CB_TRY(options.config, load_close_config(ctx, close_config));
   CB_TRY(auto ledger, ledger::Ledger::open(ctx.ledger_dir, {}));
   CB_TRY(auto tokens, api::TokenStore::open(ctx.ledger_dir, /*create=*/true));
   CB_TRY(SigningKey log_key, unlock_log_key(*ledger, passphrase_file));
-  return std::make_shared<api::Service>(std::move(ledger), std::move(tokens), std::move(log_key),
-                                        api::ServiceOptions{std::move(config), auth_limit});
+  return std::make_shared<api::Service>(std::move(ledger), std::move(tokens), std::move(log_key), std::move(options));
 }
 
 int tokens_create(const Context& ctx, const std::vector<std::string>& args) {
@@ -111,7 +110,8 @@ int cmd_serve(const Context& ctx_in) {
   Context ctx = ctx_in;
   std::string listen = "127.0.0.1:8080", config_file, close_config, passphrase_file, access_log = "-", port_file;
   api::ServerOptions server;
-  unsigned auth_limit = 20, header_timeout = 10, body_timeout = 30, drain_timeout = 30;
+  api::ServiceOptions service_options;
+  unsigned header_timeout = 10, body_timeout = 30, drain_timeout = 30;
   options.add_options()
       ("ledger", po::value(&ctx.ledger_dir), "the ledger directory")
       ("listen", po::value(&listen), "HOST:PORT (default 127.0.0.1:8080; port 0 picks a free one)")
@@ -121,11 +121,12 @@ int cmd_serve(const Context& ctx_in) {
       ("passphrase-file", po::value(&passphrase_file), "the log key's passphrase")
       ("access-log", po::value(&access_log), "access log file (JSON lines), or - for standard error")
       ("port-file", po::value(&port_file), "write the port listened on to this new file")
-      ("max-request-bytes", po::value(&server.max_request_bytes), "largest request, headers and body (default 2 MiB)")
+      ("max-body-bytes", po::value(&service_options.max_body_bytes), "largest request body (default 1 MiB)")
       ("header-timeout", po::value(&header_timeout), "seconds to receive a request's headers (default 10)")
       ("body-timeout", po::value(&body_timeout), "seconds to receive its body (default 30)")
       ("drain-timeout", po::value(&drain_timeout), "seconds a stop waits for requests in flight (default 30)")
-      ("auth-failures-per-minute", po::value(&auth_limit), "failed authentications from one address before 429 (default 20)");
+      ("auth-failures-per-minute", po::value(&service_options.auth_failures_per_minute),
+       "failed authentications from one address before 429 (default 20)");
   po::variables_map vm;
   po::store(po::command_line_parser(ctx.args).options(options).run(), vm);
   if (vm.count("config")) {
@@ -136,7 +137,13 @@ int cmd_serve(const Context& ctx_in) {
   }
   po::notify(vm);
   if (server.threads < 1 || server.threads > 256) return report(ctx, Error::invalid("must be 1 to 256").in_field("--threads"));
-  if (auth_limit < 1) return report(ctx, Error::invalid("must be at least 1").in_field("--auth-failures-per-minute"));
+  if (service_options.auth_failures_per_minute < 1) {
+    return report(ctx, Error::invalid("must be at least 1").in_field("--auth-failures-per-minute"));
+  }
+  if (service_options.max_body_bytes < 1024 || service_options.max_body_bytes > (size_t{1} << 30)) {
+    return report(ctx, Error::invalid("must be 1 KiB to 1 GiB").in_field("--max-body-bytes"));
+  }
+  server.max_request_bytes = service_options.max_body_bytes + api::kHeaderBytesAllowance;
   auto where = parse_listen(listen);
   if (!where.ok()) return report(ctx, where.error());
   server.host = where->host;
@@ -151,7 +158,7 @@ int cmd_serve(const Context& ctx_in) {
   }
   server.access_log = access_log == "-" ? &ctx.err : &log_file;
 
-  auto service = open_service(ctx, close_config, passphrase_file, auth_limit);
+  auto service = open_service(ctx, close_config, passphrase_file, std::move(service_options));
   if (!service.ok()) return report(ctx, service.error());
   const sigset_t stop_signals = block_stop_signals();
   auto running = api::Server::start(*service, server);

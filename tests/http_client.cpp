@@ -24,7 +24,7 @@ std::string HttpResponse::header(const std::string& lower_name) const {
   return it == headers.end() ? "" : it->second;
 }
 
-std::string request_bytes(const HttpRequest& r, bool keep_alive) {
+std::string request_bytes(const HttpRequest& r, const char* connection) {
   std::string out = r.method + " " + r.target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   if (!r.token.empty()) out += "Authorization: Bearer " + r.token + "\r\n";
   for (const auto& [name, value] : r.headers) out += name + ": " + value + "\r\n";
@@ -32,7 +32,7 @@ std::string request_bytes(const HttpRequest& r, bool keep_alive) {
     if (!r.content_type.empty()) out += "Content-Type: " + r.content_type + "\r\n";
     out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
   }
-  out += keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
+  if (connection != nullptr) out += std::string("Connection: ") + connection + "\r\n";
   out += "\r\n" + r.body;
   return out;
 }
@@ -129,7 +129,7 @@ bool Connection::closed_by_peer(std::chrono::milliseconds timeout) {
 
 HttpResponse http(uint16_t port, const HttpRequest& request) {
   Connection c(port);
-  if (!c.send_all(request_bytes(request, /*keep_alive=*/false))) return {};
+  if (!c.send_all(request_bytes(request, "close"))) return {};
   return c.read_response();
 }
 

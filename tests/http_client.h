@@ -47,7 +47,8 @@ class Connection {
   std::string buffered_;
 };
 
-// The request's bytes as http() sends them.
-std::string request_bytes(const HttpRequest& request, bool keep_alive);
+// The request's bytes, with a Connection header of `connection` ("close", "keep-alive") or
+// none when it is nullptr.
+std::string request_bytes(const HttpRequest& request, const char* connection);
 
 }  // namespace closebook::test

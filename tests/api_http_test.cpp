@@ -1,0 +1,129 @@
+// closebookd against Pistache 0.0.5's known pitfalls (docs/api.md §6): request size limits,
+// header and body timeouts, keep-alive and its Connection header, headers Pistache itself
+// rejects, and a SIGTERM that lets requests in flight finish.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/api_fixture.h"
+
+namespace closebook::test {
+namespace {
+
+TEST_F(ApiTest, ABodyOverTheLimitIsA413AndChangesNothing) {
+  ASSERT_EQ(stop_daemon(), 0);
+  start_daemon({"--max-body-bytes", "4096"});
+  const uint64_t before = ledger_size();
+  const std::string path = "/v1/exceptions/" +
+                           json(get("ops", "/v1/exceptions?period=2026-10"))["exceptions"][0]["exception_id"].get<std::string>();
+  // Over our limit but within Pistache's buffer: the JSON 413 that names the limit.
+  const std::string big = Json{{"action", "resolve"}, {"note", std::string(5000, 'x')}}.dump();
+  HttpResponse r = send("ops", "PATCH", path, big);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(json(r)["error"], "payload_too_large");
+  EXPECT_NE(json(r)["message"].get<std::string>().find("at most 4096"), std::string::npos);
+  // Far over it: Pistache refuses it while it arrives, before any handler runs.
+  r = send("ops", "PATCH", path, Json{{"action", "resolve"}, {"note", std::string(200'000, 'x')}}.dump());
+  EXPECT_EQ(r.status, 413);
+  // Headers alone over the buffer: the same.
+  r = http(port_, {"GET", "/v1/checkpoint", token("ops"), "", "", {{"X-Padding", std::string(80'000, 'p')}}});
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(ledger_size(), before);
+  EXPECT_EQ(get("ops", "/healthz").status, 200) << "still serving";
+}
+
+TEST_F(ApiTest, SlowClientsGetA408AndTheirConnectionIsClosed) {
+  ASSERT_EQ(stop_daemon(), 0);
+  start_daemon({"--header-timeout", "1", "--body-timeout", "1"});
+  {
+    Connection c(port_);
+    ASSERT_TRUE(c.send_all("GET /v1/checkpoint HTTP/1.1\r\nHost: x\r\n"));  // headers never finish
+    const HttpResponse r = c.read_response(std::chrono::seconds(5));
+    EXPECT_EQ(r.status, 408);
+    EXPECT_TRUE(c.closed_by_peer(std::chrono::seconds(3)));
+  }
+  {
+    Connection c(port_);
+    ASSERT_TRUE(c.send_all("POST /v1/journal HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 100\r\n\r\n{\"period\""));  // the body never finishes
+    EXPECT_EQ(c.read_response(std::chrono::seconds(5)).status, 408);
+  }
+  EXPECT_EQ(get("auditor", "/v1/checkpoint").status, 200) << "other clients are unaffected";
+}
+
+TEST_F(ApiTest, KeepAliveServesSequentialRequestsOnOneConnectionAndSaysSo) {
+  Connection c(port_);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c.send_all(request_bytes({"GET", "/v1/checkpoint", token("auditor"), "", "", {}}, nullptr)));
+    const HttpResponse r = c.read_response();
+    ASSERT_EQ(r.status, 200) << "request " << i;
+    // HTTP/1.1 without a Connection header keeps the connection: the reply must not say Close.
+    EXPECT_EQ(r.header("connection"), "Keep-Alive");
+  }
+  const HttpResponse closing = http(port_, {"GET", "/healthz", "", "", "", {}});
+  EXPECT_EQ(closing.header("connection"), "Close") << "a client that asks to close is told so";
+}
+
+TEST_F(ApiTest, HeadersPistacheRejectsAre4xxNeverACrash) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"Content-Type", "bogus"}, {"Accept", "x-foo/bar"}, {"Accept", "text/html;q=abc"}};
+  for (const auto& header : bad) {
+    const HttpResponse r = http(port_, {"GET", "/v1/checkpoint", token("auditor"), "", "", {header}});
+    EXPECT_GE(r.status, 400) << header.first << ": " << header.second;
+    EXPECT_LT(r.status, 500) << header.first << ": " << header.second;
+  }
+  // Malformed request lines: answered 4xx (or timed out), and the server keeps serving.
+  for (const std::string line : {"BREW /v1/checkpoint HTTP/1.1\r\n\r\n", "GET /v1/checkpoint HTTP/2.0\r\n\r\n"}) {
+    Connection c(port_);
+    ASSERT_TRUE(c.send_all(line));
+    const HttpResponse r = c.read_response(std::chrono::seconds(3));
+    EXPECT_GE(r.status, 400) << line;
+    EXPECT_LT(r.status, 500) << line;
+  }
+  EXPECT_EQ(get("auditor", "/v1/checkpoint").status, 200);
+}
+
+TEST_F(ApiTest, SigtermFinishesRequestsInFlightAndStopsCleanly) {
+  ASSERT_EQ(sign_off_over_http().status, 201);
+  issue_invoices();
+  // Readers hammer bundles (the slowest read) while the daemon is told to stop. Every reply
+  // that arrives must be whole: a complete bundle or a 503 while draining, never a cut body.
+  std::atomic<bool> stop{false};
+  std::atomic<int> complete{0}, refused{0}, broken{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      while (!stop) {
+        HttpResponse r;
+        try {
+          r = get("auditor", "/v1/invoices/INV-2026-10-P001/bundle");
+        } catch (const std::exception&) {
+          continue;  // the listener is gone: a refused connection, not a broken reply
+        }
+        if (r.status == 200 && Json::parse(r.body, nullptr, false).is_object()) {
+          ++complete;
+        } else if (r.status == 503) {
+          ++refused;
+        } else if (r.status != 0) {
+          ++broken;
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const uint16_t port = port_;
+  EXPECT_EQ(stop_daemon(), 0);
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_GT(complete.load(), 0);
+  EXPECT_EQ(broken.load(), 0);
+  EXPECT_THROW(Connection{port}, std::runtime_error) << "nothing listens after the stop";
+  const std::string log = read_text(tmp_ / "daemon-1.err");
+  EXPECT_NE(log.find("closebookd: SIGTERM: finishing requests in flight"), std::string::npos) << log;
+  EXPECT_NE(log.find("closebookd: stopped"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace closebook::test

@@ -1,0 +1,121 @@
+// docs/api.yaml matches the server: every documented operation exists with the documented
+// roles, every route is documented, and a walk of every operation against a live closebookd
+// gets only responses the document lists.
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+#include "api/service.h"
+#include "tests/api_fixture.h"
+
+namespace closebook::test {
+namespace {
+
+const char* const kMethods[] = {"get", "post", "patch", "put", "delete"};
+
+YAML::Node spec() { return YAML::LoadFile(source_dir() + "/docs/api.yaml"); }
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::set<std::string> documented_roles(const YAML::Node& operation) {
+  std::set<std::string> roles;
+  for (const auto& r : operation["x-roles"]) roles.insert(r.as<std::string>());
+  return roles;
+}
+
+std::set<std::string> route_roles(api::Roles roles) {
+  const std::pair<api::Role, const char*> names[] = {{api::Role::kAdmin, "admin"}, {api::Role::kOps, "ops"},
+                                                     {api::Role::kFinance, "finance"}, {api::Role::kGl, "gl"},
+                                                     {api::Role::kAuditor, "auditor"}, {api::Role::kPartner, "partner"}};
+  std::set<std::string> out;
+  for (const auto& [role, name] : names) {
+    if (roles & api::role_bit(role)) out.insert(name);
+  }
+  return out;
+}
+
+TEST(ApiSpec, EveryRouteIsDocumentedWithItsRolesAndNothingElseIs) {
+  const YAML::Node doc = spec();
+  EXPECT_EQ(doc["openapi"].as<std::string>().substr(0, 2), "3.");
+  std::set<std::string> documented;
+  for (const auto& path : doc["paths"]) {
+    for (const char* method : kMethods) {
+      if (path.second[method]) documented.insert(upper(method) + " " + path.first.as<std::string>());
+    }
+  }
+  std::set<std::string> served;
+  for (const api::Route& route : api::all_routes()) {
+    const std::string key = route.method + " " + route.pattern;
+    served.insert(key);
+    ASSERT_TRUE(documented.count(key)) << key << " is served but not in docs/api.yaml";
+    std::string lower = route.method;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const YAML::Node operation = doc["paths"][route.pattern][lower];
+    EXPECT_EQ(documented_roles(operation), route_roles(route.roles)) << key;
+  }
+  for (const std::string& key : documented) EXPECT_TRUE(served.count(key)) << key << " is documented but not served";
+}
+
+// A request for the operation from its examples: path parameters, required query parameters
+// and headers, and the body.
+HttpRequest example_request(const std::string& method, std::string path, const YAML::Node& operation) {
+  HttpRequest request;
+  request.method = upper(method);
+  std::string query;
+  for (const auto& p : operation["parameters"]) {
+    const std::string name = p["name"].as<std::string>(), in = p["in"].as<std::string>();
+    const bool required = p["required"] && p["required"].as<bool>();
+    if (!p["example"] || (!required && in != "path")) continue;
+    const std::string value = p["example"].as<std::string>();
+    if (in == "path") path.replace(path.find("{" + name + "}"), name.size() + 2, value);
+    if (in == "query") query += (query.empty() ? "?" : "&") + name + "=" + value;
+    if (in == "header") request.headers.emplace_back(name, value);
+  }
+  request.target = path + query;
+  if (const YAML::Node body = operation["requestBody"]) {
+    YAML::Emitter out;
+    out << YAML::DoubleQuoted << YAML::Flow << body["content"]["application/json"]["example"];
+    request.body = out.c_str();
+    request.content_type = "application/json";
+  }
+  return request;
+}
+
+TEST_F(ApiTest, EveryDocumentedOperationAnswersOnlyAsDocumented) {
+  ASSERT_EQ(sign_off_over_http().status, 201);
+  issue_invoices();
+  const YAML::Node doc = spec();
+  int walked = 0;
+  for (const auto& path : doc["paths"]) {
+    for (const char* method : kMethods) {
+      const YAML::Node operation = path.second[method];
+      if (!operation) continue;
+      HttpRequest request = example_request(method, path.first.as<std::string>(), operation);
+      const std::set<std::string> roles = documented_roles(operation);
+      if (!roles.empty()) request.token = token(roles.count("admin") ? "admin" : "partner:P001");
+      if (!request.body.empty()) {
+        EXPECT_FALSE(Json::parse(request.body, nullptr, false).is_discarded()) << "example is not JSON: " << request.body;
+      }
+      const HttpResponse r = http(port_, request);
+      const std::string what = request.method + " " + request.target + " " + request.body;
+      ASSERT_NE(r.status, 0) << what;
+      EXPECT_TRUE(operation["responses"][std::to_string(r.status)]) << what << " answered " << r.status << ": " << r.body;
+      if (r.status >= 400) {
+        const Json error = json(r);
+        EXPECT_TRUE(error.contains("error") && error.contains("message")) << what << ": " << r.body;
+      } else if (r.header("content-type") == "application/json") {
+        EXPECT_FALSE(Json::parse(r.body, nullptr, false).is_discarded()) << what;
+      }
+      if (request.target == "/v1/checkpoint" || request.target == "/healthz") EXPECT_EQ(r.status, 200);
+      ++walked;
+    }
+  }
+  EXPECT_EQ(walked, static_cast<int>(api::all_routes().size()));
+}
+
+}  // namespace
+}  // namespace closebook::test
