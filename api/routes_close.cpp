@@ -78,7 +78,10 @@ Result<Reply> invoice(Call& call) {
   CB_TRY(DecodedEntry e, visible_invoice(call, snapshot, call.params[0]));
   if (format == "json") return Reply::text(200, close::invoice_json(e), "application/json");
   Reply r = Reply::text(200, close::invoice_csv(e), "text/csv; charset=utf-8");
-  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + call.params[0] + ".csv\"");
+  // The id as the ledger has it (never the client's bytes): a header value must not carry
+  // quotes or line breaks.
+  const std::string id = text_of(e.reader().getKind().getInvoice().getInvoiceId());
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + id + ".csv\"");
   return r;
 }
 

@@ -2,6 +2,7 @@
 
 #include <kj/exception.h>
 
+#include <algorithm>
 #include <set>
 
 #include "close/views.h"
@@ -48,6 +49,16 @@ Result<Reply> serve_metrics(Call& call) {
   auto text = call.service.metrics_text();
   if (!text.ok()) return Reply::from(text.error());
   return Reply::text(200, std::move(*text), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+// The close's planners name the CLI's options in their errors ("--gl-ref"); the API names its
+// own fields ("gl_ref").
+std::string api_field(const std::string& field) {
+  if (!field.starts_with("--")) return field;
+  if (field == "--journal") return "journal_id";
+  std::string out = field.substr(2);
+  std::replace(out.begin(), out.end(), '-', '_');
+  return out;
 }
 
 }  // namespace
@@ -159,7 +170,10 @@ Reply Service::dispatch(const Request& request) {
   }
   Call call{request, token, std::move(params), *this};
   Result<Reply> reply = route->handler(call);
-  return reply.ok() ? std::move(*reply) : Reply::from(reply.error());
+  if (reply.ok()) return std::move(*reply);
+  Error error = std::move(reply).error();
+  error.field = api_field(error.field);
+  return Reply::from(error);
 }
 
 Reply Service::handle(const Request& request) {

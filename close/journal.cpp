@@ -243,8 +243,13 @@ Result<AckPlan> plan_posting_ack(const ledger::Snapshot& snapshot, const std::st
     }
   }
   if (posting == nullptr) {
-    if (journals.empty()) return Error::not_found("period " + period + " has no journal for its sign-off: run `closebook journal`");
-    return Error::invalid("name the journal to acknowledge (--journal): the period has " + std::to_string(journals.size()))
+    if (journals.empty()) return Error::not_found("period " + period + " has no journal for its sign-off: prepare it first");
+    std::string ids;
+    for (const DecodedEntry& e : journals) {
+      ids += (ids.empty() ? "" : ", ") + text_of(e.reader().getKind().getJournalPosting().getJournalId());
+    }
+    if (journal_id.empty()) return Error::invalid("name the journal to acknowledge, one of " + ids).in_field("--journal");
+    return Error::not_found("period " + period + " has no journal " + journal_id + " under its current sign-off; it has " + ids)
         .in_field("--journal");
   }
   AckPlan plan;

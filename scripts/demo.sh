@@ -3,11 +3,13 @@
 # (reference data and the 2026-10 vendor feeds), prices and three-way matches the period,
 # shows the exception queue, margin and shadow mode, has finance sign it off with a key of
 # their own, issues invoices and the GL journal, applies a vendor credit to the signed period,
-# writes evidence bundles, and verifies everything with closebook-verify, offline.
+# serves the ledger over HTTP with closebookd to a partner, ops and the GL, writes evidence
+# bundles, and verifies everything with closebook-verify, offline.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bash "$root/scripts/build.sh" --target closebook closebook-verify
+bash "$root/scripts/build.sh" --target closebook closebook-verify closebookd
 closebook=$root/build/cli/closebook
+closebookd=$root/build/cli/closebookd
 verify=$root/build/verify/closebook-verify
 out=$root/demo-out
 rm -rf "$out" && mkdir -p "$out"
@@ -89,6 +91,39 @@ recovery=$("$closebook" exceptions list --period 2026-10 --category CREDIT_RECOV
 "$closebook" invoice --period 2026-10
 "$closebook" lineage --line "$credited"
 
+step "closebookd: the HTTP API on 127.0.0.1, called by a partner, ops and the GL with their own tokens"
+partner=$("$closebook" tokens create --role partner:P001 --name "P001 partner portal" 2>/dev/null)
+ops=$("$closebook" tokens create --role ops --name close-team 2>/dev/null)
+gl=$("$closebook" tokens create --role gl --name xero-connector 2>/dev/null)
+"$closebook" tokens list
+"$closebookd" --listen 127.0.0.1:0 --port-file "$out/closebookd.port" --access-log "$out/closebookd-access.log" \
+  2>"$out/closebookd.log" &
+daemon=$!
+trap 'kill "$daemon" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$out/closebookd.port" ] && break; sleep 0.1; done
+api=http://127.0.0.1:$(cat "$out/closebookd.port")
+call() { local who=$1; shift; curl -sS -H "Authorization: Bearer $who" "$@"; }
+echo "# the partner's invoices (its own only), its invoice as CSV, and its evidence bundle"
+call "$partner" "$api/v1/invoices?period=2026-10"
+call "$partner" "$api/v1/invoices/INV-2026-10-P001-2?format=csv"
+call "$partner" "$api/v1/invoices/INV-2026-10-P001-2/bundle" -o "$out/api-bundle-INV-2026-10-P001-2.json"
+echo "# another partner's invoice answers as if it did not exist:"
+call "$partner" -w ' -> HTTP %{http_code}\n' "$api/v1/invoices/INV-2026-10-P002"
+echo "# the partner disputes one of its lines: a DISPUTE exception citing the line's lineage"
+call "$partner" -X POST -H 'Content-Type: application/json' "$api/v1/disputes" \
+  -d "{\"line_id\": \"$credited\", \"reason\": \"seats were removed on 10-20\", \"amount\": \"12.50\"}"
+echo "# ops prepares the journal of the new sign-off; the GL reads it and acknowledges its posting, twice"
+call "$ops" -X POST -H 'Content-Type: application/json' "$api/v1/journal" -d '{"period": "2026-10"}' >/dev/null
+call "$gl" "$api/v1/journal?period=2026-10" | head -n 12
+for _ in 1 2; do
+  call "$gl" -X POST -H 'Content-Type: application/json' -H 'Idempotency-Key: xero-2026-10-aud-2' -w ' -> HTTP %{http_code}\n' \
+    "$api/v1/journal/ack" -d '{"period": "2026-10", "journal_id": "JNL-2026-10-AUD-2", "gl_ref": "XERO-MJ-2026-10-AUD-2"}'
+done
+call "$ops" "$api/metrics" | grep -E '^closebook_(ledger_entries|open_exceptions)'
+kill -TERM "$daemon" && wait "$daemon"
+trap - EXIT
+cat "$out/closebookd.log"
+
 step "the log's verifier key and latest signed checkpoint (C2SP tlog-checkpoint)"
 "$closebook" log vkey | tee "$out/log.vkey"
 "$closebook" log checkpoint | tee "$out/checkpoint.txt"
@@ -111,6 +146,7 @@ step "evidence bundles: an invoice's whole lineage in one file, for the auditor"
 step "closebook-verify, offline, trusting only the verifier key"
 "$verify" bundle "$out/bundle-INV-2026-10-P004.json" --key "$out/log.vkey"
 "$verify" bundle "$out/bundle-INV-2026-10-P001-2.json" --key "$out/log.vkey"
+"$verify" bundle "$out/api-bundle-INV-2026-10-P001-2.json" --key "$out/log.vkey"
 "$verify" inclusion --key "$out/log.vkey" --checkpoint "$out/checkpoint.txt" \
   --proof "$out/inclusion-$line.json" --entry "$out/entry-$line.bin"
 "$verify" consistency --key "$out/log.vkey" --old "$out/checkpoint-$first.txt" \
@@ -131,5 +167,6 @@ cosigned checkpoint:  $out/signoff-2026-10.note
 invoice:              $out/INV-2026-10-P001.csv, $out/INV-2026-10-P001.json
 GL journal:           $out/journal/ (Xero CSV per currency, JSON with entry refs)
 evidence bundles:     $out/bundle-INV-2026-10-P004.json, $out/bundle-INV-2026-10-P001-2.json (docs/evidence.md)
+API access log:       $out/closebookd-access.log (closebookd: docs/api.md, docs/api.yaml)
 Try: $closebook --ledger $CLOSEBOOK_LEDGER log entry 3 --format json
 EOT

@@ -280,6 +280,11 @@ TEST_F(ApiTest, JournalAckIsIdempotentUnderConcurrentRetries) {
 
   const std::string body = Json{{"period", "2026-10"}, {"journal_id", journal_id}, {"gl_ref", "XERO-MJ-1"}}.dump();
   EXPECT_EQ(send("gl", "POST", "/v1/journal/ack", body).status, 400) << "the Idempotency-Key is required";
+  HttpResponse unnamed = send("gl", "POST", "/v1/journal/ack", R"({"period": "2026-10", "gl_ref": "X"})", {{"Idempotency-Key", "k0"}});
+  EXPECT_EQ(unnamed.status, 400) << "two journals: name one";
+  EXPECT_EQ(json(unnamed)["field"], "journal_id") << "the API's field, not the CLI's option";
+  EXPECT_EQ(send("gl", "POST", "/v1/journal/ack", R"({"period": "2026-10", "journal_id": "JNL-X", "gl_ref": "X"})",
+                 {{"Idempotency-Key", "k0"}}).status, 404);
   const uint64_t before = ledger_size();
   constexpr int kRetries = 8;
   std::vector<HttpResponse> replies(kRetries);
