@@ -45,6 +45,7 @@ commands:
   log entry I [--format raw|base64|json]
   log prove inclusion I [--size N]     RFC 9162 inclusion proof (JSON)
   log prove consistency M [--size N]   RFC 9162 consistency proof (JSON)
+  reindex                              rebuild secondary indexes written by an older closebook
   tokens create --role R [--name N]    an API bearer token (shown once): admin, ops, finance, gl, auditor, partner:<id>
   tokens list | tokens revoke ID
   serve [--listen HOST:PORT] [--threads N] [--config FILE] ...   closebookd, the HTTP API (docs/api.yaml)
@@ -133,6 +134,7 @@ int run(int argc, const char* const* argv) {
     if (command == "margin") return cmd_margin(ctx);
     if (command == "shadow") return cmd_shadow(ctx);
     if (command == "log") return cmd_log(ctx);
+    if (command == "reindex") return cmd_reindex(ctx);
     if (command == "tokens") return cmd_tokens(ctx);
     if (command == "serve") return cmd_serve(ctx);
     std::cerr << "closebook: unknown command \"" << command << "\"\n" << kUsage;

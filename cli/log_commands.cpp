@@ -6,6 +6,7 @@
 
 #include "cli/options.h"
 #include "close/views.h"
+#include "ledger/indexes.h"
 #include "ledger/ledger.h"
 
 namespace closebook::cli {
@@ -104,6 +105,15 @@ Status run_log(const Context& ctx, const LogArgs& a) {
 }
 
 }  // namespace
+
+// Opening a ledger for writing brings its secondary indexes to this closebook's version.
+int cmd_reindex(const Context& ctx) {
+  if (!ctx.args.empty()) return report(ctx, Error::invalid("reindex takes no argument"));
+  auto ledger = ledger::Ledger::open(ctx.ledger_dir, {});
+  if (!ledger.ok()) return report(ctx, ledger.error());
+  ctx.out << ctx.ledger_dir << ": indexes are version " << ledger::kIndexVersion << "\n";
+  return 0;
+}
 
 int cmd_log(const Context& ctx) {
   const LogArgs a = parse_log_args(ctx);

@@ -27,11 +27,11 @@ class Collector {
   std::set<uint64_t> seen_;
 };
 
-bool cites(capnp::List<schema::EntryRef>::Reader refs, uint64_t index) {
-  for (auto r : refs) {
-    if (r.getIndex() == index) return true;
-  }
-  return false;
+// Adds the entries filed as citing entry `index` (ledger/indexes.h).
+Status add_citing(const ledger::Snapshot& snapshot, uint64_t index, std::set<uint64_t>& out) {
+  CB_TRY(std::vector<uint64_t> found, snapshot.lookup("cites", std::to_string(index)));
+  out.insert(found.begin(), found.end());
+  return {};
 }
 
 }  // namespace
@@ -71,19 +71,7 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
   }
   for (auto u : l.getUsage()) c.add("usage", ref_of(u));
 
-  // The match results that compared it, with what they compared it against.
-  std::set<std::string> exception_ids;
-  CB_TRY(auto results, match::entries_of_period(snapshot, "matchResult", out.period));
-  for (const DecodedEntry& e : results) {
-    auto r = e.reader().getKind().getMatchResult();
-    if (!cites(r.getPricedLines(), at)) continue;
-    c.add("match_result", Ref{e.reader().getIndex(), e.hash()});
-    c.add("match_run", ref_of(r.getRun()));
-    for (auto v : r.getInvoiceLines()) c.add("vendor_invoice_line", ref_of(v));
-    for (auto id : r.getExceptionIds()) exception_ids.insert(text_of(id));
-  }
-  // Its exceptions: raised on its match key, or citing it (e.g. a margin-floor breach).
-  CB_TRY(auto exceptions, match::entries_of_period(snapshot, "exception", out.period));
+  // Its credits and disputes, by its id.
   std::set<uint64_t> credits, disputes;
   CB_TRY(std::vector<uint64_t> by_line_id, snapshot.lookup("line", line_id));
   for (uint64_t i : by_line_id) {
@@ -91,17 +79,38 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
     if (e.reader().getKind().isCredit()) credits.insert(i);
     if (e.reader().getKind().isDispute() && e.reader().getKind().getDispute().getLine().getIndex() == at) disputes.insert(i);
   }
-  for (const DecodedEntry& e : exceptions) {
-    auto x = e.reader().getKind().getException();
-    const bool cited = cites(x.getEvidence(), at) ||
-                       std::any_of(credits.begin(), credits.end(), [&](uint64_t i) { return cites(x.getEvidence(), i); });
-    if (cited || exception_ids.count(text_of(x.getExceptionId())) != 0) {
-      c.add("exception", Ref{e.reader().getIndex(), e.hash()});
-      CB_TRY(std::vector<uint64_t> updates, snapshot.lookup("exception", text_of(x.getExceptionId())));
-      for (uint64_t u : updates) {
-        CB_TRY(DecodedEntry ue, snapshot.entry(u));
-        if (ue.reader().getKind().isExceptionUpdate()) c.add("exception_update", Ref{u, ue.hash()});
-      }
+  // What cites it or its credits (match results, exceptions, invoices): index lookups, in
+  // ledger order, however large the period.
+  std::set<uint64_t> citing_line, citing_credits;
+  CB_CHECK(add_citing(snapshot, at, citing_line));
+  for (uint64_t i : credits) CB_CHECK(add_citing(snapshot, i, citing_credits));
+
+  // The match results that compared it, with what they compared it against.
+  std::set<uint64_t> exception_entries;
+  for (uint64_t i : citing_line) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    if (!e.reader().getKind().isMatchResult()) continue;
+    auto r = e.reader().getKind().getMatchResult();
+    c.add("match_result", Ref{i, e.hash()});
+    c.add("match_run", ref_of(r.getRun()));
+    for (auto v : r.getInvoiceLines()) c.add("vendor_invoice_line", ref_of(v));
+    // Exceptions raised on its match key.
+    for (auto id : r.getExceptionIds()) {
+      CB_TRY(std::vector<uint64_t> raised, snapshot.lookup("exception", text_of(id)));
+      exception_entries.insert(raised.begin(), raised.end());
+    }
+  }
+  // Its exceptions: raised on its match key, or citing it or its credits (e.g. a margin-floor
+  // breach, a credit recovery, a dispute).
+  for (const auto* citing : {&citing_line, &citing_credits}) exception_entries.insert(citing->begin(), citing->end());
+  for (uint64_t i : exception_entries) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    if (!e.reader().getKind().isException()) continue;
+    c.add("exception", Ref{i, e.hash()});
+    CB_TRY(std::vector<uint64_t> updates, snapshot.lookup("exception", text_of(e.reader().getKind().getException().getExceptionId())));
+    for (uint64_t u : updates) {
+      CB_TRY(DecodedEntry ue, snapshot.entry(u));
+      if (ue.reader().getKind().isExceptionUpdate()) c.add("exception_update", Ref{u, ue.hash()});
     }
   }
   // Sign-offs of its period after it, and the keys that signed them.
@@ -111,13 +120,12 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
     c.add("sign_off", Ref{e.reader().getIndex(), e.hash()});
     for (auto sig : e.reader().getKind().getSignOff().getSignatures()) c.add("key_event", ref_of(sig.getKeyEvent()));
   }
-  CB_TRY(auto invoices, match::entries_of_period(snapshot, "invoice", out.period));
-  for (const DecodedEntry& e : invoices) {
-    for (auto item : e.reader().getKind().getInvoice().getItems()) {
-      if (item.getLine().getIndex() == at || credits.count(item.getLine().getIndex()) != 0) {
-        c.add("invoice", Ref{e.reader().getIndex(), e.hash()});
-      }
-    }
+  // Invoices billing it or its credit notes.
+  std::set<uint64_t> invoices(citing_line);
+  invoices.insert(citing_credits.begin(), citing_credits.end());
+  for (uint64_t i : invoices) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    if (e.reader().getKind().isInvoice()) c.add("invoice", Ref{i, e.hash()});
   }
   for (uint64_t i : credits) {
     CB_TRY(DecodedEntry e, snapshot.entry(i));

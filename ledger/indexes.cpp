@@ -14,6 +14,8 @@ class Keys {
   void add(const char* name, std::string value) {
     if (!value.empty()) keys_.push_back({name, std::move(value)});
   }
+  // ("cites", "<index>"): this entry refers to entry <index>, so what cites a line is a lookup.
+  void add_cited(schema::EntryRef::Reader ref) { keys_.push_back({"cites", std::to_string(ref.getIndex())}); }
   // "2026-10-15" and "2026-10" both file under period "2026-10".
   void add_period(capnp::Text::Reader date_or_period) {
     if (date_or_period.size() >= 7) add("period", std::string(date_or_period.cStr(), 7));
@@ -74,13 +76,19 @@ void add_kind_keys(schema::Entry::Reader entry, Keys& keys) {
     }
     case K::FX_LOCK: keys.add_period(kind.getFxLock().getPeriod()); break;
     case K::MATCH_RUN: keys.add_period(kind.getMatchRun().getPeriod()); break;
-    case K::MATCH_RESULT: keys.add_period(kind.getMatchResult().getPeriod()); break;
+    case K::MATCH_RESULT: {
+      auto r = kind.getMatchResult();
+      keys.add_period(r.getPeriod());
+      for (auto ref : r.getPricedLines()) keys.add_cited(ref);
+      break;
+    }
     case K::EXCEPTION: {
       auto e = kind.getException();
       keys.add("exception", e.getExceptionId());
       keys.add("partner", e.getPartnerId());
       keys.add("tenant", e.getTenantId());
       keys.add_period(e.getPeriod());
+      for (auto ref : e.getEvidence()) keys.add_cited(ref);
       break;
     }
     case K::EXCEPTION_UPDATE: keys.add("exception", kind.getExceptionUpdate().getExceptionId()); break;
@@ -99,6 +107,7 @@ void add_kind_keys(schema::Entry::Reader entry, Keys& keys) {
       keys.add("invoice", i.getInvoiceId());
       keys.add("partner", i.getPartnerId());
       keys.add_period(i.getPeriod());
+      for (auto item : i.getItems()) keys.add_cited(item.getLine());
       break;
     }
     case K::JOURNAL_POSTING: keys.add_period(kind.getJournalPosting().getPeriod()); break;
@@ -108,6 +117,7 @@ void add_kind_keys(schema::Entry::Reader entry, Keys& keys) {
       keys.add("dispute", d.getDisputeId());
       keys.add("partner", d.getPartnerId());
       keys.add("line", d.getLineId());
+      keys.add_cited(d.getLine());
       break;
     }
   }

@@ -11,8 +11,13 @@
 
 namespace closebook::ledger {
 
+// The version of the keys index_keys() derives. A ledger whose indexes are of another
+// version has them rebuilt from its entries when opened for writing (Ledger::open).
+// 2: adds "cites" (match results, exceptions, invoices and disputes by the entries they cite).
+inline constexpr std::string_view kIndexVersion = "2";
+
 struct IndexKey {
-  std::string name;   // "kind", "partner", "tenant", "period", "line", "invoice", ...
+  std::string name;   // "kind", "partner", "tenant", "period", "line", "invoice", "cites", ...
   std::string value;
 };
 

@@ -2,7 +2,8 @@
 // closebook-verify can replay a ledger with its own reader and without trusting this code.
 //
 // DIR/data.mdb, DIR/lock.mdb   one LMDB environment with these named databases:
-//   meta         text key -> text value: "format" = kFormat, "origin", "log_vkey"
+//   meta         text key -> text value: "format" = kFormat, "origin", "log_vkey",
+//                "index_version" = kIndexVersion (ledger/indexes.h; absent means "1")
 //   entries      u64be index -> canonical entry bytes              (append-only, MDB_APPEND)
 //   nodes        u64be node_position(level, index) -> 32-byte hash (append-only, MDB_APPEND)
 //   checkpoints  u64be tree size -> signed note (C2SP tlog-checkpoint)   (append-only)
@@ -37,6 +38,7 @@ inline constexpr unsigned kDbCountMax = 8;
 inline constexpr std::string_view kMetaFormat = "format";
 inline constexpr std::string_view kMetaOrigin = "origin";
 inline constexpr std::string_view kMetaLogVkey = "log_vkey";
+inline constexpr std::string_view kMetaIndexVersion = "index_version";
 
 inline constexpr std::string_view kLogKeyFile = "log.key";
 

@@ -322,6 +322,14 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const OpenO
   if (ledger->log_vkey_.name != ledger->origin_) {
     return Error::corruption(dir + ": the stored origin is not the log key's name");
   }
+  CB_TRY(auto index_version, get_optional(txn.get(), ledger->meta_, kMetaIndexVersion, "index version"));
+  if (index_version.value_or("1") != kIndexVersion) {
+    if (options.read_only) {
+      return Error::invalid(dir + " has indexes of version " + index_version.value_or("1") + "; this closebook uses " +
+                            std::string(kIndexVersion) + ": open it for writing once (e.g. `closebook reindex`)");
+    }
+    CB_CHECK(ledger->rebuild_indexes(txn.get()));
+  }
   rc = txn.commit();  // keeps the database handles open for the environment's lifetime
   if (rc != 0) return lmdb_error(rc, "open ledger " + dir);
   MDB_envinfo info{};
@@ -384,6 +392,7 @@ Status Ledger::create(const std::string& dir, const SigningKey& log_key, const I
     CB_CHECK(put(txn.get(), creator.meta_, kMetaFormat, kFormat, 0, "format"));
     CB_CHECK(put(txn.get(), creator.meta_, kMetaOrigin, options.origin, 0, "origin"));
     CB_CHECK(put(txn.get(), creator.meta_, kMetaLogVkey, log_key.verifier().to_string(), 0, "log key"));
+    CB_CHECK(put(txn.get(), creator.meta_, kMetaIndexVersion, kIndexVersion, 0, "index version"));
     rc = txn.commit();
     if (rc != 0) return lmdb_error(rc, "create ledger in " + dir);
   }
@@ -569,6 +578,34 @@ Result<Hash> Ledger::write_entry(MDB_txn* txn, AppendState& state, Draft& draft,
     CB_CHECK(put(txn, index_, index_db_key(ik.name, ik.value), key, 0, "index"));
   }
   return leaf;
+}
+
+// Secondary indexes are derived from the entries alone, so they can always be rebuilt: this is
+// how a ledger written by an older closebook gains the keys a newer one looks up.
+Status Ledger::rebuild_indexes(MDB_txn* txn) {
+  if (int rc = mdb_drop(txn, index_, 0); rc != 0) return lmdb_error(rc, "empty the index");
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn, entries_, &cursor);
+  if (rc != 0) return lmdb_error(rc, "open cursor on entries");
+  MDB_val k, v;
+  Status status;
+  for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0 && status.ok();
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    auto entry = DecodedEntry::decode(as_view(v));
+    if (!entry.ok()) {
+      status = std::move(entry).error().at_entry(read_u64be(as_view(k)));
+      break;
+    }
+    const std::string key(as_view(k));
+    for (const IndexKey& ik : index_keys(entry->reader())) {
+      status = put(txn, index_, index_db_key(ik.name, ik.value), key, 0, "index");
+      if (!status.ok()) break;
+    }
+  }
+  mdb_cursor_close(cursor);
+  CB_CHECK(status);
+  if (rc != MDB_NOTFOUND) return lmdb_error(rc, "read entries");
+  return put(txn, meta_, kMetaIndexVersion, kIndexVersion, 0, "index version");
 }
 
 Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const SigningKey& log_key,

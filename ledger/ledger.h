@@ -173,6 +173,7 @@ class Ledger {
   // The rest of init() once log.key is written: the environment, metadata, entry 0.
   static Status create(const std::string& dir, const SigningKey& log_key, const InitOptions& options);
   Status open_databases(MDB_txn* txn, unsigned flags);
+  Status rebuild_indexes(MDB_txn* txn);
   static Status resolve_links(Draft& draft, const AppendReceipt& so_far);
   Result<std::optional<uint64_t>> find_content(MDB_txn* txn, const AppendState& state,
                                                const std::string& content_key) const;

@@ -267,6 +267,37 @@ TEST_F(LedgerTest, SecondaryIndexesFindEntriesByKindAndKey) {
   EXPECT_TRUE(snap.lookup("fx", "EUR/AUD").value().empty());
 }
 
+TEST_F(LedgerTest, IndexesOfAnOlderVersionAreRebuiltWhenOpenedForWriting) {
+  auto batch = fx_batch(3, 8);
+  ASSERT_TRUE(ledger_->append(batch, key_).ok());
+  ledger_.reset();
+  // What an older closebook left: no index version, and no index at all.
+  {
+    MDB_env* env = nullptr;
+    ASSERT_EQ(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 8);
+    ASSERT_EQ(mdb_env_open(env, dir_.c_str(), 0, 0600), 0);
+    MDB_txn* txn = nullptr;
+    ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+    MDB_dbi meta = 0, index = 0;
+    ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbMeta, 0, &meta), 0);
+    ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbIndex, MDB_DUPSORT, &index), 0);
+    MDB_val k{ledger::kMetaIndexVersion.size(), const_cast<char*>(ledger::kMetaIndexVersion.data())};
+    ASSERT_EQ(mdb_del(txn, meta, &k, nullptr), 0);
+    ASSERT_EQ(mdb_drop(txn, index, 0), 0);
+    ASSERT_EQ(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+  }
+  auto read_only = Ledger::open(dir_, {.read_only = true});
+  ASSERT_FALSE(read_only.ok());
+  EXPECT_NE(read_only.error().message.find("open it for writing once"), std::string::npos) << read_only.error().message;
+  ledger_ = std::move(Ledger::open(dir_, {})).value();
+  auto snap = ledger_->snapshot().value();
+  EXPECT_EQ(snap.lookup("kind", "fxRate").value(), (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(snap.lookup("kind", "keyEvent").value(), (std::vector<uint64_t>{0}));
+  EXPECT_TRUE(Ledger::open(dir_, {.read_only = true}).ok()) << "rebuilt once, readable by all";
+}
+
 TEST_F(LedgerTest, ASnapshotDoesNotSeeLaterAppends) {
   auto snap = ledger_->snapshot().value();
   auto batch = fx_batch(4, 9);
