@@ -42,6 +42,10 @@ Result<DecodedEntry> visible_invoice(const Call& call, const ledger::Snapshot& s
   return found;
 }
 
+close::Audience audience(const Call& call) {
+  return call.is_partner() ? close::Audience::kPartner : close::Audience::kStaff;
+}
+
 Result<DecodedEntry> visible_line(const Call& call, const ledger::Snapshot& snapshot, const std::string& id) {
   const Error missing = Error::not_found("no priced line " + id.substr(0, 100));
   auto found = close::current_priced_line(snapshot, id);
@@ -91,7 +95,7 @@ Result<Reply> bundle(Call& call, close::BundleSubject subject) {
   auto visible = subject == close::BundleSubject::kInvoice ? visible_invoice(call, snapshot, call.params[0])
                                                            : visible_line(call, snapshot, call.params[0]);
   if (!visible.ok()) return std::move(visible).error();
-  CB_TRY(std::string text, close::build_bundle(snapshot, subject, call.params[0]));
+  CB_TRY(std::string text, close::build_bundle(snapshot, subject, call.params[0], audience(call)));
   return Reply::text(200, std::move(text), "application/json");
 }
 
@@ -100,7 +104,7 @@ Result<Reply> lineage(Call& call) {
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
   CB_TRY(DecodedEntry line, visible_line(call, snapshot, call.params[0]));
   CB_TRY(close::Lineage found, close::line_lineage_at(snapshot, line.reader().getIndex()));
-  CB_TRY(Json json, close::lineage_json(snapshot, found));
+  CB_TRY(Json json, close::lineage_json(snapshot, close::for_audience(std::move(found), audience(call))));
   return Reply::json(200, json);
 }
 

@@ -34,7 +34,7 @@ nlohmann::ordered_json hashes_json(const std::vector<Hash>& hashes) {
 
 // Every entry an invoice rests on: its lines' lineages, its credits and their lines', the
 // partner it is billed to.
-Status collect_invoice(const ledger::Snapshot& snapshot, const std::string& id, Collection& c) {
+Status collect_invoice(const ledger::Snapshot& snapshot, const std::string& id, Audience audience, Collection& c) {
   CB_TRY(DecodedEntry invoice, find_invoice(snapshot, id));
   auto inv = invoice.reader().getKind().getInvoice();
   c.add("invoice", invoice.reader().getIndex());
@@ -45,12 +45,12 @@ Status collect_invoice(const ledger::Snapshot& snapshot, const std::string& id, 
       c.add("credit", item.getLine().getIndex());
       for (auto credited : line.reader().getKind().getCredit().getLines()) {
         CB_TRY(Lineage l, line_lineage_at(snapshot, credited.getIndex()));
-        c.add(l);
+        c.add(for_audience(std::move(l), audience));
       }
       continue;
     }
     CB_TRY(Lineage l, line_lineage_at(snapshot, item.getLine().getIndex()));  // the version it bills
-    c.add(l);
+    c.add(for_audience(std::move(l), audience));
   }
   CB_TRY(std::vector<uint64_t> partners, snapshot.lookup("partner", text_of(inv.getPartnerId())));
   for (auto it = partners.rbegin(); it != partners.rend(); ++it) {
@@ -65,13 +65,14 @@ Status collect_invoice(const ledger::Snapshot& snapshot, const std::string& id, 
 
 }  // namespace
 
-Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject kind, const std::string& id) {
+Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject kind, const std::string& id,
+                                 Audience audience) {
   Collection c;
   if (kind == BundleSubject::kInvoice) {
-    CB_CHECK(collect_invoice(snapshot, id, c));
+    CB_CHECK(collect_invoice(snapshot, id, audience, c));
   } else {
     CB_TRY(Lineage l, line_lineage(snapshot, id));
-    c.add(l);
+    c.add(for_audience(std::move(l), audience));
   }
   // The whole key registry, so a verifier replays who could sign when.
   CB_TRY(std::vector<uint64_t> key_events, snapshot.lookup("kind", "keyEvent"));

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "close/lineage.h"
 #include "ledger/ledger.h"
 
 namespace closebook::close {
@@ -14,7 +15,9 @@ inline constexpr const char* kBundleFormat = "closebook-bundle-v1";
 
 enum class BundleSubject { kInvoice, kLine };
 
-// The bundle for the subject at the ledger's latest checkpoint, as pretty JSON.
-Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject kind, const std::string& id);
+// The bundle for the subject at the ledger's latest checkpoint, as pretty JSON, holding the
+// lineages as `audience` may see them (lineage.h).
+Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject kind, const std::string& id,
+                                 Audience audience = Audience::kStaff);
 
 }  // namespace closebook::close

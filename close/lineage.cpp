@@ -36,6 +36,14 @@ Status add_citing(const ledger::Snapshot& snapshot, uint64_t index, std::set<uin
 
 }  // namespace
 
+Lineage for_audience(Lineage lineage, Audience audience) {
+  if (audience == Audience::kStaff) return lineage;
+  static const std::set<std::string> kStaffOnly = {"match_result", "match_run", "vendor_invoice_line", "exception",
+                                                   "exception_update", "journal_posting", "posting_ack"};
+  std::erase_if(lineage.items, [](const LineageItem& item) { return kStaffOnly.count(item.role) != 0; });
+  return lineage;
+}
+
 Result<DecodedEntry> current_priced_line(const ledger::Snapshot& snapshot, const std::string& line_id) {
   CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("line", line_id));
   for (auto it = indexes.rbegin(); it != indexes.rend(); ++it) {

@@ -25,6 +25,16 @@ struct Lineage {
   std::vector<LineageItem> items;  // by role as listed above, then ledger order; no repeats
 };
 
+// Who a lineage is shown to. A partner sees what bears on its own line — the line, its rule
+// version, FX lock and rate, its usage, its sign-offs and their keys, its invoices, credits,
+// reopens and disputes — but not the distributor's side of the close: the vendor's invoice
+// lines and the match against them (vendor costs), the exception queue and its notes, and the
+// GL journal and its acknowledgements (which sum every partner of the period).
+enum class Audience { kStaff, kPartner };
+
+// The lineage as `audience` may see it.
+Lineage for_audience(Lineage lineage, Audience audience);
+
 // The current version of a priced line: the latest PricedLine entry of its id.
 Result<DecodedEntry> current_priced_line(const ledger::Snapshot& snapshot, const std::string& line_id);
 

@@ -127,3 +127,48 @@ TEST_F(ApiTest, SigtermFinishesRequestsInFlightAndStopsCleanly) {
 
 }  // namespace
 }  // namespace closebook::test
+
+namespace closebook::test {
+namespace {
+
+TEST_F(ApiTest, SettingsComeFromAConfigFileAndTheCommandLineWins) {
+  ASSERT_EQ(stop_daemon(), 0);
+  write_text(tmp_ / "closebookd.conf", "# closebookd settings\nauth-failures-per-minute = 2\nthreads = 3\n"
+                                       "access-log = " + tmp_ / "access.log" + "\n");
+  start_daemon({"--config", tmp_ / "closebookd.conf"});  // the fixture's --threads 4 wins over the file's 3
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(http(port_, {"GET", "/v1/checkpoint", "cbt_x", "", "", {}}).status, 401);
+  EXPECT_EQ(http(port_, {"GET", "/v1/checkpoint", "cbt_x", "", "", {}}).status, 429) << "the file's limit applies";
+  // The access log: one JSON object per request, by route pattern, never the token.
+  const std::string log = read_text(tmp_ / "access.log");
+  size_t lines = 0;
+  for (size_t at = 0, next; (next = log.find('\n', at)) != std::string::npos; at = next + 1, ++lines) {
+    const Json line = Json::parse(log.substr(at, next - at), nullptr, false);
+    ASSERT_TRUE(line.is_object()) << log;
+    EXPECT_EQ(line["route"], "/v1/checkpoint");
+    EXPECT_EQ(line["peer"], "127.0.0.1");
+    EXPECT_TRUE(line.contains("ms") && line.contains("status") && line.contains("ts_ms"));
+  }
+  EXPECT_EQ(lines, 3u);
+  EXPECT_EQ(log.find("cbt_"), std::string::npos);
+}
+
+TEST(ApiStart, BadSettingsAreClearErrorsAndNothingListens) {
+  TempDir tmp;
+  const std::string daemon = CLOSEBOOKD_BIN;
+  RunResult r = run(daemon, {"--ledger", tmp / "none", "--listen", "127.0.0.1:99999"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--listen"), std::string::npos) << r.err;
+  r = run(daemon, {"--ledger", tmp / "none", "--threads", "0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--threads"), std::string::npos) << r.err;
+  r = run(daemon, {"--ledger", tmp / "none", "--listen", "127.0.0.1:0"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find(tmp / "none"), std::string::npos) << "names the missing ledger: " << r.err;
+  write_text(tmp / "bad.conf", "threads = many\n");
+  r = run(daemon, {"--ledger", tmp / "none", "--config", tmp / "bad.conf"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("threads"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace closebook::test
