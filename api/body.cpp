@@ -1,12 +1,15 @@
 #include "api/body.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace closebook::api {
 
 std::variant<JsonBody, Reply> JsonBody::parse(const Request& request) {
   const std::string type = request.header("content-type").value_or("");
-  const std::string media = type.substr(0, type.find(';'));
+  std::string media = type.substr(0, type.find(';'));
+  media.erase(media.find_last_not_of(" \t") + 1);
+  std::transform(media.begin(), media.end(), media.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (media != "application/json") {
     return Reply::error(415, "unsupported_media_type",
                         "the body must be application/json" + (type.empty() ? "" : ", not " + type));

@@ -82,10 +82,13 @@ Result<Reply> invoice(Call& call) {
   CB_TRY(DecodedEntry e, visible_invoice(call, snapshot, call.params[0]));
   if (format == "json") return Reply::text(200, close::invoice_json(e), "application/json");
   Reply r = Reply::text(200, close::invoice_csv(e), "text/csv; charset=utf-8");
-  // The id as the ledger has it (never the client's bytes): a header value must not carry
-  // quotes or line breaks.
-  const std::string id = text_of(e.reader().getKind().getInvoice().getInvoiceId());
-  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + id + ".csv\"");
+  // The id as the ledger has it, kept to characters a quoted filename cannot be broken by
+  // (partner ids come from loaded files).
+  std::string name = text_of(e.reader().getKind().getInvoice().getInvoiceId());
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
+  }
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + name + ".csv\"");
   return r;
 }
 

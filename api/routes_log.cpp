@@ -28,11 +28,11 @@ Result<Reply> checkpoint(Call& call) {
 Result<Reply> entry(Call& call) {
   CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"format"}));
   const std::string format = q.get("format").value_or("json");
+  if (format != "json" && format != "raw") return Error::invalid("must be json or raw").in_field("format");
   CB_TRY(uint64_t index, parse_number(call.params[0], "index"));
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
   CB_TRY(DecodedEntry e, snapshot.entry(index));
   if (format == "raw") return Reply::text(200, e.bytes(), "application/octet-stream");
-  if (format != "json") return Error::invalid("must be json or raw").in_field("format");
   return Reply::json(200, {{"index", index}, {"hash", to_hex(e.hash())}, {"kind", kind_name(e.reader())},
                            {"base64", to_base64(as_bytes(e.bytes()))},
                            {"entry", Json::parse(entry_json(e.reader()))}});

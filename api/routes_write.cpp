@@ -48,6 +48,13 @@ Result<Reply> update_exception(Call& call) {
   CB_TRY(std::string evidence_hex, body.string("evidence_sha256", false, 64));
   CB_TRY(request.evidence_name, body.string("evidence_name", false, 200));
   CB_CHECK(body.finish());
+  // Each action takes its own fields; another action's field is a mistake, not something to drop.
+  if (action == match::UpdateAction::WAIVE && !note.empty()) return Error::invalid("waive takes a reason, not a note").in_field("note");
+  if (action != match::UpdateAction::WAIVE && !reason.empty()) return Error::invalid("only waive takes a reason").in_field("reason");
+  if (action != match::UpdateAction::ASSIGN && !request.owner.empty()) return Error::invalid("only assign takes an owner").in_field("owner");
+  if (action != match::UpdateAction::RESOLVE && (!evidence_hex.empty() || !request.evidence_name.empty())) {
+    return Error::invalid("only resolve takes evidence").in_field(evidence_hex.empty() ? "evidence_name" : "evidence_sha256");
+  }
   request.note = action == match::UpdateAction::WAIVE ? reason : note;
   if (!evidence_hex.empty()) {
     auto hash = hash_from_hex(evidence_hex);
@@ -151,7 +158,7 @@ Result<Reply> dispute(Call& call) {
   const uint64_t at = plan.recorded_at ? *plan.recorded_at : receipt.entries.front().index;
   return Reply::json(plan.recorded_at ? 200 : 201, {{"dispute_id", plan.dispute_id}, {"entry", at},
                                                     {"exception_id", plan.exception_id}, {"period", plan.period},
-                                                    {"line_id", request.line_id}, {"amount", request.amount.to_string()}});
+                                                    {"line_id", request.line_id}, {"amount", plan.amount}});
 }
 
 }  // namespace

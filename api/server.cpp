@@ -64,6 +64,24 @@ struct Shared {
   int inflight = 0;
 };
 
+// Counts a request in flight for as long as it lives, whatever way its handling ends.
+class InFlight {
+ public:
+  explicit InFlight(Shared& shared) : shared_(shared) {
+    std::lock_guard lock(shared_.inflight_mutex);
+    ++shared_.inflight;
+  }
+  ~InFlight() {
+    std::lock_guard lock(shared_.inflight_mutex);
+    if (--shared_.inflight == 0) shared_.inflight_done.notify_all();
+  }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  Shared& shared_;
+};
+
 // The request as api::Service sees it, or the 400 for a path that does not decode.
 std::variant<Request, Reply> convert(const Http::Request& req) {
   Request r;
@@ -93,10 +111,7 @@ class HttpHandler : public Http::Handler {
 
   void onRequest(const Http::Request& req, Http::ResponseWriter response) override {
     const auto started = std::chrono::steady_clock::now();
-    {
-      std::lock_guard lock(shared_->inflight_mutex);
-      ++shared_->inflight;
-    }
+    const InFlight in_flight(*shared_);
     Reply reply;
     std::string route = "unmatched";
     try {
@@ -121,8 +136,6 @@ class HttpHandler : public Http::Handler {
     const std::string method = Http::methodString(req.method());
     shared_->service->metrics().record(route, method, reply.status, seconds);
     log(req, method, route, reply, seconds);
-    std::lock_guard lock(shared_->inflight_mutex);
-    if (--shared_->inflight == 0) shared_->inflight_done.notify_all();
   }
 
  private:
@@ -137,7 +150,11 @@ class HttpHandler : public Http::Handler {
     response.headers().add<Http::Header::Connection>(close ? Http::ConnectionControl::Close
                                                            : Http::ConnectionControl::KeepAlive);
     response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString(reply.content_type));
-    for (const auto& [name, value] : reply.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
+    for (const auto& [name, value] : reply.headers) {
+      // A value with a line break would split the response: never send one.
+      if (std::any_of(value.begin(), value.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) continue;
+      response.headers().add(std::make_shared<NamedHeader>(name, value));
+    }
     response.headers().add(std::make_shared<NamedHeader>("Cache-Control", "no-store"));
     response.headers().add(std::make_shared<NamedHeader>("X-Content-Type-Options", "nosniff"));
     // The promise settles when the bytes are written; nothing here waits on it.

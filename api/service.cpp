@@ -1,5 +1,6 @@
 #include "api/service.h"
 
+#include <arpa/inet.h>
 #include <kj/exception.h>
 
 #include <algorithm>
@@ -10,6 +11,9 @@
 
 namespace closebook::api {
 namespace {
+
+constexpr auto kFailureWindow = std::chrono::minutes(1);
+constexpr size_t kFailureBucketsMax = 100'000;
 
 std::vector<std::string_view> segments(std::string_view path) {
   std::vector<std::string_view> out;
@@ -101,44 +105,59 @@ std::string Service::route_of(const Request& request) const {
   return r != nullptr ? r->pattern : "unmatched";
 }
 
-bool Service::limited(const std::string& peer) {
+// A client's address for the failure limit: an IPv4 address, or an IPv6 address's /64 (one
+// host usually holds a whole /64, and would otherwise have 2^64 fresh budgets).
+std::string failure_bucket(const std::string& peer) {
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, peer.c_str(), &v6) != 1) return peer;
+  return to_hex(Bytes(v6.s6_addr, 8)) + "::/64";
+}
+
+bool Service::limited(const std::string& bucket) {
   std::lock_guard lock(failures_mutex_);
-  auto it = failures_.find(peer);
+  auto it = failures_.find(bucket);
   if (it == failures_.end()) return false;
-  if (std::chrono::steady_clock::now() - it->second.window_start > std::chrono::minutes(1)) {
+  if (std::chrono::steady_clock::now() - it->second.window_start > kFailureWindow) {
     failures_.erase(it);
     return false;
   }
   return it->second.count >= options_.auth_failures_per_minute;
 }
 
-void Service::note_failure(const std::string& peer) {
+void Service::note_failure(const std::string& bucket) {
   metrics_.auth_failed();
   std::lock_guard lock(failures_mutex_);
-  if (failures_.size() > 100'000) failures_.clear();  // bound the memory a spray of addresses can take
-  Failures& f = failures_[peer];
   const auto now = std::chrono::steady_clock::now();
-  if (f.count == 0 || now - f.window_start > std::chrono::minutes(1)) f = Failures{now, 0};
+  if (failures_.size() >= kFailureBucketsMax && !failures_.count(bucket)) {
+    // Bound the memory a spray of addresses can take: forget expired windows, never live ones.
+    std::erase_if(failures_, [&](const auto& f) { return now - f.second.window_start > kFailureWindow; });
+    if (failures_.size() >= kFailureBucketsMax) return;
+  }
+  Failures& f = failures_[bucket];
+  if (f.count == 0 || now - f.window_start > kFailureWindow) f = Failures{now, 0};
   ++f.count;
 }
 
 std::optional<Reply> Service::authenticate(const Request& request, TokenInfo& token) {
-  if (limited(request.peer)) {
-    Reply r = Reply::error(429, "too_many_requests", "too many failed authentications; try again later");
-    r.headers.emplace_back("Retry-After", "60");
-    return r;
-  }
   const std::string header = request.header("authorization").value_or("");
   constexpr std::string_view kScheme = "Bearer ";
   auto found = header.size() > kScheme.size() && header.starts_with(kScheme)
                    ? tokens_->authenticate(std::string_view(header).substr(kScheme.size()))
                    : Result<TokenInfo>(Error::permission("not authenticated"));
+  // A valid token gets through even from a limited address: one bad client behind a shared
+  // address must not lock out everyone else (the 256-bit secrets are not guessable anyway).
   if (found.ok()) {
     token = std::move(*found);
     return std::nullopt;
   }
   if (found.error().code != Code::kPermission) return Reply::from(found.error());  // the store failed
-  note_failure(request.peer);
+  const std::string bucket = failure_bucket(request.peer);
+  if (limited(bucket)) {
+    Reply r = Reply::error(429, "too_many_requests", "too many failed authentications; try again later");
+    r.headers.emplace_back("Retry-After", "60");
+    return r;
+  }
+  note_failure(bucket);
   Reply r = Reply::error(401, "unauthorized", "unauthorized");
   r.headers.emplace_back("WWW-Authenticate", "Bearer");
   return r;

@@ -24,8 +24,8 @@ namespace closebook::api {
 
 struct ServiceOptions {
   match::CloseConfig config = match::CloseConfig::defaults();
-  // Failed authentications a client address may make in a minute before it is refused (429)
-  // for the rest of that minute.
+  // Failed authentications a client address (an IPv6 /64) may make in a minute before its
+  // further failures are refused with 429 for the rest of that minute; valid tokens still pass.
   unsigned auth_failures_per_minute = 20;
   // The largest request body (a sign-off is a few KiB); a larger one is a 413.
   size_t max_body_bytes = size_t{1} << 20;
@@ -96,8 +96,8 @@ class Service {
   const Route* match(const Request& request, std::vector<std::string>& params, std::string& allowed) const;
   // nullopt if the client may go on; otherwise the 401 or 429 to send.
   std::optional<Reply> authenticate(const Request& request, TokenInfo& token);
-  bool limited(const std::string& peer);
-  void note_failure(const std::string& peer);
+  bool limited(const std::string& bucket);
+  void note_failure(const std::string& bucket);
 
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<TokenStore> tokens_;

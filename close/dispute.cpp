@@ -9,9 +9,17 @@ namespace {
 using match::Ref;
 using match::text_of;
 
+// 8 bytes of SHA-256: a collision between two different disputes is beyond reach (and would
+// be refused, never merged: plan_dispute compares the recorded fields).
 std::string dispute_id(const std::string& period, const DisputeRequest& r) {
   const Hash h = sha256(r.partner_id + "\n" + r.line_id + "\n" + r.amount.to_string() + "\n" + r.reason);
-  return "DSP-" + period + "-" + to_hex(Bytes(h.data(), 4));
+  return "DSP-" + period + "-" + to_hex(Bytes(h.data(), 8));
+}
+
+// The same dispute: what the id was made from, as recorded.
+bool same_dispute(schema::Dispute::Reader d, const DisputeRequest& r) {
+  return text_of(d.getPartnerId()) == r.partner_id && text_of(d.getLineId()) == r.line_id &&
+         text_of(d.getAmount()) == r.amount.to_string() && text_of(d.getReason()) == r.reason;
 }
 
 Status check_reason(const std::string& reason) {
@@ -49,10 +57,15 @@ match::Finding dispute_finding(const std::string& id, const DisputeRequest& requ
 
 }  // namespace
 
-Result<DisputePlan> plan_dispute(const ledger::Snapshot& snapshot, const DisputeRequest& request,
+Result<DisputePlan> plan_dispute(const ledger::Snapshot& snapshot, const DisputeRequest& request_in,
                                  const match::CloseConfig& config) {
-  CB_CHECK(check_reason(request.reason));
-  if (request.amount.sign() <= 0) return Error::invalid("must be more than zero").in_field("amount");
+  CB_CHECK(check_reason(request_in.reason));
+  if (request_in.amount.sign() <= 0) return Error::invalid("must be more than zero").in_field("amount");
+  // In cents, so "10", "10.0" and "10.00" are one amount and one dispute.
+  auto cents = request_in.amount.rescale(2);
+  if (!cents.ok()) return Error::invalid("must be in cents: at most two decimal places").in_field("amount");
+  DisputeRequest request = request_in;
+  request.amount = *cents;
   auto found = current_priced_line(snapshot, request.line_id);
   if (!found.ok()) return std::move(found).error().in_field("line_id");
   const DecodedEntry& line_entry = *found;
@@ -71,12 +84,18 @@ Result<DisputePlan> plan_dispute(const ledger::Snapshot& snapshot, const Dispute
   }
   DisputePlan plan;
   plan.period = text_of(line.getPeriod());
+  plan.amount = request.amount.to_string();
   plan.dispute_id = dispute_id(plan.period, request);
   CB_TRY(std::vector<uint64_t> existing, snapshot.lookup("dispute", plan.dispute_id));
   CB_TRY(Lineage lineage, line_lineage_at(snapshot, line_entry.reader().getIndex()));
   const match::Finding finding = dispute_finding(plan.dispute_id, request, line, lineage);
   plan.exception_id = match::exception_id(plan.period, finding);
   if (!existing.empty()) {
+    CB_TRY(DecodedEntry recorded, snapshot.entry(existing.front()));
+    if (!same_dispute(recorded.reader().getKind().getDispute(), request)) {
+      return Error::conflict("dispute id " + plan.dispute_id + " is taken by another dispute (entry " +
+                             std::to_string(existing.front()) + ")");
+    }
     plan.recorded_at = existing.front();
     return plan;
   }

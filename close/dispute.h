@@ -21,7 +21,7 @@ struct DisputeRequest {
   std::string partner_id;  // the partner disputing; must own the line
   std::string line_id;
   std::string reason;
-  Decimal amount;          // in the line's billing currency, > 0, at most the line's sell amount
+  Decimal amount;          // in the line's billing currency, in cents, > 0, at most the line's sell amount
   std::string currency;    // optional; if given, must be the line's
   std::string raised_by;   // who (the API token's name)
 };
@@ -29,12 +29,13 @@ struct DisputeRequest {
 struct DisputePlan {
   std::vector<ledger::Draft> drafts;  // Dispute, then its Exception
   uint64_t planned_at_size = 0;
-  std::string dispute_id, exception_id, period;
+  std::string dispute_id, exception_id, period, amount;  // amount: in cents, as recorded
   std::optional<uint64_t> recorded_at;  // the same dispute was raised before, at this entry: no drafts
 };
 
-// "DSP-2026-10-1a2b3c4d", from the partner, line, amount and reason: the same dispute sent twice
-// is one dispute. A line of another partner is NotFound, as for a line that does not exist.
+// "DSP-2026-10-1a2b3c4d5e6f7a8b", from the partner, line, amount (in cents) and reason: the
+// same dispute sent twice is one dispute. A line of another partner is NotFound, as for a line
+// that does not exist.
 Result<DisputePlan> plan_dispute(const ledger::Snapshot& snapshot, const DisputeRequest& request,
                                  const match::CloseConfig& config);
 

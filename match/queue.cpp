@@ -144,7 +144,26 @@ Result<ExceptionState> find_exception(const ledger::Snapshot& snapshot, const st
   return std::move(*state);
 }
 
+namespace {
+
+// Names and notes are shown in tables, CSVs, HTTP replies and logs: no control characters
+// (a note may have line breaks and tabs).
+Status check_text(const std::string& text, size_t bytes_max, bool multiline, const char* field) {
+  if (text.size() > bytes_max) return Error::invalid("is longer than " + std::to_string(bytes_max) + " bytes").in_field(field);
+  for (unsigned char c : text) {
+    if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) || c == 0x7f) {
+      return Error::invalid("must not hold control characters").in_field(field);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<ledger::Draft> plan_update(const ExceptionState& state, const UpdateRequest& request) {
+  CB_CHECK(check_text(request.owner, 200, false, "--owner"));
+  CB_CHECK(check_text(request.note, 4000, true, request.action == UpdateAction::WAIVE ? "--reason" : "--note"));
+  CB_CHECK(check_text(request.evidence_name, 200, false, "--evidence"));
   const bool closed = state.status == ExceptionStatus::RESOLVED || state.status == ExceptionStatus::WAIVED;
   if (closed) {
     return Error::conflict("exception " + state.id + " is already " + status_name(state.status));

@@ -66,15 +66,26 @@ TEST_F(ApiTest, KeepAliveServesSequentialRequestsOnOneConnectionAndSaysSo) {
   EXPECT_EQ(closing.header("connection"), "Close") << "a client that asks to close is told so";
 }
 
-TEST_F(ApiTest, HeadersPistacheRejectsAre4xxNeverACrash) {
-  const std::vector<std::pair<std::string, std::string>> bad = {
+TEST_F(ApiTest, HeadersPistacheRejectsAreAnsweredAndTheServerKeepsServing) {
+  // Pistache parses these before closebookd sees the request and answers itself, in plain
+  // text (docs/api.md §6). Client mistakes it answers 4xx:
+  const std::vector<std::pair<std::string, std::string>> client_errors = {
       {"Content-Type", "bogus"}, {"Accept", "x-foo/bar"}, {"Accept", "text/html;q=abc"}};
-  for (const auto& header : bad) {
+  for (const auto& header : client_errors) {
     const HttpResponse r = http(port_, {"GET", "/v1/checkpoint", token("auditor"), "", "", {header}});
     EXPECT_GE(r.status, 400) << header.first << ": " << header.second;
     EXPECT_LT(r.status, 500) << header.first << ": " << header.second;
   }
-  // Malformed request lines: answered 4xx (or timed out), and the server keeps serving.
+  // ...and a few it answers 500, a known fault of Pistache 0.0.5 that the reverse proxy in
+  // front must filter (docs/api.md §6). Pinned here so a Pistache that fixes them is noticed.
+  const std::vector<std::pair<std::string, std::string>> pistache_500s = {
+      {"Date", "yesterday"}, {"Accept", "text/html,"}, {"Content-Length", "-1"}};
+  for (const auto& header : pistache_500s) {
+    const HttpResponse r = http(port_, {"GET", "/v1/checkpoint", token("auditor"), "", "", {header}});
+    EXPECT_EQ(r.status, 500) << header.first << ": " << header.second;
+    EXPECT_NE(r.header("content-type"), "application/json") << "Pistache's own reply, not closebookd's";
+  }
+  // Malformed request lines: answered 4xx, and the server keeps serving.
   for (const std::string line : {"BREW /v1/checkpoint HTTP/1.1\r\n\r\n", "GET /v1/checkpoint HTTP/2.0\r\n\r\n"}) {
     Connection c(port_);
     ASSERT_TRUE(c.send_all(line));
@@ -88,32 +99,38 @@ TEST_F(ApiTest, HeadersPistacheRejectsAre4xxNeverACrash) {
 TEST_F(ApiTest, SigtermFinishesRequestsInFlightAndStopsCleanly) {
   ASSERT_EQ(sign_off_over_http().status, 201);
   issue_invoices();
-  // Readers hammer bundles (the slowest read) while the daemon is told to stop. Every reply
-  // that arrives must be whole: a complete bundle or a 503 while draining, never a cut body.
-  std::atomic<bool> stop{false};
+  // Readers hammer bundles (the slowest read) while the daemon is told to stop. A request
+  // sent before the signal is in flight when it lands, or was answered before: it must get a
+  // whole reply (or a 503 if it reached the server as draining began). After the signal, a
+  // reply is a 503 or nothing (the listener is closing).
+  std::atomic<bool> stop{false}, signalled{false};
   std::atomic<int> complete{0}, refused{0}, broken{0};
+  const uint16_t port = port_;  // stop_daemon() resets port_ while the readers run
+  const HttpRequest bundle{"GET", "/v1/invoices/INV-2026-10-P001/bundle", token("auditor"), "", "", {}};
   std::vector<std::thread> readers;
   for (int t = 0; t < 4; ++t) {
     readers.emplace_back([&] {
       while (!stop) {
+        const bool before_signal = !signalled;
         HttpResponse r;
         try {
-          r = get("auditor", "/v1/invoices/INV-2026-10-P001/bundle");
+          r = http(port, bundle);
         } catch (const std::exception&) {
-          continue;  // the listener is gone: a refused connection, not a broken reply
+          if (before_signal) ++broken;  // refused while it should still listen
+          continue;
         }
         if (r.status == 200 && Json::parse(r.body, nullptr, false).is_object()) {
           ++complete;
-        } else if (r.status == 503) {
+        } else if (r.status == 503) {  // sent as the signal landed, or after: draining
           ++refused;
-        } else if (r.status != 0) {
+        } else if (r.status != 0 || before_signal) {
           ++broken;
         }
       }
     });
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const uint16_t port = port_;
+  signalled = true;
   EXPECT_EQ(stop_daemon(), 0);
   stop = true;
   for (auto& t : readers) t.join();

@@ -85,9 +85,24 @@ HttpRequest example_request(const std::string& method, std::string path, const Y
   return request;
 }
 
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
 TEST_F(ApiTest, EveryDocumentedOperationAnswersOnlyAsDocumented) {
   ASSERT_EQ(sign_off_over_http().status, 201);
   issue_invoices();
+  // The examples' placeholder ids stand for a real line of P001 and a real exception.
+  const std::string line = json(get("auditor", "/v1/invoices/INV-2026-10-P001"))["items"][0]["line_id"];
+  const std::string exception =
+      json(get("auditor", "/v1/exceptions?period=2026-10&category=TIMING"))["exceptions"][0]["exception_id"];
+  ASSERT_EQ(send("finance", "POST", "/v1/journal", R"({"period": "2026-10"})").status, 201);
+  // With its example, every operation succeeds but the sign-off and its statement: the period
+  // is signed already.
+  const std::set<std::string> fails_by_design = {"POST /v1/periods/{period}/signoff",
+                                                 "GET /v1/periods/{period}/statement"};
   const YAML::Node doc = spec();
   int walked = 0;
   for (const auto& path : doc["paths"]) {
@@ -95,6 +110,11 @@ TEST_F(ApiTest, EveryDocumentedOperationAnswersOnlyAsDocumented) {
       const YAML::Node operation = path.second[method];
       if (!operation) continue;
       HttpRequest request = example_request(method, path.first.as<std::string>(), operation);
+      for (std::string* text : {&request.target, &request.body}) {
+        replace_all(*text, "PL-2026-10-000000000000", line);
+        replace_all(*text, "EX-2026-10-TIMING-00000000", exception);
+      }
+      const std::string operation_name = upper(method) + " " + path.first.as<std::string>();
       const std::set<std::string> roles = documented_roles(operation);
       if (!roles.empty()) request.token = token(roles.count("admin") ? "admin" : "partner:P001");
       if (!request.body.empty()) {
@@ -110,8 +130,10 @@ TEST_F(ApiTest, EveryDocumentedOperationAnswersOnlyAsDocumented) {
       } else if (r.header("content-type") == "application/json") {
         EXPECT_FALSE(Json::parse(r.body, nullptr, false).is_discarded()) << what;
       }
-      if (request.target == "/v1/checkpoint" || request.target == "/healthz") {
-        EXPECT_EQ(r.status, 200) << what;
+      if (fails_by_design.count(operation_name)) {
+        EXPECT_GE(r.status, 400) << what;
+      } else {
+        EXPECT_LT(r.status, 300) << what << " answered " << r.status << ": " << r.body.substr(0, 300);
       }
       ++walked;
     }

@@ -57,7 +57,8 @@ TEST_F(ApiTest, RepeatedAuthFailuresFromOneAddressAreRateLimited) {
   const HttpResponse limited = http(port_, {"GET", "/v1/checkpoint", "cbt_bad", "", "", {}});
   EXPECT_EQ(limited.status, 429);
   EXPECT_EQ(limited.header("retry-after"), "60");
-  EXPECT_EQ(get("auditor", "/v1/checkpoint").status, 429) << "the address is refused for the rest of the minute";
+  EXPECT_EQ(http(port_, {"GET", "/v1/checkpoint", "cbt_bad", "", "", {}}).status, 429) << "for the rest of the minute";
+  EXPECT_EQ(get("auditor", "/v1/checkpoint").status, 200) << "a valid token from the same address still gets through";
   EXPECT_EQ(get("", "/healthz").status, 200);
 }
 
@@ -237,9 +238,9 @@ TEST_F(ApiTest, PartnersSeeOnlyTheirOwnInvoicesLinesBundlesAndDisputes) {
   EXPECT_EQ(json(get("partner:P001", "/v1/disputes"))["disputes"].size(), 1u);
   EXPECT_EQ(json(get("partner:P002", "/v1/disputes"))["disputes"].size(), 0u);
   EXPECT_EQ(json(get("ops", "/v1/disputes?period=2026-10"))["disputes"].size(), 1u);
-  // The same dispute again is the same dispute.
+  // The same dispute again is the same dispute, whatever the amount's trailing zeros.
   r = send("partner:P001", "POST", "/v1/disputes",
-           Json{{"line_id", my_line}, {"reason", "seat count was 4, not 5"}, {"amount", "10.00"}}.dump());
+           Json{{"line_id", my_line}, {"reason", "seat count was 4, not 5"}, {"amount", "10.0"}}.dump());
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json(r)["dispute_id"], dispute["dispute_id"]);
   EXPECT_EQ(ledger_size(), before + 2);
@@ -259,7 +260,7 @@ TEST_F(ApiTest, PartnersSeeOnlyTheirOwnInvoicesLinesBundlesAndDisputes) {
   const RunResult verified = run(kVerify, {"bundle", tmp_ / "line-bundle.json", "--key", log_key_.verifier().to_string()});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   // More than the line's sell amount, or zero: refused.
-  for (const std::string amount : {"0", "-1", "99999999", "1e3", "abc"}) {
+  for (const std::string amount : {"0", "-1", "99999999", "1e3", "abc", "1.005"}) {
     r = send("partner:P001", "POST", "/v1/disputes", Json{{"line_id", my_line}, {"reason", "x"}, {"amount", amount}}.dump());
     EXPECT_EQ(r.status, 400) << amount << ": " << r.body;
     EXPECT_EQ(json(r)["field"], "amount") << amount;
