@@ -171,7 +171,7 @@ Result<ledger::Draft> plan_update(const ExceptionState& state, const UpdateReque
   ExceptionStatus next = state.status;
   switch (request.action) {
     case UpdateAction::ASSIGN:
-      if (request.owner.empty()) return Error::invalid("assign needs --owner").in_field("--owner");
+      if (request.owner.empty()) return Error::invalid("assign needs an owner").in_field("--owner");
       if (request.owner == state.owner) return Error::conflict(state.id + " is already owned by " + state.owner);
       break;
     case UpdateAction::ACKNOWLEDGE:
@@ -181,11 +181,11 @@ Result<ledger::Draft> plan_update(const ExceptionState& state, const UpdateReque
       next = ExceptionStatus::ACKNOWLEDGED;
       break;
     case UpdateAction::RESOLVE:
-      if (request.note.empty()) return Error::invalid("resolve needs --note saying what was done").in_field("--note");
+      if (request.note.empty()) return Error::invalid("resolve needs a note saying what was done").in_field("--note");
       next = ExceptionStatus::RESOLVED;
       break;
     case UpdateAction::WAIVE:
-      if (request.note.empty()) return Error::invalid("waive needs --reason").in_field("--reason");
+      if (request.note.empty()) return Error::invalid("waive needs a reason").in_field("--reason");
       next = ExceptionStatus::WAIVED;
       break;
     default:
