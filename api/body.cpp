@@ -75,6 +75,11 @@ Result<std::optional<uint64_t>> QueryArgs::number(const std::string& name) const
   return std::optional<uint64_t>(n);
 }
 
+Result<uint64_t> QueryArgs::required_number(const std::string& name) const {
+  CB_TRY(std::string text, required(name));
+  return parse_number(text, name);
+}
+
 Result<uint64_t> parse_number(std::string_view text, const std::string& name) {
   uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);

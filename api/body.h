@@ -39,6 +39,7 @@ class QueryArgs {
   Result<std::string> required(const std::string& name) const;
   // A whole number (no sign, no spaces) or nullopt when absent.
   Result<std::optional<uint64_t>> number(const std::string& name) const;
+  Result<uint64_t> required_number(const std::string& name) const;
 
  private:
   std::vector<std::pair<std::string, std::string>> args_;

@@ -40,8 +40,7 @@ Result<Reply> entry(Call& call) {
 
 Result<Reply> inclusion(Call& call) {
   CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"index", "size"}));
-  CB_TRY(std::string index_text, q.required("index"));
-  CB_TRY(uint64_t index, parse_number(index_text, "index"));
+  CB_TRY(uint64_t index, q.required_number("index"));
   CB_TRY(std::optional<uint64_t> size, q.number("size"));
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
   CB_TRY(Json proof, close::inclusion_proof_json(snapshot, index, size.value_or(snapshot.size())));
@@ -50,8 +49,7 @@ Result<Reply> inclusion(Call& call) {
 
 Result<Reply> consistency(Call& call) {
   CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"old_size", "size"}));
-  CB_TRY(std::string old_text, q.required("old_size"));
-  CB_TRY(uint64_t old_size, parse_number(old_text, "old_size"));
+  CB_TRY(uint64_t old_size, q.required_number("old_size"));
   CB_TRY(std::optional<uint64_t> size, q.number("size"));
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
   CB_TRY(Json proof, close::consistency_proof_json(snapshot, old_size, size.value_or(snapshot.size())));

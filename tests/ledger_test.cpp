@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "evidence/keyfile.h"
@@ -34,6 +35,21 @@ Draft fx_draft(const std::string& date, const std::string& rate) {
   f.setRate(rate);
   f.setSource("test");
   return d;
+}
+
+// Runs `edit` in a write transaction on the ledger's LMDB environment, behind Ledger's back,
+// as an insider with disk access (or an older closebook) could.
+void edit_behind_its_back(const std::string& dir, const std::function<void(MDB_txn*)>& edit) {
+  MDB_env* env = nullptr;
+  ASSERT_EQ(mdb_env_create(&env), 0);
+  mdb_env_set_maxdbs(env, 8);
+  mdb_env_set_mapsize(env, ledger::kMapSizeDefault);
+  ASSERT_EQ(mdb_env_open(env, dir.c_str(), 0, 0600), 0);
+  MDB_txn* txn = nullptr;
+  ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+  edit(txn);
+  ASSERT_EQ(mdb_txn_commit(txn), 0);
+  mdb_env_close(env);
 }
 
 class LedgerTest : public ::testing::Test {
@@ -216,20 +232,14 @@ TEST_F(LedgerTest, AppendRefusesToSignOverADamagedTree) {
   ASSERT_TRUE(ledger_->append(batch, key_).ok());
   ledger_.reset();
   // Damage the last leaf node behind the ledger's back.
-  MDB_env* env = nullptr;
-  ASSERT_EQ(mdb_env_create(&env), 0);
-  mdb_env_set_maxdbs(env, 8);
-  ASSERT_EQ(mdb_env_open(env, dir_.c_str(), 0, 0600), 0);
-  MDB_txn* txn = nullptr;
-  ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
-  MDB_dbi nodes;
-  ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbNodes, 0, &nodes), 0);
-  const std::string key = ledger::u64be(node_position(0, 3));
-  std::string bad(32, 'x');
-  MDB_val k{key.size(), const_cast<char*>(key.data())}, v{bad.size(), bad.data()};
-  ASSERT_EQ(mdb_put(txn, nodes, &k, &v, 0), 0);
-  ASSERT_EQ(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
+  edit_behind_its_back(dir_, [](MDB_txn* txn) {
+    MDB_dbi nodes;
+    ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbNodes, 0, &nodes), 0);
+    const std::string key = ledger::u64be(node_position(0, 3));
+    std::string bad(32, 'x');
+    MDB_val k{key.size(), const_cast<char*>(key.data())}, v{bad.size(), bad.data()};
+    ASSERT_EQ(mdb_put(txn, nodes, &k, &v, 0), 0);
+  });
 
   ledger_ = Ledger::open(dir_, {}).value();
   auto more = fx_batch(1, 14);
@@ -272,22 +282,14 @@ TEST_F(LedgerTest, IndexesOfAnOlderVersionAreRebuiltWhenOpenedForWriting) {
   ASSERT_TRUE(ledger_->append(batch, key_).ok());
   ledger_.reset();
   // What an older closebook left: no index version, and no index at all.
-  {
-    MDB_env* env = nullptr;
-    ASSERT_EQ(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 8);
-    ASSERT_EQ(mdb_env_open(env, dir_.c_str(), 0, 0600), 0);
-    MDB_txn* txn = nullptr;
-    ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+  edit_behind_its_back(dir_, [](MDB_txn* txn) {
     MDB_dbi meta = 0, index = 0;
     ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbMeta, 0, &meta), 0);
     ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbIndex, MDB_DUPSORT, &index), 0);
     MDB_val k{ledger::kMetaIndexVersion.size(), const_cast<char*>(ledger::kMetaIndexVersion.data())};
     ASSERT_EQ(mdb_del(txn, meta, &k, nullptr), 0);
     ASSERT_EQ(mdb_drop(txn, index, 0), 0);
-    ASSERT_EQ(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
-  }
+  });
   auto read_only = Ledger::open(dir_, {.read_only = true});
   ASSERT_FALSE(read_only.ok());
   EXPECT_NE(read_only.error().message.find("open it for writing once"), std::string::npos) << read_only.error().message;
@@ -410,23 +412,16 @@ class TamperTest : public LedgerTest {
 
   // Rewrites one value of a named database with raw LMDB, as an insider with disk access could.
   void rewrite(const char* db, const std::string& key, const std::function<void(std::string&)>& change) {
-    MDB_env* env = nullptr;
-    ASSERT_EQ(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 8);
-    mdb_env_set_mapsize(env, ledger::kMapSizeDefault);
-    ASSERT_EQ(mdb_env_open(env, dir_.c_str(), 0, 0600), 0);
-    MDB_txn* txn = nullptr;
-    ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
-    MDB_dbi dbi;
-    ASSERT_EQ(mdb_dbi_open(txn, db, 0, &dbi), 0);
-    MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
-    ASSERT_EQ(mdb_get(txn, dbi, &k, &v), 0);
-    std::string value(static_cast<const char*>(v.mv_data), v.mv_size);
-    change(value);
-    MDB_val nv{value.size(), value.data()};
-    ASSERT_EQ(mdb_put(txn, dbi, &k, &nv, 0), 0);
-    ASSERT_EQ(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
+    edit_behind_its_back(dir_, [&](MDB_txn* txn) {
+      MDB_dbi dbi;
+      ASSERT_EQ(mdb_dbi_open(txn, db, 0, &dbi), 0);
+      MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
+      ASSERT_EQ(mdb_get(txn, dbi, &k, &v), 0);
+      std::string value(static_cast<const char*>(v.mv_data), v.mv_size);
+      change(value);
+      MDB_val nv{value.size(), value.data()};
+      ASSERT_EQ(mdb_put(txn, dbi, &k, &nv, 0), 0);
+    });
   }
 
   Error replay_error() {
