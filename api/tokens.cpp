@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "evidence/hash.h"
+#include "ledger/files.h"
 #include "ledger/ledger.h"
 
 namespace closebook::api {
@@ -201,6 +202,14 @@ Status TokenStore::revoke(const std::string& id) {
   MDB_val k = as_val(id), v = as_val(value);
   if (int rc = mdb_put(txn.get(), dbi_, &k, &v, 0); rc != 0) return ledger::lmdb_error(rc, "revoke token");
   return txn.commit();
+}
+
+Status TokenStore::copy_to(const std::string& path) const {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return Error::conflict(path + " exists; refusing to overwrite it");
+  if (int rc = mdb_env_copy2(env_, path.c_str(), MDB_CP_COMPACT); rc != 0) return ledger::lmdb_error(rc, "copy tokens to " + path);
+  std::filesystem::remove(path + "-lock", ec);  // LMDB's lock file, if the copy made one
+  return fsync_path(path);
 }
 
 Result<TokenInfo> TokenStore::authenticate(std::string_view token) const {

@@ -57,6 +57,8 @@ class TokenStore {
   Result<std::vector<TokenInfo>> list() const;
   // Revoking a revoked token changes nothing.
   Status revoke(const std::string& id);
+  // A compacted copy of the store in the new file `path` (for backups), while it is in use.
+  Status copy_to(const std::string& path) const;
   // The token's holder, or Permission for anything else: malformed, unknown, wrong secret or
   // revoked all fail the same way, with the same message.
   Result<TokenInfo> authenticate(std::string_view token) const;

@@ -40,6 +40,8 @@ int cmd_margin(const Context& ctx);
 int cmd_shadow(const Context& ctx);
 int cmd_log(const Context& ctx);
 int cmd_reindex(const Context& ctx);
+int cmd_backup(const Context& ctx);
+int cmd_restore(const Context& ctx);
 int cmd_keys(const Context& ctx);
 int cmd_sign(const Context& ctx);
 int cmd_signoff(const Context& ctx);

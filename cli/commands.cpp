@@ -46,6 +46,8 @@ commands:
   log prove inclusion I [--size N]     RFC 9162 inclusion proof (JSON)
   log prove consistency M [--size N]   RFC 9162 consistency proof (JSON)
   reindex                              rebuild secondary indexes written by an older closebook
+  backup --to DIR                      a live, consistent, compacted copy (with the API tokens)
+  restore --from DIR [--key VKEY]      verify a backup, then make it the ledger at --ledger
   tokens create --role R [--name N]    an API bearer token (shown once): admin, ops, finance, gl, auditor, partner:<id>
   tokens list | tokens revoke ID
   serve [--listen HOST:PORT] [--threads N] [--config FILE] ...   closebookd, the HTTP API (docs/api.yaml)
@@ -135,6 +137,8 @@ int run(int argc, const char* const* argv) {
     if (command == "shadow") return cmd_shadow(ctx);
     if (command == "log") return cmd_log(ctx);
     if (command == "reindex") return cmd_reindex(ctx);
+    if (command == "backup") return cmd_backup(ctx);
+    if (command == "restore") return cmd_restore(ctx);
     if (command == "tokens") return cmd_tokens(ctx);
     if (command == "serve") return cmd_serve(ctx);
     std::cerr << "closebook: unknown command \"" << command << "\"\n" << kUsage;

@@ -91,6 +91,25 @@ Status write_new_file(const std::string& path, std::string_view contents, mode_t
   return {};
 }
 
+Status fsync_path(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return os_error(path, "open");
+  if (::fsync(fd.get()) != 0) return os_error(path, "fsync");
+  return {};
+}
+
+Status copy_new_file(const std::string& from, const std::string& to, mode_t mode) {
+  std::error_code ec;
+  if (std::filesystem::exists(to, ec)) return Error::conflict("file exists; refusing to overwrite it").at(to, 0);
+  if (!std::filesystem::copy_file(from, to, std::filesystem::copy_options::none, ec)) {
+    return Error::io("cannot copy " + from + " to " + to + ": " + ec.message());
+  }
+  if (::chmod(to.c_str(), mode) != 0) return os_error(to, "chmod");
+  CB_CHECK(fsync_path(to));
+  const std::string parent = std::filesystem::path(to).parent_path().string();
+  return fsync_path(parent.empty() ? "." : parent);
+}
+
 Result<std::string> read_secret_file(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) return os_error(path, "open");

@@ -10,6 +10,8 @@
 //   content      32-byte content hash or idempotency key -> u64be index (idempotent loads)
 //   index        "<name>\0<value>" -> u64be index, sorted duplicates (secondary indexes)
 // DIR/log.key    the log's sealed Ed25519 key (evidence/keyfile.h), mode 0600
+// A backup (Ledger::backup) is a directory of data.mdb (compacted), log.key and
+// backup.checkpoint, the signed checkpoint of the copied size.
 //
 // Invariants, enforced by Ledger::append in one write transaction:
 // - entries are never rewritten or deleted; index i is the i-th entry (0-based, no gaps);
@@ -41,6 +43,7 @@ inline constexpr std::string_view kMetaLogVkey = "log_vkey";
 inline constexpr std::string_view kMetaIndexVersion = "index_version";
 
 inline constexpr std::string_view kLogKeyFile = "log.key";
+inline constexpr std::string_view kBackupCheckpointFile = "backup.checkpoint";
 
 // LMDB's default maximum key size is 511 bytes; longer index values are replaced by
 // "#" + hex SHA-256 of the value, which keeps them exact-match searchable.

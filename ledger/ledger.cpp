@@ -580,6 +580,48 @@ Result<Hash> Ledger::write_entry(MDB_txn* txn, AppendState& state, Draft& draft,
   return leaf;
 }
 
+Result<BackupReceipt> Ledger::backup(const std::string& dir) const {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec)) return Error::conflict(dir + " exists: a backup goes into a new directory");
+  if (!fs::create_directory(dir, ec)) return Error::io("cannot create " + dir + ": " + ec.message());
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  {
+    // The copy runs in its own read transaction: hold off a map resize meanwhile.
+    std::shared_lock hold(map_lock_);
+    if (int rc = mdb_env_copy2(env_, dir.c_str(), MDB_CP_COMPACT); rc != 0) return lmdb_error(rc, "copy the ledger to " + dir);
+  }
+  const std::string data = (fs::path(dir) / "data.mdb").string();
+  CB_CHECK(fsync_path(data));
+  CB_CHECK(copy_new_file((fs::path(dir_) / kLogKeyFile).string(), (fs::path(dir) / kLogKeyFile).string(), 0600));
+  BackupReceipt receipt;
+  {
+    CB_TRY(auto copy, open(dir, {.read_only = true}));
+    CB_TRY(Snapshot snapshot, copy->snapshot());
+    receipt.size = snapshot.size();
+    CB_TRY(receipt.checkpoint, snapshot.checkpoint(receipt.size));
+  }
+  fs::remove(fs::path(dir) / "lock.mdb", ec);  // made by opening the copy; not part of it
+  CB_CHECK(write_new_file((fs::path(dir) / kBackupCheckpointFile).string(), receipt.checkpoint, 0644));
+  CB_CHECK(fsync_path(dir));
+  return receipt;
+}
+
+Status restore(const std::string& backup_dir, const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec)) return Error::conflict(dir + " exists: restore into a new directory");
+  for (const char* name : {"data.mdb", kLogKeyFile.data()}) {
+    if (!fs::exists(fs::path(backup_dir) / name, ec)) return Error::not_found(backup_dir + " holds no " + name + ": not a backup");
+  }
+  if (!fs::create_directory(dir, ec)) return Error::io("cannot create " + dir + ": " + ec.message());
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  for (const char* name : {"data.mdb", kLogKeyFile.data()}) {
+    CB_CHECK(copy_new_file((fs::path(backup_dir) / name).string(), (fs::path(dir) / name).string(), 0600));
+  }
+  return fsync_path(dir);
+}
+
 // Secondary indexes are derived from the entries alone, so they can always be rebuilt: this is
 // how a ledger written by an older closebook gains the keys a newer one looks up.
 Status Ledger::rebuild_indexes(MDB_txn* txn) {

@@ -83,6 +83,11 @@ struct AppendReceipt {
   std::string checkpoint;  // signed note for tree_size; empty if nothing was appended
 };
 
+struct BackupReceipt {
+  uint64_t size = 0;       // entries in the copy
+  std::string checkpoint;  // the copy's latest signed checkpoint, also in DIR/backup.checkpoint
+};
+
 struct OpenOptions {
   bool read_only = false;
   uint64_t map_size_bytes = kMapSizeDefault;
@@ -162,6 +167,11 @@ class Ledger {
   Result<SigningKey> unlock_log_key(std::string_view passphrase) const;
 
   Result<Snapshot> snapshot() const;
+  // Writes a consistent, compacted copy of the ledger into `dir` (created 0700; it must not
+  // exist) while writers go on: LMDB copies one read transaction's view. The copy holds
+  // data.mdb, log.key (sealed, as it is) and backup.checkpoint (the copy's signed checkpoint),
+  // each fsynced. Restore with ledger::restore.
+  Result<BackupReceipt> backup(const std::string& dir) const;
   // Appends the drafts in order, all or nothing, with their tree nodes, indexes and one
   // checkpoint signed by `log_key`. At most kBatchEntriesMax drafts.
   Result<AppendReceipt> append(std::span<Draft> drafts, const SigningKey& log_key,
@@ -198,6 +208,10 @@ class Ledger {
   std::string origin_;
   VerifierKey log_vkey_;
 };
+
+// Makes `dir` (which must not exist) a ledger from the backup in `backup_dir`: copies its files
+// and fsyncs them. The caller verifies the backup first (closebook restore replays it).
+Status restore(const std::string& backup_dir, const std::string& dir);
 
 // Maps an LMDB return code to an Error with context.
 Error lmdb_error(int rc, const std::string& what);
