@@ -41,6 +41,7 @@ std::pair<int, const char*> status_of(Code code) {
     case Code::kNotFound: return {404, "not_found"};
     case Code::kConflict: return {409, "conflict"};
     case Code::kPermission: return {403, "forbidden"};
+    case Code::kBusy: return {503, "unavailable"};
     case Code::kFull: return {507, "storage_full"};
     case Code::kCorruption: return {500, "corruption"};
     case Code::kIOError: return {503, "unavailable"};

@@ -72,6 +72,7 @@ int exit_code(Code code) {
     case Code::kFull: return 6;
     case Code::kConflict: return 7;
     case Code::kPermission: return 8;
+    case Code::kBusy: return 9;
   }
   return 1;
 }

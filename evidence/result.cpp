@@ -11,6 +11,7 @@ const char* code_name(Code code) {
     case Code::kFull: return "full";
     case Code::kConflict: return "conflict";
     case Code::kPermission: return "permission";
+    case Code::kBusy: return "busy";
   }
   return "unknown";
 }

@@ -29,6 +29,7 @@ enum class Code : uint8_t {
   kFull = 5,             // disk or LMDB map full
   kConflict = 6,         // the request contradicts the ledger's state (e.g. another writer)
   kPermission = 7,       // refused for safety (a readable secret key, a wrong passphrase)
+  kBusy = 8,             // another process holds the ledger's writer for too long
 };
 
 // Returns the stable lower-case name of a code, e.g. "corruption".
@@ -52,6 +53,7 @@ struct Error {
   static Error full(std::string message) { return make(Code::kFull, std::move(message)); }
   static Error conflict(std::string message) { return make(Code::kConflict, std::move(message)); }
   static Error permission(std::string message) { return make(Code::kPermission, std::move(message)); }
+  static Error busy(std::string message) { return make(Code::kBusy, std::move(message)); }
 
   static Error make(Code c, std::string message) {
     Error e;

@@ -10,6 +10,7 @@
 //   content      32-byte content hash or idempotency key -> u64be index (idempotent loads)
 //   index        "<name>\0<value>" -> u64be index, sorted duplicates (secondary indexes)
 // DIR/log.key    the log's sealed Ed25519 key (evidence/keyfile.h), mode 0600
+// DIR/writer.lock  flock'd by the process appending, with its pid (layout.h kWriterLockFile)
 // A backup (Ledger::backup) is a directory of data.mdb (compacted), log.key and
 // backup.checkpoint, the signed checkpoint of the copied size.
 //
@@ -44,6 +45,9 @@ inline constexpr std::string_view kMetaIndexVersion = "index_version";
 
 inline constexpr std::string_view kLogKeyFile = "log.key";
 inline constexpr std::string_view kBackupCheckpointFile = "backup.checkpoint";
+// Held (flock, exclusive) by a process for the length of each write transaction, holding its
+// pid: LMDB's own writer mutex has no timeout and names no one.
+inline constexpr std::string_view kWriterLockFile = "writer.lock";
 
 // LMDB's default maximum key size is 511 bytes; longer index values are replaced by
 // "#" + hex SHA-256 of the value, which keeps them exact-match searchable.

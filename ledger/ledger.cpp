@@ -1,11 +1,16 @@
 #include "ledger/ledger.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cassert>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <unordered_set>
 
 #include "evidence/keyfile.h"
@@ -40,6 +45,42 @@ std::string today_iso() {
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;
 }
+
+// DIR/writer.lock, flock'd for the length of one append: processes take turns as LMDB's writer
+// mutex would make them, but a wait that runs out is an error naming the holder, not a hang.
+class WriterLock {
+ public:
+  static Result<WriterLock> acquire(const std::string& dir, std::chrono::milliseconds wait) {
+    const std::string path = (std::filesystem::path(dir) / kWriterLockFile).string();
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return Error::io("cannot open " + path + ": " + std::strerror(errno));
+    WriterLock lock(fd);
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK && errno != EINTR) return Error::io("cannot lock " + path + ": " + std::strerror(errno));
+      if (std::chrono::steady_clock::now() >= deadline) {
+        char holder[32] = {};
+        const ssize_t n = ::pread(fd, holder, sizeof holder - 1, 0);
+        return Error::busy("another process (pid " + std::string(holder, n > 0 ? static_cast<size_t>(n) : 0) +
+                           ") has held the ledger's writer for more than " + std::to_string(wait.count() / 1000) +
+                           " s; nothing was written");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const std::string pid = std::to_string(::getpid());
+    if (::ftruncate(fd, 0) == 0) (void)!::pwrite(fd, pid.data(), pid.size(), 0);
+    return lock;
+  }
+  WriterLock(WriterLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  WriterLock& operator=(WriterLock&&) = delete;
+  ~WriterLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+  }
+
+ private:
+  explicit WriterLock(int fd) : fd_(fd) {}
+  int fd_;
+};
 
 // Aborts a transaction unless it was committed.
 class TxnGuard {
@@ -116,6 +157,8 @@ Error lmdb_error(int rc, const std::string& what) {
       return Error::full(what + ": " + std::string(kMapFullMessage));
     case ENOSPC:
       return Error::full(what + ": the disk is full");
+    case EFBIG:
+      return Error::full(what + ": the file size limit was reached");
     case MDB_INVALID:
     case MDB_VERSION_MISMATCH:
     case MDB_CORRUPTED:
@@ -288,6 +331,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const OpenO
   ledger->dir_ = dir;
   ledger->read_only_ = options.read_only;
   ledger->map_size_ = options.map_size_bytes;
+  ledger->map_size_max_ = std::max(options.map_size_max, options.map_size_bytes);
   int rc = mdb_env_create(&ledger->env_);
   if (rc != 0) return lmdb_error(rc, "create LMDB environment");
   mdb_env_set_maxdbs(ledger->env_, kDbCountMax);
@@ -481,17 +525,22 @@ Result<AppendReceipt> Ledger::append(std::span<Draft> drafts, const SigningKey& 
   if (log_key.verifier().to_string() != log_vkey_.to_string()) {
     return Error::permission("that key is not this ledger's log key");
   }
+  CB_TRY(WriterLock writer, WriterLock::acquire(dir_, options.writer_wait));
   for (;;) {
     const uint64_t map_size_seen = map_size_;
     auto receipt = append_once(drafts, log_key, options);
     const bool map_full = !receipt.ok() && receipt.error().code == Code::kFull &&
                           receipt.error().message.ends_with(kMapFullMessage);
-    if (!map_full || map_size_seen >= kMapSizeMax) return receipt;
+    if (!map_full) return receipt;
+    if (map_size_seen >= map_size_max_) {
+      return Error::full("the batch does not fit: the ledger's map is at its ceiling of " +
+                         std::to_string(map_size_max_ >> 20) + " MiB; nothing of it was written");
+    }
     // The failed transaction was aborted whole: grow, then retry from scratch. A map full of
     // pages pinned by dead readers is freed instead of grown.
     int stale = 0;
     mdb_reader_check(env_, &stale);
-    CB_CHECK(resize_map(std::min(map_size_seen * 2, kMapSizeMax)));
+    CB_CHECK(resize_map(std::min(map_size_seen * 2, map_size_max_)));
   }
 }
 
@@ -710,7 +759,11 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
   CB_CHECK(put(txn.get(), checkpoints_, u64be(receipt.tree_size), receipt.checkpoint, MDB_APPEND,
                "checkpoint"));
   const int rc = txn.commit();
-  if (rc != 0) return lmdb_error(rc, "commit");
+  if (rc == EIO) {
+    // LMDB reports a short write as EIO: a full disk (or file size limit) looks the same.
+    return Error::io("commit: the disk refused the write (full, or failing); nothing of this batch was written");
+  }
+  if (rc != 0) return lmdb_error(rc, "commit (nothing of this batch was written)");
   return receipt;
 }
 

@@ -11,6 +11,7 @@
 #include <lmdb.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -91,6 +92,8 @@ struct BackupReceipt {
 struct OpenOptions {
   bool read_only = false;
   uint64_t map_size_bytes = kMapSizeDefault;
+  // The map grows (doubling) up to this; a batch that does not fit then is refused as Full.
+  uint64_t map_size_max = kMapSizeMax;
 };
 
 struct InitOptions {
@@ -106,6 +109,9 @@ struct AppendOptions {
   // refuses with Conflict and writes nothing: checks made on the older snapshot (an immutable
   // rule version, an unambiguous identity) may no longer hold. Prepare again and retry.
   std::optional<uint64_t> expected_size;
+  // How long to wait for another process's write transaction to end before refusing with
+  // Busy (LMDB itself would wait forever, e.g. behind a writer stopped mid-transaction).
+  std::chrono::milliseconds writer_wait{30'000};
 };
 
 class Ledger;
@@ -202,6 +208,7 @@ class Ledger {
   MDB_env* env_ = nullptr;
   bool read_only_ = false;
   mutable std::atomic<uint64_t> map_size_ = 0;  // written under map_lock_, read anywhere
+  uint64_t map_size_max_ = kMapSizeMax;
   // Shared by every open transaction of this process; exclusive while the map is resized.
   mutable std::shared_timed_mutex map_lock_;
   MDB_dbi meta_ = 0, entries_ = 0, nodes_ = 0, checkpoints_ = 0, content_ = 0, index_ = 0;

@@ -35,6 +35,7 @@ int exit_code(const Error& e) {
     case Code::kIOError:
     case Code::kNotFound:
     case Code::kPermission:
+    case Code::kBusy:
     case Code::kFull: return 5;
     default: return 2;
   }
