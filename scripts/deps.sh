@@ -7,6 +7,7 @@ packages=(
   libcapnp-dev capnproto
   libboost-program-options-dev libfmt-dev nlohmann-json3-dev libpistache-dev
   libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev wrk curl
+  clang libclang-rt-14-dev
   golang-go golang-golang-x-mod-dev
 )
 missing=()

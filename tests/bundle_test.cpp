@@ -6,6 +6,8 @@
 #include <atomic>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "close/bundle.h"
 #include "close/invoice.h"
 #include "close/keys.h"
@@ -144,6 +146,93 @@ TEST_F(BundleTest, ALineThatDisagreesWithItsRuleVersionFailsTheRecomputation) {
   EXPECT_TRUE(verify::check_bundle(close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P003").value(),
                                    log_key_.verifier())
                   .ok());
+}
+
+// Verifier hardening (issue 8): what published verifier bugs in other ledgers let through.
+TEST_F(BundleTest, TruncatedBundlesAreRejectedAtEveryLength) {
+  close_period();
+  const std::string bundle = close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P002").value();
+  for (size_t length = 0; length < bundle.size(); length += std::max<size_t>(1, bundle.size() / 300)) {
+    EXPECT_FALSE(verify::check_bundle(bundle.substr(0, length), log_key_.verifier()).ok()) << "cut at " << length;
+  }
+}
+
+TEST_F(BundleTest, ABundleResignedByTheServerUnderTheLogsNameIsRejected) {
+  close_period();
+  std::string bundle = close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P002").value();
+  // A compromised server re-signs the checkpoint with a key of its own, named like the log.
+  auto impostor = SigningKey::generate(log_key_.name()).value();
+  const std::string note = snap().latest_checkpoint().value();
+  const std::string body = note.substr(0, note.find("\n\n") + 1);
+  const std::string resigned = Note{body, {sign_note_text(body, impostor)}}.to_string();
+  auto j = nlohmann::ordered_json::parse(bundle);
+  j["checkpoint"] = resigned;
+  const std::string forged = j.dump(2) + "\n";
+  EXPECT_FALSE(verify::check_bundle(forged, log_key_.verifier()).ok()) << "the auditor's key, not the bundle's claim";
+  EXPECT_FALSE(verify::check_bundle(forged, impostor.verifier()).ok()) << "entry 0 registers another log key";
+}
+
+TEST_F(BundleTest, ProofsForAnotherTreeOrAnotherSizeAreRejected) {
+  close_period();
+  auto s = snap();
+  const uint64_t size = s.size(), index = size / 3;
+  const std::string note = s.checkpoint(size).value();
+  const std::string entry = s.entry_bytes(index).value();
+  const auto proof_json = [&](uint64_t i, uint64_t n) {
+    nlohmann::ordered_json hashes = nlohmann::ordered_json::array();
+    const std::vector<Hash> proof = s.inclusion_proof(i, n).value();
+    for (const Hash& h : proof) hashes.push_back(to_hex(h));
+    return nlohmann::ordered_json{{"index", i}, {"size", n}, {"leaf_hash", to_hex(s.entry_hash(i).value())}, {"hashes", hashes}}.dump();
+  };
+  ASSERT_TRUE(verify::check_inclusion(note, proof_json(index, size), entry, log_key_.verifier()).ok());
+  // A proof for an older tree, presented with the newer checkpoint.
+  const uint64_t older = s.checkpoint_sizes().value()[1];
+  EXPECT_FALSE(verify::check_inclusion(note, proof_json(index < older ? index : 1, older),
+                                       s.entry_bytes(index < older ? index : 1).value(), log_key_.verifier()).ok());
+  // A proof whose size is edited to the checkpoint's.
+  auto edited = nlohmann::json::parse(proof_json(1, older));
+  edited["size"] = size;
+  EXPECT_FALSE(verify::check_inclusion(note, edited.dump(), s.entry_bytes(1).value(), log_key_.verifier()).ok());
+  // Another entry presented with this entry's proof.
+  EXPECT_FALSE(verify::check_inclusion(note, proof_json(index, size), s.entry_bytes(index + 1).value(), log_key_.verifier()).ok());
+  // Another ledger's checkpoint (another log key, the same name) with this ledger's proof.
+  test::TempDir other_dir;
+  auto other_key = SigningKey::generate(log_key_.name()).value();
+  auto other = test::new_ledger(other_dir / "l", other_key);
+  const std::string other_note = other->snapshot().value().latest_checkpoint().value();
+  EXPECT_FALSE(verify::check_inclusion(other_note, proof_json(index, size), entry, log_key_.verifier()).ok());
+  EXPECT_FALSE(verify::check_inclusion(other_note, proof_json(index, size), entry, other_key.verifier()).ok());
+}
+
+TEST_F(BundleTest, ASignOffByARevokedKeyWrittenPastTheChecksIsRefusedByTheVerifiers) {
+  // A sign-off planned while dana's key was active, appended after it was revoked, by a
+  // writer that skipped the planned-size check: the ledger holds what plan_signoff refuses.
+  auto priced = match::plan_pricing(snap(), {"2026-10"});
+  append(priced->drafts);
+  auto matched = match::plan_match(snap(), {"2026-10"});
+  append(matched->drafts);
+  std::vector<ledger::Draft> key;
+  key.push_back(close::plan_key_change(snap(), {KeyAction::REGISTER, KeyRole::FINANCE, finance_.verifier(), {}, ""}).value());
+  append(key);
+  const std::string text = close::build_statement(snap(), "2026-10", "").value().text();
+  auto plan = close::plan_signoff(snap(), text, close::sign_statement(text, finance_).value(), {1});
+  ASSERT_TRUE(plan.ok());
+  close::add_log_signature(*plan, log_key_);
+  std::vector<ledger::Draft> revoke;
+  revoke.push_back(close::plan_key_change(snap(), {KeyAction::REVOKE, KeyRole::FINANCE, finance_.verifier(), {}, "left"}).value());
+  append(revoke);
+  append(plan->drafts);  // no expected_size: past the checks
+  auto invoices = close::plan_invoices(snap(), "2026-10");
+  ASSERT_TRUE(invoices.ok());
+  append(invoices->drafts);
+  ledger_.reset();
+  auto replayed = verify::replay_ledger(tmp_ / "l", log_key_.verifier());
+  ASSERT_FALSE(replayed.ok());
+  EXPECT_NE(replayed.error().message.find("signed by \"dana@finance\", not a key registered and active at it"),
+            std::string::npos) << replayed.error().message;
+  ledger_ = ledger::Ledger::open(tmp_ / "l", {}).value();
+  const std::string bundle = close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P001").value();
+  EXPECT_FALSE(verify::check_bundle(bundle, log_key_.verifier()).ok());
 }
 
 TEST(BundleVectorTest, ThePublishedBundleVerifiesAndItsTamperedFormsDoNot) {

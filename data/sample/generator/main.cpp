@@ -22,7 +22,7 @@ bool parse_number(const char* text, int64_t& out) {
 int main(int argc, char** argv) {
   closebook::sample::SampleOptions options;
   std::string out;
-  for (int i = 1; i < argc; ++i) {
+  for (int i = 1; i < argc; i += 2) {  // every option takes a value
     const std::string arg = argv[i];
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
     int64_t n = 0;
@@ -39,7 +39,6 @@ int main(int argc, char** argv) {
       std::cerr << kUsage;
       return 2;
     }
-    ++i;
   }
   if (out.empty()) {
     std::cerr << kUsage;
