@@ -1,8 +1,8 @@
 // Crash safety (BRIEF §3, issue 8): the real `closebook` and `closebookd` are SIGKILLed at
-// random points while they ingest, price, match and write through the API. After every kill
-// the ledger must replay with the independent verifier, stand at a signed checkpoint (an
-// interrupted batch is wholly in or wholly out), and hold every append the process reported
-// as committed. CI runs ≥ 200 points; CLOSEBOOK_CRASH_POINTS=1000 (scripts/crash-soak.sh)
+// random points while they ingest, price, match, sign off and write through the API. After
+// every kill the ledger must replay with the independent verifier, stand at a signed
+// checkpoint (an interrupted batch is wholly in or wholly out), and hold every append the
+// process reported as committed. CI runs ≥ 200 points; CLOSEBOOK_CRASH_POINTS=1000 (scripts/crash-soak.sh)
 // runs more.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -17,6 +17,8 @@
 #include <random>
 #include <thread>
 
+#include "close/keys.h"
+#include "close/signoff.h"
 #include "data/sample/generator/generator.h"
 #include "ledger/ledger.h"
 #include "tests/http_client.h"
@@ -93,6 +95,7 @@ class CrashTest : public ::testing::Test {
   test::TempDir tmp_;
   std::string dir_;
   SigningKey key_ = SigningKey::generate("closebook.test/crash").value();
+  SigningKey finance_ = SigningKey::generate("cfo@finance").value();
   std::map<std::string, std::string> files_;
   std::mt19937_64 random_{20261123};
 };
@@ -166,7 +169,39 @@ TEST_F(CrashTest, KilledAnywhereTheLedgerStaysWholeAndKeepsWhatItReported) {
   ASSERT_EQ(closebook({"match", "--period", "2026-10"}).exit_code, 0);
   EXPECT_EQ(size(), closed) << "every interrupted run left nothing half done";
 
-  // 3. API writes: closebookd is killed while a client works the exception queue; every
+  // 3. Sign-off: finance's signed statement submitted, killed at random moments until one
+  //    submission gets in; the period is then signed exactly once.
+  {
+    auto ledger = ledger::Ledger::open(dir_, {}).value();
+    std::vector<ledger::Draft> key;
+    key.push_back(close::plan_key_change(ledger->snapshot().value(),
+                                         {KeyAction::REGISTER, KeyRole::FINANCE, finance_.verifier(), {}, "CFO"}).value());
+    ASSERT_TRUE(ledger->append(key, key_).ok());
+  }
+  const test::RunResult statement = test::run(kBin, {"--ledger", dir_, "signoff", "statement", "--period", "2026-10", "--override-reason",
+                                                                 "generated anomalies are expected"});
+  ASSERT_EQ(statement.exit_code, 0) << statement.err;
+  test::write_text(tmp_ / "statement.txt", statement.out);
+  test::write_text(tmp_ / "statement.sig", close::sign_statement(statement.out, finance_).value());
+  bool signed_off = false;
+  for (int i = 0; i < close_points && !signed_off; ++i) {
+    const uint64_t before = size();
+    const auto delay = std::chrono::microseconds(random_() % 200'000);
+    const test::RunResult r = closebook_killed({"signoff", "submit", "--period", "2026-10", "--statement",
+                                                tmp_ / "statement.txt", "--signature", tmp_ / "statement.sig"}, delay);
+    check_after_kill("sign-off point " + std::to_string(i), std::nullopt);
+    EXPECT_TRUE(size() == before || size() == before + 1) << "a sign-off is one entry, in or out";
+    signed_off = size() == before + 1;
+  }
+  if (!signed_off) {
+    const test::RunResult r = closebook({"signoff", "submit", "--period", "2026-10", "--statement", tmp_ / "statement.txt",
+                                         "--signature", tmp_ / "statement.sig"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  EXPECT_NE(closebook({"signoff", "submit", "--period", "2026-10", "--statement", tmp_ / "statement.txt", "--signature",
+                       tmp_ / "statement.sig"}).exit_code, 0) << "signed exactly once";
+
+  // 4. API writes: closebookd is killed while a client works the exception queue; every
   //    change it answered 200 for is in the ledger after the restart.
   const test::RunResult tokens = test::run(kBin, {"--ledger", dir_, "tokens", "create", "--role", "ops"});
   ASSERT_EQ(tokens.exit_code, 0);
@@ -190,9 +225,14 @@ TEST_F(CrashTest, KilledAnywhereTheLedgerStaysWholeAndKeepsWhatItReported) {
     std::atomic<bool> stop{false};
     std::thread client([&] {
       for (int n = 0; !stop; ++n) {
-        const test::HttpResponse r = test::http(port, {"PATCH", "/v1/exceptions/" + id, token,
-                                                       "{\"action\": \"assign\", \"owner\": \"owner-" + std::to_string(i) +
-                                                           "-" + std::to_string(n) + "\"}", "application/json", {}});
+        test::HttpResponse r;
+        try {
+          r = test::http(port, {"PATCH", "/v1/exceptions/" + id, token,
+                                "{\"action\": \"assign\", \"owner\": \"owner-" + std::to_string(i) + "-" + std::to_string(n) +
+                                    "\"}", "application/json", {}});
+        } catch (const std::runtime_error&) {
+          break;  // the daemon is gone: connections are refused
+        }
         if (r.status == 200) last_committed = nlohmann::json::parse(r.body)["recorded_as"].get<uint64_t>() + 1;
         if (r.status == 0) break;  // the daemon is gone
       }
