@@ -19,17 +19,7 @@ namespace {
 
 const std::string kBin = CLOSEBOOK_BIN;
 
-ledger::Draft fx(int i) {
-  ledger::Draft d;
-  d.entry().setEffective("2026-10-01");
-  auto f = d.entry().getKind().initFxRate();
-  f.setDate("2026-10-01");
-  f.setBase("USD");
-  f.setQuote("AUD");
-  f.setRate("1." + std::to_string(100000 + i));
-  f.setSource("test");
-  return d;
-}
+ledger::Draft fx(int i, size_t source_bytes = 8) { return test::fx_rate_draft(i, source_bytes); }
 
 TEST(Backup, ALiveBackupIsConsistentAndTheRestoredLedgerContinuesTheSameLog) {
   test::TempDir tmp;

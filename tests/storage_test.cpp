@@ -21,17 +21,7 @@ namespace {
 
 const std::string kBin = CLOSEBOOK_BIN;
 
-ledger::Draft fx(int i, size_t source_bytes = 8) {
-  ledger::Draft d;
-  d.entry().setEffective("2026-10-01");
-  auto f = d.entry().getKind().initFxRate();
-  f.setDate("2026-10-01");
-  f.setBase("USD");
-  f.setQuote("AUD");
-  f.setRate("1." + std::to_string(100000 + i));
-  f.setSource(std::string(source_bytes, 's'));
-  return d;
-}
+ledger::Draft fx(int i, size_t source_bytes = 8) { return test::fx_rate_draft(i, source_bytes); }
 
 class StorageTest : public ::testing::Test {
  protected:

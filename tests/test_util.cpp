@@ -61,6 +61,18 @@ std::unique_ptr<ledger::Ledger> new_ledger(const std::string& dir, const Signing
 
 std::string source_dir() { return CLOSEBOOK_SOURCE_DIR; }
 
+ledger::Draft fx_rate_draft(int i, size_t source_bytes) {
+  ledger::Draft d;
+  d.entry().setEffective("2026-10-01");
+  auto f = d.entry().getKind().initFxRate();
+  f.setDate("2026-10-01");
+  f.setBase("USD");
+  f.setQuote("AUD");
+  f.setRate("1." + std::to_string(100000 + i));
+  f.setSource(std::string(source_bytes, 's'));
+  return d;
+}
+
 namespace {
 
 template <class Plan>

@@ -58,6 +58,9 @@ void load_period(ledger::Ledger& ledger, const SigningKey& key, const std::map<s
 // Prices and matches `period`; throws on failure.
 void price_and_match(ledger::Ledger& ledger, const SigningKey& key, const std::string& period);
 
+// A small FX rate entry, distinct per `i`; `source_bytes` pads it to make entries larger.
+ledger::Draft fx_rate_draft(int i, size_t source_bytes = 8);
+
 std::string read_text(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
 std::string source_dir();
