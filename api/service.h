@@ -83,7 +83,12 @@ class Service {
   Result<std::pair<Plan, ledger::AppendReceipt>> write(
       const std::function<Result<Plan>(const ledger::Snapshot&)>& plan_fn,
       const std::function<void(Plan&, const SigningKey&)>& finish = nullptr) {
-    std::lock_guard lock(write_mutex_);
+    // Bounded like the ledger's own writer lock: behind a stuck write, requests get 503s, not
+    // an ever longer queue that ties up every worker.
+    std::unique_lock lock(write_mutex_, std::defer_lock);
+    if (!lock.try_lock_for(ledger::AppendOptions{}.writer_wait)) {
+      return Error::busy("another request has held the ledger's writer too long; nothing was written");
+    }
     CB_TRY(Plan plan, ledger::plan_on_latest(*ledger_, plan_fn));
     return ledger::append_planned(*ledger_, log_key_, std::move(plan), plan_fn, finish);
   }
@@ -105,7 +110,7 @@ class Service {
   ServiceOptions options_;
   std::vector<Route> routes_;
   Metrics metrics_;
-  std::mutex write_mutex_;
+  std::timed_mutex write_mutex_;
 
   struct Failures {
     std::chrono::steady_clock::time_point window_start;

@@ -6,6 +6,7 @@
 #include "api/tokens.h"
 #include "cli/options.h"
 #include "evidence/checkpoint.h"
+#include "evidence/keyfile.h"
 #include "ledger/files.h"
 #include "ledger/layout.h"
 #include "verify/verify.h"
@@ -51,6 +52,27 @@ int cmd_backup(const Context& ctx) {
   return 0;
 }
 
+namespace {
+
+// Checks the restored copy in `staging`: it replays under `key`, its log.key is that key's,
+// and backup.checkpoint is its signed checkpoint. Returns the number of entries.
+Result<uint64_t> check_restored(const std::string& staging, const std::string& from, const VerifierKey& key) {
+  CB_TRY(verify::LedgerReport replayed, verify::replay_ledger(staging, key));
+  CB_TRY(std::string sealed, read_file((fs::path(staging) / ledger::kLogKeyFile).string(), 1 << 16));
+  auto sealed_key = sealed_key_verifier(sealed);
+  if (!sealed_key.ok() || sealed_key->to_string() != key.to_string()) {
+    return Error::corruption("log.key is not the log's key").at(from, 0);
+  }
+  CB_TRY(std::string note, read_file((fs::path(staging) / ledger::kBackupCheckpointFile).string(), 1 << 16));
+  auto head = open_checkpoint(note, key);
+  if (!head.ok() || head->checkpoint.size != replayed.entries || head->checkpoint.root != replayed.root) {
+    return Error::corruption("backup.checkpoint is not the backup's signed checkpoint").at(from, 0);
+  }
+  return replayed.entries;
+}
+
+}  // namespace
+
 int cmd_restore(const Context& ctx) {
   po::options_description options("restore options");
   std::string from, key_text;
@@ -58,36 +80,45 @@ int cmd_restore(const Context& ctx) {
       ("from", po::value(&from)->required(), "the backup directory")
       ("key", po::value(&key_text), "the log's verifier key you trust (line or file); default: the backup's own");
   parse_args(ctx.args, options);
+  std::error_code ec;
+  if (fs::exists(ctx.ledger_dir, ec)) return report(ctx, Error::conflict(ctx.ledger_dir + " exists: restore into a new directory"));
+  // Copy first, then verify the copy and only the copy, then move it into place: what was
+  // checked is what is restored, and a failure leaves nothing behind.
+  const std::string staging = ctx.ledger_dir + ".restoring";
+  fs::remove_all(staging, ec);
+  auto fail = [&](const Error& error) {
+    fs::remove_all(staging, ec);
+    return report(ctx, error);
+  };
+  if (auto st = ledger::restore(from, staging); !st.ok()) return fail(st.error());
+  for (const char* extra : {kTokensFile, ledger::kBackupCheckpointFile.data()}) {
+    if (!fs::exists(fs::path(from) / extra, ec)) continue;
+    auto st = copy_new_file((fs::path(from) / extra).string(), (fs::path(staging) / extra).string(), 0600);
+    if (!st.ok()) return fail(st.error());
+  }
   // Whose key: yours, or the backup's own (which checks it is whole, not whose it is).
   VerifierKey key;
   if (!key_text.empty()) {
     auto k = verifier_key(key_text);
-    if (!k.ok()) return report(ctx, k.error());
+    if (!k.ok()) return fail(k.error());
     key = *k;
   } else {
-    auto copy = ledger::Ledger::open(from, {.read_only = true});
-    if (!copy.ok()) return report(ctx, copy.error());
+    auto copy = ledger::Ledger::open(staging, {.read_only = true});
+    if (!copy.ok()) return fail(copy.error());
     key = (*copy)->log_key();
     ctx.err << "closebook: note: checking the backup against its own log key; pass --key to check it against yours\n";
   }
-  auto replayed = verify::replay_ledger(from, key);
-  if (!replayed.ok()) return report(ctx, std::move(replayed).error().at(from, 0));
-  auto note = read_file((fs::path(from) / ledger::kBackupCheckpointFile).string(), 1 << 16);
-  if (!note.ok()) return report(ctx, note.error());
-  auto head = open_checkpoint(*note, key);
-  if (!head.ok() || head->checkpoint.size != replayed->entries || head->checkpoint.root != replayed->root) {
-    return report(ctx, Error::corruption("backup.checkpoint is not the backup's signed checkpoint").at(from, 0));
-  }
-  if (auto st = ledger::restore(from, ctx.ledger_dir); !st.ok()) return report(ctx, st.error());
-  std::error_code ec;
-  if (fs::exists(fs::path(from) / kTokensFile, ec)) {
-    auto st = copy_new_file((fs::path(from) / kTokensFile).string(), (fs::path(ctx.ledger_dir) / kTokensFile).string(), 0600);
-    if (!st.ok()) return report(ctx, st.error());
-  }
+  auto entries = check_restored(staging, from, key);
+  if (!entries.ok()) return fail(entries.error());
+  fs::remove(fs::path(staging) / ledger::kBackupCheckpointFile, ec);
+  fs::remove(fs::path(staging) / "lock.mdb", ec);  // made by the checks; LMDB makes it again
+  fs::rename(staging, ctx.ledger_dir, ec);
+  if (ec) return fail(Error::io("cannot move the restored ledger to " + ctx.ledger_dir + ": " + ec.message()));
+  if (auto st = fsync_path(fs::absolute(ctx.ledger_dir).parent_path().string()); !st.ok()) return report(ctx, st.error());
   auto restored = ledger::Ledger::open(ctx.ledger_dir, {});  // brings its indexes up to date
   if (!restored.ok()) return report(ctx, restored.error());
-  ctx.out << "restored " << from << " into " << ctx.ledger_dir << ": " << replayed->entries << " entries, root "
-          << to_hex(head->checkpoint.root) << "; the log continues from there\n";
+  ctx.out << "restored " << from << " into " << ctx.ledger_dir << ": " << *entries
+          << " entries; the log continues from there\n";
   return 0;
 }
 

@@ -139,4 +139,12 @@ Result<SigningKey> open_signing_key(std::string_view file_text, std::string_view
   return key;
 }
 
+Result<VerifierKey> sealed_key_verifier(std::string_view file_text) {
+  const nlohmann::json doc = nlohmann::json::parse(file_text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("verifier_key") || !doc["verifier_key"].is_string()) {
+    return Error::invalid("not a closebook key file");
+  }
+  return VerifierKey::parse(doc["verifier_key"].get<std::string>());
+}
+
 }  // namespace closebook

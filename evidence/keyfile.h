@@ -36,5 +36,8 @@ Result<std::string> seal_signing_key(const SigningKey& key, std::string_view pas
                                      KdfCost cost = default_kdf_cost());
 // A wrong passphrase and a tampered file are both Permission errors: the box does not open.
 Result<SigningKey> open_signing_key(std::string_view file_text, std::string_view passphrase);
+// The verifier key a sealed key file says it holds, read without the passphrase (it is not
+// secret; open_signing_key checks it against the key inside).
+Result<VerifierKey> sealed_key_verifier(std::string_view file_text);
 
 }  // namespace closebook

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string_view>
 
@@ -25,6 +26,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   using namespace closebook;
   char dir[] = "/tmp/closebook-fuzz-api-XXXXXX";
   if (::mkdtemp(dir) == nullptr) std::abort();
+  static std::string made;
+  made = dir;
+  std::atexit([] { std::filesystem::remove_all(made); });  // libFuzzer exits through exit()
   auto key = SigningKey::generate("closebook.fuzz/api").value();
   auto ledger = test::new_ledger(std::string(dir) + "/ledger", key);
   test::load_period(*ledger, key, test::bundled_sample(), "2026-10");

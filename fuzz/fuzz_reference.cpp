@@ -2,6 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string_view>
 
@@ -17,6 +18,9 @@ std::unique_ptr<closebook::ledger::Ledger> g_ledger;
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   char dir[] = "/tmp/closebook-fuzz-XXXXXX";
   if (::mkdtemp(dir) == nullptr) std::abort();
+  static std::string made;
+  made = dir;
+  std::atexit([] { std::filesystem::remove_all(made); });  // libFuzzer exits through exit()
   const std::string path = std::string(dir) + "/ledger";
   auto key = closebook::SigningKey::generate("closebook.fuzz/reference").value();
   // A sealed key file is needed by init only; its content does not matter here.

@@ -54,6 +54,10 @@ class WriterLock {
     const std::string path = (std::filesystem::path(dir) / kWriterLockFile).string();
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return Error::io("cannot open " + path + ": " + std::strerror(errno));
+    // Made by whoever writes first (root, say): give it the ledger's owner, or that owner's
+    // closebookd could never lock it again.
+    struct stat data {};
+    if (::stat((std::filesystem::path(dir) / "data.mdb").c_str(), &data) == 0) (void)!::fchown(fd, data.st_uid, data.st_gid);
     WriterLock lock(fd);
     const auto deadline = std::chrono::steady_clock::now() + wait;
     while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -61,9 +65,9 @@ class WriterLock {
       if (std::chrono::steady_clock::now() >= deadline) {
         char holder[32] = {};
         const ssize_t n = ::pread(fd, holder, sizeof holder - 1, 0);
-        return Error::busy("another process (pid " + std::string(holder, n > 0 ? static_cast<size_t>(n) : 0) +
-                           ") has held the ledger's writer for more than " + std::to_string(wait.count() / 1000) +
-                           " s; nothing was written");
+        return Error::busy("could not become the ledger's writer within " + std::to_string(wait.count() / 1000) +
+                           " s (the last writer was pid " + std::string(holder, n > 0 ? static_cast<size_t>(n) : 0) +
+                           "); nothing was written");
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -345,9 +349,10 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const OpenO
   // and, 126 of them later, refuse new readers.
   int stale = 0;
   mdb_reader_check(ledger->env_, &stale);
-  // A read-only environment cannot create databases, so open them in a read transaction.
+  // The databases exist (init made them): open them in a read transaction, so opening never
+  // waits behind another process's writer.
   MDB_txn* raw = nullptr;
-  rc = mdb_txn_begin(ledger->env_, nullptr, options.read_only ? MDB_RDONLY : 0, &raw);
+  rc = mdb_txn_begin(ledger->env_, nullptr, MDB_RDONLY, &raw);
   if (rc != 0) return lmdb_error(rc, "begin transaction on " + dir);
   TxnGuard txn(raw);
   CB_CHECK(ledger->open_databases(txn.get(), 0));
@@ -367,15 +372,15 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const OpenO
     return Error::corruption(dir + ": the stored origin is not the log key's name");
   }
   CB_TRY(auto index_version, get_optional(txn.get(), ledger->meta_, kMetaIndexVersion, "index version"));
+  rc = txn.commit();  // keeps the database handles open for the environment's lifetime
+  if (rc != 0) return lmdb_error(rc, "open ledger " + dir);
   if (index_version.value_or("1") != kIndexVersion) {
     if (options.read_only) {
       return Error::invalid(dir + " has indexes of version " + index_version.value_or("1") + "; this closebook uses " +
                             std::string(kIndexVersion) + ": open it for writing once (e.g. `closebook reindex`)");
     }
-    CB_CHECK(ledger->rebuild_indexes(txn.get()));
+    CB_CHECK(ledger->rebuild_indexes(AppendOptions{}.writer_wait));
   }
-  rc = txn.commit();  // keeps the database handles open for the environment's lifetime
-  if (rc != 0) return lmdb_error(rc, "open ledger " + dir);
   MDB_envinfo info{};
   mdb_env_info(ledger->env_, &info);
   ledger->map_size_ = info.me_mapsize;  // a map grown earlier is larger than asked for
@@ -492,7 +497,7 @@ Result<MDB_txn*> Ledger::begin(unsigned flags, std::shared_lock<std::shared_time
 Status Ledger::resize_map(uint64_t bytes) const {
   std::unique_lock hold(map_lock_, std::defer_lock);
   if (!hold.try_lock_for(std::chrono::seconds(10))) {
-    return Error::conflict("cannot resize the ledger map while snapshots stay open in this process");
+    return Error::busy("cannot resize the ledger map while snapshots stay open in this process; nothing was written");
   }
   // Another thread may have grown the map while we waited: growing it again would waste it.
   if (bytes != 0 && map_size_ >= bytes) return {};
@@ -653,6 +658,7 @@ Result<BackupReceipt> Ledger::backup(const std::string& dir) const {
   fs::remove(fs::path(dir) / "lock.mdb", ec);  // made by opening the copy; not part of it
   CB_CHECK(write_new_file((fs::path(dir) / kBackupCheckpointFile).string(), receipt.checkpoint, 0644));
   CB_CHECK(fsync_path(dir));
+  CB_CHECK(fsync_path(fs::absolute(dir).parent_path().string()));  // the new directory's own entry
   return receipt;
 }
 
@@ -673,7 +679,12 @@ Status restore(const std::string& backup_dir, const std::string& dir) {
 
 // Secondary indexes are derived from the entries alone, so they can always be rebuilt: this is
 // how a ledger written by an older closebook gains the keys a newer one looks up.
-Status Ledger::rebuild_indexes(MDB_txn* txn) {
+Status Ledger::rebuild_indexes(std::chrono::milliseconds writer_wait) {
+  CB_TRY(WriterLock writer, WriterLock::acquire(dir_, writer_wait));
+  MDB_txn* raw = nullptr;
+  if (int rc = mdb_txn_begin(env_, nullptr, 0, &raw); rc != 0) return lmdb_error(rc, "begin the index rebuild");
+  TxnGuard guard(raw);
+  MDB_txn* txn = guard.get();
   if (int rc = mdb_drop(txn, index_, 0); rc != 0) return lmdb_error(rc, "empty the index");
   MDB_cursor* cursor = nullptr;
   int rc = mdb_cursor_open(txn, entries_, &cursor);
@@ -696,7 +707,9 @@ Status Ledger::rebuild_indexes(MDB_txn* txn) {
   mdb_cursor_close(cursor);
   CB_CHECK(status);
   if (rc != MDB_NOTFOUND) return lmdb_error(rc, "read entries");
-  return put(txn, meta_, kMetaIndexVersion, kIndexVersion, 0, "index version");
+  CB_CHECK(put(txn, meta_, kMetaIndexVersion, kIndexVersion, 0, "index version"));
+  if (int commit = guard.commit(); commit != 0) return lmdb_error(commit, "commit the index rebuild");
+  return {};
 }
 
 Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const SigningKey& log_key,

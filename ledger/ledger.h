@@ -189,7 +189,8 @@ class Ledger {
   // The rest of init() once log.key is written: the environment, metadata, entry 0.
   static Status create(const std::string& dir, const SigningKey& log_key, const InitOptions& options);
   Status open_databases(MDB_txn* txn, unsigned flags);
-  Status rebuild_indexes(MDB_txn* txn);
+  // In its own write transaction, as the ledger's writer.
+  Status rebuild_indexes(std::chrono::milliseconds writer_wait);
   static Status resolve_links(Draft& draft, const AppendReceipt& so_far);
   Result<std::optional<uint64_t>> find_content(MDB_txn* txn, const AppendState& state,
                                                const std::string& content_key) const;
@@ -217,7 +218,8 @@ class Ledger {
 };
 
 // Makes `dir` (which must not exist) a ledger from the backup in `backup_dir`: copies its files
-// and fsyncs them. The caller verifies the backup first (closebook restore replays it).
+// and fsyncs them. The caller verifies the copy before using it (closebook restore copies into
+// a staging directory, replays that, and only then moves it into place).
 Status restore(const std::string& backup_dir, const std::string& dir);
 
 // Maps an LMDB return code to an Error with context.

@@ -25,21 +25,25 @@ TEST(Backup, ALiveBackupIsConsistentAndTheRestoredLedgerContinuesTheSameLog) {
   test::TempDir tmp;
   const SigningKey key = SigningKey::generate("closebook.test/backup").value();
   auto ledger = test::new_ledger(tmp / "live", key);
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false}, failed{false};
   std::atomic<int> appended{0};
   std::thread writer([&] {
     for (int i = 0; !stop; ++i) {
       std::vector<ledger::Draft> batch;
       for (int j = 0; j < 20; ++j) batch.push_back(fx(i * 20 + j));
-      ASSERT_TRUE(ledger->append(batch, key).ok());
+      if (!ledger->append(batch, key).ok()) {
+        failed = true;
+        return;
+      }
       ++appended;
     }
   });
-  while (appended < 5) std::this_thread::yield();
+  while (appended < 5 && !failed) std::this_thread::yield();
   auto receipt = ledger->backup(tmp / "backup");
-  while (appended < 10) std::this_thread::yield();
+  while (appended < 10 && !failed) std::this_thread::yield();
   stop = true;
   writer.join();
+  ASSERT_FALSE(failed) << "the writer's appends failed";
   ASSERT_TRUE(receipt.ok()) << receipt.error().to_string();
   EXPECT_EQ((receipt->size - 1) % 20, 0u) << "whole batches only";
   EXPECT_LT(receipt->size, ledger->snapshot().value().size()) << "the writer went on";

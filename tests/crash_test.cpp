@@ -33,7 +33,7 @@ const std::string kDaemon = CLOSEBOOKD_BIN;
 
 int crash_points() {
   const char* env = std::getenv("CLOSEBOOK_CRASH_POINTS");
-  return env != nullptr ? std::max(4, std::atoi(env)) : 200;
+  return env != nullptr ? std::max(50, std::atoi(env)) : 200;  // fewer cannot show kills on both sides of a commit
 }
 
 class CrashTest : public ::testing::Test {
