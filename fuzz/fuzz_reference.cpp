@@ -1,8 +1,11 @@
-// Reference files (partners, tenants, rules, FX) checked against an empty ledger.
+// Reference files (partners, tenants, rules, FX) checked against a ledger holding the sample's
+// partners.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string_view>
 
@@ -25,6 +28,15 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   auto key = closebook::SigningKey::generate("closebook.fuzz/reference").value();
   // A sealed key file is needed by init only; its content does not matter here.
   if (!closebook::ledger::Ledger::init(path, key, {key.name(), "unused"}).ok()) std::abort();
+  // The sample's partners, so tenant and rule rows get past "unknown partner" to their own checks.
+  {
+    auto writable = std::move(closebook::ledger::Ledger::open(path, {})).value();
+    std::ifstream file(CLOSEBOOK_SOURCE_DIR "/data/sample/partners.csv");
+    const std::string partners((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    auto plan = closebook::match::plan_reference_load(closebook::match::ReferenceKind::kPartners, "partners.csv",
+                                                      partners, writable->snapshot().value());
+    if (!plan.ok() || !writable->append(plan->drafts, key).ok()) std::abort();
+  }
   g_ledger = std::move(closebook::ledger::Ledger::open(path, {.read_only = true})).value();
   return 0;
 }
