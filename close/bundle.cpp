@@ -5,6 +5,7 @@
 
 #include "close/invoice.h"
 #include "close/lineage.h"
+#include "close/views.h"
 #include "evidence/checkpoint.h"
 #include "match/fields.h"
 
@@ -25,12 +26,6 @@ class Collection {
  private:
   std::map<uint64_t, std::string> roles_;  // index -> role, in ledger order
 };
-
-nlohmann::ordered_json hashes_json(const std::vector<Hash>& hashes) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const Hash& h : hashes) out.push_back(to_hex(h));
-  return out;
-}
 
 // Every entry an invoice rests on: its lines' lineages, its credits and their lines', the
 // partner it is billed to.

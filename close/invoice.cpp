@@ -172,12 +172,10 @@ Result<InvoicePlan> plan_invoices(const ledger::Snapshot& snapshot, const std::s
 }
 
 Result<DecodedEntry> find_invoice(const ledger::Snapshot& snapshot, const std::string& invoice_id) {
-  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("invoice", invoice_id));
-  for (auto it = indexes.rbegin(); it != indexes.rend(); ++it) {
-    CB_TRY(DecodedEntry e, snapshot.entry(*it));
-    if (e.reader().getKind().isInvoice()) return e;
-  }
-  return Error::not_found("no invoice " + invoice_id);
+  CB_TRY(std::optional<DecodedEntry> found,
+         match::latest_entry(snapshot, "invoice", invoice_id, schema::Entry::Kind::INVOICE));
+  if (!found) return Error::not_found("no invoice " + invoice_id);
+  return std::move(*found);
 }
 
 std::string invoice_json(const DecodedEntry& entry) {

@@ -45,12 +45,10 @@ Lineage for_audience(Lineage lineage, Audience audience) {
 }
 
 Result<DecodedEntry> current_priced_line(const ledger::Snapshot& snapshot, const std::string& line_id) {
-  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("line", line_id));
-  for (auto it = indexes.rbegin(); it != indexes.rend(); ++it) {
-    CB_TRY(DecodedEntry e, snapshot.entry(*it));
-    if (e.reader().getKind().isPricedLine()) return e;
-  }
-  return Error::not_found("no priced line " + line_id);
+  CB_TRY(std::optional<DecodedEntry> found,
+         match::latest_entry(snapshot, "line", line_id, schema::Entry::Kind::PRICED_LINE));
+  if (!found) return Error::not_found("no priced line " + line_id);
+  return std::move(*found);
 }
 
 Result<Lineage> line_lineage(const ledger::Snapshot& snapshot, const std::string& line_id) {

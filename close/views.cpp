@@ -3,17 +3,17 @@
 namespace closebook::close {
 namespace {
 
-Json hex_list(const std::vector<Hash>& hashes) {
-  Json out = Json::array();
-  for (const Hash& h : hashes) out.push_back(to_hex(h));
-  return out;
-}
-
 Json ref_json(const match::Ref& ref) { return {{"index", ref.index}, {"hash", to_hex(ref.hash)}}; }
 
 Json optional_ref_json(const std::optional<match::Ref>& ref) { return ref ? ref_json(*ref) : Json(nullptr); }
 
 }  // namespace
+
+Json hashes_json(const std::vector<Hash>& hashes) {
+  Json out = Json::array();
+  for (const Hash& h : hashes) out.push_back(to_hex(h));
+  return out;
+}
 
 Json exception_json(const match::ExceptionState& e) {
   Json j{{"exception_id", e.id}, {"period", e.period}, {"category", match::category_name(e.category)},
@@ -63,12 +63,12 @@ Json period_json(const std::string& period, const match::PeriodState& state) {
 Result<Json> inclusion_proof_json(const ledger::Snapshot& snapshot, uint64_t index, uint64_t size) {
   CB_TRY(std::vector<Hash> proof, snapshot.inclusion_proof(index, size));
   CB_TRY(Hash leaf, snapshot.entry_hash(index));
-  return Json{{"index", index}, {"size", size}, {"leaf_hash", to_hex(leaf)}, {"hashes", hex_list(proof)}};
+  return Json{{"index", index}, {"size", size}, {"leaf_hash", to_hex(leaf)}, {"hashes", hashes_json(proof)}};
 }
 
 Result<Json> consistency_proof_json(const ledger::Snapshot& snapshot, uint64_t old_size, uint64_t size) {
   CB_TRY(std::vector<Hash> proof, snapshot.consistency_proof(old_size, size));
-  return Json{{"old_size", old_size}, {"size", size}, {"hashes", hex_list(proof)}};
+  return Json{{"old_size", old_size}, {"size", size}, {"hashes", hashes_json(proof)}};
 }
 
 }  // namespace closebook::close

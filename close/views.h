@@ -14,6 +14,8 @@ namespace closebook::close {
 
 using Json = nlohmann::ordered_json;
 
+// A list of hashes as lowercase hex, as every proof document carries them.
+Json hashes_json(const std::vector<Hash>& hashes);
 Json exception_json(const match::ExceptionState& state);
 // The lineage's entries with their roles, hashes and decoded content.
 Result<Json> lineage_json(const ledger::Snapshot& snapshot, const Lineage& lineage);

@@ -82,6 +82,16 @@ Status check_period_unbilled(const ledger::Snapshot& snapshot, const std::string
                         "): its lines are billed; a correction is a credit");
 }
 
+Result<std::optional<DecodedEntry>> latest_entry(const ledger::Snapshot& snapshot, std::string_view name,
+                                                 std::string_view value, schema::Entry::Kind::Which which) {
+  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup(name, value));
+  for (auto it = indexes.rbegin(); it != indexes.rend(); ++it) {
+    CB_TRY(DecodedEntry e, snapshot.entry(*it));
+    if (e.reader().getKind().which() == which) return std::optional<DecodedEntry>(std::move(e));
+  }
+  return std::optional<DecodedEntry>();
+}
+
 Status check_period_open(const ledger::Snapshot& snapshot, const std::string& period) {
   CB_TRY(PeriodState state, period_state(snapshot, period));
   if (!state.sign_off) return {};

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "ledger/ledger.h"
 #include "match/findings.h"
@@ -31,6 +32,11 @@ Result<PeriodState> period_state(const ledger::Snapshot& snapshot, const std::st
 // The close's own kinds are few, so this reads a handful of entries however large the period.
 Result<std::vector<DecodedEntry>> entries_of_period(const ledger::Snapshot& snapshot, const char* kind,
                                                     const std::string& period);
+
+// The latest entry of kind `which` filed under the index key (name, value), e.g. the current
+// version of priced line "PL-…" or invoice "INV-…"; nullopt if there is none.
+Result<std::optional<DecodedEntry>> latest_entry(const ledger::Snapshot& snapshot, std::string_view name,
+                                                 std::string_view value, schema::Entry::Kind::Which which);
 
 // Invalid, naming the SignOff, if the period is signed off and not reopened: its priced lines,
 // match and inputs are sealed.

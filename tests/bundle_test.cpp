@@ -12,6 +12,7 @@
 #include "close/invoice.h"
 #include "close/keys.h"
 #include "close/signoff.h"
+#include "close/views.h"
 #include "match/pricing.h"
 #include "match/three_way.h"
 #include "tests/test_util.h"
@@ -178,12 +179,8 @@ TEST_F(BundleTest, ProofsForAnotherTreeOrAnotherSizeAreRejected) {
   const uint64_t size = s.size(), index = size / 3;
   const std::string note = s.checkpoint(size).value();
   const std::string entry = s.entry_bytes(index).value();
-  const auto proof_json = [&](uint64_t i, uint64_t n) {
-    nlohmann::ordered_json hashes = nlohmann::ordered_json::array();
-    const std::vector<Hash> proof = s.inclusion_proof(i, n).value();
-    for (const Hash& h : proof) hashes.push_back(to_hex(h));
-    return nlohmann::ordered_json{{"index", i}, {"size", n}, {"leaf_hash", to_hex(s.entry_hash(i).value())}, {"hashes", hashes}}.dump();
-  };
+  // The document `closebook log prove inclusion` and GET /v1/proof/inclusion give.
+  const auto proof_json = [&](uint64_t i, uint64_t n) { return close::inclusion_proof_json(s, i, n).value().dump(); };
   ASSERT_TRUE(verify::check_inclusion(note, proof_json(index, size), entry, log_key_.verifier()).ok());
   // A proof for an older tree, presented with the newer checkpoint.
   const uint64_t older = s.checkpoint_sizes().value()[1];
