@@ -34,17 +34,18 @@ Status collect_invoice(const ledger::Snapshot& snapshot, const std::string& id, 
   auto inv = invoice.reader().getKind().getInvoice();
   c.add("invoice", invoice.reader().getIndex());
   c.add("sign_off", inv.getSignOff().getIndex());
+  CB_TRY(PeriodTrail trail, period_trail(snapshot, text_of(inv.getPeriod())));
   for (auto item : inv.getItems()) {
     CB_TRY(DecodedEntry line, snapshot.entry(item.getLine().getIndex()));
     if (line.reader().getKind().isCredit()) {
       c.add("credit", item.getLine().getIndex());
       for (auto credited : line.reader().getKind().getCredit().getLines()) {
-        CB_TRY(Lineage l, line_lineage_at(snapshot, credited.getIndex()));
+        CB_TRY(Lineage l, line_lineage_at(snapshot, credited.getIndex(), trail));
         c.add(for_audience(std::move(l), audience));
       }
       continue;
     }
-    CB_TRY(Lineage l, line_lineage_at(snapshot, item.getLine().getIndex()));  // the version it bills
+    CB_TRY(Lineage l, line_lineage_at(snapshot, item.getLine().getIndex(), trail));  // the version it bills
     c.add(for_audience(std::move(l), audience));
   }
   CB_TRY(std::vector<uint64_t> partners, snapshot.lookup("partner", text_of(inv.getPartnerId())));

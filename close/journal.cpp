@@ -68,7 +68,7 @@ Result<Journal> build(const ledger::Snapshot& snapshot, const std::vector<Decode
     j.lines.push_back({a.revenue, "Revenue " + partner + " " + id, taxable ? a.tax_income : a.tax_export,
                        subtotal.negated(), {ref}, group});
     if (!gst.is_zero()) j.lines.push_back({a.gst, "GST collected " + partner + " " + id, a.tax_none, gst.negated(), {ref}, group});
-    // The cost of every priced line the invoice bills (credit notes have none).
+    // The cost of every priced line the invoice bills (credit notes have none), by vendor.
     for (auto item : inv.getItems()) {
       CB_TRY(DecodedEntry line, snapshot.entry(item.getLine().getIndex()));
       if (!line.reader().getKind().isPricedLine()) continue;
@@ -82,8 +82,10 @@ Result<Journal> build(const ledger::Snapshot& snapshot, const std::vector<Decode
       ap.account = a.payable;
       ap.description = "Payable clearing " + vendor;
       ap.tax_rate = a.tax_none;
-      CB_CHECK(add_to(cogs, cost, ref_of(item.getLine())));
-      CB_CHECK(add_to(ap, cost.negated(), ref_of(item.getLine())));
+      // The invoice, not each line: it refs every line it bills, and a posting that listed a
+      // period's lines went past the 4 MiB entry limit at 100,000 lines.
+      CB_CHECK(add_to(cogs, cost, ref));
+      CB_CHECK(add_to(ap, cost.negated(), ref));
     }
   }
   for (auto& [vendor, pair] : cost_by_vendor) {

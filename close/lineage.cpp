@@ -56,9 +56,49 @@ Result<Lineage> line_lineage(const ledger::Snapshot& snapshot, const std::string
   return line_lineage_at(snapshot, line.reader().getIndex());
 }
 
+Result<PeriodTrail> period_trail(const ledger::Snapshot& snapshot, const std::string& period) {
+  PeriodTrail trail;
+  trail.period = period;
+  CB_TRY(auto sign_offs, match::entries_of_period(snapshot, "signOff", period));
+  for (const DecodedEntry& e : sign_offs) {
+    PeriodTrail::Item item{Ref{e.reader().getIndex(), e.hash()}, {}, {}};
+    for (auto sig : e.reader().getKind().getSignOff().getSignatures()) item.key_events.push_back(ref_of(sig.getKeyEvent()));
+    trail.sign_offs.push_back(std::move(item));
+  }
+  CB_TRY(auto reopens, match::entries_of_period(snapshot, "periodReopen", period));
+  for (const DecodedEntry& e : reopens) {
+    trail.reopens.push_back({Ref{e.reader().getIndex(), e.hash()}, {}, {e.reader().getKind().getPeriodReopen().getCause().getIndex()}});
+  }
+  CB_TRY(auto postings, match::entries_of_period(snapshot, "journalPosting", period));
+  for (const DecodedEntry& e : postings) {
+    PeriodTrail::Item item{Ref{e.reader().getIndex(), e.hash()}, {}, {}};
+    for (auto jl : e.reader().getKind().getJournalPosting().getLines()) {
+      for (auto r : jl.getRefs()) item.cites.insert(r.getIndex());
+    }
+    trail.postings.push_back(std::move(item));
+  }
+  CB_TRY(auto acks, match::entries_of_period(snapshot, "postingAck", period));
+  for (const DecodedEntry& e : acks) {
+    trail.acks.push_back({Ref{e.reader().getIndex(), e.hash()}, {}, {e.reader().getKind().getPostingAck().getPosting().getIndex()}});
+  }
+  return trail;
+}
+
 Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index) {
+  PeriodTrail none;
+  return line_lineage_at(snapshot, index, none);
+}
+
+Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index, PeriodTrail& given) {
   CB_TRY(DecodedEntry found, snapshot.entry(index));
   if (!found.reader().getKind().isPricedLine()) return Error::invalid("entry " + std::to_string(index) + " is not a priced line");
+  // A credit may bill a line of another period than the trail's: that line gets its own.
+  PeriodTrail own;
+  const std::string period = text_of(found.reader().getKind().getPricedLine().getPeriod());
+  if (period != given.period) {
+    CB_TRY(own, period_trail(snapshot, period));
+  }
+  PeriodTrail& trail = period == given.period ? given : own;
   const std::string line_id = text_of(found.reader().getKind().getPricedLine().getLineId());
   std::optional<DecodedEntry> line(std::move(found));
   Lineage out;
@@ -94,6 +134,7 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
   // The match results that compared it, with what they compared it against.
   std::set<uint64_t> exception_entries;
   for (uint64_t i : citing_line) {
+    if (trail.invoices.count(i) != 0) continue;
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     if (!e.reader().getKind().isMatchResult()) continue;
     auto r = e.reader().getKind().getMatchResult();
@@ -110,6 +151,7 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
   // breach, a credit recovery, a dispute).
   for (const auto* citing : {&citing_line, &citing_credits}) exception_entries.insert(citing->begin(), citing->end());
   for (uint64_t i : exception_entries) {
+    if (trail.invoices.count(i) != 0) continue;
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     if (!e.reader().getKind().isException()) continue;
     c.add("exception", Ref{i, e.hash()});
@@ -120,18 +162,23 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
     }
   }
   // Sign-offs of its period after it, and the keys that signed them.
-  CB_TRY(auto sign_offs, match::entries_of_period(snapshot, "signOff", out.period));
-  for (const DecodedEntry& e : sign_offs) {
-    if (e.reader().getIndex() < at) continue;
-    c.add("sign_off", Ref{e.reader().getIndex(), e.hash()});
-    for (auto sig : e.reader().getKind().getSignOff().getSignatures()) c.add("key_event", ref_of(sig.getKeyEvent()));
+  for (const PeriodTrail::Item& s : trail.sign_offs) {
+    if (s.ref.index < at) continue;
+    c.add("sign_off", s.ref);
+    for (const Ref& key : s.key_events) c.add("key_event", key);
   }
   // Invoices billing it or its credit notes.
   std::set<uint64_t> invoices(citing_line);
   invoices.insert(citing_credits.begin(), citing_credits.end());
   for (uint64_t i : invoices) {
+    if (auto known = trail.invoices.find(i); known != trail.invoices.end()) {
+      c.add("invoice", known->second);
+      continue;
+    }
     CB_TRY(DecodedEntry e, snapshot.entry(i));
-    if (e.reader().getKind().isInvoice()) c.add("invoice", Ref{i, e.hash()});
+    if (!e.reader().getKind().isInvoice()) continue;
+    c.add("invoice", Ref{i, e.hash()});
+    trail.invoices.emplace(i, Ref{i, e.hash()});
   }
   for (uint64_t i : credits) {
     CB_TRY(DecodedEntry e, snapshot.entry(i));
@@ -141,24 +188,15 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     c.add("dispute", Ref{i, e.hash()});
   }
-  CB_TRY(auto reopens, match::entries_of_period(snapshot, "periodReopen", out.period));
-  for (const DecodedEntry& e : reopens) {
-    if (credits.count(e.reader().getKind().getPeriodReopen().getCause().getIndex()) != 0) {
-      c.add("period_reopen", Ref{e.reader().getIndex(), e.hash()});
-    }
+  for (const PeriodTrail::Item& r : trail.reopens) {
+    if (credits.count(*r.cites.begin()) != 0) c.add("period_reopen", r.ref);
   }
   // Journal postings that sum it or one of its invoices, and the GL's acknowledgements of them.
-  CB_TRY(auto postings, match::entries_of_period(snapshot, "journalPosting", out.period));
-  for (const DecodedEntry& e : postings) {
-    bool sums_it = false;
-    for (auto jl : e.reader().getKind().getJournalPosting().getLines()) {
-      for (auto r : jl.getRefs()) sums_it = sums_it || c.has(r.getIndex());
-    }
-    if (sums_it) c.add("journal_posting", Ref{e.reader().getIndex(), e.hash()});
+  for (const PeriodTrail::Item& p : trail.postings) {
+    if (std::any_of(p.cites.begin(), p.cites.end(), [&](uint64_t i) { return c.has(i); })) c.add("journal_posting", p.ref);
   }
-  CB_TRY(auto acks, match::entries_of_period(snapshot, "postingAck", out.period));
-  for (const DecodedEntry& e : acks) {
-    if (c.has(e.reader().getKind().getPostingAck().getPosting().getIndex())) c.add("posting_ack", Ref{e.reader().getIndex(), e.hash()});
+  for (const PeriodTrail::Item& a : trail.acks) {
+    if (c.has(*a.cites.begin())) c.add("posting_ack", a.ref);
   }
   return out;
 }

@@ -6,6 +6,8 @@
 // See docs/close.md §4.
 #pragma once
 
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,5 +44,25 @@ Result<DecodedEntry> current_priced_line(const ledger::Snapshot& snapshot, const
 Result<Lineage> line_lineage(const ledger::Snapshot& snapshot, const std::string& line_id);
 // The lineage of one version: the PricedLine entry at `index` (e.g. the one an invoice bills).
 Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index);
+
+// The entries of a period that bear on every line of it — sign-offs and their signers' keys,
+// reopens and their causes, journal postings and what they sum, acknowledgements and what they
+// acknowledge — read once. An invoice's bundle loads them once for all its lines: a posting
+// sums the whole period, so reading it per line made invoice bundles quadratic.
+struct PeriodTrail {
+  struct Item {
+    match::Ref ref;
+    std::vector<match::Ref> key_events;  // sign-off: the keys that signed it
+    std::set<uint64_t> cites;            // reopen: its cause; posting: its refs; ack: its posting
+  };
+  std::string period;
+  std::vector<Item> sign_offs, reopens, postings, acks;
+  // Invoices met so far, by index: an invoice cites every line it bills, so each of its lines
+  // would otherwise decode the whole invoice again.
+  std::map<uint64_t, match::Ref> invoices;
+};
+Result<PeriodTrail> period_trail(const ledger::Snapshot& snapshot, const std::string& period);
+// As above, with the trail of the line's period already loaded (another period's is loaded).
+Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index, PeriodTrail& trail);
 
 }  // namespace closebook::close

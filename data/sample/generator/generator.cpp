@@ -146,6 +146,12 @@ class Generator {
                   const Decimal& rate);
   void usage(const std::string& vendor, const Date& day, const std::string& tenant_ref, const std::string& subscription,
              const Sku& sku, const Decimal& quantity, const std::string& basis);
+  // What the partner billing system bills for a key, in units of the period: the third leg
+  // of bench/pandas_match.py's match (closebook prices its own from usage instead).
+  void bill(const Tenant& t, const std::string& vendor, const std::string& tenant_ref, const std::string& subscription,
+            const Sku& sku, const Decimal& quantity) {
+    billing_csv_.row({t.partner->id, tenant_ref, vendor, subscription, sku.id, quantity.to_string()});
+  }
   void seats_usage(const Tenant& t, const std::string& subscription, const Sku& sku, int64_t seats) {
     usage("microsoft", first(), t.customer_id, subscription, sku, num(seats), "snapshot");
     usage("microsoft", last(), t.customer_id, subscription, sku, num(seats), "snapshot");
@@ -187,6 +193,7 @@ class Generator {
   Csv generic_csv_{{"Vendor", "InvoiceNumber", "LineRef", "TenantRef", "SubscriptionId", "SkuId", "ChargeType",
                     "ChargeStartDate", "ChargeEndDate", "Quantity", "UnitPrice", "Subtotal", "Currency",
                     "PricingCurrency", "FxRate"}};
+  Csv billing_csv_{{"PartnerId", "TenantRef", "Vendor", "SubscriptionId", "SkuId", "Quantity"}};
   Csv usage_csv_{{"Vendor", "UsageDate", "TenantRef", "SubscriptionId", "SkuId", "Quantity", "QuantityBasis", "UnitType",
                   "SourceRef"}};
   std::vector<std::string> last_nce_row_;
@@ -323,6 +330,7 @@ void Generator::clean_tenant(const Tenant& t) {
       const Date to = Date::from_days(Date{first().year + 1, first().month, 1}.days_since_epoch() - 1);
       nce(t, sub, sku, "renew", first(), to, num(seats), num(seats), mul(sku.cost, num(12)), "Annual");
       seats_usage(t, sub, sku, seats);
+      bill(t, "microsoft", t.customer_id, sub, sku, num(seats));
     } else if (shape <= 2) {  // seats added mid-month: a prorated addQuantity
       const int d = static_cast<int>(rng_.in(2, period_.days()));
       const int64_t added = rng_.in(1, 3);
@@ -333,6 +341,7 @@ void Generator::clean_tenant(const Tenant& t) {
       usage("microsoft", first(), t.customer_id, sub, sku, num(seats), "snapshot");
       usage("microsoft", day(d), t.customer_id, sub, sku, num(seats + added), "snapshot");
       usage("microsoft", last(), t.customer_id, sub, sku, num(seats + added), "snapshot");
+      bill(t, "microsoft", t.customer_id, sub, sku, add(num(seats), billable));
     } else if (shape == 3) {  // seats added and removed the same day: refund + charge, not a duplicate
       const int d = static_cast<int>(rng_.in(2, period_.days()));
       const int days = period_.days() - d + 1;
@@ -341,9 +350,11 @@ void Generator::clean_tenant(const Tenant& t) {
       nce(t, sub, sku, "addQuantity", day(d), last(), num(2), billable, sku.cost);
       nce(t, sub, sku, "removeQuantity", day(d), last(), num(-2), billable.negated(), sku.cost);
       seats_usage(t, sub, sku, seats);
+      bill(t, "microsoft", t.customer_id, sub, sku, num(seats));
     } else {
       nce_cycle(t, sub, sku, seats);
       seats_usage(t, sub, sku, seats);
+      bill(t, "microsoft", t.customer_id, sub, sku, num(seats));
     }
   }
   const std::string period = period_.to_string();
@@ -355,6 +366,7 @@ void Generator::clean_tenant(const Tenant& t) {
     const Decimal part = dec(std::to_string(rng_.in(100, 400)));
     usage("microsoft", day(15), t.customer_id, sub, azure, part, "consumed");
     usage("microsoft", last(), t.customer_id, sub, azure, minus(hours, part), "consumed");
+    bill(t, "microsoft", t.customer_id, sub, azure, hours);
   }
   if (!t.acronis_org.empty()) {
     const Sku& workload = skus_.at("ACR-CPC-ADVBKP-WL");
@@ -363,11 +375,13 @@ void Generator::clean_tenant(const Tenant& t) {
     const int64_t workloads = rng_.in(1, 30);
     generic("acronis", "ACR-" + period, t.acronis_org, wl, workload, "cycleCharge", num(workloads), usd_aud_);
     usage("acronis", last(), t.acronis_org, wl, workload, num(workloads), "peak");
+    bill(t, "acronis", t.acronis_org, wl, workload, num(workloads));
     const Decimal gb = dec(std::to_string(rng_.in(100, 3000)) + "." + std::to_string(rng_.in(100, 999)));
     generic("acronis", "ACR-" + period, t.acronis_org, st, storage, "usage", gb, usd_aud_);
     const Decimal split = dec(std::to_string(rng_.in(10, 99)));
     usage("acronis", last(), t.acronis_org, st, storage, split, "consumed");
     usage("acronis", last(), t.acronis_org, st, storage, minus(gb, split), "consumed");
+    bill(t, "acronis", t.acronis_org, st, storage, gb);
   }
   if (!t.datto_org.empty()) {  // billed on the month-end count; usage grew during the month
     const Sku& seat = skus_.at("DATTO-SAAS-M365-SEAT");
@@ -376,6 +390,7 @@ void Generator::clean_tenant(const Tenant& t) {
     generic("datto", "DTO-" + period, t.datto_org, sub, seat, "cycleCharge", num(seats), usd_aud_);
     usage("datto", first(), t.datto_org, sub, seat, num(seats - 1), "snapshot");
     usage("datto", last(), t.datto_org, sub, seat, num(seats), "snapshot");
+    bill(t, "datto", t.datto_org, sub, seat, num(seats));
   }
 }
 
@@ -557,6 +572,7 @@ std::map<std::string, std::string> Generator::files() const {
           {"invoice-microsoft-nce.csv", nce_csv_.text()},
           {"invoice-generic.csv", generic_csv_.text()},
           {"usage.csv", usage_csv_.text()},
+          {"partner-billing.csv", billing_csv_.text()},
           {"expected_exceptions.csv", expected.text()}};
 }
 

@@ -1,0 +1,217 @@
+// Micro-benchmarks of what a close writes and reads, each beside the machine's bound for the
+// same bytes (docs/performance.md §2):
+//   - BM_BoundLmdbAppend: raw LMDB, MDB_APPEND of the same entry bytes under 8-byte keys, one
+//     synced commit per batch — the storage bound for ledger appends;
+//   - BM_BoundSyncedCommit: one 300-byte put and a synced commit — the fsync'd commit rate;
+//   - BM_LedgerAppend: the ledger's append of the same entries (entry, tree nodes, indexes,
+//     content hashes, a signed checkpoint, one synced commit);
+//   - BM_CsvParseNce: the feed reader on a generated Partner Center invoice.
+// Scratch ledgers live under $TMPDIR (the disk being measured) and are removed.
+#include <benchmark/benchmark.h>
+#include <lmdb.h>
+#include <sodium.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+
+#include "data/sample/generator/generator.h"
+#include "evidence/entry.h"
+#include "evidence/keyfile.h"
+#include "ledger/ledger.h"
+#include "match/csv.h"
+
+namespace closebook {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A directory that removes itself.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (fs::temp_directory_path() / "closebook-bench.XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~ScratchDir() { fs::remove_all(path_); }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+void check(int rc, const char* what) {
+  if (rc != 0) throw std::runtime_error(std::string(what) + ": " + mdb_strerror(rc));
+}
+
+// A usage record as a feed row makes it, the commonest entry of a period (~300 bytes).
+void fill_usage(schema::Entry::Builder entry, uint64_t row) {
+  entry.setEffective("2026-10");
+  auto u = entry.initKind().initUsageRecord();
+  u.setVendor("microsoft");
+  auto source = u.initSource();
+  source.setFileSha256(capnp::Data::Reader(sha256(std::string_view("usage.csv")).data(), 32));
+  source.setLine(row + 2);
+  u.setUsageDate("2026-10-08");
+  u.setTenantRef("06e7e8c4-907e-4ab2-8fce-417259f6115a");
+  u.setSubscriptionId("fad90734-462d-46ad-" + std::to_string(100000000000 + row));
+  u.setSkuId("CFQ7TTC0LCHC:0002");
+  u.setQuantity(std::to_string(row % 40 + 1));
+  u.setQuantityBasis(schema::UsageRecord::QuantityBasis::SNAPSHOT);
+  u.setUnitType("Licence/Month");
+  u.setSourceRef("PC-LIC-20261008-" + std::to_string(row));
+}
+
+// The bytes a ledger would store for `count` usage rows (index, prevHash, author filled).
+std::vector<std::string> usage_entries(uint64_t count) {
+  std::vector<std::string> out;
+  out.reserve(count);
+  const Hash h = sha256(std::string_view("x"));
+  for (uint64_t i = 0; i < count; ++i) {
+    capnp::MallocMessageBuilder message(128);
+    auto entry = message.initRoot<schema::Entry>();
+    fill_usage(entry, i);
+    entry.setIndex(i + 1);
+    entry.setPrevHash(capnp::Data::Reader(h.data(), 32));
+    entry.setRecordedAt(1795448706343);
+    entry.setAuthor(capnp::Data::Reader(h.data(), 32));
+    out.push_back(canonical_bytes(entry.asReader()));
+  }
+  return out;
+}
+
+MDB_env* open_env(const std::string& dir) {
+  MDB_env* env = nullptr;
+  check(mdb_env_create(&env), "env create");
+  check(mdb_env_set_mapsize(env, size_t{8} << 30), "mapsize");
+  check(mdb_env_open(env, dir.c_str(), MDB_NOTLS, 0600), "env open");
+  return env;
+}
+
+std::string key_of(uint64_t i) {
+  std::string k(8, '\0');
+  for (int b = 7; b >= 0; --b, i >>= 8) k[static_cast<size_t>(b)] = static_cast<char>(i & 0xff);
+  return k;
+}
+
+// Batches of `range(0)` entries appended with MDB_APPEND, one synced commit per batch.
+void BM_BoundLmdbAppend(benchmark::State& state) {
+  const auto batch = static_cast<uint64_t>(state.range(0));
+  const std::vector<std::string> entries = usage_entries(batch);
+  ScratchDir dir;
+  MDB_env* env = open_env(dir.path());
+  uint64_t next = 0, bytes = 0;
+  for (auto _ : state) {
+    MDB_txn* txn = nullptr;
+    MDB_dbi dbi;
+    check(mdb_txn_begin(env, nullptr, 0, &txn), "begin");
+    check(mdb_dbi_open(txn, nullptr, 0, &dbi), "dbi");
+    for (const std::string& e : entries) {
+      const std::string k = key_of(next++);
+      MDB_val key{k.size(), const_cast<char*>(k.data())}, value{e.size(), const_cast<char*>(e.data())};
+      check(mdb_put(txn, dbi, &key, &value, MDB_APPEND), "put");
+      bytes += e.size();
+    }
+    check(mdb_txn_commit(txn), "commit");
+  }
+  mdb_env_close(env);
+  state.SetItemsProcessed(static_cast<int64_t>(next));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_BoundLmdbAppend)->Arg(1)->Arg(100)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
+// The bound for hashing and storing the same bytes together: MDB_APPEND plus one SHA-256 per
+// entry and one per tree node (a tree of n leaves has n - 1 interior nodes).
+void BM_BoundLmdbAppendAndHash(benchmark::State& state) {
+  const auto batch = static_cast<uint64_t>(state.range(0));
+  const std::vector<std::string> entries = usage_entries(batch);
+  ScratchDir dir;
+  MDB_env* env = open_env(dir.path());
+  uint64_t next = 0;
+  Hash previous{};
+  for (auto _ : state) {
+    MDB_txn* txn = nullptr;
+    MDB_dbi dbi;
+    check(mdb_txn_begin(env, nullptr, 0, &txn), "begin");
+    check(mdb_dbi_open(txn, nullptr, 0, &dbi), "dbi");
+    for (const std::string& e : entries) {
+      const std::string k = key_of(next++);
+      const Hash leaf = leaf_hash(as_bytes(e));
+      previous = node_hash(previous, leaf);
+      MDB_val key{k.size(), const_cast<char*>(k.data())}, value{e.size(), const_cast<char*>(e.data())};
+      check(mdb_put(txn, dbi, &key, &value, MDB_APPEND), "put");
+    }
+    check(mdb_txn_commit(txn), "commit");
+  }
+  benchmark::DoNotOptimize(previous);
+  mdb_env_close(env);
+  state.SetItemsProcessed(static_cast<int64_t>(next));
+}
+BENCHMARK(BM_BoundLmdbAppendAndHash)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
+// The fsync'd commit rate: one small put per synced transaction.
+void BM_BoundSyncedCommit(benchmark::State& state) {
+  ScratchDir dir;
+  MDB_env* env = open_env(dir.path());
+  const std::string value_bytes(300, 'v');
+  uint64_t next = 0;
+  for (auto _ : state) {
+    MDB_txn* txn = nullptr;
+    MDB_dbi dbi;
+    check(mdb_txn_begin(env, nullptr, 0, &txn), "begin");
+    check(mdb_dbi_open(txn, nullptr, 0, &dbi), "dbi");
+    const std::string k = key_of(next++);
+    MDB_val key{k.size(), const_cast<char*>(k.data())}, value{value_bytes.size(), const_cast<char*>(value_bytes.data())};
+    check(mdb_put(txn, dbi, &key, &value, MDB_APPEND), "put");
+    check(mdb_txn_commit(txn), "commit");
+  }
+  mdb_env_close(env);
+  state.SetItemsProcessed(static_cast<int64_t>(next));
+}
+BENCHMARK(BM_BoundSyncedCommit)->Unit(benchmark::kMicrosecond);
+
+// The ledger's own append: batches of `range(0)` usage rows, each batch one synced commit
+// with its signed checkpoint. With a batch of 1 this is the latency from a write to a signed
+// checkpoint covering it (the < 10 ms target).
+void BM_LedgerAppend(benchmark::State& state) {
+  const auto batch = static_cast<uint64_t>(state.range(0));
+  ScratchDir dir;
+  const SigningKey key = SigningKey::generate("bench.example/ledger").value();
+  const std::string sealed =
+      seal_signing_key(key, "bench", {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN}).value();
+  const std::string ledger_dir = dir.path() + "/ledger";
+  if (!ledger::Ledger::init(ledger_dir, key, {key.name(), sealed}).ok()) throw std::runtime_error("init");
+  auto ledger = ledger::Ledger::open(ledger_dir, {}).value();
+  uint64_t row = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<ledger::Draft> drafts(batch);
+    for (ledger::Draft& d : drafts) fill_usage(d.entry(), row++);
+    state.ResumeTiming();
+    auto receipt = ledger->append(drafts, key);
+    if (!receipt.ok()) throw std::runtime_error(receipt.error().to_string());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(row));
+}
+BENCHMARK(BM_LedgerAppend)->Arg(1)->Arg(100)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
+// The feed reader on a generated Partner Center invoice of ~10,000 rows (49 columns).
+void BM_CsvParseNce(benchmark::State& state) {
+  const auto files = sample::generate({.seed = 7, .lines = 10000, .period = {2026, 10}});
+  const std::string& nce = files.at("invoice-microsoft-nce.csv");
+  uint64_t rows = 0;
+  for (auto _ : state) {
+    auto doc = csv::Document::parse("invoice-microsoft-nce.csv", nce);
+    if (!doc.ok()) throw std::runtime_error(doc.error().to_string());
+    rows += doc->rows.size();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(rows));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(nce.size()));
+}
+BENCHMARK(BM_CsvParseNce)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace closebook
