@@ -32,7 +32,7 @@ Result<Reply> entry(Call& call) {
   CB_TRY(uint64_t index, parse_number(call.params[0], "index"));
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
   CB_TRY(DecodedEntry e, snapshot.entry(index));
-  if (format == "raw") return Reply::text(200, e.bytes(), "application/octet-stream");
+  if (format == "raw") return Reply::text(200, std::string(e.bytes()), "application/octet-stream");
   return Reply::json(200, {{"index", index}, {"hash", to_hex(e.hash())}, {"kind", kind_name(e.reader())},
                            {"base64", to_base64(as_bytes(e.bytes()))},
                            {"entry", Json::parse(entry_json(e.reader()))}});

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "ledger/append_planned.h"
 
 namespace closebook::cli {
@@ -14,11 +15,11 @@ template <class Plan>
 Result<std::pair<Plan, ledger::AppendReceipt>> append_planned(
     const Context& ctx, const std::string& passphrase_file,
     const std::function<Result<Plan>(const ledger::Snapshot&)>& plan_fn,
-    const std::function<void(Plan&, const SigningKey&)>& finish = nullptr) {
+    const std::function<void(Plan&, const SigningKey&)>& finish = nullptr, const std::string& label = "append") {
   CB_TRY(auto ledger, ledger::Ledger::open(ctx.ledger_dir, {}));
   CB_TRY(Plan plan, ledger::plan_on_latest(*ledger, plan_fn));
   CB_TRY(SigningKey log_key, unlock_log_key(*ledger, passphrase_file));
-  return ledger::append_planned(*ledger, log_key, std::move(plan), plan_fn, finish);
+  return ledger::append_planned(*ledger, log_key, std::move(plan), plan_fn, finish, terminal_progress(label, "entries"));
 }
 
 }  // namespace closebook::cli

@@ -43,9 +43,10 @@ int cmd_price(const Context& ctx) {
   parse_args(ctx.args, options);
   auto config = load_close_config(ctx, config_file);
   if (!config.ok()) return report(ctx, config.error());
-  const match::PricingOptions pricing{period, *config};
+  const match::PricingOptions pricing{period, *config, terminal_progress("price " + period, "usage groups")};
   auto done = append_planned<match::PricingPlan>(
-      ctx, passphrase_file, [&](const ledger::Snapshot& snapshot) { return match::plan_pricing(snapshot, pricing); });
+      ctx, passphrase_file, [&](const ledger::Snapshot& snapshot) { return match::plan_pricing(snapshot, pricing); },
+      nullptr, "price " + period + ", append");
   if (!done.ok()) return report(ctx, done.error());
   const auto& [plan, receipt] = *done;
   ctx.out << "priced " << period << ": " << plan.line_count << " lines, " << plan.exception_count
@@ -65,9 +66,10 @@ int cmd_match(const Context& ctx) {
   parse_args(ctx.args, options);
   auto config = load_close_config(ctx, config_file);
   if (!config.ok()) return report(ctx, config.error());
-  const match::MatchOptions matching{period, *config};
+  const match::MatchOptions matching{period, *config, terminal_progress("match " + period, "keys")};
   auto done = append_planned<match::MatchPlan>(
-      ctx, passphrase_file, [&](const ledger::Snapshot& snapshot) { return match::plan_match(snapshot, matching); });
+      ctx, passphrase_file, [&](const ledger::Snapshot& snapshot) { return match::plan_match(snapshot, matching); },
+      nullptr, "match " + period + ", append");
   if (!done.ok()) return report(ctx, done.error());
   const auto& [plan, receipt] = *done;
   ctx.out << "matched " << period << ": " << plan.key_count << " keys, " << plan.matched_count << " matched, "

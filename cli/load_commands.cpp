@@ -1,8 +1,4 @@
 // load and ingest: input files into the ledger, atomically and idempotently.
-#include <unistd.h>
-
-#include <chrono>
-#include <cstdio>
 #include <iostream>
 
 #include "cli/append.h"
@@ -21,7 +17,7 @@ using PlanFn = std::function<Result<match::LoadPlan>(const ledger::Snapshot&)>;
 // asks for it), and appends; if another writer got in first, plans again.
 int plan_and_append(const Context& ctx, const std::string& file, const std::string& passphrase_file,
                     const PlanFn& plan_fn) {
-  auto done = append_planned<match::LoadPlan>(ctx, passphrase_file, plan_fn);
+  auto done = append_planned<match::LoadPlan>(ctx, passphrase_file, plan_fn, nullptr, "append " + file);
   if (!done.ok()) return report(ctx, done.error());
   const auto& [plan, receipt] = *done;
   const uint64_t rows_new = receipt.new_entry_count - (receipt.entries[0].duplicate ? 0 : 1);
@@ -29,20 +25,6 @@ int plan_and_append(const Context& ctx, const std::string& file, const std::stri
           << " new entries, " << plan.row_count - rows_new << " already in the ledger\n"
           << "ledger size " << receipt.tree_size << ", root " << to_hex(receipt.root) << "\n";
   return 0;
-}
-
-// Rows checked per second, on a terminal only: a script's stderr stays clean.
-std::function<void(uint64_t, uint64_t)> terminal_progress(const std::string& file) {
-  if (::isatty(STDERR_FILENO) == 0) return {};
-  const auto start = std::chrono::steady_clock::now();
-  return [file, start](uint64_t done, uint64_t total) {
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
-    std::fprintf(stderr, "\r%s: %llu/%llu rows checked (%.0f rows/s)%s", file.c_str(),
-                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total), rate,
-                 done == total ? "\n" : "");
-  };
 }
 
 }  // namespace
@@ -92,7 +74,7 @@ int cmd_ingest(const Context& ctx) {
   if (!format.ok()) return report(ctx, format.error());
   auto bytes = read_file(file);
   if (!bytes.ok()) return report(ctx, bytes.error());
-  const match::FeedOptions feed{period, terminal_progress(file)};
+  const match::FeedOptions feed{period, terminal_progress("ingest " + file, "rows")};
   return plan_and_append(ctx, file, passphrase_file, [&](const ledger::Snapshot&) {
     return match::plan_feed_load(*format, file, *bytes, feed);
   });

@@ -195,10 +195,10 @@ Result<SignOffPlan> plan_signoff(const ledger::Snapshot& snapshot, std::string_v
   }
   // Stale: the period moved on after the statement was made (an entry filed under it, or an
   // exception worked since). Rebuilt now for the same tree head, it must read the same.
-  CB_TRY(std::vector<uint64_t> in_period, snapshot.lookup("period", claimed.period));
-  if (!in_period.empty() && in_period.back() >= claimed.head.size) {
+  CB_TRY(std::optional<uint64_t> last_in_period, snapshot.lookup_last("period", claimed.period));
+  if (last_in_period && *last_in_period >= claimed.head.size) {
     return Error::invalid("the statement is stale: period " + claimed.period + " has entry " +
-                          std::to_string(in_period.back()) + " after it; make a new statement");
+                          std::to_string(*last_in_period) + " after it; make a new statement");
   }
   CB_TRY(Statement now, build_statement(snapshot, claimed.period, claimed.override_reason));
   now.head.size = claimed.head.size;

@@ -25,15 +25,17 @@ Result<Plan> plan_on_latest(const Ledger& ledger, const std::function<Result<Pla
 
 // Appends `plan` (from plan_on_latest), planning again with `plan_fn` when the ledger grew in
 // between. `finish`, if given, completes a plan with the log key just before each append (e.g.
-// the log's cosignature of a sign-off, which must sign the statement the final plan holds).
+// the log's cosignature of a sign-off, which must sign the statement the final plan holds);
+// `progress` is AppendOptions::progress.
 template <class Plan>
 Result<std::pair<Plan, AppendReceipt>> append_planned(
     Ledger& ledger, const SigningKey& log_key, Plan plan,
     const std::function<Result<Plan>(const Snapshot&)>& plan_fn,
-    const std::function<void(Plan&, const SigningKey&)>& finish = nullptr) {
+    const std::function<void(Plan&, const SigningKey&)>& finish = nullptr,
+    const std::function<void(uint64_t, uint64_t)>& progress = nullptr) {
   for (int attempt = 1;; ++attempt) {
     if (finish) finish(plan, log_key);
-    auto receipt = ledger.append(plan.drafts, log_key, {.expected_size = plan.planned_at_size});
+    auto receipt = ledger.append(plan.drafts, log_key, {.expected_size = plan.planned_at_size, .progress = progress});
     if (receipt.ok()) return std::pair<Plan, AppendReceipt>(std::move(plan), std::move(*receipt));
     if (receipt.error().code != Code::kConflict || attempt == kAppendAttemptsMax) return std::move(receipt).error();
     CB_TRY(plan, plan_on_latest(ledger, plan_fn));

@@ -131,9 +131,14 @@ std::string identity_key(std::string_view vendor, uint16_t id_type, std::string_
 
 std::vector<IndexKey> index_keys(schema::Entry::Reader entry) {
   Keys keys;
-  keys.add("kind", kind_name(entry));
+  const std::string kind = kind_name(entry);
+  keys.add("kind", kind);
   add_kind_keys(entry, keys);
-  return keys.take();
+  std::vector<IndexKey> out = keys.take();
+  for (size_t i = 0, n = out.size(); i < n; ++i) {
+    if (out[i].name == "period") out.push_back({"period_kind", out[i].value + "/" + kind});
+  }
+  return out;
 }
 
 std::string index_db_key(std::string_view name, std::string_view value) {

@@ -14,7 +14,9 @@ namespace closebook::ledger {
 // The version of the keys index_keys() derives. A ledger whose indexes are of another
 // version has them rebuilt from its entries when opened for writing (Ledger::open).
 // 2: adds "cites" (match results, exceptions, invoices and disputes by the entries they cite).
-inline constexpr std::string_view kIndexVersion = "2";
+// 3: adds "period_kind" ("2026-10/pricedLine": the period's entries of one kind), so reading a
+//    period's priced lines or exceptions no longer decodes every entry of the period.
+inline constexpr std::string_view kIndexVersion = "3";
 
 struct IndexKey {
   std::string name;   // "kind", "partner", "tenant", "period", "line", "invoice", "cites", ...

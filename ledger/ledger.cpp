@@ -212,8 +212,15 @@ Result<std::string> Snapshot::entry_bytes(uint64_t index) const {
 }
 
 Result<DecodedEntry> Snapshot::entry(uint64_t index) const {
-  CB_TRY(std::string bytes, entry_bytes(index));
-  auto decoded = DecodedEntry::decode(bytes);
+  if (index >= size_) return entry_bytes(index).error();
+  // Decoded straight from LMDB's page (valid for this read transaction): one copy, not two.
+  const std::string key = u64be(index);
+  MDB_val k = as_val(key);
+  MDB_val v;
+  const int rc = mdb_get(txn_, ledger_->entries_, &k, &v);
+  if (rc == MDB_NOTFOUND) return Error::corruption("entry is missing below the ledger size").at_entry(index);
+  if (rc != 0) return lmdb_error(rc, "read entry");
+  auto decoded = DecodedEntry::decode_stored(as_view(v));
   if (!decoded.ok()) return std::move(decoded).error().at_entry(index);
   return decoded;
 }
@@ -293,6 +300,22 @@ Result<std::vector<uint64_t>> Snapshot::lookup(std::string_view name, std::strin
   }
   mdb_cursor_close(cursor);
   if (rc != MDB_NOTFOUND) return lmdb_error(rc, "read index");
+  return out;
+}
+
+Result<std::optional<uint64_t>> Snapshot::lookup_last(std::string_view name, std::string_view value) const {
+  const std::string key = index_db_key(name, value);
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn_, ledger_->index_, &cursor);
+  if (rc != 0) return lmdb_error(rc, "open cursor on index");
+  MDB_val k = as_val(key);
+  MDB_val v;
+  rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_KEY);
+  if (rc == 0) rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST_DUP);
+  std::optional<uint64_t> out;
+  if (rc == 0) out = read_u64be(as_view(v));
+  mdb_cursor_close(cursor);
+  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc, "read index");
   return out;
 }
 
@@ -742,6 +765,9 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
   receipt.entries.reserve(drafts.size());
   const Hash author = log_key.id();
   for (Draft& draft : drafts) {
+    if (options.progress && receipt.entries.size() % kProgressEveryEntries == 0) {
+      options.progress(receipt.entries.size(), drafts.size());
+    }
     CB_CHECK(resolve_links(draft, receipt));
     const Hash content = draft.idempotency_key ? *draft.idempotency_key : content_hash(draft.reader());
     const std::string content_key(reinterpret_cast<const char*>(content.data()), content.size());
@@ -760,6 +786,7 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
     ++receipt.new_entry_count;
   }
 
+  if (options.progress) options.progress(drafts.size(), drafts.size());
   receipt.tree_size = state.next_index;
   receipt.root = state.tree.root();
   assert(state.tree.size() == state.next_index);

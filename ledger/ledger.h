@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -112,7 +113,11 @@ struct AppendOptions {
   // How long to wait for another process's write transaction to end before refusing with
   // Busy (LMDB itself would wait forever, e.g. behind a writer stopped mid-transaction).
   std::chrono::milliseconds writer_wait{30'000};
+  // Called with (entries written, drafts in the batch) every kProgressEveryEntries and once
+  // the batch is written, before the commit: a long batch shows it is moving.
+  std::function<void(uint64_t done, uint64_t total)> progress;
 };
+inline constexpr uint64_t kProgressEveryEntries = 10'000;
 
 class Ledger;
 struct AppendState;
@@ -139,6 +144,8 @@ class Snapshot : public NodeSource {
   Result<std::vector<uint64_t>> checkpoint_sizes() const;
   // Entry indexes under a secondary index key, ascending.
   Result<std::vector<uint64_t>> lookup(std::string_view name, std::string_view value) const;
+  // The last (largest) of them, without reading the others; nullopt if there is none.
+  Result<std::optional<uint64_t>> lookup_last(std::string_view name, std::string_view value) const;
 
  private:
   friend class Ledger;

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <cstring>
 #include <map>
+#include <unordered_map>
 
 #include "match/csv.h"
 #include "match/fields.h"
@@ -267,7 +269,17 @@ void set_source(ledger::Draft& draft, const Hash& file_sha, uint64_t line) {
 
 // The row's identity: its values (without where they were read from) and which occurrence of
 // those values it is in the file.
-Hash row_identity(ledger::Draft& draft, std::map<Hash, uint64_t>& occurrences) {
+// Hashes are uniformly random: their first 8 bytes are a good bucket hash.
+struct HashBuckets {
+  size_t operator()(const Hash& h) const {
+    size_t out;
+    std::memcpy(&out, h.data(), sizeof out);
+    return out;
+  }
+};
+using Occurrences = std::unordered_map<Hash, uint64_t, HashBuckets>;
+
+Hash row_identity(ledger::Draft& draft, Occurrences& occurrences) {
   const Hash values = content_hash(draft.reader());
   const uint64_t occurrence = ++occurrences[values];
   return sha256("closebook feed row\n" + to_hex(values) + "\n" + std::to_string(occurrence));
@@ -298,7 +310,8 @@ Result<LoadPlan> plan_feed_load(FeedFormat format, const std::string& file_name,
   plan.row_count = doc.rows.size();
   plan.drafts.reserve(doc.rows.size() + 1);
   plan.drafts.push_back(ingest_draft(spec.source, spec.name, file_name, bytes, doc.rows.size(), options.period));
-  std::map<Hash, uint64_t> occurrences;
+  Occurrences occurrences;
+  occurrences.reserve(doc.rows.size());
   uint64_t done = 0;
   for (const csv::Row& r : doc.rows) {
     RowReader row(doc, columns, r);

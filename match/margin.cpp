@@ -8,7 +8,7 @@
 namespace closebook::match {
 
 Result<std::vector<DecodedEntry>> current_priced_lines(const ledger::Snapshot& snapshot, const std::string& period) {
-  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("period", period));
+  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("period_kind", period + "/pricedLine"));
   std::map<std::string, DecodedEntry> latest;  // lineId -> entry; later indexes replace earlier
   for (uint64_t i : indexes) {
     CB_TRY(DecodedEntry e, snapshot.entry(i));

@@ -21,14 +21,7 @@ Result<std::vector<Ref>> milestones(const ledger::Snapshot& snapshot, const char
 }
 
 // What the match reads: a newer one means the period must be matched again.
-bool is_match_input(K::Which which) {
-  switch (which) {
-    case K::PRICED_LINE: case K::INVOICE_LINE: case K::USAGE_RECORD:
-      return true;
-    default:
-      return false;
-  }
-}
+constexpr const char* kMatchInputs[] = {"pricedLine", "invoiceLine", "usageRecord"};
 
 }  // namespace
 
@@ -63,14 +56,10 @@ Result<PeriodState> period_state(const ledger::Snapshot& snapshot, const std::st
       if (!acks.empty() && acks.back().index > at) state.posting_ack = acks.back();
     }
   }
-  // The newest input, found from the end of the period's entries.
-  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("period", period));
-  for (auto it = indexes.rbegin(); it != indexes.rend(); ++it) {
-    CB_TRY(DecodedEntry e, snapshot.entry(*it));
-    if (is_match_input(e.reader().getKind().which())) {
-      state.last_match_input = *it;
-      break;
-    }
+  // The newest input: the last entry of the period of each kind the match reads.
+  for (const char* kind : kMatchInputs) {
+    CB_TRY(std::optional<uint64_t> last, snapshot.lookup_last("period_kind", period + "/" + kind));
+    if (last && (!state.last_match_input || *state.last_match_input < *last)) state.last_match_input = last;
   }
   return state;
 }

@@ -362,7 +362,11 @@ Result<PricingPlan> plan_pricing(const ledger::Snapshot& snapshot, const Pricing
   CB_CHECK(check_period_unbilled(snapshot, options.period));
   CB_TRY(Inputs in, Inputs::load(snapshot, *period));
   PlanBuilder builder(in, options, *period);
-  for (const auto& [key, group] : in.groups()) CB_CHECK(builder.price_group(group));
+  uint64_t done = 0;
+  for (const auto& [key, group] : in.groups()) {
+    CB_CHECK(builder.price_group(group));
+    if (options.progress && (++done % 1000 == 0 || done == in.groups().size())) options.progress(done, in.groups().size());
+  }
   PricingPlan plan = builder.take();
   plan.planned_at_size = snapshot.size();
   assert(plan.drafts.size() == plan.line_count + plan.exception_count + plan.fx_lock_count);

@@ -4,6 +4,7 @@
 // (NO_PRICING_RULE, TENANT_UNRESOLVED) — never a line priced at zero. See docs/matching.md §3.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "ledger/ledger.h"
@@ -15,6 +16,7 @@ namespace closebook::match {
 struct PricingOptions {
   std::string period;  // YYYY-MM
   CloseConfig config = CloseConfig::defaults();
+  std::function<void(uint64_t done, uint64_t total)> progress;  // usage groups priced, every 1,000
 };
 
 struct PricingPlan {

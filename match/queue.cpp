@@ -119,7 +119,7 @@ const char* severity_name(Severity severity) {
 }
 
 Result<std::vector<ExceptionState>> list_exceptions(const ledger::Snapshot& snapshot, const QueueFilter& filter) {
-  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("period", filter.period));
+  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("period_kind", filter.period + "/exception"));
   const uint64_t size = filter.as_of_size.value_or(snapshot.size());
   std::map<std::string, bool> ids;  // sorted, unique
   for (uint64_t i : indexes) {

@@ -1085,9 +1085,11 @@ Result<MatchPlan> Matcher::run() {
     ++plan_.exception_count;
     ++plan_.exceptions_by_category[f.category];
   }
+  uint64_t done = 0;
   for (auto& [id, k] : keys_) {
     if (!k.priced.empty()) k.sku = k.priced.front().sku;  // the SKU the partner is billed for
     CB_CHECK(match_key(k));
+    if (options_.progress && (++done % 1000 == 0 || done == keys_.size())) options_.progress(done, keys_.size());
   }
   CB_CHECK(fill_run());
   plan_.planned_at_size = snapshot_.size();

@@ -5,6 +5,7 @@
 // See docs/matching.md §8.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -16,6 +17,7 @@ namespace closebook::match {
 struct MatchOptions {
   std::string period;  // YYYY-MM
   CloseConfig config = CloseConfig::defaults();
+  std::function<void(uint64_t done, uint64_t total)> progress;  // keys matched, every 1,000
 };
 
 struct MatchPlan {

@@ -110,6 +110,58 @@ TEST_F(MatchTest, AGeneratedPeriodYieldsExactlyTheInjectedExceptionsWithTheirDel
   }
 }
 
+// A long close shows how far it is (cli/progress.h): pricing counts usage groups, the match
+// counts keys, the append counts entries, each up to its total.
+TEST_F(MatchTest, PricingMatchingAndAppendingReportProgressUpToTheirTotals) {
+  load_period(sample::generate({7, 3000, Period{2026, 10}}), "2026-10");
+  struct Seen {
+    uint64_t calls = 0, last = 0, total = 0;
+    std::function<void(uint64_t, uint64_t)> fn() {
+      return [this](uint64_t done, uint64_t of) {
+        EXPECT_LE(last, done) << "progress never goes back";
+        ++calls, last = done, total = of;
+      };
+    }
+  } priced, matched, appended;
+  match::PricingOptions pricing{"2026-10"};
+  pricing.progress = priced.fn();
+  auto price_plan = match::plan_pricing(ledger_->snapshot().value(), pricing);
+  ASSERT_TRUE(price_plan.ok()) << price_plan.error().to_string();
+  ASSERT_TRUE(ledger_->append(price_plan->drafts, key_, {.progress = appended.fn()}).ok());
+  EXPECT_GT(priced.total, 1000u);
+  EXPECT_EQ(priced.last, priced.total);
+  EXPECT_EQ(priced.calls, priced.total / 1000 + (priced.total % 1000 != 0));
+  EXPECT_EQ(appended.total, price_plan->drafts.size());
+  EXPECT_EQ(appended.last, appended.total);
+  EXPECT_EQ(appended.calls, 1 + (appended.total - 1) / ledger::kProgressEveryEntries + 1);  // 0, 10k, ..., the end
+
+  match::MatchOptions matching{"2026-10"};
+  matching.progress = matched.fn();
+  auto match_plan = match::plan_match(ledger_->snapshot().value(), matching);
+  ASSERT_TRUE(match_plan.ok()) << match_plan.error().to_string();
+  EXPECT_EQ(matched.total, match_plan->key_count);
+  EXPECT_EQ(matched.last, matched.total);
+}
+
+// "period_kind" (index version 3) is the period index split by kind, which is what lets a
+// statement read a period's priced lines and exceptions without decoding the rest.
+TEST_F(MatchTest, ThePeriodKindIndexIsThePeriodIndexSplitByKind) {
+  load_bundled_sample();
+  price("2026-10");
+  ASSERT_TRUE(match("2026-10").ok());
+  auto snap = ledger_->snapshot().value();
+  std::map<std::string, std::vector<uint64_t>> by_kind;
+  const std::vector<uint64_t> period = snap.lookup("period", "2026-10").value();
+  for (uint64_t i : period) by_kind[kind_name(snap.entry(i).value().reader())].push_back(i);
+  EXPECT_GE(by_kind.size(), 6u);
+  for (const auto& [kind, indexes] : by_kind) {
+    EXPECT_EQ(snap.lookup("period_kind", "2026-10/" + kind).value(), indexes) << kind;
+    EXPECT_EQ(snap.lookup_last("period_kind", "2026-10/" + kind).value(), indexes.back()) << kind;
+  }
+  EXPECT_EQ(snap.lookup_last("period_kind", "2026-10/nothing").value(), std::nullopt);
+  EXPECT_EQ(snap.lookup_last("period", "2026-10").value(), period.back());
+}
+
 TEST_F(MatchTest, AShortMonthAndAYearEndMatchExactlyToo) {
   for (const Period period : {Period{2027, 2}, Period{2026, 12}}) {
     SCOPED_TRACE(period.to_string());
