@@ -38,7 +38,9 @@ inline constexpr size_t kBatchEntriesMax = 2'000'000;
 class Draft {
  public:
   // A small first segment: a batch holds one Draft per input row, and capnp's default first
-  // segment (8 KiB) would make a million-row batch cost 8 GiB. Entries are ~0.3–1 KiB.
+  // segment (8 KiB) would make a million-row batch cost 8 GiB. A feed row's entry is ~450
+  // bytes: 64 words hold it, and a larger entry takes a second segment (128 words cost 20%
+  // more memory and time on a 170,000-row usage file, docs/performance.md §5).
   Draft() : message_(std::make_unique<capnp::MallocMessageBuilder>(kFirstSegmentWords)) {
     message_->initRoot<schema::Entry>();
   }
@@ -67,7 +69,7 @@ struct AppendState;
     size_t batch_position;
   };
   std::vector<Link> links_;
-  static constexpr unsigned kFirstSegmentWords = 128;
+  static constexpr unsigned kFirstSegmentWords = 64;
   std::unique_ptr<capnp::MallocMessageBuilder> message_;
 };
 

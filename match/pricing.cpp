@@ -60,9 +60,10 @@ struct Stretch {
 std::vector<Stretch> stretches_of(const UsageGroup& group, const Inputs& in, const Period& period) {
   std::vector<Stretch> out;
   const int64_t first = period.first_day().days_since_epoch();
+  const TenantGraph::AnyResolver resolver = in.graph().resolver_any(group.vendor, group.tenant_ref);
   for (int day = 0; day < period.days(); ++day) {
     const Date date = Date::from_days(first + day);
-    auto tenant = in.graph().resolve_any(group.vendor, group.tenant_ref, date);
+    auto tenant = resolver.on(date);
     const RuleInfo* rule = tenant ? in.book().rule(group.vendor, group.sku, tenant->partner_id, date.to_iso()) : nullptr;
     const bool same = !out.empty() && out.back().rule == rule &&
                       out.back().tenant.has_value() == tenant.has_value() &&

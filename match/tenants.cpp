@@ -29,14 +29,10 @@ Result<TenantGraph> TenantGraph::load(const ledger::Snapshot& snapshot) {
   return graph;
 }
 
-std::optional<TenantMatch> TenantGraph::resolve(std::string_view vendor, IdType type,
-                                                std::string_view value, const Date& date) const {
-  auto it = edges_.find(key_of(vendor, type, value));
-  if (it == edges_.end()) return std::nullopt;
-  const std::string day = date.to_iso();
-  // Loads refuse overlapping edges to different tenants, so at most one target is valid;
-  // the latest edge valid on the day is the evidence.
-  for (auto edge = it->second.rbegin(); edge != it->second.rend(); ++edge) {
+// Loads refuse overlapping edges to different tenants, so at most one target is valid; the
+// latest edge valid on the day is the evidence.
+std::optional<TenantMatch> TenantGraph::valid_on(const std::vector<Edge>& edges, const std::string& day) {
+  for (auto edge = edges.rbegin(); edge != edges.rend(); ++edge) {
     const bool started = edge->valid_from <= day;
     const bool not_ended = edge->valid_to.empty() || day <= edge->valid_to;
     if (started && not_ended) return edge->match;
@@ -44,10 +40,34 @@ std::optional<TenantMatch> TenantGraph::resolve(std::string_view vendor, IdType 
   return std::nullopt;
 }
 
+std::optional<TenantMatch> TenantGraph::resolve(std::string_view vendor, IdType type,
+                                                std::string_view value, const Date& date) const {
+  auto it = edges_.find(key_of(vendor, type, value));
+  if (it == edges_.end()) return std::nullopt;
+  return valid_on(it->second, date.to_iso());
+}
+
+constexpr IdType kAnyOrder[] = {IdType::CUSTOMER_ID, IdType::ORG_ID, IdType::DOMAIN, IdType::NAME};
+
 std::optional<TenantMatch> TenantGraph::resolve_any(std::string_view vendor, std::string_view value,
                                                     const Date& date) const {
-  for (IdType type : {IdType::CUSTOMER_ID, IdType::ORG_ID, IdType::DOMAIN, IdType::NAME}) {
-    if (auto match = resolve(vendor, type, value, date)) return match;
+  return resolver_any(vendor, value).on(date);
+}
+
+TenantGraph::AnyResolver TenantGraph::resolver_any(std::string_view vendor, std::string_view value) const {
+  AnyResolver r;
+  for (IdType type : kAnyOrder) {
+    auto it = edges_.find(key_of(vendor, type, value));
+    if (it != edges_.end()) r.candidates_.push_back(&it->second);
+  }
+  return r;
+}
+
+std::optional<TenantMatch> TenantGraph::AnyResolver::on(const Date& date) const {
+  if (candidates_.empty()) return std::nullopt;
+  const std::string day = date.to_iso();
+  for (const std::vector<Edge>* edges : candidates_) {
+    if (auto match = valid_on(*edges, day)) return match;
   }
   return std::nullopt;
 }

@@ -4,7 +4,7 @@
 // See docs/matching.md §2.
 #pragma once
 
-#include <map>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,7 +50,23 @@ class TenantGraph {
     std::string valid_to;    // empty: open-ended
     TenantMatch match;
   };
-  std::map<std::string, std::vector<Edge>, std::less<>> edges_;  // identity key -> edges
+
+ public:
+  // resolve_any for one reference on many days (pricing walks every day of the period): the
+  // edges of each identity type are looked up once, then each day only compares dates.
+  class AnyResolver {
+   public:
+    std::optional<TenantMatch> on(const Date& date) const;
+
+   private:
+    friend class TenantGraph;
+    std::vector<const std::vector<Edge>*> candidates_;  // per identity type, in resolve_any's order
+  };
+  AnyResolver resolver_any(std::string_view vendor, std::string_view value) const;
+
+ private:
+  static std::optional<TenantMatch> valid_on(const std::vector<Edge>& edges, const std::string& day);
+  std::unordered_map<std::string, std::vector<Edge>> edges_;  // identity key -> edges
   size_t edge_count_ = 0;
 };
 
