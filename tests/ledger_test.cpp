@@ -445,6 +445,54 @@ TEST_F(TamperTest, EveryByteOfAStoredEntryIsCovered) {
   EXPECT_TRUE(verify::replay_ledger(dir_, key_.verifier()).ok());
 }
 
+// closebook-verify decodes entries on worker threads in chunks of 4,096 (verify/replay.cpp):
+// a ledger of several chunks replays, and damage deep in a later chunk is still reported at
+// its entry, whichever worker read it.
+TEST_F(LedgerTest, AReplayAcrossManyChunksFindsDamageInALaterOne) {
+  auto batch = fx_batch(13'000, 9);
+  ASSERT_TRUE(ledger_->append(batch, key_).ok());
+  ledger_.reset();
+  auto whole = verify::replay_ledger(dir_, key_.verifier());
+  ASSERT_TRUE(whole.ok()) << whole.error().to_string();
+  EXPECT_EQ(whole->entries, 13'001u);
+  for (uint64_t victim : {uint64_t{4096 * 2 + 17}, uint64_t{4096 * 3 - 1}}) {
+    SCOPED_TRACE(victim);
+    std::string saved;
+    edit_behind_its_back(dir_, [&](MDB_txn* txn) {
+      MDB_dbi entries;
+      ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbEntries, 0, &entries), 0);
+      const std::string key = ledger::u64be(victim);
+      MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
+      ASSERT_EQ(mdb_get(txn, entries, &k, &v), 0);
+      saved.assign(static_cast<const char*>(v.mv_data), v.mv_size);
+      ASSERT_EQ(mdb_del(txn, entries, &k, nullptr), 0);
+    });
+    auto gone = verify::replay_ledger(dir_, key_.verifier());
+    ASSERT_FALSE(gone.ok());
+    EXPECT_EQ(gone.error().entry_index, std::optional<uint64_t>(victim)) << gone.error().to_string();
+    edit_behind_its_back(dir_, [&](MDB_txn* txn) {
+      MDB_dbi entries;
+      ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbEntries, 0, &entries), 0);
+      const std::string key = ledger::u64be(victim);
+      std::string changed = saved;
+      changed[changed.size() - 9] ^= 0x01;  // inside its last text field
+      MDB_val k{key.size(), const_cast<char*>(key.data())}, v{changed.size(), changed.data()};
+      ASSERT_EQ(mdb_put(txn, entries, &k, &v, 0), 0);
+    });
+    auto flipped = verify::replay_ledger(dir_, key_.verifier());
+    ASSERT_FALSE(flipped.ok());
+    EXPECT_EQ(flipped.error().entry_index, std::optional<uint64_t>(victim)) << flipped.error().to_string();
+    edit_behind_its_back(dir_, [&](MDB_txn* txn) {
+      MDB_dbi entries;
+      ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbEntries, 0, &entries), 0);
+      const std::string key = ledger::u64be(victim);
+      MDB_val k{key.size(), const_cast<char*>(key.data())}, v{saved.size(), saved.data()};
+      ASSERT_EQ(mdb_put(txn, entries, &k, &v, 0), 0);
+    });
+  }
+  EXPECT_TRUE(verify::replay_ledger(dir_, key_.verifier()).ok());
+}
+
 TEST_F(TamperTest, AChangedTreeNodeIsFound) {
   rewrite(ledger::kDbNodes, ledger::u64be(node_position(1, 2)), [](std::string& v) { v[0] ^= 0x40; });
   Error e = replay_error();

@@ -3,9 +3,14 @@
 #include <lmdb.h>
 
 #include <bit>
-#include <filesystem>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <filesystem>
 #include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "evidence/checkpoint.h"
 #include "evidence/entry.h"
@@ -93,6 +98,9 @@ class Reader {
     return true;
   }
 
+  MDB_env* env() const { return env_; }
+  MDB_txn* txn() const { return txn_; }
+
   uint64_t count(MDB_dbi dbi) const {
     MDB_stat st{};
     mdb_stat(txn_, dbi, &st);
@@ -130,6 +138,122 @@ class Reader {
   MDB_env* env_ = nullptr;
   MDB_txn* txn_ = nullptr;
   MDB_cursor* cursor_ = nullptr;
+};
+
+// One entry, read and checked on its own: its key, its strict decode, its leaf hash.
+struct Prepared {
+  std::string key;
+  Result<DecodedEntry> entry = Error::corruption("not read");
+  Hash leaf{};
+};
+
+Prepared prepare(std::string_view key, std::string_view value) {
+  Prepared p{std::string(key), DecodedEntry::decode(value), {}};
+  if (p.entry.ok()) p.leaf = p.entry->hash();
+  return p;
+}
+
+// Reads, decodes and hashes entries ahead of the replay on worker threads: the strict decode
+// (structure, field types, canonical re-encoding) and the leaf hash are three quarters of a
+// replay and depend on nothing before them, while the replay's own checks are sequential.
+// Worker k takes chunks k, k + kWorkers, ... of kChunkEntries consecutive keys, each in a read
+// transaction of its own (the environment is MDB_NOTLS) that must see the same snapshot as the
+// replay's; if a writer committed in between, the replay reads by itself.
+class EntryPipeline {
+ public:
+  static std::unique_ptr<EntryPipeline> start(const Reader& reader) {
+    std::vector<MDB_txn*> txns;
+    MDB_dbi entries = 0;
+    for (unsigned k = 0; k < kWorkers; ++k) {
+      MDB_txn* txn = nullptr;
+      // A table opened in the replay's (uncommitted) read transaction is not yet visible to
+      // others: each opens it itself, before the threads start.
+      bool same = mdb_txn_begin(reader.env(), nullptr, MDB_RDONLY, &txn) == 0 &&
+                  mdb_txn_id(txn) == mdb_txn_id(reader.txn()) && mdb_dbi_open(txn, "entries", 0, &entries) == 0;
+      if (txn != nullptr) txns.push_back(txn);
+      if (!same) {
+        for (MDB_txn* t : txns) mdb_txn_abort(t);
+        return nullptr;
+      }
+    }
+    return std::unique_ptr<EntryPipeline>(new EntryPipeline(std::move(txns), entries));
+  }
+  ~EntryPipeline() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    for (std::thread& t : threads_) t.join();
+    for (MDB_txn* t : txns_) mdb_txn_abort(t);
+  }
+  EntryPipeline(const EntryPipeline&) = delete;
+  EntryPipeline& operator=(const EntryPipeline&) = delete;
+
+  // The next entry in key order; false at the end.
+  bool next(Prepared& out) {
+    while (at_ == current_.size()) {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return ready_.count(next_chunk_) != 0 || next_chunk_ >= end_chunk_; });
+      if (ready_.count(next_chunk_) == 0) return false;
+      current_ = std::move(ready_.at(next_chunk_));
+      ready_.erase(next_chunk_++);
+      at_ = 0;
+      lock.unlock();
+      changed_.notify_all();
+    }
+    out = std::move(current_[at_++]);
+    return true;
+  }
+
+ private:
+  static constexpr unsigned kWorkers = 2;
+  static constexpr uint64_t kChunkEntries = 4096, kChunksAhead = 8;
+
+  EntryPipeline(std::vector<MDB_txn*> txns, MDB_dbi entries) : txns_(std::move(txns)) {
+    for (unsigned k = 0; k < kWorkers; ++k) threads_.emplace_back([this, k, entries] { run(k, entries); });
+  }
+
+  void run(unsigned worker, MDB_dbi entries) {
+    MDB_cursor* cursor = nullptr;
+    if (mdb_cursor_open(txns_[worker], entries, &cursor) != 0) return finish(worker);
+    for (uint64_t chunk = worker;; chunk += kWorkers) {
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return chunk < next_chunk_ + kChunksAhead || stop_; });
+        if (stop_ || chunk >= end_chunk_) break;
+      }
+      std::vector<Prepared> prepared;
+      const std::string first = be64_key(chunk * kChunkEntries);
+      MDB_val k{first.size(), const_cast<char*>(first.data())}, v;
+      for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE); rc == 0 && prepared.size() < kChunkEntries;
+           rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+        if (k.mv_size == 8 && be64(view(k)) >= (chunk + 1) * kChunkEntries) break;
+        prepared.push_back(prepare(view(k), view(v)));
+      }
+      std::lock_guard lock(mutex_);
+      if (prepared.empty()) end_chunk_ = std::min(end_chunk_, chunk);  // past the last entry
+      ready_.emplace(chunk, std::move(prepared));
+      changed_.notify_all();
+    }
+    mdb_cursor_close(cursor);
+  }
+
+  void finish(unsigned worker) {
+    std::lock_guard lock(mutex_);
+    end_chunk_ = std::min<uint64_t>(end_chunk_, worker);
+    changed_.notify_all();
+  }
+
+  std::vector<MDB_txn*> txns_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<uint64_t, std::vector<Prepared>> ready_;  // chunk -> its entries
+  uint64_t next_chunk_ = 0, end_chunk_ = UINT64_MAX;
+  bool stop_ = false;
+  std::vector<Prepared> current_;
+  size_t at_ = 0;
+  std::vector<std::thread> threads_;  // last: started once everything they use exists
 };
 
 // Checks everything an entry says about its place in the log.
@@ -271,11 +395,20 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
   uint64_t index = 0;
   uint64_t checked = 0;
   auto next_cp = checkpoints.begin();
+  std::unique_ptr<EntryPipeline> pipeline = EntryPipeline::start(reader);
   std::string k, v;
-  for (bool first = true; reader.next(reader.entries_, first, k, v); first = false, ++index) {
-    if (k.size() != 8 || be64(k) != index) return bad_entry(index, "entry keys skip or repeat an index");
-    auto entry = DecodedEntry::decode(v);
-    if (!entry.ok()) return std::move(entry).error().at_entry(index);
+  bool first = true;
+  auto next = [&](Prepared& out) {
+    if (pipeline) return pipeline->next(out);
+    if (!reader.next(reader.entries_, first, k, v)) return false;
+    first = false;
+    out = prepare(k, v);
+    return true;
+  };
+  for (Prepared p; next(p); ++index) {
+    if (p.key.size() != 8 || be64(p.key) != index) return bad_entry(index, "entry keys skip or repeat an index");
+    if (!p.entry.ok()) return std::move(p.entry).error().at_entry(index);
+    const DecodedEntry* entry = &*p.entry;
     CB_CHECK(check_envelope(*entry, index, prev, last_recorded));
     if (index == 0) CB_CHECK(check_genesis(*entry, key));
     if (auto applied = registry.apply(*entry); !applied.ok()) return bad_entry(index, applied.error().message);
@@ -283,7 +416,7 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
       CB_CHECK(check_signoff(*entry, registry, stored, origin));
       ++sign_offs;
     }
-    const Hash leaf = entry->hash();
+    const Hash leaf = p.leaf;
     tree.append(leaf, std::ref(nodes));
     if (!nodes.status().ok()) return Error(nodes.status().error()).at_entry(index);
     prev = leaf;
