@@ -147,7 +147,6 @@ struct AppendState {
   std::optional<Hash> prev_hash;
   int64_t recorded_at_ms = 0;
   TreeBuilder tree;
-  std::unordered_map<std::string, uint64_t> batch_content;  // content hash -> index
 };
 
 namespace {
@@ -622,11 +621,9 @@ Status Ledger::resolve_links(Draft& draft, const AppendReceipt& so_far) {
   return {};
 }
 
-Result<std::optional<uint64_t>> Ledger::find_content(MDB_txn* txn, const AppendState& state,
+Result<std::optional<uint64_t>> Ledger::find_content(MDB_txn* txn,
                                                      const std::string& content_key) const {
-  if (auto it = state.batch_content.find(content_key); it != state.batch_content.end()) {
-    return std::optional<uint64_t>(it->second);
-  }
+  // The write transaction reads its own writes: an earlier draft of this batch is found too.
   CB_TRY(auto existing, get_optional(txn, content_, content_key, "content index"));
   if (!existing) return std::optional<uint64_t>();
   return std::optional<uint64_t>(read_u64be(*existing));
@@ -649,7 +646,6 @@ Result<Hash> Ledger::write_entry(MDB_txn* txn, AppendState& state, Draft& draft,
   CB_CHECK(node_status);
   if (draft.idempotent) {
     CB_CHECK(put(txn, content_, content_key, key, MDB_NOOVERWRITE, "content index"));
-    state.batch_content.emplace(content_key, state.next_index);
   }
   for (const IndexKey& ik : index_keys(draft.reader())) {
     CB_CHECK(put(txn, index_, index_db_key(ik.name, ik.value), key, 0, "index"));
@@ -772,7 +768,7 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
     const Hash content = draft.idempotency_key ? *draft.idempotency_key : content_hash(draft.reader());
     const std::string content_key(reinterpret_cast<const char*>(content.data()), content.size());
     if (draft.idempotent) {
-      CB_TRY(std::optional<uint64_t> existing, find_content(txn.get(), state, content_key));
+      CB_TRY(std::optional<uint64_t> existing, find_content(txn.get(), content_key));
       if (existing) {
         CB_TRY(Hash hash, reader.node(0, *existing));  // stored in this transaction or before
         receipt.entries.push_back({*existing, hash, true});

@@ -201,7 +201,7 @@ class Ledger {
   // In its own write transaction, as the ledger's writer.
   Status rebuild_indexes(std::chrono::milliseconds writer_wait);
   static Status resolve_links(Draft& draft, const AppendReceipt& so_far);
-  Result<std::optional<uint64_t>> find_content(MDB_txn* txn, const AppendState& state,
+  Result<std::optional<uint64_t>> find_content(MDB_txn* txn,
                                                const std::string& content_key) const;
   Result<Hash> write_entry(MDB_txn* txn, AppendState& state, Draft& draft,
                            const std::string& content_key, const Hash& author);
