@@ -21,9 +21,11 @@ std::string words_to_string(kj::ArrayPtr<const capnp::word> words) {
   return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
 }
 
-capnp::ReaderOptions reader_options() {
+constexpr uint64_t kTraversalUnlimited = UINT64_MAX;
+
+capnp::ReaderOptions reader_options(uint64_t traversal_limit_words = kEntryBytesMax / sizeof(capnp::word) * 2) {
   capnp::ReaderOptions options;
-  options.traversalLimitInWords = kEntryBytesMax / sizeof(capnp::word) * 2;
+  options.traversalLimitInWords = traversal_limit_words;
   options.nestingLimit = 16;
   return options;
 }
@@ -209,6 +211,15 @@ Result<DecodedEntry> DecodedEntry::decode(std::string_view bytes, bool prove_can
     if (!out.message_->isCanonical()) KJ_FAIL_REQUIRE("not canonical");
     if (prove_canonical && canonical_bytes(out.reader_) != out.bytes()) KJ_FAIL_REQUIRE("not canonical");
     check_every_field(out.reader_);
+    // The traversal limit guards a reader against messages whose pointers overlap, which
+    // makes a small message read as a huge one. A canonical message has none (isCanonical
+    // checked that every object is reached once, in order), so from here a read costs only
+    // its own size. Kept, the limit (twice the largest entry) would make a valid 3 MiB
+    // invoice fail on its third full read, e.g. a bundle check decoding, rendering and
+    // recomputing it.
+    out.message_ = std::make_unique<capnp::SegmentArrayMessageReader>(kj::arrayPtr(out.segment_.get(), 1),
+                                                                     reader_options(kTraversalUnlimited));
+    out.reader_ = out.message_->getRoot<schema::Entry>();
   });
   KJ_IF_MAYBE(e, failure) {
     return Error::corruption(std::string("entry is not a canonical Cap'n Proto Entry: ") +

@@ -434,6 +434,24 @@ TEST(EntryDecode, RejectsATextWithoutItsNulTerminator) {
   }
 }
 
+// Cap'n Proto counts every read against a traversal limit (here twice the largest entry), a
+// guard against overlapping pointers that a canonical entry cannot have. Kept after decoding,
+// it made a long-lived entry fail once read often enough — a 3 MiB invoice on its third full
+// read, a benchmark rendering one entry in a loop (found that way).
+TEST(EntryDecode, ADecodedEntryCanBeReadAnyNumberOfTimes) {
+  for (bool stored : {false, true}) {
+    auto decoded = stored ? DecodedEntry::decode_stored(RuleVersionBytes()) : DecodedEntry::decode(RuleVersionBytes());
+    ASSERT_TRUE(decoded.ok());
+    // Each read of a text field counts at least a word: past the limit decode() starts with.
+    const size_t reads = 2 * kEntryBytesMax / sizeof(capnp::word) + 1000;
+    auto all_reads = kj::runCatchingExceptions([&] {
+      for (size_t i = 0; i < reads; ++i) ASSERT_EQ(decoded->reader().getEffective(), "2024-06");
+      (void)entry_json(decoded->reader());
+    });
+    EXPECT_TRUE(all_reads == nullptr) << "stored " << stored;
+  }
+}
+
 TEST(EntryDecode, AcceptsAnUnknownFutureKind) {
   // The schema only grows: a reader must carry an entry of a kind it does not know.
   std::string bytes = RuleVersionBytes();
