@@ -11,8 +11,8 @@ namespace closebook::cli {
 
 using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
 
-// "price 2026-10: 45,000/88,262 keys, 12,345 keys/s, 0:04 left" (or, when done,
-// "price 2026-10: 88,262 keys in 7.2 s, 12,259 keys/s").
+// "price 2026-10: 45,000/88,262 keys, 12,345 keys/s, 0:04 left" (without rate and time left
+// until `seconds` is known), or when done "price 2026-10: 88,262 keys in 7.2 s, 12,259 keys/s".
 std::string progress_line(const std::string& label, const std::string& unit, uint64_t done, uint64_t total,
                           double seconds);
 

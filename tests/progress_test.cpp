@@ -18,8 +18,9 @@ TEST(ProgressLine, ShowsTheElapsedTimeWhenDone) {
   EXPECT_EQ(progress_line("append", "entries", 522'755, 522'755, 5), "append: 522,755 entries in 5.0 s, 104,551 entries/s");
 }
 
-TEST(ProgressLine, HasNoTimeLeftBeforeTheFirstItem) {
-  EXPECT_EQ(progress_line("match 2026-10", "keys", 0, 10, 0), "match 2026-10: 0/10 keys, 0 keys/s");
+TEST(ProgressLine, HasNoRateOrTimeLeftBeforeThereIsARate) {
+  EXPECT_EQ(progress_line("match 2026-10", "keys", 0, 10, 0), "match 2026-10: 0/10 keys");
+  EXPECT_EQ(progress_line("ingest usage.csv", "rows", 10'000, 172'750, 0), "ingest usage.csv: 10,000/172,750 rows");
 }
 
 TEST(TerminalProgress, IsSilentWhenStderrIsNotATerminal) {
