@@ -6,7 +6,7 @@ packages=(
   liblmdb-dev lmdb-utils libsodium-dev libssl-dev
   libcapnp-dev capnproto
   libboost-program-options-dev libfmt-dev nlohmann-json3-dev libpistache-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev wrk curl python3-pandas
+  libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev wrk curl python3-pandas time
   clang libclang-rt-14-dev
   golang-go golang-golang-x-mod-dev
 )

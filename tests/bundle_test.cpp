@@ -10,6 +10,8 @@
 
 #include "close/bundle.h"
 #include "close/invoice.h"
+#include "close/journal.h"
+#include "close/lineage.h"
 #include "close/keys.h"
 #include "close/signoff.h"
 #include "close/views.h"
@@ -74,6 +76,36 @@ TEST_F(BundleTest, AnInvoiceBundleVerifiesOfflineAndRecomputesEveryAmount) {
   auto impostor = SigningKey::generate("closebook.test/bundle").value();
   EXPECT_FALSE(verify::check_bundle(bundle, impostor.verifier()).ok());
   EXPECT_FALSE(close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P999").ok());
+}
+
+// An invoice bundle reads the period's sign-offs, postings and acknowledgements once for all
+// its lines (close::PeriodTrail); each line's lineage must be what the line alone gives,
+// journal postings included.
+TEST_F(BundleTest, ALineageThroughThePeriodTrailIsTheLineageOfTheLineAlone) {
+  close_period();
+  auto journal = close::plan_journal(snap(), "2026-10", match::JournalAccounts{});
+  ASSERT_TRUE(journal.ok()) << journal.error().to_string();
+  append(journal->drafts);
+  auto s = snap();
+  close::PeriodTrail trail = close::period_trail(s, "2026-10").value();
+  EXPECT_EQ(trail.sign_offs.size(), 1u);
+  EXPECT_EQ(trail.postings.size(), 2u);  // AUD and NZD
+  size_t lines = 0, with_posting = 0;
+  const std::vector<uint64_t> priced = s.lookup("period_kind", "2026-10/pricedLine").value();
+  for (uint64_t i : priced) {
+    const auto alone = close::line_lineage_at(s, i).value();
+    const auto shared = close::line_lineage_at(s, i, trail).value();
+    ASSERT_EQ(alone.items.size(), shared.items.size()) << i;
+    for (size_t k = 0; k < alone.items.size(); ++k) {
+      EXPECT_EQ(alone.items[k].role, shared.items[k].role) << i;
+      EXPECT_EQ(alone.items[k].ref.index, shared.items[k].ref.index) << i;
+      EXPECT_EQ(alone.items[k].ref.hash, shared.items[k].ref.hash) << i;
+      with_posting += alone.items[k].role == "journal_posting";
+    }
+    ++lines;
+  }
+  EXPECT_GT(lines, 10u);
+  EXPECT_GT(with_posting, 0u) << "the postings reach the lines through their invoices";
 }
 
 TEST_F(BundleTest, EverySingleByteChangeToABundleIsRejected) {

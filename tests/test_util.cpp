@@ -47,6 +47,25 @@ void write_text(const std::string& path, const std::string& text) {
   out << text;
 }
 
+void fill_big_invoice(schema::Entry::Builder entry, unsigned items) {
+  entry.setEffective("2026-10");
+  auto invoice = entry.initKind().initInvoice();
+  invoice.setInvoiceId("INV-2026-10-P001");
+  invoice.setPeriod("2026-10");
+  auto list = invoice.initItems(items);
+  const Hash h = sha256(std::string_view("line"));
+  for (unsigned i = 0; i < items; ++i) {
+    list[i].initLine().setIndex(0);
+    list[i].getLine().setHash(capnp::Data::Reader(h.data(), h.size()));
+    list[i].setLineId("PL-2026-10-" + std::to_string(100000 + i));
+    list[i].setDescription("microsoft CFQ7TTC0LCHC:0002 for T" + std::to_string(i) + ", 31/31 days");
+    list[i].setQuantity("12");
+    list[i].setUnitPrice("31.900000000000");
+    list[i].setAmount("382.80");
+    list[i].setGst("38.28");
+  }
+}
+
 std::string cheap_seal(const SigningKey& key) {
   return seal_signing_key(key, "test-passphrase", {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN}).value();
 }

@@ -46,6 +46,10 @@ RunResult run(const std::string& program, const std::vector<std::string>& args,
 
 // A key file sealed at libsodium's cheapest Argon2id cost: tests open many ledgers.
 std::string cheap_seal(const SigningKey& key);
+
+// An invoice of `items` lines as big as a large partner's (~210 bytes an item): 19,000 items
+// make an entry just under the 4 MiB limit.
+void fill_big_invoice(schema::Entry::Builder entry, unsigned items);
 // A new ledger in `dir` whose log key is `key` (origin = the key's name). Throws on failure.
 std::unique_ptr<ledger::Ledger> new_ledger(const std::string& dir, const SigningKey& key);
 

@@ -63,6 +63,8 @@ class Reader {
     }
     if (rc != 0) return lmdb_failure("cannot open ledger " + dir, rc);
     CB_CHECK(check_file_covers_map(dir));
+    // The tables are opened in a transaction of their own and committed, so their handles
+    // serve every later transaction (the replay's and its decoding workers').
     if (rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn_); rc != 0) {
       return lmdb_failure("cannot read ledger", rc);
     }
@@ -71,6 +73,12 @@ class Reader {
       if (mdb_dbi_open(txn_, name, 0, dbi) != 0) {
         return Error::corruption(std::string("not a closebook ledger: no \"") + name + "\" table");
       }
+    }
+    rc = mdb_txn_commit(txn_);
+    txn_ = nullptr;
+    if (rc != 0) return lmdb_failure("cannot read ledger", rc);
+    if (rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn_); rc != 0) {
+      return lmdb_failure("cannot read ledger", rc);
     }
     return {};
   }
@@ -156,27 +164,32 @@ Prepared prepare(std::string_view key, std::string_view value) {
 // Reads, decodes and hashes entries ahead of the replay on worker threads: the strict decode
 // (structure, field types, canonical re-encoding) and the leaf hash are three quarters of a
 // replay and depend on nothing before them, while the replay's own checks are sequential.
-// Worker k takes chunks k, k + kWorkers, ... of kChunkEntries consecutive keys, each in a read
-// transaction of its own (the environment is MDB_NOTLS) that must see the same snapshot as the
-// replay's; if a writer committed in between, the replay reads by itself.
+//
+// Chunk c is the key range [be64(c * kChunkEntries), be64((c + 1) * kChunkEntries)) in LMDB's
+// byte order, chunk 0 starting at the very first key, so every key of the table — of any
+// length — falls in exactly one chunk and the chunks in order are the table in order. Worker
+// k reads chunks k, k + kWorkers, ... in a read transaction of its own (the environment is
+// MDB_NOTLS) that must see the same snapshot as the replay's; if a writer committed in
+// between, the replay reads by itself. A chunk is handed over in parts of at most
+// kPartBytes, and parts wait while kQueuedBytesMax are queued unless the replay needs that
+// very part next, so memory stays bounded whatever the entries' sizes. The table ends where a
+// worker finds no key at or after its chunk's start; a first key beyond its chunk (a gap) is
+// handed over alone and ends the table there, for the replay to report at its index.
 class EntryPipeline {
  public:
   static std::unique_ptr<EntryPipeline> start(const Reader& reader) {
     std::vector<MDB_txn*> txns;
-    MDB_dbi entries = 0;
     for (unsigned k = 0; k < kWorkers; ++k) {
       MDB_txn* txn = nullptr;
-      // A table opened in the replay's (uncommitted) read transaction is not yet visible to
-      // others: each opens it itself, before the threads start.
-      bool same = mdb_txn_begin(reader.env(), nullptr, MDB_RDONLY, &txn) == 0 &&
-                  mdb_txn_id(txn) == mdb_txn_id(reader.txn()) && mdb_dbi_open(txn, "entries", 0, &entries) == 0;
+      const bool same = mdb_txn_begin(reader.env(), nullptr, MDB_RDONLY, &txn) == 0 &&
+                        mdb_txn_id(txn) == mdb_txn_id(reader.txn());
       if (txn != nullptr) txns.push_back(txn);
       if (!same) {
         for (MDB_txn* t : txns) mdb_txn_abort(t);
         return nullptr;
       }
     }
-    return std::unique_ptr<EntryPipeline>(new EntryPipeline(std::move(txns), entries));
+    return std::unique_ptr<EntryPipeline>(new EntryPipeline(std::move(txns), reader.entries_));
   }
   ~EntryPipeline() {
     {
@@ -190,14 +203,17 @@ class EntryPipeline {
   EntryPipeline(const EntryPipeline&) = delete;
   EntryPipeline& operator=(const EntryPipeline&) = delete;
 
-  // The next entry in key order; false at the end.
+  // The next entry in key order; false at the end of the table or on a read error (error()).
   bool next(Prepared& out) {
     while (at_ == current_.size()) {
       std::unique_lock lock(mutex_);
-      changed_.wait(lock, [&] { return ready_.count(next_chunk_) != 0 || next_chunk_ >= end_chunk_; });
-      if (ready_.count(next_chunk_) == 0) return false;
-      current_ = std::move(ready_.at(next_chunk_));
-      ready_.erase(next_chunk_++);
+      changed_.wait(lock, [&] { return ready_.count(next_) != 0 || next_.first >= end_chunk_; });
+      auto it = ready_.find(next_);
+      if (it == ready_.end()) return false;
+      current_ = std::move(it->second.entries);
+      queued_bytes_ -= it->second.bytes;
+      next_ = it->second.last ? Position{next_.first + 1, 0} : Position{next_.first, next_.second + 1};
+      ready_.erase(it);
       at_ = 0;
       lock.unlock();
       changed_.notify_all();
@@ -206,51 +222,103 @@ class EntryPipeline {
     return true;
   }
 
+  Status error() {
+    std::lock_guard lock(mutex_);
+    return error_;
+  }
+
  private:
+  using Position = std::pair<uint64_t, uint64_t>;  // chunk, part
+  struct Part {
+    std::vector<Prepared> entries;
+    uint64_t bytes = 0;
+    bool last = false;
+  };
   static constexpr unsigned kWorkers = 2;
   static constexpr uint64_t kChunkEntries = 4096, kChunksAhead = 8;
+  static constexpr uint64_t kPartBytes = 16 << 20, kQueuedBytesMax = 128 << 20;
 
   EntryPipeline(std::vector<MDB_txn*> txns, MDB_dbi entries) : txns_(std::move(txns)) {
     for (unsigned k = 0; k < kWorkers; ++k) threads_.emplace_back([this, k, entries] { run(k, entries); });
   }
 
   void run(unsigned worker, MDB_dbi entries) {
+    Status status;
+    try {
+      status = read_chunks(worker, entries);
+    } catch (const std::exception& e) {  // e.g. bad_alloc: a failed check, never a crash
+      status = Error::io(std::string("decoding entries: ") + e.what());
+    }
+    if (!status.ok()) {
+      std::lock_guard lock(mutex_);
+      if (error_.ok()) error_ = status;
+      end_chunk_ = 0;
+      changed_.notify_all();
+    }
+  }
+
+  Status read_chunks(unsigned worker, MDB_dbi entries) {
     MDB_cursor* cursor = nullptr;
-    if (mdb_cursor_open(txns_[worker], entries, &cursor) != 0) return finish(worker);
+    if (int rc = mdb_cursor_open(txns_[worker], entries, &cursor); rc != 0) return Error::io(mdb_strerror(rc));
+    std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)> closer(cursor, mdb_cursor_close);
     for (uint64_t chunk = worker;; chunk += kWorkers) {
       {
         std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] { return chunk < next_chunk_ + kChunksAhead || stop_; });
-        if (stop_ || chunk >= end_chunk_) break;
+        changed_.wait(lock, [&] { return chunk < next_.first + kChunksAhead || stop_; });
+        if (stop_ || chunk >= end_chunk_) return {};
       }
-      std::vector<Prepared> prepared;
-      const std::string first = be64_key(chunk * kChunkEntries);
-      MDB_val k{first.size(), const_cast<char*>(first.data())}, v;
-      for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE); rc == 0 && prepared.size() < kChunkEntries;
-           rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
-        if (k.mv_size == 8 && be64(view(k)) >= (chunk + 1) * kChunkEntries) break;
-        prepared.push_back(prepare(view(k), view(v)));
-      }
-      std::lock_guard lock(mutex_);
-      if (prepared.empty()) end_chunk_ = std::min(end_chunk_, chunk);  // past the last entry
-      ready_.emplace(chunk, std::move(prepared));
-      changed_.notify_all();
+      CB_CHECK(read_chunk(cursor, chunk));
     }
-    mdb_cursor_close(cursor);
   }
 
-  void finish(unsigned worker) {
-    std::lock_guard lock(mutex_);
-    end_chunk_ = std::min<uint64_t>(end_chunk_, worker);
+  Status read_chunk(MDB_cursor* cursor, uint64_t chunk) {
+    const std::string first = be64_key(chunk * kChunkEntries), past = be64_key((chunk + 1) * kChunkEntries);
+    MDB_val k{first.size(), const_cast<char*>(first.data())}, v;
+    int rc = mdb_cursor_get(cursor, &k, &v, chunk == 0 ? MDB_FIRST : MDB_SET_RANGE);
+    if (rc == MDB_NOTFOUND) return hand_over(chunk, 0, {}, true, true);  // the table ended before it
+    Part part;
+    uint64_t part_number = 0;
+    for (bool first_key = true; rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT), first_key = false) {
+      if (view(k) >= std::string_view(past)) {
+        // A first key beyond the chunk is a gap in the keys: the replay reports it there.
+        if (!first_key) break;
+        part.entries.push_back(prepare(view(k), view(v)));
+        return hand_over(chunk, part_number, std::move(part), true, true);
+      }
+      part.bytes += v.mv_size;
+      part.entries.push_back(prepare(view(k), view(v)));
+      if (part.bytes >= kPartBytes) {
+        CB_CHECK(hand_over(chunk, part_number++, std::move(part), false, false));
+        part = Part{};
+      }
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND) return Error::io(std::string("read entries: ") + mdb_strerror(rc));
+    return hand_over(chunk, part_number, std::move(part), true, rc == MDB_NOTFOUND);
+  }
+
+  // Queues a part; `table_ends` marks its chunk the table's last.
+  Status hand_over(uint64_t chunk, uint64_t number, Part part, bool last, bool table_ends) {
+    part.last = last;
+    std::unique_lock lock(mutex_);
+    const Position at{chunk, number};
+    changed_.wait(lock, [&] { return stop_ || queued_bytes_ + part.bytes <= kQueuedBytesMax || at == next_; });
+    if (stop_) return {};
+    if (table_ends) end_chunk_ = std::min(end_chunk_, chunk + 1);
+    queued_bytes_ += part.bytes;
+    ready_.emplace(at, std::move(part));
+    lock.unlock();
     changed_.notify_all();
+    return {};
   }
 
   std::vector<MDB_txn*> txns_;
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::map<uint64_t, std::vector<Prepared>> ready_;  // chunk -> its entries
-  uint64_t next_chunk_ = 0, end_chunk_ = UINT64_MAX;
+  std::map<Position, Part> ready_;
+  Position next_{0, 0};  // the part the replay takes next
+  uint64_t end_chunk_ = UINT64_MAX, queued_bytes_ = 0;
   bool stop_ = false;
+  Status error_;
   std::vector<Prepared> current_;
   size_t at_ = 0;
   std::vector<std::thread> threads_;  // last: started once everything they use exists
@@ -426,6 +494,13 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
       ++checked;
     }
   }
+  if (pipeline) CB_CHECK(pipeline->error());
+  // Every key of the table was replayed: none beyond the last index, none of another shape.
+  if (reader.count(reader.entries_) != index) {
+    return Error::corruption("the entries table holds " + std::to_string(reader.count(reader.entries_)) +
+                             " keys; the replay read " + std::to_string(index) + " entries with indexes 0.." +
+                             std::to_string(index == 0 ? 0 : index - 1));
+  }
   if (next_cp != checkpoints.end()) {
     return Error::corruption("checkpoint at size " + std::to_string(next_cp->first) +
                              " is beyond the " + std::to_string(index) + " entries (or checkpoints are out of order)");
@@ -439,7 +514,7 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
                              " nodes; " + std::to_string(index) + " entries make " +
                              std::to_string(nodes.count()));
   }
-  return LedgerReport{origin, index, checked, tree.root(), sign_offs};
+  return LedgerReport{origin, index, checked, tree.root(), sign_offs, pipeline != nullptr};
 }
 
 }  // namespace closebook::verify

@@ -20,6 +20,7 @@ struct LedgerReport {
   uint64_t checkpoints = 0;
   Hash root{};
   uint64_t sign_offs = 0;  // each checked: statement = a verified tree head, signers registered and active
+  bool parallel = false;   // entries were decoded on worker threads (else the ledger changed under it)
 };
 
 // Replays every entry of the ledger in `dir`: canonical encoding, index sequence, hash chain,
