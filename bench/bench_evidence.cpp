@@ -13,6 +13,7 @@
 #include "evidence/hash.h"
 #include "evidence/merkle.h"
 #include "evidence/note.h"
+#include "bench/usage_entry.h"
 
 namespace closebook {
 namespace {
@@ -139,30 +140,7 @@ void BM_CheckpointVerify(benchmark::State& state) {
 }
 BENCHMARK(BM_CheckpointVerify);
 
-// A usage record as a feed row makes it: the commonest entry of a period (~300 bytes).
-std::string usage_entry_bytes(uint64_t index) {
-  capnp::MallocMessageBuilder message;
-  auto entry = message.initRoot<schema::Entry>();
-  entry.setIndex(index);
-  entry.setPrevHash(capnp::Data::Reader(sha256(std::string_view("prev")).data(), 32));
-  entry.setRecordedAt(1795448706343);
-  entry.setEffective("2026-10");
-  entry.setAuthor(capnp::Data::Reader(sha256(std::string_view("author")).data(), 32));
-  auto u = entry.initKind().initUsageRecord();
-  u.setVendor("microsoft");
-  auto source = u.initSource();
-  source.setFileSha256(capnp::Data::Reader(sha256(std::string_view("file")).data(), 32));
-  source.setLine(index + 2);
-  u.setUsageDate("2026-10-08");
-  u.setTenantRef("06e7e8c4-907e-4ab2-8fce-417259f6115a");
-  u.setSubscriptionId("fad90734-462d-46ad-82e6-5a01995ad40a");
-  u.setSkuId("CFQ7TTC0LCHC:0002");
-  u.setQuantity("6");
-  u.setQuantityBasis(schema::UsageRecord::QuantityBasis::SNAPSHOT);
-  u.setUnitType("Licence/Month");
-  u.setSourceRef("PC-LIC-20261008-F1FD60B2");
-  return canonical_bytes(entry.asReader());
-}
+using bench::usage_entry_bytes;
 
 void BM_EntryEncode(benchmark::State& state) {
   uint64_t i = 0;

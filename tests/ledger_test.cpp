@@ -445,6 +445,25 @@ TEST_F(TamperTest, EveryByteOfAStoredEntryIsCovered) {
   EXPECT_TRUE(verify::replay_ledger(dir_, key_.verifier()).ok());
 }
 
+// Sets (or, with nullopt, deletes) one key of the entries table with raw LMDB, behind the
+// ledger's back, as an insider with disk access could; returns the value it replaced.
+std::string set_raw_entry(const std::string& dir, const std::string& key, const std::optional<std::string>& value) {
+  std::string old;
+  edit_behind_its_back(dir, [&](MDB_txn* txn) {
+    MDB_dbi entries;
+    ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbEntries, 0, &entries), 0);
+    MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
+    if (mdb_get(txn, entries, &k, &v) == 0) old.assign(static_cast<const char*>(v.mv_data), v.mv_size);
+    if (!value) {
+      ASSERT_EQ(mdb_del(txn, entries, &k, nullptr), 0);
+      return;
+    }
+    MDB_val nv{value->size(), const_cast<char*>(value->data())};
+    ASSERT_EQ(mdb_put(txn, entries, &k, &nv, 0), 0);
+  });
+  return old;
+}
+
 // closebook-verify decodes entries on worker threads in chunks of 4,096 (verify/replay.cpp):
 // a ledger of several chunks replays, and damage deep in a later chunk is still reported at
 // its entry, whichever worker read it.
@@ -458,69 +477,39 @@ TEST_F(LedgerTest, AReplayAcrossManyChunksFindsDamageInALaterOne) {
   EXPECT_TRUE(whole->parallel) << "nothing writes this ledger: the workers see the replay's snapshot";
   for (uint64_t victim : {uint64_t{4096 * 2 + 17}, uint64_t{4096 * 3 - 1}}) {
     SCOPED_TRACE(victim);
-    std::string saved;
-    edit_behind_its_back(dir_, [&](MDB_txn* txn) {
-      MDB_dbi entries;
-      ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbEntries, 0, &entries), 0);
-      const std::string key = ledger::u64be(victim);
-      MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
-      ASSERT_EQ(mdb_get(txn, entries, &k, &v), 0);
-      saved.assign(static_cast<const char*>(v.mv_data), v.mv_size);
-      ASSERT_EQ(mdb_del(txn, entries, &k, nullptr), 0);
-    });
+    const std::string key = ledger::u64be(victim);
+    const std::string saved = set_raw_entry(dir_, key, std::nullopt);
     auto gone = verify::replay_ledger(dir_, key_.verifier());
     ASSERT_FALSE(gone.ok());
     EXPECT_EQ(gone.error().entry_index, std::optional<uint64_t>(victim)) << gone.error().to_string();
-    edit_behind_its_back(dir_, [&](MDB_txn* txn) {
-      MDB_dbi entries;
-      ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbEntries, 0, &entries), 0);
-      const std::string key = ledger::u64be(victim);
-      std::string changed = saved;
-      changed[changed.size() - 9] ^= 0x01;  // inside its last text field
-      MDB_val k{key.size(), const_cast<char*>(key.data())}, v{changed.size(), changed.data()};
-      ASSERT_EQ(mdb_put(txn, entries, &k, &v, 0), 0);
-    });
+    std::string changed = saved;
+    changed[changed.size() - 9] ^= 0x01;  // inside its last text field
+    set_raw_entry(dir_, key, changed);
     auto flipped = verify::replay_ledger(dir_, key_.verifier());
     ASSERT_FALSE(flipped.ok());
     EXPECT_EQ(flipped.error().entry_index, std::optional<uint64_t>(victim)) << flipped.error().to_string();
-    edit_behind_its_back(dir_, [&](MDB_txn* txn) {
-      MDB_dbi entries;
-      ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbEntries, 0, &entries), 0);
-      const std::string key = ledger::u64be(victim);
-      MDB_val k{key.size(), const_cast<char*>(key.data())}, v{saved.size(), saved.data()};
-      ASSERT_EQ(mdb_put(txn, entries, &k, &v, 0), 0);
-    });
+    set_raw_entry(dir_, key, saved);
   }
   EXPECT_TRUE(verify::replay_ledger(dir_, key_.verifier()).ok());
 }
 
 // Keys the replay must not skip, wherever they sort: a stray key far past the end (closebook
 // itself would take the ledger's size from it), odd-length keys inside a full chunk, before
-// the first key and past every 8-byte one. Each is refused, naming how many keys it found
-// (found in review: the first two once passed).
+// the first key and past every 8-byte one. Each is refused (found in review: the first two
+// once passed).
 TEST_F(LedgerTest, AReplayRefusesEveryKeyOutsideTheSequence) {
   auto batch = fx_batch(4200, 3);
   ASSERT_TRUE(ledger_->append(batch, key_).ok());
   ledger_.reset();
   ASSERT_TRUE(verify::replay_ledger(dir_, key_.verifier()).ok());
-  auto raw = [&](const std::string& key, bool add) {
-    edit_behind_its_back(dir_, [&](MDB_txn* txn) {
-      MDB_dbi entries;
-      ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbEntries, 0, &entries), 0);
-      MDB_val k{key.size(), const_cast<char*>(key.data())};
-      const std::string value(64, 'x');
-      MDB_val v{value.size(), const_cast<char*>(value.data())};
-      ASSERT_EQ(add ? mdb_put(txn, entries, &k, &v, 0) : mdb_del(txn, entries, &k, nullptr), 0);
-    });
-  };
   for (const std::string& stray : {ledger::u64be(10 * 4096), ledger::u64be(uint64_t{1} << 62), ledger::u64be(4095) + "x",
                                     std::string(3, '\0'), std::string(1, '\x01')}) {
     SCOPED_TRACE(to_hex(as_bytes(stray)));
-    raw(stray, true);
+    set_raw_entry(dir_, stray, std::string(64, 'x'));
     auto r = verify::replay_ledger(dir_, key_.verifier());
     ASSERT_FALSE(r.ok()) << "accepted with " << r->entries << " entries";
     EXPECT_EQ(r.error().code, Code::kCorruption) << r.error().to_string();
-    raw(stray, false);
+    set_raw_entry(dir_, stray, std::nullopt);
   }
   EXPECT_TRUE(verify::replay_ledger(dir_, key_.verifier()).ok());
 }
