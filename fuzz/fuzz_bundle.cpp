@@ -4,14 +4,12 @@
 #include <cstdint>
 #include <string_view>
 
+#include "fuzz/key_line.h"
 #include "verify/verify.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view input(reinterpret_cast<const char*>(data), size);
-  const size_t eol = input.find('\n');
-  if (eol == std::string_view::npos) return 0;
-  auto key = closebook::VerifierKey::parse(input.substr(0, eol));
-  if (!key.ok()) return 0;
-  (void)closebook::verify::check_bundle(input.substr(eol + 1), *key);
+  auto input = closebook::fuzz::split_key_line(data, size);
+  if (!input) return 0;
+  (void)closebook::verify::check_bundle(input->second, input->first);
   return 0;
 }

@@ -6,15 +6,14 @@
 #include <cstdint>
 #include <string_view>
 
+#include "fuzz/key_line.h"
 #include "verify/verify.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view input(reinterpret_cast<const char*>(data), size);
-  const size_t eol = input.find('\n');
-  if (eol == std::string_view::npos) return 0;
-  auto key = closebook::VerifierKey::parse(input.substr(0, eol));
-  if (!key.ok()) return 0;
-  std::string_view rest = input.substr(eol + 1);
+  auto input = closebook::fuzz::split_key_line(data, size);
+  if (!input) return 0;
+  const closebook::VerifierKey& key = input->first;
+  std::string_view rest = input->second;
   std::string_view parts[3];
   for (auto& part : parts) {
     const size_t nul = rest.find('\0');
@@ -22,9 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     rest = nul == std::string_view::npos ? std::string_view() : rest.substr(nul + 1);
   }
   if (parts[1].find("\"old_size\"") != std::string_view::npos) {
-    (void)closebook::verify::check_consistency(parts[0], parts[2], parts[1], *key);
+    (void)closebook::verify::check_consistency(parts[0], parts[2], parts[1], key);
   } else {
-    (void)closebook::verify::check_inclusion(parts[0], parts[1], parts[2], *key);
+    (void)closebook::verify::check_inclusion(parts[0], parts[1], parts[2], key);
   }
   return 0;
 }

@@ -32,26 +32,37 @@ class BundleTest : public ::testing::Test {
   ledger::Snapshot snap() { return ledger_->snapshot().value(); }
   void append(std::vector<ledger::Draft>& drafts) { ASSERT_TRUE(ledger_->append(drafts, log_key_).ok()); }
 
-  // Prices (letting `tamper` edit the drafts first), matches, signs off and invoices 2026-10.
-  void close_period(const std::function<void(std::vector<ledger::Draft>&)>& tamper = nullptr) {
-    auto priced = match::plan_pricing(snap(), {"2026-10"});
-    ASSERT_TRUE(priced.ok());
-    if (tamper) tamper(priced->drafts);
-    append(priced->drafts);
-    auto matched = match::plan_match(snap(), {"2026-10"});
-    ASSERT_TRUE(matched.ok());
-    append(matched->drafts);
+  // Prices (letting `tamper` edit the drafts first), matches, registers finance's key and
+  // plans finance's sign-off of 2026-10, cosigned by the log, without appending it.
+  Result<close::SignOffPlan> plan_period_signoff(const std::function<void(std::vector<ledger::Draft>&)>& tamper) {
+    CB_TRY(auto priced, match::plan_pricing(snap(), {"2026-10"}));
+    if (tamper) tamper(priced.drafts);
+    append(priced.drafts);
+    CB_TRY(auto matched, match::plan_match(snap(), {"2026-10"}));
+    append(matched.drafts);
     std::vector<ledger::Draft> key;
-    key.push_back(close::plan_key_change(snap(), {KeyAction::REGISTER, KeyRole::FINANCE, finance_.verifier(), {}, ""}).value());
+    CB_TRY(ledger::Draft registered,
+           close::plan_key_change(snap(), {KeyAction::REGISTER, KeyRole::FINANCE, finance_.verifier(), {}, ""}));
+    key.push_back(std::move(registered));
     append(key);
-    const std::string text = close::build_statement(snap(), "2026-10", "").value().text();
-    auto plan = close::plan_signoff(snap(), text, close::sign_statement(text, finance_).value(), {1});
-    ASSERT_TRUE(plan.ok()) << plan.error().to_string();
-    close::add_log_signature(*plan, log_key_);
-    append(plan->drafts);
+    CB_TRY(close::Statement statement, close::build_statement(snap(), "2026-10", ""));
+    const std::string text = statement.text();
+    CB_TRY(std::string signature, close::sign_statement(text, finance_));
+    CB_TRY(close::SignOffPlan plan, close::plan_signoff(snap(), text, signature, {1}));
+    close::add_log_signature(plan, log_key_);
+    return plan;
+  }
+  void append_invoices() {
     auto invoices = close::plan_invoices(snap(), "2026-10");
     ASSERT_TRUE(invoices.ok());
     append(invoices->drafts);
+  }
+  // Prices (letting `tamper` edit the drafts first), matches, signs off and invoices 2026-10.
+  void close_period(const std::function<void(std::vector<ledger::Draft>&)>& tamper = nullptr) {
+    auto plan = plan_period_signoff(tamper);
+    ASSERT_TRUE(plan.ok()) << plan.error().to_string();
+    append(plan->drafts);
+    append_invoices();
   }
 
   test::TempDir tmp_;
@@ -236,24 +247,13 @@ TEST_F(BundleTest, ProofsForAnotherTreeOrAnotherSizeAreRejected) {
 TEST_F(BundleTest, ASignOffByARevokedKeyWrittenPastTheChecksIsRefusedByTheVerifiers) {
   // A sign-off planned while dana's key was active, appended after it was revoked, by a
   // writer that skipped the planned-size check: the ledger holds what plan_signoff refuses.
-  auto priced = match::plan_pricing(snap(), {"2026-10"});
-  append(priced->drafts);
-  auto matched = match::plan_match(snap(), {"2026-10"});
-  append(matched->drafts);
-  std::vector<ledger::Draft> key;
-  key.push_back(close::plan_key_change(snap(), {KeyAction::REGISTER, KeyRole::FINANCE, finance_.verifier(), {}, ""}).value());
-  append(key);
-  const std::string text = close::build_statement(snap(), "2026-10", "").value().text();
-  auto plan = close::plan_signoff(snap(), text, close::sign_statement(text, finance_).value(), {1});
-  ASSERT_TRUE(plan.ok());
-  close::add_log_signature(*plan, log_key_);
+  auto plan = plan_period_signoff(nullptr);
+  ASSERT_TRUE(plan.ok()) << plan.error().to_string();
   std::vector<ledger::Draft> revoke;
   revoke.push_back(close::plan_key_change(snap(), {KeyAction::REVOKE, KeyRole::FINANCE, finance_.verifier(), {}, "left"}).value());
   append(revoke);
   append(plan->drafts);  // no expected_size: past the checks
-  auto invoices = close::plan_invoices(snap(), "2026-10");
-  ASSERT_TRUE(invoices.ok());
-  append(invoices->drafts);
+  append_invoices();
   ledger_.reset();
   auto replayed = verify::replay_ledger(tmp_ / "l", log_key_.verifier());
   ASSERT_FALSE(replayed.ok());
