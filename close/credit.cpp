@@ -96,7 +96,7 @@ Result<CreditPlan> plan_credit(const ledger::Snapshot& snapshot, const CreditReq
   for (const std::string& id : request.line_ids) key += id + "\n";
   key += plan.amount.to_string() + "\n" + (request.quantity ? request.quantity->to_string() : "") + "\n" + request.reason +
          "\n" + request.vendor_credit_ref;
-  plan.credit_id = "CR-" + plan.period + "-" + to_hex(Bytes(sha256(key).data(), 4));
+  plan.credit_id = "CR-" + plan.period + "-" + to_hex(Bytes(sha256(key).data(), match::kIdBytes));
   // The same credit asked again is the credit already recorded, not a second one: nothing new.
   CB_TRY(std::vector<uint64_t> same, snapshot.lookup("credit", plan.credit_id));
   if (!same.empty()) {

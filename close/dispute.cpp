@@ -2,6 +2,7 @@
 
 #include "close/lineage.h"
 #include "match/fields.h"
+#include "match/findings.h"
 
 namespace closebook::close {
 namespace {
@@ -13,7 +14,7 @@ using match::text_of;
 // be refused, never merged: plan_dispute compares the recorded fields).
 std::string dispute_id(const std::string& period, const DisputeRequest& r) {
   const Hash h = sha256(r.partner_id + "\n" + r.line_id + "\n" + r.amount.to_string() + "\n" + r.reason);
-  return "DSP-" + period + "-" + to_hex(Bytes(h.data(), 8));
+  return "DSP-" + period + "-" + to_hex(Bytes(h.data(), match::kIdBytes));
 }
 
 // The same dispute: what the id was made from, as recorded.

@@ -258,6 +258,9 @@ struct PricedLine {
   usage @22 :List(EntryRef);    # the usage records this line sums
   fromDate @23 :Text;           # the first and last day the line charges (a stretch of the period
   toDate @24 :Text;             # with one tenant, partner and rule version), inclusive
+  cadence @25 :Text;            # how the vendor's feed reports seat counts, so which days a count
+                                # stands for: "daily", "weekly" or "monthly" (docs/matching.md §3);
+                                # empty on lines written before it was recorded, which are daily
 }
 
 struct MatchRun {

@@ -86,7 +86,54 @@ Status apply_policy(const nlohmann::json& j, const std::string& where, CategoryP
   return {};
 }
 
+constexpr std::pair<const char*, Cadence> kCadences[] = {
+    {"daily", Cadence::DAILY}, {"weekly", Cadence::WEEKLY}, {"monthly", Cadence::MONTHLY}};
+static_assert(std::size(kCadences) == static_cast<size_t>(Cadence::MONTHLY) + 1, "one name per cadence");
+
+// A vendor name as feeds store it: lower-case ASCII.
+std::string vendor_key(std::string name) {
+  for (char& c : name) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return name;
+}
+
+Status apply_feeds(const nlohmann::json& feeds, std::map<std::string, Cadence>& cadences) {
+  if (!feeds.is_object()) return Error::invalid("expected an object of vendors").in_field("feeds");
+  for (auto it = feeds.begin(); it != feeds.end(); ++it) {
+    const std::string where = "feeds." + it.key();
+    if (it.key().empty() || it.key().size() > 64) return Error::invalid("a vendor name of 1 to 64 characters").in_field("feeds");
+    if (!it.value().is_object()) return Error::invalid("expected an object").in_field(where);
+    CB_CHECK(check_keys(it.value(), {"cadence"}, where));
+    if (!it.value().contains("cadence")) continue;
+    const auto& c = it.value()["cadence"];
+    auto cadence = c.is_string() ? parse_cadence(c.get<std::string>()) : Result<Cadence>(Error::invalid("must be a string"));
+    if (!cadence.ok()) return std::move(cadence).error().in_field(where + ".cadence");
+    cadences[vendor_key(it.key())] = *cadence;
+  }
+  return {};
+}
+
 }  // namespace
+
+const char* cadence_name(Cadence cadence) {
+  for (const auto& [name, c] : kCadences) {
+    if (c == cadence) return name;
+  }
+  return "daily";
+}
+
+Result<Cadence> parse_cadence(std::string_view name) {
+  for (const auto& [n, c] : kCadences) {
+    if (n == name) return c;
+  }
+  return Error::invalid("cadence \"" + std::string(name) + "\" is not daily, weekly or monthly");
+}
+
+Cadence CloseConfig::cadence(const std::string& vendor) const {
+  auto it = cadences.find(vendor);
+  return it == cadences.end() ? Cadence::DAILY : it->second;
+}
 
 const char* category_name(Category category) {
   for (const CategoryInfo& info : categories()) {
@@ -111,6 +158,8 @@ const CategoryPolicy& CloseConfig::policy(Category category) const {
 CloseConfig CloseConfig::defaults() {
   CloseConfig config;
   for (const CategoryInfo& info : categories()) config.policies[info.category] = info.policy;
+  // Backup vendors report one seat count per customer per month and bill that count.
+  config.cadences = {{"datto", Cadence::MONTHLY}, {"dropsuite", Cadence::MONTHLY}};
   return config;
 }
 
@@ -119,7 +168,10 @@ Result<CloseConfig> CloseConfig::parse(const std::string& file_name, std::string
   const nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return located(Error::invalid("not a JSON object"));
   CloseConfig config = defaults();
-  if (auto st = check_keys(j, {"tolerance", "fx_tolerance_bps", "exceptions", "journal", "signoff_signatures"}, ""); !st.ok()) return located(st.error());
+  if (auto st = check_keys(j, {"tolerance", "fx_tolerance_bps", "exceptions", "journal", "signoff_signatures", "feeds"}, ""); !st.ok()) return located(st.error());
+  if (j.contains("feeds")) {
+    if (auto st = apply_feeds(j["feeds"], config.cadences); !st.ok()) return located(st.error());
+  }
   if (j.contains("tolerance")) {
     auto t = j["tolerance"].is_string() ? Decimal::parse(j["tolerance"].get<std::string>())
                                         : Result<Decimal>(Error::invalid("must be a decimal string such as \"0.01\""));

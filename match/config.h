@@ -7,6 +7,7 @@
 //    "exceptions": {"NO_PRICING_RULE": {"owner": "pricing", "due_days": 3,
 //                                       "severity": "high", "blocking": true}, ...},
 //    "signoff_signatures": 2,
+//    "feeds": {"dropsuite": {"cadence": "monthly"}},
 //    "journal": {"revenue": "200", "cogs": "310", "receivable": "610", "payable": "800",
 //                "gst": "820", "tax_income": "GST on Income", ...}}
 #pragma once
@@ -42,12 +43,26 @@ struct JournalAccounts {
               tax_none = "BAS Excluded";
 };
 
+// How often a vendor's usage feed reports seat counts, so which days one count stands for
+// (docs/matching.md §3). Recorded on each priced line as its name.
+enum class Cadence { DAILY, WEEKLY, MONTHLY };
+
+// "daily", "weekly", "monthly".
+const char* cadence_name(Cadence cadence);
+Result<Cadence> parse_cadence(std::string_view name);
+
 struct CloseConfig {
   Decimal tolerance = Decimal::parse("0.01").value();  // per line, in billing currency
   uint32_t fx_tolerance_bps = 10;  // vendor rate vs the period lock, basis points
   std::map<Category, CategoryPolicy> policies;  // every category has one
   JournalAccounts journal;
   uint32_t signoff_signatures = 1;  // distinct finance keys a sign-off needs (N of the M registered)
+  // How often each vendor's usage feed reports seat counts, by lower-case vendor name. A
+  // vendor not named is daily; the defaults name the backup vendors, whose feeds are monthly
+  // seat reports (docs/matching.md §3).
+  std::map<std::string, Cadence> cadences;
+
+  Cadence cadence(const std::string& vendor) const;
 
   const CategoryPolicy& policy(Category category) const;
   static CloseConfig defaults();

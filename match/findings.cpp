@@ -14,7 +14,7 @@ Ref ref_of(schema::EntryRef::Reader reader) { return Ref{reader.getIndex(), hash
 std::string exception_id(const std::string& period, const Finding& finding) {
   const std::string name = category_name(finding.category);
   const Hash h = sha256(period + "\n" + name + "\n" + finding.subject);
-  return "EX-" + period + "-" + name + "-" + to_hex(Bytes(h.data(), 4));
+  return "EX-" + period + "-" + name + "-" + to_hex(Bytes(h.data(), kIdBytes));
 }
 
 ledger::Draft exception_draft(const std::string& period, const Finding& finding, const CloseConfig& config) {

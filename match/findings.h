@@ -37,7 +37,13 @@ struct Finding {
   std::vector<size_t> evidence_in_batch;   // drafts of the same batch (positions)
 };
 
-// "EX-2026-10-NO_PRICING_RULE-1a2b3c4d": stable across runs, so re-running adds nothing.
+// Ids of exceptions, priced lines, credits and disputes end in this many bytes of a SHA-256 of
+// what they are about, in hex: 128 bits, so two different subjects never share an id (at 10^9
+// ids the chance of any collision is below 10^-20), and a second dispute or finding is never
+// merged into an earlier one's state.
+constexpr size_t kIdBytes = 16;
+
+// "EX-2026-10-NO_PRICING_RULE-<32 hex>": stable across runs, so re-running adds nothing.
 std::string exception_id(const std::string& period, const Finding& finding);
 
 ledger::Draft exception_draft(const std::string& period, const Finding& finding, const CloseConfig& config);

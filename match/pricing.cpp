@@ -13,6 +13,7 @@
 #include "match/findings.h"
 #include "match/tenants.h"
 #include "match/usage.h"
+#include "match/vendor_lines.h"
 
 namespace closebook::match {
 namespace {
@@ -26,14 +27,44 @@ constexpr int kAmountScale = 2;
 // ---------------------------------------------------------------------------------------
 // What the ledger holds, read once.
 
+// Invoice lines and usage meet on the vendor's subscription, else on its identity and SKU.
+std::string charge_key(const std::string& vendor, const std::string& subscription, const std::string& tenant_ref,
+                       const std::string& sku) {
+  return subscription.empty() ? vendor + "|~" + tenant_ref + "|" + sku : vendor + "|" + subscription;
+}
+
 class Inputs {
  public:
-  static Result<Inputs> load(const ledger::Snapshot& snapshot, const Period& period) {
+  static Result<Inputs> load(const ledger::Snapshot& snapshot, const Period& period, const CloseConfig& config) {
     Inputs in;
     CB_TRY(in.graph_, TenantGraph::load(snapshot));
     CB_TRY(in.book_, PriceBook::load(snapshot));
-    CB_TRY(in.groups_, load_usage_groups(snapshot, period));
+    CB_TRY(in.groups_, load_usage_groups(snapshot, period, config, [&](const DecodedEntry& e) -> Status {
+      // The period's invoice lines value what pricing cannot price (money on every exception).
+      if (!e.reader().getKind().isInvoiceLine() || e.reader().getKind().getInvoiceLine().getPeriod() != period.to_string()) return {};
+      CB_TRY(VendorLine l, vendor_line(e));
+      if (!l.credit()) in.charges_[charge_key(l.vendor, l.subscription, l.tenant_ref, l.sku)].push_back(std::move(l));
+      return {};
+    }));
     return in;
+  }
+
+  // What the vendor charges for a usage group's days `from`..`to` (inclusive) of the period,
+  // each invoice line by its share of days; nullopt when no line of the period charges it.
+  Result<std::optional<std::pair<Decimal, std::string>>> vendor_amount(const UsageGroup& g, const Date& from, const Date& to) const {
+    auto it = charges_.find(charge_key(g.vendor, g.subscription, g.tenant_ref, g.sku));
+    if (it == charges_.end()) return std::optional<std::pair<Decimal, std::string>>();
+    Decimal share_total;
+    for (const VendorLine& l : it->second) {
+      const int64_t first = std::max(from.days_since_epoch(), l.start.days_since_epoch());
+      const int64_t last = std::min(to.days_since_epoch(), l.end.days_since_epoch());
+      if (last < first) continue;
+      CB_TRY(Decimal amount_days, l.subtotal.mul(Decimal::from_int(last - first + 1)));
+      CB_TRY(Decimal share, amount_days.div(Decimal::from_int(l.window_days()), 12, Rounding::kHalfEven));
+      CB_TRY(share_total, share_total.add(share));
+    }
+    CB_TRY(Decimal rounded, share_total.round(kAmountScale, Rounding::kHalfEven));
+    return std::optional<std::pair<Decimal, std::string>>(std::make_pair(rounded, it->second.front().currency));
   }
 
   const TenantGraph& graph() const { return *graph_; }
@@ -45,6 +76,7 @@ class Inputs {
   std::optional<TenantGraph> graph_;
   std::optional<PriceBook> book_;
   std::map<std::string, UsageGroup> groups_;  // in key order: deterministic output
+  std::map<std::string, std::vector<VendorLine>> charges_;  // the period's invoice lines by charge_key
 };
 
 // ---------------------------------------------------------------------------------------
@@ -102,8 +134,8 @@ Result<StretchQuantity> quantity_of(const UsageGroup& group, const Stretch& s, c
     }
     return q;
   }
-  if (group.has_snapshots()) {
-    // Seat-days: the count on each day is the latest snapshot on or before it.
+  if (group.has_snapshots() && group.cadence != Cadence::MONTHLY) {
+    // Seat-days: each day counts the snapshot that stands for it (daily or weekly cadence).
     const std::vector<int> current = group.daily_snapshots(period);
     Decimal seat_days;
     for (int day = s.first_day; day < s.first_day + s.day_count; ++day) {
@@ -117,15 +149,25 @@ Result<StretchQuantity> quantity_of(const UsageGroup& group, const Stretch& s, c
     q.basis = Basis::SNAPSHOT;
     return q;
   }
-  Decimal peak;
-  for (const UsageInfo& u : group.records) {
-    if (u.quantity > peak) peak = u.quantity;
-    q.usage.push_back(u.ref);
+  // One count for the period — a monthly seat report's, or the peak — prorated by the
+  // stretch's days when it is shorter than the period.
+  Decimal count;
+  if (group.has_snapshots()) {
+    const int at = group.daily_snapshots(period).front();
+    assert(at >= 0);  // a monthly group has a count dated in the period
+    count = group.records[static_cast<size_t>(at)].quantity;
+    q.usage.push_back(group.records[static_cast<size_t>(at)].ref);
+    q.basis = Basis::SNAPSHOT;
+  } else {
+    for (const UsageInfo& u : group.records) {
+      if (u.quantity > count) count = u.quantity;
+      q.usage.push_back(u.ref);
+    }
+    q.basis = Basis::PEAK;
   }
-  CB_TRY(Decimal peak_days, peak.mul(Decimal::from_int(s.day_count)));
-  CB_TRY(q.quantity, peak_days.div(days_in_period, kQuantityScale, Rounding::kHalfEven));
-  if (s.day_count == period.days()) q.quantity = peak;  // a whole month is the peak itself
-  q.basis = Basis::PEAK;
+  CB_TRY(Decimal count_days, count.mul(Decimal::from_int(s.day_count)));
+  CB_TRY(q.quantity, count_days.div(days_in_period, kQuantityScale, Rounding::kHalfEven));
+  if (s.day_count == period.days()) q.quantity = count;  // a whole month is the count itself
   return q;
 }
 
@@ -187,6 +229,19 @@ Result<PriceResult> price(const RuleInfo& rule, const PartnerInfo& partner, cons
 // ---------------------------------------------------------------------------------------
 // Drafts
 
+// What cannot be priced is valued at what the vendor charges for its days, so the queue sorts
+// it by money; with no vendor charge there is no price to value it at, and the summary says so.
+void value_by_vendor(Finding& f, const std::optional<std::pair<Decimal, std::string>>& charged) {
+  if (!charged) {
+    f.delta.clear();
+    f.legs.push_back(FindingLeg{"vendor_invoice", "", "", "", "no invoice line of the period charges it"});
+    return;
+  }
+  f.delta = charged->first.to_string();
+  f.currency = charged->second;
+  f.legs.push_back(FindingLeg{"vendor_invoice", "", "", charged->first.to_string(), "the vendor's charge for these days"});
+}
+
 class PlanBuilder {
  public:
   PlanBuilder(const Inputs& in, const PricingOptions& options, const Period& period)
@@ -219,7 +274,7 @@ std::string PlanBuilder::line_id(const UsageGroup& group, const Stretch& s) cons
   const Hash h = sha256(group.vendor + "|" + group.tenant_ref + "|" + group.subscription + "|" + group.sku + "|" +
                         std::to_string(s.first_day) + "|" + s.rule->rule_id + "|" +
                         std::to_string(s.rule->version) + "|" + s.tenant->partner_id);
-  return "PL-" + period_.to_string() + "-" + to_hex(Bytes(h.data(), 6));
+  return "PL-" + period_.to_string() + "-" + to_hex(Bytes(h.data(), kIdBytes));
 }
 
 Finding PlanBuilder::finding(Category category, const UsageGroup& group, const std::string& subject,
@@ -268,9 +323,11 @@ Status PlanBuilder::price_stretch(const UsageGroup& group, const Stretch& s, con
   const Date to = Date::from_days(from.days_since_epoch() + s.day_count - 1);
   const std::string days = from.to_iso() + ".." + to.to_iso();
   const FindingLeg usage_leg{"usage", q.quantity.to_string(), "", "", days};
+  CB_TRY(auto charged, in_.vendor_amount(group, from, to));
   if (!s.tenant) {
     Finding f = finding(Category::TENANT_UNRESOLVED, group, days, q.usage);
     f.legs = {usage_leg};
+    value_by_vendor(f, charged);
     f.summary = group.vendor + " identity \"" + group.tenant_ref + "\" maps to no tenant on " + days;
     add_exception(f);
     return {};
@@ -290,6 +347,7 @@ Status PlanBuilder::price_stretch(const UsageGroup& group, const Stretch& s, con
     f.tenant_id = s.tenant->tenant_id;
     f.legs = {usage_leg};
     f.currency = partner != nullptr ? partner->currency : "";
+    value_by_vendor(f, charged);
     f.summary = problem + ": " + q.quantity.to_string() + " units unpriced";
     add_exception(f);
     return {};
@@ -313,6 +371,7 @@ Status PlanBuilder::price_stretch(const UsageGroup& group, const Stretch& s, con
   l.setFromDate(from.to_iso());
   l.setToDate(to.to_iso());
   l.setPeriodDays(static_cast<uint32_t>(period_.days()));
+  l.setCadence(cadence_name(group.cadence));
   set_ref(l.initRule(), s.rule->ref);
   l.setRuleId(s.rule->rule_id);
   l.setRuleVersion(s.rule->version);
@@ -361,7 +420,7 @@ Result<PricingPlan> plan_pricing(const ledger::Snapshot& snapshot, const Pricing
   if (!period.ok()) return Error::invalid("the period \"" + options.period + "\" is not YYYY-MM").in_field("--period");
   CB_CHECK(check_period_open(snapshot, options.period));
   CB_CHECK(check_period_unbilled(snapshot, options.period));
-  CB_TRY(Inputs in, Inputs::load(snapshot, *period));
+  CB_TRY(Inputs in, Inputs::load(snapshot, *period, options.config));
   PlanBuilder builder(in, options, *period);
   uint64_t done = 0;
   for (const auto& [key, group] : in.groups()) {

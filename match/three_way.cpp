@@ -13,6 +13,7 @@
 #include "match/findings.h"
 #include "match/tenants.h"
 #include "match/usage.h"
+#include "match/vendor_lines.h"
 
 namespace closebook::match {
 namespace {
@@ -27,133 +28,32 @@ constexpr int kShareScale = 12;  // an amortised share before the key total is r
 Decimal one() { return Decimal::from_int(1); }
 
 // ---------------------------------------------------------------------------------------
-// Vendor invoice lines
-
-struct VendorLine {
-  Ref ref;
-  Hash file{};
-  std::string vendor, format, invoice, tenant_ref, name, domain, mpn, order_id, subscription, sku;
-  std::string charge, frequency, currency, pricing_currency, period;
-  Date start, end;
-  Decimal quantity;  // signed: negative on a refund
-  Decimal billable;  // NCE BillableQuantity (prorated); the quantity otherwise
-  Decimal unit;      // per unit, pricing currency: EffectiveUnitPrice, else UnitPrice
-  Decimal subtotal;  // billing currency
-  Decimal rate;      // pricing → billing currency; 1 when they are the same
-  std::optional<TenantMatch> tenant;
-  bool copy = false;  // the same charge as an earlier line: a duplicate, counted once
-
-  bool nce() const { return format == "microsoft-nce"; }
-  bool credit() const { return charge == "customercredit"; }
-  int64_t window_days() const { return end.days_since_epoch() - start.days_since_epoch() + 1; }
-  // A NCE charge is per billing cycle; the price book is per month.
-  int months_per_cycle() const {
-    if (frequency == "annual") return 12;
-    if (frequency == "triennial") return 36;
-    return 1;
-  }
-};
-
-Result<VendorLine> vendor_line(const DecodedEntry& e) {
-  auto l = e.reader().getKind().getInvoiceLine();
-  VendorLine v;
-  v.ref = Ref{e.reader().getIndex(), e.hash()};
-  v.file = hash_of(l.getSource().getFileSha256());
-  v.vendor = text_of(l.getVendor());
-  v.format = text_of(l.getFormat());
-  v.invoice = text_of(l.getInvoiceNumber());
-  v.tenant_ref = text_of(l.getTenantRef());
-  v.name = text_of(l.getCustomerName());
-  v.domain = text_of(l.getCustomerDomain());
-  v.mpn = text_of(l.getResellerMpnId());
-  v.order_id = text_of(l.getOrderId());
-  v.subscription = text_of(l.getSubscriptionId());
-  v.sku = text_of(l.getSkuId());
-  v.charge = text_of(l.getChargeType());
-  v.frequency = text_of(l.getBillingFrequency());
-  v.currency = text_of(l.getCurrency());
-  v.pricing_currency = l.getPricingCurrency().size() != 0 ? text_of(l.getPricingCurrency()) : v.currency;
-  v.period = text_of(l.getPeriod());
-  CB_TRY(v.start, Date::parse(text_of(l.getChargeStartDate())));
-  CB_TRY(v.end, Date::parse(text_of(l.getChargeEndDate())));
-  CB_TRY(v.quantity, decimal_of(l.getQuantity()));
-  CB_TRY(v.subtotal, decimal_of(l.getSubtotal()));
-  CB_TRY(auto billable, optional_decimal_of(l.getBillableQuantity()));
-  CB_TRY(auto effective, optional_decimal_of(l.getEffectiveUnitPrice()));
-  if (effective) {
-    v.unit = *effective;
-  } else {
-    CB_TRY(v.unit, decimal_of(l.getUnitPrice()));
-  }
-  CB_TRY(auto rate, optional_decimal_of(l.getFxRate()));
-  v.rate = rate ? *rate : one();
-  // Vendors write refunds as negative quantities, or as positive quantities with a negative
-  // amount or a refunding charge type: any of the three makes the quantity negative.
-  const bool refund = v.subtotal.sign() < 0 || v.charge == "removequantity" || v.charge == "cancelimmediate";
-  if (refund && v.quantity.sign() > 0) v.quantity = v.quantity.negated();
-  v.billable = billable ? *billable : v.quantity;
-  if (refund && v.billable.sign() > 0) v.billable = v.billable.negated();
-  return v;
-}
-
-// The vendor's unit price in its billing currency for `unit` in the pricing currency:
-// Partner Center truncates to cents (ROUNDDOWN(EffectiveUnitPrice × PCToBCExchangeRate, 2));
-// the generic format keeps it exact.
-Result<Decimal> billing_unit(const VendorLine& l, const Decimal& unit, const Decimal& rate) {
-  CB_TRY(Decimal converted, unit.mul(rate));
-  if (l.nce()) return converted.round(kAmountScale, Rounding::kDown);
-  return converted;
-}
-
-// What the vendor bills for `unit_bc` on the line, by its own formula: Partner Center cuts
-// unit × BillableQuantity to cents toward zero; the generic format rounds half-up.
-Result<Decimal> line_amount(const VendorLine& l, const Decimal& unit_bc) {
-  if (l.nce()) {
-    CB_TRY(Decimal exact, unit_bc.mul(l.billable));
-    return exact.round(kAmountScale, Rounding::kDown);
-  }
-  CB_TRY(Decimal exact, unit_bc.mul(l.quantity));
-  return exact.round(kAmountScale, Rounding::kHalfUp);
-}
-
-// Decimal text without trailing fractional zeros: "1429.250" and "1429.25" are one amount.
-std::string plain(const Decimal& d) {
-  std::string t = d.to_string();
-  if (t.find('.') == std::string::npos) return t;
-  while (t.back() == '0') t.pop_back();
-  if (t.back() == '.') t.pop_back();
-  return t;
-}
-
-// What makes two lines the same charge: every field the vendor bills by, the line and invoice
-// numbers aside. Length-prefixed, so no value can run into the next.
-std::string charge_signature(const VendorLine& l) {
-  std::string out;
-  for (const std::string& field : {l.vendor, l.tenant_ref, l.subscription, l.sku, l.charge, l.start.to_iso(),
-                                   l.end.to_iso(), plain(l.quantity), plain(l.billable), plain(l.unit),
-                                   plain(l.subtotal), l.order_id, l.currency}) {
-    out += std::to_string(field.size()) + ":" + field;
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------
 // Keys
 
 struct PricedInfo {
   Ref ref;
-  std::string vendor, subscription, partner, tenant, sku, currency;
-  Decimal quantity, cost, sell;
+  std::string vendor, subscription, partner, tenant, sku, currency, cost_currency;
+  Decimal quantity, cost, sell, cost_unit;
+  Date from, to;  // the days it charges, inclusive
 };
 
 Result<PricedInfo> priced_info(const DecodedEntry& e) {
   auto p = e.reader().getKind().getPricedLine();
-  PricedInfo info{Ref{e.reader().getIndex(), e.hash()}, text_of(p.getVendor()), text_of(p.getSubscriptionId()),
-                  text_of(p.getPartnerId()), text_of(p.getTenantId()), text_of(p.getSkuId()), text_of(p.getCurrency()),
-                  {}, {}, {}};
+  PricedInfo info;
+  info.ref = Ref{e.reader().getIndex(), e.hash()};
+  info.vendor = text_of(p.getVendor());
+  info.subscription = text_of(p.getSubscriptionId());
+  info.partner = text_of(p.getPartnerId());
+  info.tenant = text_of(p.getTenantId());
+  info.sku = text_of(p.getSkuId());
+  info.currency = text_of(p.getCurrency());
+  info.cost_currency = text_of(p.getCostCurrency());
   CB_TRY(info.quantity, decimal_of(p.getQuantity()));
   CB_TRY(info.cost, decimal_of(p.getCostAmount()));
   CB_TRY(info.sell, decimal_of(p.getSellAmount()));
+  CB_TRY(info.cost_unit, decimal_of(p.getCostUnitPrice()));
+  CB_TRY(info.from, Date::parse(text_of(p.getFromDate())));
+  CB_TRY(info.to, Date::parse(text_of(p.getToDate())));
   return info;
 }
 
@@ -165,6 +65,7 @@ struct Key {
   std::vector<const UsageGroup*> usage;
   std::vector<PricedInfo> priced;
   std::vector<Finding> findings;
+  int compared_from = 0;  // the first day the legs are compared (after TIMING's leading days)
 };
 
 // A key is the vendor's subscription; a feed without subscription ids keys by tenant and SKU.
@@ -180,8 +81,25 @@ struct Coverage {
   Decimal consumed;                   // quantities, each line's share by days of its window
   Decimal amount;                     // amounts, likewise, exact until the key total is rounded
   std::vector<const VendorLine*> counted, credits, outside;
-  std::optional<Decimal> unit_bc;     // the vendor's unit price per month, from its first charge
+  std::optional<Decimal> unit_bc;     // the vendor's unit price per month: its first whole-cycle charge's, else its first charge's
+  const VendorLine* unit_line = nullptr;
+  bool unit_partial = false;
 };
+
+// The vendor's price of one unit for one month in its billing currency: an annual charge's
+// unit price is for 12, and a unit price the vendor prorated over part of a cycle is scaled
+// back to the whole cycle.
+Result<Decimal> monthly_unit(const VendorLine& l, bool in_billing_currency = true) {
+  Decimal unit = l.unit;
+  if (in_billing_currency) {
+    CB_TRY(unit, billing_unit(l, l.unit, l.rate));
+  }
+  if (l.partial_cycle() && !l.quantity_prorated()) {
+    CB_TRY(Decimal cycle_days, unit.mul(Decimal::from_int(l.cycle_days())));
+    CB_TRY(unit, cycle_days.div(Decimal::from_int(l.window_days()), kShareScale, Rounding::kHalfEven));
+  }
+  return unit.div(Decimal::from_int(l.months_per_cycle()), kShareScale, Rounding::kHalfEven);
+}
 
 class Matcher {
  public:
@@ -197,6 +115,7 @@ class Matcher {
   Key& key_for(const std::string& id, const std::string& vendor, const std::string& subscription,
                const std::string& sku, const std::string& tenant_ref);
   Status find_duplicates();
+  Status report_duplicate(const std::vector<VendorLine*>& group);
   Status check_fx();
   struct Lock;
   const Lock* lock_for(const std::string& base, const std::string& quote);
@@ -210,7 +129,13 @@ class Matcher {
   Status check_cost(Key& k, const Finding& base);
   Status check_unpriced(Key& k, const Coverage& c, const Finding& base, const std::optional<TenantMatch>& tenant,
                         const std::string& currency);
+  Result<int> check_before_cycle(Key& k, const Coverage& c, const std::vector<Decimal>& used, const Finding& base);
+  Result<Decimal> priced_quantity_from(const Key& k, int from) const;
   Status check_quantity(Key& k, const Coverage& c, const Finding& base);
+  Result<Decimal> usage_quantity(const Key& k) const;
+  Status check_priced_cost(Key& k, const Coverage& c, const Finding& base);
+  const VendorLine* vendor_line_for(const Coverage& c, const PricedInfo& p) const;
+  Date day_date(int day) const { return Date::from_days(period_.first_day().days_since_epoch() + day); }
   Status add_result(const Key& k, const Coverage& c, const std::optional<TenantMatch>& tenant);
   Status fill_run();
 
@@ -242,6 +167,7 @@ class Matcher {
   std::map<std::string, Key> keys_;
   std::set<std::string> priced_tenant_skus_;  // "vendor|tenant|sku" with a priced line
   std::vector<Finding> run_findings_;         // not tied to one key: FX variances
+  std::set<uint64_t> fx_lines_;               // invoice lines an FX variance covers
   struct Totals {
     Decimal vendor, cost, sell;
   };
@@ -253,7 +179,7 @@ class Matcher {
 Status Matcher::load() {
   CB_TRY(graph_, TenantGraph::load(snapshot_));
   CB_TRY(book_, PriceBook::load(snapshot_));
-  CB_TRY(usage_, load_usage_groups(snapshot_, period_, [&](const DecodedEntry& e) -> Status {
+  CB_TRY(usage_, load_usage_groups(snapshot_, period_, options_.config, [&](const DecodedEntry& e) -> Status {
     auto kind = e.reader().getKind();
     switch (kind.which()) {
       case Kind::INVOICE_LINE: {
@@ -324,44 +250,78 @@ Key& Matcher::key_for(const std::string& id, const std::string& vendor, const st
 // ---------------------------------------------------------------------------------------
 // Findings over the whole invoice
 
-// The same charge twice — every field the vendor bills by equal, the line number and
-// invoice number aside — is one charge and a duplicate. An add/remove pair is two different
-// charges (opposite quantities) and is not.
+// A charge billed twice is one charge and a duplicate: every field the vendor bills by equal
+// (the line and invoice numbers aside), or — for a charge made once per billing cycle (new,
+// renew, cycleCharge) — a second charge of the subscription's SKU over days an earlier one
+// already covers, whatever its order id, quantity or line number. An add/remove pair, and
+// seat additions (addQuantity lines), are different charges and are not.
 Status Matcher::find_duplicates() {
   std::map<std::string, std::vector<VendorLine*>> same;
   for (VendorLine& l : lines_) same[charge_signature(l)].push_back(&l);
+  std::vector<std::vector<VendorLine*>> groups;
   for (auto& [signature, group] : same) {
-    if (group.size() < 2) continue;
-    const VendorLine& first = *group.front();
-    for (size_t i = 1; i < group.size(); ++i) group[i]->copy = true;
-    Finding f;
-    f.category = Category::DUPLICATE_CHARGE;
-    f.vendor = first.vendor;
-    f.subscription_id = first.subscription;
-    f.sku_id = first.sku;
-    if (first.tenant) {
-      f.tenant_id = first.tenant->tenant_id;
-      f.partner_id = first.tenant->partner_id;
-    }
-    f.subject = "duplicate|" + to_hex(sha256(signature));
-    const Decimal extra_copies = Decimal::from_int(static_cast<int64_t>(group.size() - 1));
-    CB_TRY(Decimal delta, first.subtotal.mul(extra_copies));
-    f.delta = delta.to_string();
-    f.currency = first.currency;
-    std::string where;
-    for (const VendorLine* l : group) {
-      f.evidence.push_back(l->ref);
-      where += (where.empty() ? "" : ", ") + l->invoice + " entry " + std::to_string(l->ref.index);
-    }
-    f.legs = {FindingLeg{"vendor_invoice", first.quantity.to_string(), first.unit.to_string(), first.subtotal.to_string(),
-                         std::to_string(group.size()) + " identical " + first.charge + " lines"}};
-    f.summary = "the same " + first.charge + " of " + first.sku + " (" + first.start.to_iso() + ".." +
-                first.end.to_iso() + ", " + first.subtotal.to_string() + " " + first.currency + ") is billed " +
-                std::to_string(group.size()) + " times: " + where;
-    const std::string id = key_of(first.vendor, first.subscription,
-                                  first.tenant ? first.tenant->tenant_id : "ref:" + first.tenant_ref, first.sku);
-    key_for(id, first.vendor, first.subscription, first.sku, first.tenant_ref).findings.push_back(std::move(f));
+    if (group.size() >= 2) groups.push_back(group);
   }
+  std::map<std::string, std::vector<VendorLine*>> cycles;  // per-cycle charges of one subscription's SKU
+  for (VendorLine& l : lines_) {
+    if (l.per_cycle() && l.subtotal.sign() > 0 && !l.subscription.empty()) {
+      cycles[l.vendor + "|" + l.subscription + "|" + l.sku].push_back(&l);
+    }
+  }
+  for (auto& [subscription, charges] : cycles) {
+    std::vector<VendorLine*> kept;  // the first charge of each cycle
+    for (VendorLine* l : charges) {
+      auto overlaps = [&](const VendorLine* k) { return !(l->end < k->start || k->end < l->start); };
+      auto earlier = std::find_if(kept.begin(), kept.end(), overlaps);
+      if (earlier == kept.end()) {
+        kept.push_back(l);
+      } else if (charge_signature(**earlier) != charge_signature(*l)) {  // identical ones are grouped above
+        groups.push_back({*earlier, l});
+      }
+    }
+  }
+  for (const std::vector<VendorLine*>& group : groups) CB_CHECK(report_duplicate(group));
+  return {};
+}
+
+// `group` is one charge and its copies, the charge first: every copy is left out of the other
+// comparisons and its amount is the money at stake.
+Status Matcher::report_duplicate(const std::vector<VendorLine*>& group) {
+  const VendorLine& first = *group.front();
+  Finding f;
+  f.category = Category::DUPLICATE_CHARGE;
+  f.vendor = first.vendor;
+  f.subscription_id = first.subscription;
+  f.sku_id = first.sku;
+  if (first.tenant) {
+    f.tenant_id = first.tenant->tenant_id;
+    f.partner_id = first.tenant->partner_id;
+  }
+  std::string copies_id;
+  Decimal delta;
+  std::string where;
+  for (size_t i = 0; i < group.size(); ++i) {
+    VendorLine& l = *group[i];
+    f.evidence.push_back(l.ref);
+    where += (where.empty() ? "" : ", ") + l.invoice + " entry " + std::to_string(l.ref.index);
+    copies_id += charge_signature(l);
+    if (i == 0 || l.copy) continue;  // a line counted as a copy once is not counted again
+    l.copy = true;
+    CB_TRY(delta, delta.add(l.subtotal));
+  }
+  if (delta.is_zero()) return {};
+  f.subject = "duplicate|" + to_hex(sha256(copies_id));
+  f.delta = delta.to_string();
+  f.currency = first.currency;
+  const bool identical = charge_signature(first) == charge_signature(*group.back());
+  f.legs = {FindingLeg{"vendor_invoice", first.quantity.to_string(), first.unit.to_string(), first.subtotal.to_string(),
+                       std::to_string(group.size()) + (identical ? " identical " : " overlapping ") + first.charge + " lines"}};
+  f.summary = "the same " + first.charge + " of " + first.sku + " (" + first.start.to_iso() + ".." + first.end.to_iso() +
+              ", " + first.subtotal.to_string() + " " + first.currency + ") is billed " + std::to_string(group.size()) +
+              " times: " + where;
+  const std::string id = key_of(first.vendor, first.subscription,
+                                first.tenant ? first.tenant->tenant_id : "ref:" + first.tenant_ref, first.sku);
+  key_for(id, first.vendor, first.subscription, first.sku, first.tenant_ref).findings.push_back(std::move(f));
   return {};
 }
 
@@ -397,12 +357,17 @@ Status Matcher::check_fx() {
     CB_TRY(Decimal bps, exact_bps.round(2, Rounding::kHalfEven));
     Decimal billed, at_lock;
     Finding f;
+    std::map<std::string, Decimal> by_subscription;  // what each subscription's lines lose or gain
     for (const VendorLine* l : group) {
       CB_TRY(Decimal unit_at_lock, billing_unit(*l, l->unit, lock->rate));
-      CB_TRY(Decimal amount_at_lock, line_amount(*l, unit_at_lock));
+      CB_TRY(Decimal amount_at_lock, line_amount(*l, unit_at_lock, l->billed_quantity()));
       CB_TRY(billed, billed.add(l->subtotal));
       CB_TRY(at_lock, at_lock.add(amount_at_lock));
+      CB_TRY(Decimal line_delta, l->subtotal.sub(amount_at_lock));
+      Decimal& sub_delta = by_subscription[l->subscription.empty() ? "tenant " + l->tenant_ref + " " + l->sku : l->subscription];
+      CB_TRY(sub_delta, sub_delta.add(line_delta));
       f.evidence.push_back(l->ref);
+      fx_lines_.insert(l->ref.index);
     }
     if (lock->entry) f.evidence.push_back(*lock->entry);
     if (lock->position) f.evidence_in_batch.push_back(*lock->position);
@@ -415,9 +380,13 @@ Status Matcher::check_fx() {
     const std::string pair = first.pricing_currency + "/" + first.currency;
     f.legs = {FindingLeg{"vendor_invoice", "", first.rate.to_string(), billed.to_string(), pair + " on " + first.invoice},
               FindingLeg{"fx_lock", "", lock->rate.to_string(), at_lock.to_string(), pair + " " + lock->date + " " + lock->source}};
+    for (const auto& [subscription, sub_delta] : by_subscription) {
+      f.legs.push_back(FindingLeg{"subscription", "", "", sub_delta.to_string(), subscription});
+    }
     f.summary = first.vendor + " invoice " + first.invoice + " converts " + pair + " at " + first.rate.to_string() +
                 ", " + bps.to_string() + " bps from the locked " + lock->rate.to_string() + " (" + lock->date + ", " +
-                lock->source + ") on " + std::to_string(group.size()) + " lines";
+                lock->source + ") on " + std::to_string(group.size()) + " lines of " + std::to_string(by_subscription.size()) +
+                " subscriptions";
     run_findings_.push_back(std::move(f));
   }
   return {};
@@ -482,10 +451,11 @@ Result<Coverage> Matcher::cover(const Key& k) const {
       c.covered[d] = true;
       CB_TRY(c.seats[d], c.seats[d].add(l->quantity));
     }
-    if (!c.unit_bc && l->quantity.sign() > 0) {
-      // Per month, as quantities are compared: an annual charge's unit price is for 12.
-      CB_TRY(Decimal unit, billing_unit(*l, l->unit, l->rate));
-      CB_TRY(c.unit_bc, unit.div(Decimal::from_int(l->months_per_cycle()), kShareScale, Rounding::kHalfEven));
+    const bool better_unit = !c.unit_bc || (c.unit_partial && !l->partial_cycle());
+    if (better_unit && l->quantity.sign() > 0) {
+      CB_TRY(c.unit_bc, monthly_unit(*l));
+      c.unit_line = l;
+      c.unit_partial = l->partial_cycle();
     }
   }
   return c;
@@ -680,7 +650,10 @@ Status Matcher::match_key(Key& k) {
                 "; the partner's lines are billed in full";
     k.findings.push_back(std::move(f));
   }
-  if (!k.usage.empty()) CB_CHECK(check_quantity(k, c, base));
+  CB_CHECK(check_quantity(k, c, base));
+  // The last check is the backstop of a key nothing else explains.
+  const bool explained = std::any_of(k.findings.begin(), k.findings.end(), [](const Finding& f) { return f.category != Category::TIMING; });
+  if (!explained) CB_CHECK(check_priced_cost(k, c, base));
   return add_result(k, c, tenant);
 }
 
@@ -714,7 +687,9 @@ Status Matcher::check_partner(Key& k, const Finding& base) {
 
 // The vendor's price against the price book: each line recomputed by the vendor's own
 // formula at the rule version's cost (per month, times the months of the billing cycle),
-// converted as the vendor converts. A line off by more than the tolerance raises it.
+// converted as the vendor converts and prorated as the vendor prorated the line (by its
+// BillableQuantity, or by its unit price over the cycle's days). A line off by more than the
+// tolerance raises it.
 Status Matcher::check_cost(Key& k, const Finding& base) {
   Decimal billed, expected;
   std::string vendor_unit, book_unit, rules;
@@ -732,14 +707,14 @@ Status Matcher::check_cost(Key& k, const Finding& base) {
       if (lock == nullptr) continue;
       rate = lock->rate;
     }
-    CB_TRY(Decimal unit_book, billing_unit(*l, cycle_cost, rate));
-    CB_TRY(Decimal unit_vendor, billing_unit(*l, l->unit, l->rate));
-    CB_TRY(Decimal amount_book, line_amount(*l, unit_book));
+    CB_TRY(Decimal amount_book, amount_at(*l, cycle_cost, rate));
     CB_TRY(Decimal off, l->subtotal.sub(amount_book));
     CB_TRY(billed, billed.add(l->subtotal));
     CB_TRY(expected, expected.add(amount_book));
     if (beyond_tolerance(off) && !flagged) {
       flagged = true;
+      CB_TRY(Decimal unit_book, billing_unit(*l, cycle_cost, rate));
+      CB_TRY(Decimal unit_vendor, billing_unit(*l, l->unit, l->rate));
       vendor_unit = unit_vendor.to_string();
       book_unit = unit_book.to_string();
       rules = rule->rule_id + " v" + std::to_string(rule->version);
@@ -790,34 +765,99 @@ Status Matcher::check_unpriced(Key& k, const Coverage& c, const Finding& base,
   f.subject += "unpriced-usage";
   size_t records = 0;
   for (const UsageGroup* g : k.usage) records += g->records.size();
-  f.legs = {FindingLeg{"usage", "", "", "", std::to_string(records) + " records"},
+  // Valued at the book cost of the rule that would price it (pricing_explains found one).
+  CB_TRY(Decimal quantity, usage_quantity(k));
+  const RuleInfo* rule = tenant ? book_->rule(k.vendor, k.sku, tenant->partner_id, period_.first_day().to_iso()) : nullptr;
+  if (rule != nullptr) {
+    CB_TRY(Decimal value, rule->cost.mul(quantity));
+    CB_TRY(Decimal at_cost, round_amount(value));
+    f.delta = at_cost.to_string();
+    f.currency = rule->cost_currency;
+  }
+  f.legs = {FindingLeg{"usage", quantity.to_string(), rule ? rule->cost.to_string() : "", f.delta,
+                       std::to_string(records) + " records" + (rule ? ", at " + rule->rule_id + " v" + std::to_string(rule->version) + " cost" : "")},
             FindingLeg{"priced", "0", "", "0", "no priced line"}};
   f.summary = "usage of " + k.sku + " has no priced line: it arrived after pricing; run price again";
   k.findings.push_back(std::move(f));
   return {};
 }
 
-// Vendor quantity against usage, day by day. Counts compare two ways — by seat-days (the
-// proration basis) and by the peak (the month-end or tier basis some vendors bill on) — and
-// only a gap that neither basis explains is a finding; consumption compares as totals.
-// Leading days that an anniversary charge of an earlier period covers are TIMING.
+// Leading days of the period with usage that a cycle starting inside the period and running
+// past its end leaves uncovered: the cycle before was billed on an earlier invoice. They are
+// TIMING, and the legs are compared from the first covered day. Returns that day.
+Result<int> Matcher::check_before_cycle(Key& k, const Coverage& c, const std::vector<Decimal>& used, const Finding& base) {
+  int first_covered = 0;
+  while (first_covered < days_ && !c.covered[first_covered]) ++first_covered;
+  const bool anniversary = first_covered > 0 && first_covered < days_ &&
+                           std::any_of(c.counted.begin(), c.counted.end(), [&](const VendorLine* l) {
+                             return day_of(l->start) == first_covered && day_of(l->end) >= days_;
+                           });
+  if (!anniversary) return 0;
+  Decimal uncovered;
+  for (int d = 0; d < first_covered; ++d) {
+    CB_TRY(uncovered, uncovered.add(used[d]));
+  }
+  if (uncovered.sign() > 0) {
+    CB_TRY(Decimal q, uncovered.div(Decimal::from_int(days_), kQuantityScale, Rounding::kHalfEven));
+    CB_TRY(Decimal value, q.mul(*c.unit_bc));
+    CB_TRY(Decimal amount, round_amount(value));
+    Finding f = base;
+    f.category = Category::TIMING;
+    f.subject += "before-cycle";
+    f.delta = amount.to_string();
+    f.currency = c.counted.front()->currency;
+    const std::string span = period_.first_day().to_iso() + ".." + day_date(first_covered - 1).to_iso();
+    f.legs = {FindingLeg{"usage", q.to_string(), c.unit_bc->to_string(), amount.to_string(), span}};
+    f.summary = "usage on " + span + " falls in a charge cycle billed before " + period_.to_string() +
+                " (no invoice line in the ledger covers it); the cycle billed in the period starts " +
+                day_date(first_covered).to_iso();
+    k.findings.push_back(std::move(f));
+  }
+  return first_covered;
+}
+
+// The priced lines' quantity on days `from`..the period's end, in units of the period: a line
+// that charges days before `from` counts for its days from `from` on.
+Result<Decimal> Matcher::priced_quantity_from(const Key& k, int from) const {
+  Decimal total;
+  for (const PricedInfo& p : k.priced) {
+    const int first = std::max(0, day_of(p.from)), last = std::min(days_ - 1, day_of(p.to));
+    const int counted = last - std::max(first, from) + 1;
+    if (counted <= 0) continue;
+    if (counted == last - first + 1) {
+      CB_TRY(total, total.add(p.quantity));
+      continue;
+    }
+    CB_TRY(Decimal q_days, p.quantity.mul(Decimal::from_int(counted)));
+    CB_TRY(Decimal q, q_days.div(Decimal::from_int(last - first + 1), kShareScale, Rounding::kHalfEven));
+    CB_TRY(total, total.add(q));
+  }
+  return total.round(kQuantityScale, Rounding::kHalfEven);
+}
+
+// Every pair of legs on quantity — vendor ↔ usage, usage ↔ priced, priced ↔ vendor — over the
+// days compared (all, less TIMING's leading days), in units of the period: seat-days ÷ days
+// for counts (each vendor's cadence decides which days a count stands for), totals for
+// consumption. A gap of any pair valued at the vendor's unit price per month beyond the
+// tolerance is one finding that shows all three legs; its delta is the money at stake,
+// vendor against priced first (docs/matching.md §8.2).
 Status Matcher::check_quantity(Key& k, const Coverage& c, const Finding& base) {
-  if (!c.unit_bc) return {};
-  const std::string currency = c.counted.front()->currency;
-  const Decimal days = Decimal::from_int(days_);
-  const bool consumed = k.usage.front()->consumed();
+  if (!c.unit_bc) return {};  // the vendor charges nothing positive: no unit to value a gap at
+  const bool has_usage = !k.usage.empty();
+  const bool consumed = has_usage ? k.usage.front()->consumed()
+                                  : std::all_of(c.counted.begin(), c.counted.end(), [](const VendorLine* l) { return l->charge == "usage"; });
   const bool one_basis = std::all_of(k.usage.begin(), k.usage.end(), [&](const UsageGroup* g) { return g->consumed() == consumed; });
-  if (!one_basis) return {};  // counts and consumption on one subscription: no quantity compares
-  Decimal gap;        // vendor − usage, in units of the period
+  if (!one_basis) return {};  // counts and consumption on one subscription: pricing's finding
+  const Decimal days = Decimal::from_int(days_);
   Decimal vendor_q, usage_q;
+  int from = 0;
   if (consumed) {
     for (const UsageGroup* g : k.usage) {
       for (const UsageInfo& u : g->records) {
         CB_TRY(usage_q, usage_q.add(u.quantity));
       }
     }
-    vendor_q = c.consumed;
-    CB_TRY(gap, vendor_q.sub(usage_q));
+    CB_TRY(vendor_q, c.consumed.round(kQuantityScale, Rounding::kHalfEven));
   } else {
     std::vector<Decimal> used(static_cast<size_t>(days_));
     for (const UsageGroup* g : k.usage) {
@@ -826,92 +866,130 @@ Status Matcher::check_quantity(Key& k, const Coverage& c, const Finding& base) {
         CB_TRY(used[d], used[d].add(counts[d]));
       }
     }
-    int first_covered = 0;
-    while (first_covered < days_ && !c.covered[first_covered]) ++first_covered;
-    const bool anniversary = first_covered > 0 && first_covered < days_ &&
-                             std::any_of(c.counted.begin(), c.counted.end(), [&](const VendorLine* l) {
-                               return day_of(l->start) == first_covered && day_of(l->end) >= days_;
-                             });
-    Decimal uncovered;
-    int from = 0;
-    if (anniversary) {
-      for (int d = 0; d < first_covered; ++d) {
-        CB_TRY(uncovered, uncovered.add(used[d]));
-      }
-      from = first_covered;
+    if (has_usage) {
+      CB_TRY(from, check_before_cycle(k, c, used, base));
     }
-    if (uncovered.sign() > 0) {
-      CB_TRY(Decimal q, uncovered.div(days, kQuantityScale, Rounding::kHalfEven));
-      CB_TRY(Decimal value, q.mul(*c.unit_bc));
-      CB_TRY(Decimal amount, round_amount(value));
-      Finding f = base;
-      f.category = Category::TIMING;
-      f.subject += "before-cycle";
-      f.delta = amount.to_string();
-      f.currency = currency;
-      const std::string span = period_.first_day().to_iso() + ".." + Date::from_days(period_.first_day().days_since_epoch() + from - 1).to_iso();
-      f.legs = {FindingLeg{"usage", q.to_string(), c.unit_bc->to_string(), amount.to_string(), span}};
-      f.summary = "usage on " + span + " falls in a charge cycle billed before " + period_.to_string() +
-                  " (no invoice line in the ledger covers it); the cycle billed in the period starts " +
-                  Date::from_days(period_.first_day().days_since_epoch() + from).to_iso();
-      k.findings.push_back(std::move(f));
-    }
-    Decimal seat_gap, peak_vendor, peak_usage;
+    Decimal vendor_days, usage_days;
     for (int d = from; d < days_; ++d) {
-      CB_TRY(Decimal one_day, c.seats[d].sub(used[d]));
-      CB_TRY(seat_gap, seat_gap.add(one_day));
-      CB_TRY(vendor_q, vendor_q.add(c.seats[d]));
-      CB_TRY(usage_q, usage_q.add(used[d]));
-      peak_vendor = std::max(peak_vendor, c.seats[d]);
-      peak_usage = std::max(peak_usage, used[d]);
+      CB_TRY(vendor_days, vendor_days.add(c.seats[d]));
+      CB_TRY(usage_days, usage_days.add(used[d]));
     }
-    CB_TRY(vendor_q, vendor_q.div(days, kQuantityScale, Rounding::kHalfEven));
-    CB_TRY(usage_q, usage_q.div(days, kQuantityScale, Rounding::kHalfEven));
-    CB_TRY(Decimal prorated_gap, seat_gap.div(days, kQuantityScale, Rounding::kHalfEven));
-    CB_TRY(Decimal peak_gap, peak_vendor.sub(peak_usage));
-    // A vendor that bills one count for the whole cycle bills the peak (or month-end) count;
-    // one whose count changes within the period prorates, and only seat-days compare.
-    const bool one_count = std::all_of(c.seats.begin() + from, c.seats.end(),
-                                       [&](const Decimal& n) { return n == c.seats[from]; });
-    gap = one_count && peak_gap.abs() < prorated_gap.abs() ? peak_gap : prorated_gap;
+    CB_TRY(vendor_q, vendor_days.div(days, kQuantityScale, Rounding::kHalfEven));
+    CB_TRY(usage_q, usage_days.div(days, kQuantityScale, Rounding::kHalfEven));
   }
-  CB_TRY(Decimal value, gap.mul(*c.unit_bc));
-  CB_TRY(Decimal delta, round_amount(value));
-  if (!beyond_tolerance(delta)) return {};
-  const bool refunded = gap.sign() < 0 && std::any_of(c.counted.begin(), c.counted.end(),
-                                                      [](const VendorLine* l) { return l->quantity.sign() < 0; });
+  k.compared_from = from;
+  CB_TRY(Decimal priced_q, priced_quantity_from(k, from));
+  auto value = [&](const Decimal& a, const Decimal& b) -> Result<Decimal> {
+    CB_TRY(Decimal gap, a.sub(b));
+    CB_TRY(Decimal v, gap.mul(*c.unit_bc));
+    return round_amount(v);
+  };
+  CB_TRY(Decimal vendor_priced, value(vendor_q, priced_q));
+  CB_TRY(Decimal usage_priced, value(usage_q, priced_q));
+  CB_TRY(Decimal vendor_usage, value(vendor_q, usage_q));
+  const bool priced_off = beyond_tolerance(vendor_priced);
+  const bool usage_off = has_usage && (beyond_tolerance(usage_priced) || beyond_tolerance(vendor_usage));
+  if (!priced_off && !usage_off) return {};
+  // The money at stake: what the vendor charges beyond what the partner is billed; else
+  // usage the partner is not billed for; else what the vendor charges beyond usage.
+  const Decimal delta = priced_off ? vendor_priced : (beyond_tolerance(usage_priced) ? usage_priced : vendor_usage);
+  const bool refunded = delta.sign() < 0 && std::any_of(c.counted.begin(), c.counted.end(),
+                                                        [](const VendorLine* l) { return l->quantity.sign() < 0; });
+  Decimal cost, sell;
+  for (const PricedInfo& p : k.priced) {
+    CB_TRY(cost, cost.add(p.cost));
+    CB_TRY(sell, sell.add(p.sell));
+  }
+  CB_TRY(Decimal vendor_amount, vendor_q.mul(*c.unit_bc));
+  CB_TRY(vendor_amount, round_amount(vendor_amount));
   Finding f = base;
   f.category = refunded ? Category::CREDIT_NOT_PASSED_ON : Category::QTY_MISMATCH;
   f.subject += refunded ? "refund" : "quantity";
-  // Credit not passed on: what the partner is owed, positive.
-  f.delta = (refunded ? delta.negated() : delta).to_string();
-  f.currency = currency;
-  Decimal priced_q;
-  for (const PricedInfo& p : k.priced) {
-    CB_TRY(priced_q, priced_q.add(p.quantity));
-  }
-  f.legs = {FindingLeg{"vendor_invoice", vendor_q.to_string(), c.unit_bc->to_string(), "", ""},
-            FindingLeg{"usage", usage_q.to_string(), "", "", consumed ? "consumed" : "seat-days / days"},
-            FindingLeg{"priced", priced_q.to_string(), "", "", ""}};
-  f.summary = refunded ? "the vendor refunded " + gap.abs().to_string() + " units of " + k.sku +
-                             " that usage and the partner's lines still count"
-                       : "the vendor charges " + gap.to_string() + " units of " + k.sku +
-                             " more than usage shows, by every quantity basis";
+  f.delta = (refunded ? delta.negated() : delta).to_string();  // credit not passed on: what the partner is owed
+  f.currency = c.counted.front()->currency;
+  const std::string basis = consumed ? "consumed" : "seat-days / days from " + day_date(from).to_iso();
+  f.legs = {FindingLeg{"vendor_invoice", vendor_q.to_string(), c.unit_bc->to_string(), vendor_amount.to_string(), basis},
+            FindingLeg{"usage", has_usage ? usage_q.to_string() : "", "", "", has_usage ? basis : "no usage"},
+            FindingLeg{"priced", priced_q.to_string(), "", cost.to_string(), "cost; sell " + sell.to_string()}};
+  std::string pairs;
+  if (priced_off) pairs = "vendor " + vendor_q.to_string() + " against priced " + priced_q.to_string();
+  if (has_usage && beyond_tolerance(usage_priced)) pairs += (pairs.empty() ? "" : "; ") + std::string("usage ") + usage_q.to_string() + " against priced " + priced_q.to_string();
+  if (has_usage && beyond_tolerance(vendor_usage)) pairs += (pairs.empty() ? "" : "; ") + std::string("vendor ") + vendor_q.to_string() + " against usage " + usage_q.to_string();
+  f.summary = (refunded ? "the vendor refunded units of " + k.sku + " that the partner is still billed for: "
+                        : "quantities of " + k.sku + " disagree: ") +
+              pairs + " (units of " + period_.to_string() + ", " + f.delta + " " + f.currency + " at stake)";
   k.findings.push_back(std::move(f));
   return {};
 }
 
-Status Matcher::add_result(const Key& k, const Coverage& c, const std::optional<TenantMatch>& tenant) {
-  std::vector<std::string> ids;
-  bool mismatched = false;
-  for (const Finding& f : k.findings) {
-    plan_.drafts.push_back(exception_draft(period_.to_string(), f, options_.config));
-    ++plan_.exception_count;
-    ++plan_.exceptions_by_category[f.category];
-    ids.push_back(exception_id(period_.to_string(), f));
-    mismatched = mismatched || f.category != Category::TIMING;
+// The vendor line that charges most of a priced line's days in the SKU it bills (a whole
+// cycle before a partial one on a tie), or null.
+const VendorLine* Matcher::vendor_line_for(const Coverage& c, const PricedInfo& p) const {
+  const VendorLine* best = nullptr;
+  int64_t best_days = 0;
+  for (const VendorLine* l : c.counted) {
+    if (l->sku != p.sku || l->quantity.sign() <= 0) continue;
+    const int64_t days = std::min(l->end, p.to).days_since_epoch() - std::max(l->start, p.from).days_since_epoch() + 1;
+    const bool better = days > best_days || (days == best_days && best != nullptr && best->partial_cycle() && !l->partial_cycle());
+    if (days > 0 && better) best = l, best_days = days;
   }
-  Decimal usage_q, priced_q, cost, sell;
+  return best;
+}
+
+// Priced cost against what the vendor charges, per unit: the unit cost each priced line was
+// costed at against the unit price per month of the vendor line that charges its days — in
+// the rule's currency when the vendor prices in it, else in the vendor's billing currency —
+// valued over the line's quantity on the days compared. A gap beyond the tolerance means the
+// partner's line rests on a cost the vendor does not charge.
+Status Matcher::check_priced_cost(Key& k, const Coverage& c, const Finding& base) {
+  Decimal gap_value;
+  std::string priced_units, vendor_units, currency;
+  for (const PricedInfo& p : k.priced) {
+    const VendorLine* l = vendor_line_for(c, p);
+    if (l == nullptr || fx_lines_.count(l->ref.index) != 0) continue;  // a rate gap is FX_VARIANCE's
+    const int first = std::max(0, day_of(p.from)), last = std::min(days_ - 1, day_of(p.to));
+    const int counted = last - std::max(first, k.compared_from) + 1;
+    if (counted <= 0) continue;  // TIMING's days: billed before the period
+    const bool in_pricing_currency = p.cost_currency == l->pricing_currency && l->pricing_currency != l->currency;
+    CB_TRY(Decimal vendor_unit, monthly_unit(*l, /*in_billing_currency=*/!in_pricing_currency));
+    Decimal book_unit = p.cost_unit;
+    if (!in_pricing_currency && p.cost_currency != l->currency) {
+      const Lock* lock = lock_for(p.cost_currency, l->currency);
+      if (lock == nullptr) continue;
+      CB_TRY(book_unit, p.cost_unit.mul(lock->rate));
+    }
+    CB_TRY(Decimal unit_gap, vendor_unit.sub(book_unit));
+    if (in_pricing_currency) {
+      CB_TRY(unit_gap, unit_gap.mul(l->rate));  // valued at the vendor's own rate
+    }
+    CB_TRY(Decimal q_days, p.quantity.mul(Decimal::from_int(counted)));
+    CB_TRY(Decimal q, q_days.div(Decimal::from_int(last - first + 1), kShareScale, Rounding::kHalfEven));
+    CB_TRY(Decimal line_gap, unit_gap.mul(q));
+    CB_TRY(gap_value, gap_value.add(line_gap));
+    priced_units += (priced_units.empty() ? "" : ", ") + p.cost_unit.to_string() + " " + p.cost_currency;
+    vendor_units += (vendor_units.empty() ? "" : ", ") + vendor_unit.to_string() + " " +
+                    (in_pricing_currency ? l->pricing_currency : l->currency);
+    currency = l->currency;
+  }
+  CB_TRY(Decimal delta, round_amount(gap_value));
+  if (!beyond_tolerance(delta)) return {};
+  Finding f = base;
+  f.category = Category::COST_RATE_MISMATCH;
+  f.subject += "priced-cost";
+  f.delta = delta.to_string();
+  f.currency = currency;
+  f.legs = {FindingLeg{"vendor_invoice", "", vendor_units, "", "vendor unit price per month"},
+            FindingLeg{"priced", "", priced_units, "", "unit cost of the priced lines"}};
+  f.summary = "the partner's lines of " + k.sku + " are costed at " + priced_units + " where the vendor charges " +
+              vendor_units + " per unit and month (" + delta.to_string() + " " + currency + " over the priced quantity)";
+  k.findings.push_back(std::move(f));
+  return {};
+}
+
+// The key's usage in units of the period: seat-days ÷ days for counts (by each vendor's
+// cadence), totals for consumption.
+Result<Decimal> Matcher::usage_quantity(const Key& k) const {
+  Decimal usage_q;
   for (const UsageGroup* g : k.usage) {
     if (g->consumed()) {
       for (const UsageInfo& u : g->records) {
@@ -926,6 +1004,21 @@ Status Matcher::add_result(const Key& k, const Coverage& c, const std::optional<
     CB_TRY(Decimal q, seat_days.div(Decimal::from_int(days_), kQuantityScale, Rounding::kHalfEven));
     CB_TRY(usage_q, usage_q.add(q));
   }
+  return usage_q;
+}
+
+Status Matcher::add_result(const Key& k, const Coverage& c, const std::optional<TenantMatch>& tenant) {
+  std::vector<std::string> ids;
+  bool mismatched = false;
+  for (const Finding& f : k.findings) {
+    plan_.drafts.push_back(exception_draft(period_.to_string(), f, options_.config));
+    ++plan_.exception_count;
+    ++plan_.exceptions_by_category[f.category];
+    ids.push_back(exception_id(period_.to_string(), f));
+    mismatched = mismatched || f.category != Category::TIMING;
+  }
+  CB_TRY(Decimal usage_q, usage_quantity(k));
+  Decimal priced_q, cost, sell;
   for (const PricedInfo& p : k.priced) {
     CB_TRY(priced_q, priced_q.add(p.quantity));
     CB_TRY(cost, cost.add(p.cost));

@@ -13,16 +13,38 @@ bool UsageGroup::has_snapshots() const {
 
 std::vector<int> UsageGroup::daily_snapshots(const Period& period) const {
   if (!has_snapshots()) return {};
-  std::vector<int> out(static_cast<size_t>(period.days()), -1);
+  const size_t days = static_cast<size_t>(period.days());
+  std::vector<int> out(days, -1);
   const int64_t first = period.first_day().days_since_epoch();
+  if (cadence == Cadence::MONTHLY) {
+    // One count for the period: the largest dated in it (the first of equals).
+    int largest = -1;
+    for (size_t i = 0; i < records.size(); ++i) {
+      const UsageInfo& u = records[i];
+      const bool in_period = period.first_day() <= u.date && u.date <= period.last_day();
+      if (u.basis != Basis::SNAPSHOT || !in_period) continue;
+      if (largest < 0 || records[static_cast<size_t>(largest)].quantity < u.quantity) largest = static_cast<int>(i);
+    }
+    std::fill(out.begin(), out.end(), largest);
+    return out;
+  }
   int current = -1;
   size_t next = 0;
-  for (int day = 0; day < period.days(); ++day) {
-    while (next < records.size() && records[next].date.days_since_epoch() <= first + day) {
+  for (size_t day = 0; day < days; ++day) {
+    while (next < records.size() && records[next].date.days_since_epoch() <= first + static_cast<int64_t>(day)) {
       if (records[next].basis == Basis::SNAPSHOT) current = static_cast<int>(next);
       ++next;
     }
-    out[static_cast<size_t>(day)] = current;
+    out[day] = current;
+  }
+  if (cadence == Cadence::WEEKLY) {
+    // The days before the period's first count, back to 6 days before it, take that count:
+    // a weekly report stands for the week it reports.
+    size_t first_counted = 0;
+    while (first_counted < days && out[first_counted] < 0) ++first_counted;
+    if (first_counted < days) {
+      for (size_t day = first_counted >= 6 ? first_counted - 6 : 0; day < first_counted; ++day) out[day] = out[first_counted];
+    }
   }
   return out;
 }
@@ -74,6 +96,7 @@ Status carry_in_count(const ledger::Snapshot& snapshot, const Period& period, Us
     }
   }
   if (first == nullptr || first->date <= period.first_day() || g.subscription.empty()) return {};
+  if (g.cadence == Cadence::MONTHLY) return {};  // the period's own count stands for it
   CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("subscription", g.subscription));
   std::optional<UsageInfo> latest;
   for (auto it = indexes.rbegin(); it != indexes.rend(); ++it) {
@@ -91,6 +114,7 @@ Status carry_in_count(const ledger::Snapshot& snapshot, const Period& period, Us
 }  // namespace
 
 Result<std::map<std::string, UsageGroup>> load_usage_groups(const ledger::Snapshot& snapshot, const Period& period,
+                                                            const CloseConfig& config,
                                                             const std::function<Status(const DecodedEntry&)>& other) {
   std::map<std::string, UsageGroup> groups;
   CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("period", period.to_string()));
@@ -101,6 +125,7 @@ Result<std::map<std::string, UsageGroup>> load_usage_groups(const ledger::Snapsh
       continue;
     }
     CB_TRY(DecodedUsage d, decode_usage(e));
+    d.group.cadence = config.cadence(d.group.vendor);
     auto [it, added] = groups.try_emplace(d.key(), std::move(d.group));
     it->second.records.push_back(d.info);
   }

@@ -262,8 +262,9 @@ TEST_F(MatchTest, UsageArrivingAfterPricingIsUnbilledUntilPricedAgain) {
        "CFQ7TTC0LH16:0001,3,snapshot,Licence/Month,late-1\n",
        "2026-10");
   ASSERT_TRUE(match("2026-10").ok());
+  // Valued at the book cost of the rule that would price it: 3 seats all month × R004's 5.94.
   EXPECT_EQ(found("2026-10").count(
-                "UNBILLED_USAGE,microsoft,T001,11111111-2222-3333-4444-555555555555,CFQ7TTC0LH16:0001,,"),
+                "UNBILLED_USAGE,microsoft,T001,11111111-2222-3333-4444-555555555555,CFQ7TTC0LH16:0001,17.82,AUD"),
             1u);
 }
 

@@ -368,20 +368,38 @@ class BundleChecker {
       }
       return q;
     }
-    if (l.getQuantityBasis() == Basis::PEAK) {
-      Decimal peak;
-      for (const Use& u : uses) peak = std::max(peak, u.quantity);
-      if (l.getProrationDays() == l.getPeriodDays()) return peak;
-      CB_TRY(Decimal peak_days, peak.mul(Decimal::from_int(static_cast<int64_t>(l.getProrationDays()))));
-      return peak_days.div(period_days, 6, Rounding::kHalfEven);
+    // One count for the whole period (docs/evidence.md, quantities): the peak of a peak line;
+    // the largest snapshot dated in the period of a monthly seat report.
+    // The cadence, as docs/evidence.md names it: empty (lines written before it was recorded) is daily.
+    const std::string cadence = text(l.getCadence()).empty() ? "daily" : text(l.getCadence());
+    if (cadence != "daily" && cadence != "weekly" && cadence != "monthly") return failed(where + ": cadence \"" + cadence + "\" is not daily, weekly or monthly");
+    const bool one_count = l.getQuantityBasis() == Basis::PEAK || cadence == "monthly";
+    if (one_count) {
+      auto period = Period::parse(text(l.getPeriod()));
+      if (!period.ok()) return failed(where + ": its period is not YYYY-MM");
+      Decimal count;
+      for (const Use& u : uses) {
+        const bool in_period = period->first_day().days_since_epoch() <= u.day && u.day <= period->last_day().days_since_epoch();
+        if (l.getQuantityBasis() == Basis::PEAK || in_period) count = std::max(count, u.quantity);
+      }
+      if (l.getProrationDays() == l.getPeriodDays()) return count;
+      CB_TRY(Decimal count_days, count.mul(Decimal::from_int(static_cast<int64_t>(l.getProrationDays()))));
+      return count_days.div(period_days, 6, Rounding::kHalfEven);
     }
-    // Snapshots: each day counts the latest snapshot on or before it (later entry on a tie).
+    // Snapshots: each day counts the latest snapshot on or before it (later entry on a tie);
+    // on a weekly feed, a day before every snapshot takes the earliest one of the 6 days after it.
+    const bool weekly = cadence == "weekly";
     Decimal seat_days;
     for (int64_t d = first; d <= last; ++d) {
       const Use* current = nullptr;
       for (const Use& u : uses) {
         if (u.basis != Basis::SNAPSHOT || u.day > d) continue;
         if (current == nullptr || u.day > current->day || (u.day == current->day && u.index > current->index)) current = &u;
+      }
+      for (const Use& u : uses) {
+        if (current != nullptr && current->day <= d) break;  // a count on or before the day decides
+        if (!weekly || u.basis != Basis::SNAPSHOT || u.day <= d || u.day > d + 6) continue;
+        if (current == nullptr || u.day < current->day || (u.day == current->day && u.index > current->index)) current = &u;
       }
       if (current == nullptr) continue;
       CB_TRY(seat_days, seat_days.add(current->quantity));

@@ -485,9 +485,9 @@ void Generator::inject() {
       const Tenant& t = new_tenant(aud_partner(), false, false);
       const Sku& unpriced = skus_.at("CFQ7TTC0NORL:0001");
       const std::string s = sub_id();
-      nce_cycle(t, s, unpriced, q);
+      const Decimal billed = nce_cycle(t, s, unpriced, q);  // the money at stake: what the vendor charges for it
       seats_usage(t, s, unpriced, q);
-      expect("NO_PRICING_RULE", "microsoft", &t, s, unpriced.id, "", "AUD");
+      expect("NO_PRICING_RULE", "microsoft", &t, s, unpriced.id, billed.to_string(), "AUD");
     }
     {  // MARGIN_FLOOR_BREACH: a 3 % markup under an 8 % floor
       const Tenant& t = new_tenant(aud_partner(), false, false);
