@@ -91,12 +91,12 @@ struct Coverage {
 // back to the whole cycle.
 Result<Decimal> monthly_unit(const VendorLine& l, bool in_billing_currency = true) {
   Decimal unit = l.unit;
-  if (in_billing_currency) {
-    CB_TRY(unit, billing_unit(l, l.unit, l.rate));
-  }
   if (l.partial_cycle() && !l.quantity_prorated()) {
     CB_TRY(Decimal cycle_days, unit.mul(Decimal::from_int(l.cycle_days())));
     CB_TRY(unit, cycle_days.div(Decimal::from_int(l.window_days()), kShareScale, Rounding::kHalfEven));
+  }
+  if (in_billing_currency) {
+    CB_TRY(unit, billing_unit(l, unit, l.rate));
   }
   return unit.div(Decimal::from_int(l.months_per_cycle()), kShareScale, Rounding::kHalfEven);
 }
@@ -950,7 +950,9 @@ Status Matcher::check_priced_cost(Key& k, const Coverage& c, const Finding& base
     const int first = std::max(0, day_of(p.from)), last = std::min(days_ - 1, day_of(p.to));
     const int counted = last - std::max(first, k.compared_from) + 1;
     if (counted <= 0) continue;  // TIMING's days: billed before the period
-    const bool in_pricing_currency = p.cost_currency == l->pricing_currency && l->pricing_currency != l->currency;
+    // Compared before the vendor converts or truncates when the rule is priced in the vendor's
+    // pricing currency: a cent cut from a prorated unit price is not a rate of its own.
+    const bool in_pricing_currency = p.cost_currency == l->pricing_currency;
     CB_TRY(Decimal vendor_unit, monthly_unit(*l, /*in_billing_currency=*/!in_pricing_currency));
     Decimal book_unit = p.cost_unit;
     if (!in_pricing_currency && p.cost_currency != l->currency) {
