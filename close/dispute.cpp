@@ -10,7 +10,7 @@ namespace {
 using match::Ref;
 using match::text_of;
 
-// 8 bytes of SHA-256: a collision between two different disputes is beyond reach (and would
+// match::kIdBytes of SHA-256: a collision between two different disputes is beyond reach (and would
 // be refused, never merged: plan_dispute compares the recorded fields).
 std::string dispute_id(const std::string& period, const DisputeRequest& r) {
   const Hash h = sha256(r.partner_id + "\n" + r.line_id + "\n" + r.amount.to_string() + "\n" + r.reason);

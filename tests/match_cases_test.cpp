@@ -1,0 +1,280 @@
+// Match truth, case by case (docs/matching.md §8): the reported monthly seat report that was
+// `matched` at 3% of the vendor's charge, feed cadences, NCE proration, duplicate cycle charges,
+// money on every exception, and ids that cannot collide.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "close/bundle.h"
+#include "close/dispute.h"
+#include "match/feeds.h"
+#include "match/findings.h"
+#include "match/pricing.h"
+#include "match/queue.h"
+#include "match/reference.h"
+#include "match/three_way.h"
+#include "tests/test_util.h"
+#include "verify/verify.h"
+
+namespace closebook {
+namespace {
+
+using match::FeedFormat;
+using match::ReferenceKind;
+
+constexpr const char* kCustomer = "0b4f7c1e-3a52-4d6e-9a8b-1c2d3e4f5a6b";
+constexpr const char* kSubscription = "5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0";
+constexpr const char* kNceHeader =
+    "CustomerId,InvoiceNumber,OrderId,ProductId,SkuId,ChargeType,UnitPrice,EffectiveUnitPrice,Quantity,BillableQuantity,"
+    "Subtotal,Currency,PricingCurrency,PCToBCExchangeRate,SubscriptionId,ChargeStartDate,ChargeEndDate,BillingFrequency\n";
+constexpr const char* kUsageHeader = "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n";
+
+class MatchCasesTest : public ::testing::Test {
+ protected:
+  void SetUp() override { fresh("l"); }
+  // A new ledger with one partner, two tenants and three rules.
+  void fresh(const std::string& dir) {
+    ledger_.reset();
+    ledger_ = test::new_ledger(tmp_ / dir, key_);
+    reference(ReferenceKind::kPartners, "PartnerId,Name,Country,Currency,ResellerMpnId,MarginFloorPct\nP001,One,AU,AUD,,\n");
+    reference(ReferenceKind::kTenants,
+              std::string("TenantId,PartnerId,Vendor,IdType,IdValue,ValidFrom,ValidTo\nT001,P001,microsoft,customer_id,") +
+                  kCustomer + ",2020-01-01,\nT002,P001,dropsuite,org_id,DS-1,2020-01-01,\n");
+    reference(ReferenceKind::kRules,
+              "RuleId,Version,Vendor,SkuId,PartnerId,EffectiveFrom,EffectiveTo,CostUnitPrice,CostCurrency,SellMethod,"
+              "SellValue,SellCurrency,Unit,MarginFloorPct\n"
+              "R1,1,microsoft,CFQ7TTC0LFLX:0001,*,2020-01-01,,54.45,AUD,fixed,60.50,AUD,Licence/Month,\n"
+              "R2,1,microsoft,CFQ7TTC0LCHC:0002,*,2020-01-01,,32.67,AUD,markup_pct,11,AUD,Licence/Month,\n"
+              "R3,1,dropsuite,DS-BACKUP,*,2020-01-01,,2.50,AUD,markup_pct,20,AUD,Seat/Month,\n");
+  }
+  void reference(ReferenceKind kind, const std::string& csv) {
+    append(match::plan_reference_load(kind, "ref.csv", csv, ledger_->snapshot().value()));
+  }
+  void append(const Result<match::LoadPlan>& plan) {
+    ASSERT_TRUE(plan.ok()) << plan.error().to_string();
+    ASSERT_TRUE(ledger_->append(const_cast<match::LoadPlan&>(*plan).drafts, key_).ok());
+  }
+  void feed(FeedFormat format, const std::string& text) {
+    append(match::plan_feed_load(format, "feed-" + std::to_string(++files_) + ".csv", text, {"2026-10", nullptr}));
+  }
+  // One Partner Center row of kSubscription: ROUNDDOWN(ROUNDDOWN(EUP, 2) × billable, 2) is the caller's.
+  static std::string nce(const std::string& sku, const std::string& charge, const std::string& order, const std::string& eup,
+                         const std::string& quantity, const std::string& billable, const std::string& subtotal,
+                         const std::string& from, const std::string& to) {
+    const std::string product = sku.substr(0, sku.find(':')), id = sku.substr(sku.find(':') + 1);
+    return std::string(kCustomer) + ",G1," + order + "," + product + "," + id + "," + charge + "," + eup + "," + eup + "," +
+           quantity + "," + billable + "," + subtotal + ",AUD,AUD,1," + kSubscription + "," + from + "," + to + ",Monthly\n";
+  }
+  void close(const match::CloseConfig& config = match::CloseConfig::defaults()) {
+    auto priced = match::plan_pricing(ledger_->snapshot().value(), {"2026-10", config});
+    ASSERT_TRUE(priced.ok()) << priced.error().to_string();
+    ASSERT_TRUE(ledger_->append(priced->drafts, key_).ok());
+    auto matched = match::plan_match(ledger_->snapshot().value(), {"2026-10", config});
+    ASSERT_TRUE(matched.ok()) << matched.error().to_string();
+    ASSERT_TRUE(ledger_->append(matched->drafts, key_).ok());
+  }
+  std::vector<match::ExceptionState> exceptions() {
+    return match::list_exceptions(ledger_->snapshot().value(), {"2026-10", std::nullopt, std::nullopt}).value();
+  }
+  std::multiset<std::string> found() {
+    std::multiset<std::string> rows;
+    for (const auto& e : exceptions()) rows.insert(std::string(match::category_name(e.category)) + " " + e.delta + " " + e.currency);
+    return rows;
+  }
+  // The period's match results and priced lines, by kind.
+  std::vector<DecodedEntry> of_kind(schema::Entry::Kind::Which which) {
+    auto snap = ledger_->snapshot().value();
+    std::vector<DecodedEntry> out;
+    const std::vector<uint64_t> entries = snap.lookup("period", "2026-10").value();
+    for (uint64_t i : entries) {
+      auto e = snap.entry(i).value();
+      if (e.reader().getKind().which() == which) out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  test::TempDir tmp_;
+  SigningKey key_ = SigningKey::generate("closebook.test/match-cases").value();
+  std::unique_ptr<ledger::Ledger> ledger_;
+  int files_ = 0;
+};
+
+// The reported case: 32 E3 seats charged for October (1742.40), a seat report of 32 dated
+// 10-31. Read as a daily feed the count holds for one day: priced 1.032258 seats, and the key
+// said `matched`. Now the priced leg is compared with the vendor's: 1742.40 − 56.21 is at stake.
+TEST_F(MatchCasesTest, AMonthEndSeatReportReadAsDailyIsAQuantityMismatchWithTheMoneyAtStake) {
+  feed(FeedFormat::kMicrosoftNce, std::string(kNceHeader) + nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "32", "32",
+                                                                "1742.40", "2026-10-01", "2026-10-31"));
+  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-31," + kCustomer + "," + kSubscription +
+                               ",CFQ7TTC0LFLX:0001,32,snapshot,Licence/Month,r1\n");
+  close();
+  const auto results = of_kind(schema::Entry::Kind::MATCH_RESULT);
+  ASSERT_EQ(results.size(), 1u);
+  auto r = results.front().reader().getKind().getMatchResult();
+  EXPECT_EQ(r.getStatus(), schema::MatchResult::Status::MISMATCHED);
+  EXPECT_STREQ(r.getPricedQuantity().cStr(), "1.032258");
+  // (32 − 1.032258) × 54.45 = 1686.193...: what the vendor charges that the partner is not billed.
+  EXPECT_EQ(found(), (std::multiset<std::string>{"QTY_MISMATCH 1686.19 AUD"}));
+  const auto e = exceptions().front();
+  ASSERT_EQ(e.legs.size(), 3u) << "vendor, usage and priced";
+  EXPECT_EQ(e.legs[0].quantity, "32.000000");
+  EXPECT_EQ(e.legs[1].quantity, "1.032258");
+  EXPECT_EQ(e.legs[2].quantity, "1.032258");
+}
+
+// The same feed declared monthly in the close config: one count for the month, priced in full.
+TEST_F(MatchCasesTest, AMonthlyCadenceBillsTheReportsCountForTheWholeMonthAndTheBundleVerifies) {
+  feed(FeedFormat::kMicrosoftNce, std::string(kNceHeader) + nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "32", "32",
+                                                                "1742.40", "2026-10-01", "2026-10-31"));
+  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-31," + kCustomer + "," + kSubscription +
+                               ",CFQ7TTC0LFLX:0001,32,snapshot,Licence/Month,r1\n");
+  auto config = match::CloseConfig::parse("c.json", R"({"feeds": {"Microsoft": {"cadence": "monthly"}}})");
+  ASSERT_TRUE(config.ok()) << config.error().to_string();
+  close(*config);
+  EXPECT_TRUE(found().empty());
+  const auto lines = of_kind(schema::Entry::Kind::PRICED_LINE);
+  ASSERT_EQ(lines.size(), 1u);
+  auto l = lines.front().reader().getKind().getPricedLine();
+  EXPECT_STREQ(l.getQuantity().cStr(), "32");
+  EXPECT_STREQ(l.getCadence().cStr(), "monthly");
+  EXPECT_STREQ(l.getSellAmount().cStr(), "1936.00");
+  // closebook-verify recomputes the line from its cadence and the report it cites.
+  const std::string bundle = close::build_bundle(ledger_->snapshot().value(), close::BundleSubject::kLine, l.getLineId().cStr()).value();
+  auto report = verify::check_bundle(bundle, key_.verifier());
+  ASSERT_TRUE(report.ok()) << report.error().to_string();
+  EXPECT_EQ(report->lines_recomputed, 1u);
+}
+
+TEST_F(MatchCasesTest, CadenceSettingsAreCheckedAndBackupVendorsDefaultToMonthly) {
+  EXPECT_EQ(match::CloseConfig::defaults().cadence("dropsuite"), match::Cadence::MONTHLY);
+  EXPECT_EQ(match::CloseConfig::defaults().cadence("microsoft"), match::Cadence::DAILY);
+  for (const char* bad : {R"({"feeds": {"x": {"cadence": "hourly"}}})", R"({"feeds": {"x": {"cadance": "daily"}}})",
+                          R"({"feeds": {"x": {"cadence": 7}}})", R"({"feeds": []})", R"({"feeds": {"x": "daily"}})"}) {
+    auto parsed = match::CloseConfig::parse("c.json", bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.error().to_string().find("feeds"), std::string::npos) << parsed.error().to_string();
+  }
+}
+
+// A weekly report stands for the 6 days before it; a daily one only from its date.
+TEST_F(MatchCasesTest, AWeeklyFeedsFirstReportStandsForTheDaysBeforeIt) {
+  feed(FeedFormat::kMicrosoftNce, std::string(kNceHeader) + nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "10", "10",
+                                                                "544.50", "2026-10-01", "2026-10-31"));
+  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-05," + kCustomer + "," + kSubscription +
+                               ",CFQ7TTC0LFLX:0001,10,snapshot,Licence/Month,w1\n");
+  auto config = match::CloseConfig::parse("c.json", R"({"feeds": {"microsoft": {"cadence": "weekly"}}})").value();
+  close(config);
+  EXPECT_TRUE(found().empty());
+  const auto lines = of_kind(schema::Entry::Kind::PRICED_LINE);
+  const DecodedEntry& line = lines.front();
+  EXPECT_STREQ(line.reader().getKind().getPricedLine().getQuantity().cStr(), "10.000000");
+  const std::string bundle = close::build_bundle(ledger_->snapshot().value(), close::BundleSubject::kLine,
+                                                 line.reader().getKind().getPricedLine().getLineId().cStr()).value();
+  auto report = verify::check_bundle(bundle, key_.verifier());
+  ASSERT_TRUE(report.ok()) << report.error().to_string();
+  EXPECT_EQ(report->lines_recomputed, 1u);
+}
+
+// Partner Center prorates a mid-cycle charge by its unit price (EffectiveUnitPrice × 24/31,
+// BillableQuantity = Quantity): the book cost prorated by the same days agrees with it. A
+// full month's price for 24 days does not.
+TEST_F(MatchCasesTest, AProratedUnitPriceIsNotACostRateMismatchButAFullPriceForPartOfACycleIs) {
+  // 32.67 × 24/31 = 25.2929032258...; ROUNDDOWN(25.29 × 6, 2) = 151.74.
+  feed(FeedFormat::kMicrosoftNce, std::string(kNceHeader) + nce("CFQ7TTC0LCHC:0002", "new", "O1", "25.292903225806", "6", "6",
+                                                                "151.74", "2026-10-08", "2026-10-31"));
+  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-08," + kCustomer + "," + kSubscription +
+                               ",CFQ7TTC0LCHC:0002,6,snapshot,Licence/Month,n1\n");
+  close();
+  EXPECT_TRUE(found().empty());
+
+  fresh("full-price");
+  feed(FeedFormat::kMicrosoftNce, std::string(kNceHeader) + nce("CFQ7TTC0LCHC:0002", "new", "O1", "32.67", "6", "6",
+                                                                "196.02", "2026-10-08", "2026-10-31"));
+  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-08," + kCustomer + "," + kSubscription +
+                               ",CFQ7TTC0LCHC:0002,6,snapshot,Licence/Month,n1\n");
+  close();
+  EXPECT_EQ(found(), (std::multiset<std::string>{"COST_RATE_MISMATCH 44.28 AUD"}));  // 196.02 − 151.74
+}
+
+// Two cycle charges for one cycle are a duplicate whatever their order ids and quantities; seat
+// additions on other days, and an add/remove pair, are not.
+TEST_F(MatchCasesTest, ASecondCycleChargeForTheSameCycleIsADuplicateChargeUnderAnotherOrderId) {
+  feed(FeedFormat::kMicrosoftNce,
+       std::string(kNceHeader) +
+           nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "10", "10", "544.50", "2026-10-01", "2026-10-31") +
+           nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O2", "54.45", "12", "12", "653.40", "2026-10-01", "2026-10-31") +
+           nce("CFQ7TTC0LFLX:0001", "addQuantity", "O3", "54.45", "2", "1.419355", "77.28", "2026-10-10", "2026-10-31") +
+           nce("CFQ7TTC0LFLX:0001", "addQuantity", "O4", "54.45", "1", "0.387097", "21.07", "2026-10-20", "2026-10-31") +
+           nce("CFQ7TTC0LFLX:0001", "addQuantity", "O5", "54.45", "3", "0.387097", "21.07", "2026-10-20", "2026-10-31") +
+           nce("CFQ7TTC0LFLX:0001", "removeQuantity", "O6", "54.45", "3", "-0.387097", "-21.07", "2026-10-20", "2026-10-31"));
+  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-01," + kCustomer + "," + kSubscription +
+                               ",CFQ7TTC0LFLX:0001,10,snapshot,Licence/Month,d1\n" + "microsoft,2026-10-10," + kCustomer + "," +
+                               kSubscription + ",CFQ7TTC0LFLX:0001,12,snapshot,Licence/Month,d2\n" + "microsoft,2026-10-20," +
+                               kCustomer + "," + kSubscription + ",CFQ7TTC0LFLX:0001,13,snapshot,Licence/Month,d3\n");
+  close();
+  // Only the second cycle charge is a copy; every leg agrees without it.
+  EXPECT_EQ(found(), (std::multiset<std::string>{"DUPLICATE_CHARGE 653.40 AUD"}));
+}
+
+// What cannot be priced is valued at what the vendor charges for it.
+TEST_F(MatchCasesTest, AnUnpricedSkuCarriesTheVendorsChargeAsItsMoneyAtStake) {
+  feed(FeedFormat::kGenericInvoice,
+       "Vendor,InvoiceNumber,LineRef,TenantRef,SubscriptionId,SkuId,ChargeStartDate,ChargeEndDate,Quantity,UnitPrice,Subtotal,Currency\n"
+       "dropsuite,DS-10,1,DS-1,DSS-1,DS-ARCHIVE,2026-10-01,2026-10-31,40,1.10,44.00,AUD\n");
+  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "dropsuite,2026-10-28,DS-1,DSS-1,DS-ARCHIVE,40,snapshot,Seat/Month,a1\n");
+  close();
+  EXPECT_EQ(found(), (std::multiset<std::string>{"NO_PRICING_RULE 44.00 AUD"}));
+}
+
+// 128-bit ids: 100,000 different findings have 100,000 different ids, and a second dispute on a
+// line is a dispute of its own, open, not the first one's state under a shared id.
+TEST_F(MatchCasesTest, ExceptionIdsDoNotCollideAtAHundredThousandAndDisputesStayApart) {
+  std::set<std::string> ids;
+  match::Finding f;
+  f.category = match::Category::QTY_MISMATCH;
+  for (int i = 0; i < 100000; ++i) {
+    f.subject = "microsoft|sub-" + std::to_string(i) + "|quantity";
+    const std::string id = match::exception_id("2026-10", f);
+    EXPECT_EQ(id.size(), std::string("EX-2026-10-QTY_MISMATCH-").size() + 2 * match::kIdBytes);
+    ids.insert(id);
+  }
+  EXPECT_EQ(ids.size(), 100000u);
+
+  feed(FeedFormat::kMicrosoftNce, std::string(kNceHeader) + nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "2", "2",
+                                                                "108.90", "2026-10-01", "2026-10-31"));
+  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-01," + kCustomer + "," + kSubscription +
+                               ",CFQ7TTC0LFLX:0001,2,snapshot,Licence/Month,x1\n");
+  close();
+  const std::string line = of_kind(schema::Entry::Kind::PRICED_LINE).front().reader().getKind().getPricedLine().getLineId().cStr();
+  std::vector<std::string> exception_ids;
+  for (const char* reason : {"seat count wrong", "price wrong"}) {
+    auto plan = close::plan_dispute(ledger_->snapshot().value(),
+                                    {"P001", line, reason, Decimal::parse("10.00").value(), "", "partner"},
+                                    match::CloseConfig::defaults());
+    ASSERT_TRUE(plan.ok()) << plan.error().to_string();
+    ASSERT_TRUE(ledger_->append(plan->drafts, key_).ok());
+    exception_ids.push_back(plan->exception_id);
+    // The first dispute is waived before the second is raised.
+    if (exception_ids.size() == 1) {
+      auto state = match::find_exception(ledger_->snapshot().value(), plan->exception_id);
+      ASSERT_TRUE(state.ok()) << state.error().to_string();
+      match::UpdateRequest waive;
+      waive.action = match::UpdateAction::WAIVE;
+      waive.actor = "ops";
+      waive.note = "raised twice";
+      auto draft = match::plan_update(*state, waive);
+      ASSERT_TRUE(draft.ok()) << draft.error().to_string();
+      std::vector<ledger::Draft> drafts;
+      drafts.push_back(std::move(*draft));
+      ASSERT_TRUE(ledger_->append(drafts, key_).ok());
+    }
+  }
+  ASSERT_NE(exception_ids[0], exception_ids[1]);
+  std::map<std::string, schema::ExceptionStatus> status;
+  for (const auto& e : exceptions()) status[e.id] = e.status;
+  EXPECT_EQ(status.at(exception_ids[0]), schema::ExceptionStatus::WAIVED);
+  EXPECT_EQ(status.at(exception_ids[1]), schema::ExceptionStatus::OPEN);
+}
+
+}  // namespace
+}  // namespace closebook
