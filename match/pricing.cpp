@@ -307,6 +307,8 @@ Status PlanBuilder::price_group(const UsageGroup& group) {
   if (mixed) {
     Finding f = finding(Category::QTY_MISMATCH, group, "mixed-basis", all_usage);
     f.summary = "usage mixes consumed quantities with seat counts; it cannot be priced until the feed is corrected";
+    CB_TRY(auto charged, in_.vendor_amount(group, period_.first_day(), period_.last_day()));
+    value_by_vendor(f, charged);
     add_exception(f);
     return {};
   }

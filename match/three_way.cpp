@@ -125,15 +125,29 @@ class Matcher {
   bool usage_unresolved(const Key& k) const;
   std::optional<TenantMatch> key_tenant(const Key& k) const;
   Status match_key(Key& k);
-  Status check_partner(Key& k, const Finding& base);
-  Status check_cost(Key& k, const Finding& base);
-  Status check_unpriced(Key& k, const Coverage& c, const Finding& base, const std::optional<TenantMatch>& tenant,
-                        const std::string& currency);
+  // What every check of a key reads besides the key.
+  struct KeyView {
+    const Coverage& c;
+    std::optional<TenantMatch> tenant;
+    Finding base;          // the key's fields and evidence, for each finding to start from
+    std::string currency;  // the vendor's billing currency
+  };
+  enum class Next { kGoOn, kEnd };
+  using Check = Result<Next> (Matcher::*)(Key& k, const KeyView& view);
+  static const Check kKeyChecks[];
+  Result<Next> check_tenant(Key& k, const KeyView& view);
+  Result<Next> check_outside(Key& k, const KeyView& view);
+  Result<Next> check_partner(Key& k, const KeyView& view);
+  Result<Next> check_cost(Key& k, const KeyView& view);
+  Result<Next> check_unpriced(Key& k, const KeyView& view);
+  Result<Next> check_orphan(Key& k, const KeyView& view);
+  Result<Next> check_sku(Key& k, const KeyView& view);
+  Result<Next> check_credit(Key& k, const KeyView& view);
+  Result<Next> check_quantity(Key& k, const KeyView& view);
+  Result<Next> check_priced_cost(Key& k, const KeyView& view);
   Result<int> check_before_cycle(Key& k, const Coverage& c, const std::vector<Decimal>& used, const Finding& base);
   Result<Decimal> priced_quantity_from(const Key& k, int from) const;
-  Status check_quantity(Key& k, const Coverage& c, const Finding& base);
   Result<Decimal> usage_quantity(const Key& k) const;
-  Status check_priced_cost(Key& k, const Coverage& c, const Finding& base);
   const VendorLine* vendor_line_for(const Coverage& c, const PricedInfo& p) const;
   Date day_date(int day) const { return Date::from_days(period_.first_day().days_since_epoch() + day); }
   Status add_result(const Key& k, const Coverage& c, const std::optional<TenantMatch>& tenant);
@@ -531,84 +545,104 @@ Finding Matcher::base_finding(const Key& k, const std::optional<TenantMatch>& te
   return f;
 }
 
+// The per-key checks of docs/matching.md §8.2, in its order (3 to 12; 1 and 2 run over the
+// whole invoice first). A check that answers kEnd is the key's last.
+const Matcher::Check Matcher::kKeyChecks[] = {
+    &Matcher::check_tenant,    // 3  TENANT_UNRESOLVED (ends)
+    &Matcher::check_outside,   // 4  TIMING: charges outside the period
+    &Matcher::check_partner,   // 5  PARTNER_MISMATCH
+    &Matcher::check_cost,      // 6  COST_RATE_MISMATCH, vendor against book
+    &Matcher::check_unpriced,  // 7  UNBILLED_USAGE, DUPLICATE_SUBSCRIPTION (ends)
+    &Matcher::check_orphan,    // 8  ORPHAN_BILLING (ends)
+    &Matcher::check_sku,       // 9  SKU_MISMATCH
+    &Matcher::check_credit,    // 10 CREDIT_NOT_PASSED_ON, credits
+    &Matcher::check_quantity,  // 11 the three legs on quantity: QTY_MISMATCH, CREDIT_NOT_PASSED_ON, TIMING
+    &Matcher::check_priced_cost,  // 12 COST_RATE_MISMATCH, priced against vendor
+};
+
 Status Matcher::match_key(Key& k) {
   CB_CHECK(add_earlier_lines(k));
   CB_TRY(Coverage c, cover(k));
   const std::optional<TenantMatch> tenant = key_tenant(k);
-  const Finding base = base_finding(k, tenant);
   const std::string currency = k.lines.empty() ? (k.earlier.empty() ? "" : k.earlier.front().currency)
                                                : k.lines.front()->currency;
+  const KeyView view{c, tenant, base_finding(k, tenant), currency};
+  for (const Check check : kKeyChecks) {
+    CB_TRY(Next next, (this->*check)(k, view));
+    if (next == Next::kEnd) break;
+  }
+  return add_result(k, c, tenant);
+}
 
+Result<Matcher::Next> Matcher::check_tenant(Key& k, const KeyView& view) {
   const bool invoice_unresolved =
       !k.lines.empty() && std::none_of(k.lines.begin(), k.lines.end(), [](const VendorLine* l) { return l->tenant.has_value(); });
-  if (invoice_unresolved) {
-    if (!usage_unresolved(k)) {  // else pricing reported the identity already
-      Finding f = base;
-      f.category = Category::TENANT_UNRESOLVED;
-      f.subject += "invoice";
-      CB_TRY(Decimal amount, round_amount(c.amount));
-      f.delta = amount.to_string();
-      f.currency = currency;
-      const VendorLine& l = *k.lines.front();
-      f.legs = {FindingLeg{"vendor_invoice", "", "", amount.to_string(),
-                           "tenant " + l.tenant_ref + (l.domain.empty() ? "" : " / " + l.domain) +
-                               (l.name.empty() ? "" : " / " + l.name)}};
-      f.summary = k.vendor + " invoices \"" + l.tenant_ref + "\"" + (l.name.empty() ? "" : " (" + l.name + ")") +
-                  ", an identity that maps to no tenant on " + clamp(l.start, period_).to_iso();
-      k.findings.push_back(std::move(f));
-    }
-    return add_result(k, c, tenant);
-  }
+  if (!invoice_unresolved) return Next::kGoOn;
+  if (usage_unresolved(k)) return Next::kEnd;  // pricing reported the identity already
+  Finding f = view.base;
+  f.category = Category::TENANT_UNRESOLVED;
+  f.subject += "invoice";
+  CB_TRY(Decimal amount, round_amount(view.c.amount));
+  f.delta = amount.to_string();
+  f.currency = view.currency;
+  const VendorLine& l = *k.lines.front();
+  f.legs = {FindingLeg{"vendor_invoice", "", "", amount.to_string(),
+                       "tenant " + l.tenant_ref + (l.domain.empty() ? "" : " / " + l.domain) +
+                           (l.name.empty() ? "" : " / " + l.name)}};
+  f.summary = k.vendor + " invoices \"" + l.tenant_ref + "\"" + (l.name.empty() ? "" : " (" + l.name + ")") +
+              ", an identity that maps to no tenant on " + clamp(l.start, period_).to_iso();
+  k.findings.push_back(std::move(f));
+  return Next::kEnd;
+}
 
-  if (!c.outside.empty()) {
-    Finding f = base;
-    f.category = Category::TIMING;
-    f.subject += "outside";
-    Decimal amount;
-    std::string windows;
-    for (const VendorLine* l : c.outside) {
-      CB_TRY(amount, amount.add(l->subtotal));
-      windows += (windows.empty() ? "" : ", ") + l->charge + " " + l->start.to_iso() + ".." + l->end.to_iso();
-    }
-    f.delta = amount.to_string();
-    f.currency = currency;
-    f.legs = {FindingLeg{"vendor_invoice", "", "", amount.to_string(), windows}};
-    f.summary = "charged on this period's invoice for days outside " + period_.to_string() + ": " + windows;
-    k.findings.push_back(std::move(f));
+Result<Matcher::Next> Matcher::check_outside(Key& k, const KeyView& view) {
+  if (view.c.outside.empty()) return Next::kGoOn;
+  Finding f = view.base;
+  f.category = Category::TIMING;
+  f.subject += "outside";
+  Decimal amount;
+  std::string windows;
+  for (const VendorLine* l : view.c.outside) {
+    CB_TRY(amount, amount.add(l->subtotal));
+    windows += (windows.empty() ? "" : ", ") + l->charge + " " + l->start.to_iso() + ".." + l->end.to_iso();
   }
+  f.delta = amount.to_string();
+  f.currency = view.currency;
+  f.legs = {FindingLeg{"vendor_invoice", "", "", amount.to_string(), windows}};
+  f.summary = "charged on this period's invoice for days outside " + period_.to_string() + ": " + windows;
+  k.findings.push_back(std::move(f));
+  return Next::kGoOn;
+}
 
-  CB_CHECK(check_partner(k, base));
-  CB_CHECK(check_cost(k, base));
-  if (k.priced.empty()) {
-    CB_CHECK(check_unpriced(k, c, base, tenant, currency));
-    return add_result(k, c, tenant);
+Result<Matcher::Next> Matcher::check_orphan(Key& k, const KeyView& view) {
+  const bool vendor_charges =
+      std::any_of(view.c.covered.begin(), view.c.covered.end(), [](bool b) { return b; }) || !view.c.credits.empty();
+  if (vendor_charges) return Next::kGoOn;
+  Finding f = view.base;
+  f.category = Category::ORPHAN_BILLING;
+  f.subject += "orphan";
+  Decimal sell, quantity;
+  for (const PricedInfo& p : k.priced) {
+    CB_TRY(sell, sell.add(p.sell));
+    CB_TRY(quantity, quantity.add(p.quantity));
   }
-  const bool vendor_charges = std::any_of(c.covered.begin(), c.covered.end(), [](bool b) { return b; }) || !c.credits.empty();
-  if (!vendor_charges) {
-    Finding f = base;
-    f.category = Category::ORPHAN_BILLING;
-    f.subject += "orphan";
-    Decimal sell, quantity;
-    for (const PricedInfo& p : k.priced) {
-      CB_TRY(sell, sell.add(p.sell));
-      CB_TRY(quantity, quantity.add(p.quantity));
-    }
-    f.delta = sell.to_string();
-    f.currency = k.priced.front().currency;
-    f.legs = {FindingLeg{"vendor_invoice", "0", "", "0", "no invoice line covers " + period_.to_string()},
-              FindingLeg{"priced", quantity.to_string(), "", sell.to_string(), std::to_string(k.priced.size()) + " priced lines"}};
-    f.summary = "partner billed " + sell.to_string() + " " + f.currency + " for " + k.sku +
-                " but no vendor invoice line charges it in " + period_.to_string();
-    k.findings.push_back(std::move(f));
-    return add_result(k, c, tenant);
-  }
+  f.delta = sell.to_string();
+  f.currency = k.priced.front().currency;
+  f.legs = {FindingLeg{"vendor_invoice", "0", "", "0", "no invoice line covers " + period_.to_string()},
+            FindingLeg{"priced", quantity.to_string(), "", sell.to_string(), std::to_string(k.priced.size()) + " priced lines"}};
+  f.summary = "partner billed " + sell.to_string() + " " + f.currency + " for " + k.sku +
+              " but no vendor invoice line charges it in " + period_.to_string();
+  k.findings.push_back(std::move(f));
+  return Next::kEnd;
+}
 
-  // The vendor charges a SKU the partner is not billed for: a conversion or upgrade.
+// The vendor charges a SKU the partner is not billed for: a conversion or upgrade.
+Result<Matcher::Next> Matcher::check_sku(Key& k, const KeyView& view) {
   std::set<std::string> priced_skus;
   for (const PricedInfo& p : k.priced) priced_skus.insert(p.sku);
   Decimal unbilled;
   std::set<std::string> converted;
-  for (const VendorLine* l : c.counted) {
+  for (const VendorLine* l : view.c.counted) {
     if (priced_skus.count(l->sku) != 0 || l->subtotal.sign() <= 0) continue;
     converted.insert(l->sku);
     const Decimal share_days = Decimal::from_int(std::min(days_ - 1, day_of(l->end)) - std::max(0, day_of(l->start)) + 1);
@@ -616,49 +650,47 @@ Status Matcher::match_key(Key& k) {
     CB_TRY(Decimal share, amount_days.div(Decimal::from_int(l->window_days()), kShareScale, Rounding::kHalfEven));
     CB_TRY(unbilled, unbilled.add(share));
   }
-  if (!converted.empty()) {
-    Finding f = base;
-    f.category = Category::SKU_MISMATCH;
-    std::string vendor_skus, partner_skus;
-    for (const std::string& s : converted) vendor_skus += (vendor_skus.empty() ? "" : ", ") + s;
-    for (const std::string& s : priced_skus) partner_skus += (partner_skus.empty() ? "" : ", ") + s;
-    f.subject += "sku|" + vendor_skus;
-    CB_TRY(Decimal amount, round_amount(unbilled));
-    f.delta = amount.to_string();
-    f.currency = currency;
-    f.legs = {FindingLeg{"vendor_invoice", "", "", amount.to_string(), "charges " + vendor_skus},
-              FindingLeg{"priced", "", "", "", "bills " + partner_skus}};
-    f.summary = "the vendor charges " + vendor_skus + " on subscription " + k.subscription +
-                "; the partner is billed " + partner_skus;
-    k.findings.push_back(std::move(f));
-  }
+  if (converted.empty()) return Next::kGoOn;
+  Finding f = view.base;
+  f.category = Category::SKU_MISMATCH;
+  std::string vendor_skus, partner_skus;
+  for (const std::string& s : converted) vendor_skus += (vendor_skus.empty() ? "" : ", ") + s;
+  for (const std::string& s : priced_skus) partner_skus += (partner_skus.empty() ? "" : ", ") + s;
+  f.subject += "sku|" + vendor_skus;
+  CB_TRY(Decimal amount, round_amount(unbilled));
+  f.delta = amount.to_string();
+  f.currency = view.currency;
+  f.legs = {FindingLeg{"vendor_invoice", "", "", amount.to_string(), "charges " + vendor_skus},
+            FindingLeg{"priced", "", "", "", "bills " + partner_skus}};
+  f.summary = "the vendor charges " + vendor_skus + " on subscription " + k.subscription + "; the partner is billed " +
+              partner_skus;
+  k.findings.push_back(std::move(f));
+  return Next::kGoOn;
+}
 
-  if (!c.credits.empty()) {
-    Finding f = base;
-    f.category = Category::CREDIT_NOT_PASSED_ON;
-    f.subject += "credit";
-    Decimal credited;
-    for (const VendorLine* l : c.credits) {
-      CB_TRY(credited, credited.add(l->subtotal));
-    }
-    CB_TRY(Decimal owed, round_amount(credited.negated()));
-    f.delta = owed.to_string();
-    f.currency = currency;
-    f.legs = {FindingLeg{"vendor_invoice", "", "", credited.to_string(), std::to_string(c.credits.size()) + " credit lines"},
-              FindingLeg{"priced", "", "", "", "billed in full"}};
-    f.summary = "the vendor credited " + owed.to_string() + " " + currency + " on " + k.sku +
-                "; the partner's lines are billed in full";
-    k.findings.push_back(std::move(f));
+Result<Matcher::Next> Matcher::check_credit(Key& k, const KeyView& view) {
+  if (view.c.credits.empty()) return Next::kGoOn;
+  Finding f = view.base;
+  f.category = Category::CREDIT_NOT_PASSED_ON;
+  f.subject += "credit";
+  Decimal credited;
+  for (const VendorLine* l : view.c.credits) {
+    CB_TRY(credited, credited.add(l->subtotal));
   }
-  CB_CHECK(check_quantity(k, c, base));
-  // The last check is the backstop of a key nothing else explains.
-  const bool explained = std::any_of(k.findings.begin(), k.findings.end(), [](const Finding& f) { return f.category != Category::TIMING; });
-  if (!explained) CB_CHECK(check_priced_cost(k, c, base));
-  return add_result(k, c, tenant);
+  CB_TRY(Decimal owed, round_amount(credited.negated()));
+  f.delta = owed.to_string();
+  f.currency = view.currency;
+  f.legs = {FindingLeg{"vendor_invoice", "", "", credited.to_string(), std::to_string(view.c.credits.size()) + " credit lines"},
+            FindingLeg{"priced", "", "", "", "billed in full"}};
+  f.summary = "the vendor credited " + owed.to_string() + " " + view.currency + " on " + k.sku +
+              "; the partner's lines are billed in full";
+  k.findings.push_back(std::move(f));
+  return Next::kGoOn;
 }
 
 // The reseller of record on a Partner Center line must be the tenant's partner that day.
-Status Matcher::check_partner(Key& k, const Finding& base) {
+Result<Matcher::Next> Matcher::check_partner(Key& k, const KeyView& view) {
+  const Finding& base = view.base;
   Decimal amount;
   std::set<std::string> named;
   std::string expected;
@@ -670,7 +702,7 @@ Status Matcher::check_partner(Key& k, const Finding& base) {
     named.insert(l->mpn);
     expected = l->tenant->partner_id + " (MPN " + p->reseller_mpn_id + ")";
   }
-  if (named.empty()) return {};
+  if (named.empty()) return Next::kGoOn;
   Finding f = base;
   f.category = Category::PARTNER_MISMATCH;
   std::string mpns;
@@ -682,7 +714,7 @@ Status Matcher::check_partner(Key& k, const Finding& base) {
             FindingLeg{"tenant_graph", "", "", "", "partner " + expected}};
   f.summary = "the invoice names reseller MPN " + mpns + " for tenant " + base.tenant_id + ", whose partner is " + expected;
   k.findings.push_back(std::move(f));
-  return {};
+  return Next::kGoOn;
 }
 
 // The vendor's price against the price book: each line recomputed by the vendor's own
@@ -690,7 +722,8 @@ Status Matcher::check_partner(Key& k, const Finding& base) {
 // converted as the vendor converts and prorated as the vendor prorated the line (by its
 // BillableQuantity, or by its unit price over the cycle's days). A line off by more than the
 // tolerance raises it.
-Status Matcher::check_cost(Key& k, const Finding& base) {
+Result<Matcher::Next> Matcher::check_cost(Key& k, const KeyView& view) {
+  const Finding& base = view.base;
   Decimal billed, expected;
   std::string vendor_unit, book_unit, rules;
   bool flagged = false;
@@ -720,7 +753,7 @@ Status Matcher::check_cost(Key& k, const Finding& base) {
       rules = rule->rule_id + " v" + std::to_string(rule->version);
     }
   }
-  if (!flagged) return {};
+  if (!flagged) return Next::kGoOn;
   CB_TRY(Decimal delta, billed.sub(expected));
   Finding f = base;
   f.category = Category::COST_RATE_MISMATCH;
@@ -732,15 +765,19 @@ Status Matcher::check_cost(Key& k, const Finding& base) {
   f.summary = "the vendor charges " + vendor_unit + " per unit where " + rules + " costs " + book_unit + ": " +
               billed.to_string() + " billed against " + expected.to_string();
   k.findings.push_back(std::move(f));
-  return {};
+  return Next::kGoOn;
 }
 
 // No priced line: the vendor's charge (or usage that arrived after pricing) is not billed —
 // unless pricing already explained why, or it is a second subscription for a tenant and SKU
 // the partner is billed for once.
-Status Matcher::check_unpriced(Key& k, const Coverage& c, const Finding& base,
-                               const std::optional<TenantMatch>& tenant, const std::string& currency) {
-  if (!k.usage.empty() && pricing_explains(k)) return {};
+Result<Matcher::Next> Matcher::check_unpriced(Key& k, const KeyView& view) {
+  if (!k.priced.empty()) return Next::kGoOn;
+  const Coverage& c = view.c;
+  const Finding& base = view.base;
+  const std::optional<TenantMatch>& tenant = view.tenant;
+  const std::string& currency = view.currency;
+  if (!k.usage.empty() && pricing_explains(k)) return Next::kEnd;
   CB_TRY(Decimal amount, round_amount(c.amount));
   if (!c.counted.empty() && !amount.is_zero()) {
     const bool duplicate = tenant && priced_tenant_skus_.count(k.vendor + "|" + tenant->tenant_id + "|" + k.sku) != 0;
@@ -757,9 +794,9 @@ Status Matcher::check_unpriced(Key& k, const Coverage& c, const Finding& base,
                           : k.vendor + " charges " + amount.to_string() + " " + currency + " for " + k.sku +
                                 " that no partner is billed for";
     k.findings.push_back(std::move(f));
-    return {};
+    return Next::kEnd;
   }
-  if (k.usage.empty()) return {};
+  if (k.usage.empty()) return Next::kEnd;
   Finding f = base;
   f.category = Category::UNBILLED_USAGE;
   f.subject += "unpriced-usage";
@@ -779,7 +816,7 @@ Status Matcher::check_unpriced(Key& k, const Coverage& c, const Finding& base,
             FindingLeg{"priced", "0", "", "0", "no priced line"}};
   f.summary = "usage of " + k.sku + " has no priced line: it arrived after pricing; run price again";
   k.findings.push_back(std::move(f));
-  return {};
+  return Next::kEnd;
 }
 
 // Leading days of the period with usage that a cycle starting inside the period and running
@@ -841,13 +878,15 @@ Result<Decimal> Matcher::priced_quantity_from(const Key& k, int from) const {
 // consumption. A gap of any pair valued at the vendor's unit price per month beyond the
 // tolerance is one finding that shows all three legs; its delta is the money at stake,
 // vendor against priced first (docs/matching.md §8.2).
-Status Matcher::check_quantity(Key& k, const Coverage& c, const Finding& base) {
-  if (!c.unit_bc) return {};  // the vendor charges nothing positive: no unit to value a gap at
+Result<Matcher::Next> Matcher::check_quantity(Key& k, const KeyView& view) {
+  const Coverage& c = view.c;
+  const Finding& base = view.base;
+  if (!c.unit_bc) return Next::kGoOn;  // the vendor charges nothing positive: no unit to value a gap at
   const bool has_usage = !k.usage.empty();
   const bool consumed = has_usage ? k.usage.front()->consumed()
                                   : std::all_of(c.counted.begin(), c.counted.end(), [](const VendorLine* l) { return l->charge == "usage"; });
   const bool one_basis = std::all_of(k.usage.begin(), k.usage.end(), [&](const UsageGroup* g) { return g->consumed() == consumed; });
-  if (!one_basis) return {};  // counts and consumption on one subscription: pricing's finding
+  if (!one_basis) return Next::kGoOn;  // counts and consumption on one subscription: pricing's finding
   const Decimal days = Decimal::from_int(days_);
   Decimal vendor_q, usage_q;
   int from = 0;
@@ -889,7 +928,7 @@ Status Matcher::check_quantity(Key& k, const Coverage& c, const Finding& base) {
   CB_TRY(Decimal vendor_usage, value(vendor_q, usage_q));
   const bool priced_off = beyond_tolerance(vendor_priced);
   const bool usage_off = has_usage && (beyond_tolerance(usage_priced) || beyond_tolerance(vendor_usage));
-  if (!priced_off && !usage_off) return {};
+  if (!priced_off && !usage_off) return Next::kGoOn;
   // The money at stake: what the vendor charges beyond what the partner is billed; else
   // usage the partner is not billed for; else what the vendor charges beyond usage.
   const Decimal delta = priced_off ? vendor_priced : (beyond_tolerance(usage_priced) ? usage_priced : vendor_usage);
@@ -919,7 +958,7 @@ Status Matcher::check_quantity(Key& k, const Coverage& c, const Finding& base) {
                         : "quantities of " + k.sku + " disagree: ") +
               pairs + " (units of " + period_.to_string() + ", " + f.delta + " " + f.currency + " at stake)";
   k.findings.push_back(std::move(f));
-  return {};
+  return Next::kGoOn;
 }
 
 // The vendor line that charges most of a priced line's days in the SKU it bills (a whole
@@ -941,7 +980,12 @@ const VendorLine* Matcher::vendor_line_for(const Coverage& c, const PricedInfo& 
 // the rule's currency when the vendor prices in it, else in the vendor's billing currency —
 // valued over the line's quantity on the days compared. A gap beyond the tolerance means the
 // partner's line rests on a cost the vendor does not charge.
-Status Matcher::check_priced_cost(Key& k, const Coverage& c, const Finding& base) {
+Result<Matcher::Next> Matcher::check_priced_cost(Key& k, const KeyView& view) {
+  // The backstop of a key nothing else (but TIMING) explained.
+  const bool explained = std::any_of(k.findings.begin(), k.findings.end(), [](const Finding& f) { return f.category != Category::TIMING; });
+  if (explained) return Next::kGoOn;
+  const Coverage& c = view.c;
+  const Finding& base = view.base;
   Decimal gap_value;
   std::string priced_units, vendor_units, currency;
   for (const PricedInfo& p : k.priced) {
@@ -974,7 +1018,7 @@ Status Matcher::check_priced_cost(Key& k, const Coverage& c, const Finding& base
     currency = l->currency;
   }
   CB_TRY(Decimal delta, round_amount(gap_value));
-  if (!beyond_tolerance(delta)) return {};
+  if (!beyond_tolerance(delta)) return Next::kGoOn;
   Finding f = base;
   f.category = Category::COST_RATE_MISMATCH;
   f.subject += "priced-cost";
@@ -985,7 +1029,7 @@ Status Matcher::check_priced_cost(Key& k, const Coverage& c, const Finding& base
   f.summary = "the partner's lines of " + k.sku + " are costed at " + priced_units + " where the vendor charges " +
               vendor_units + " per unit and month (" + delta.to_string() + " " + currency + " over the priced quantity)";
   k.findings.push_back(std::move(f));
-  return {};
+  return Next::kGoOn;
 }
 
 // The key's usage in units of the period: seat-days ÷ days for counts (by each vendor's
