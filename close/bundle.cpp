@@ -1,12 +1,15 @@
 #include "close/bundle.h"
 
 #include <map>
+#include <set>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "close/invoice.h"
 #include "close/lineage.h"
 #include "close/views.h"
 #include "evidence/checkpoint.h"
+#include "match/book.h"
 #include "match/fields.h"
 
 namespace closebook::close {
@@ -35,6 +38,13 @@ Status collect_invoice(const ledger::Snapshot& snapshot, const std::string& id, 
   c.add("invoice", invoice.reader().getIndex());
   c.add("sign_off", inv.getSignOff().getIndex());
   CB_TRY(PeriodTrail trail, period_trail(snapshot, text_of(inv.getPeriod())));
+  // Every sign-off and reopen of the period: they show the sign-off it was issued on was the
+  // one in force (docs/evidence.md R17).
+  for (const PeriodTrail::Item& s : trail.sign_offs) {
+    c.add("sign_off", s.ref.index);
+    for (const Ref& key : s.key_events) c.add("key_event", key.index);
+  }
+  for (const PeriodTrail::Item& r : trail.reopens) c.add("period_reopen", r.ref.index);
   for (auto item : inv.getItems()) {
     CB_TRY(DecodedEntry line, snapshot.entry(item.getLine().getIndex()));
     if (line.reader().getKind().isCredit()) {
@@ -59,6 +69,38 @@ Status collect_invoice(const ledger::Snapshot& snapshot, const std::string& id, 
   return {};
 }
 
+// What proves each bundled line's owner and rule choice (docs/evidence.md R12, R13): the
+// tenant edges that give its tenant to its partner, and every rule version of its vendor's SKU
+// that could price it (its partner's own and "*"). Nothing of another partner's.
+Status collect_ownership(const ledger::Snapshot& snapshot, Collection& c) {
+  std::set<std::pair<std::string, std::string>> owners;  // (tenant, partner)
+  std::set<std::tuple<std::string, std::string, std::string>> skus;  // (vendor, sku, partner)
+  for (const auto& [index, role] : c.roles()) {
+    if (role != "priced_line") continue;
+    CB_TRY(DecodedEntry e, snapshot.entry(index));
+    auto l = e.reader().getKind().getPricedLine();
+    owners.insert({text_of(l.getTenantId()), text_of(l.getPartnerId())});
+    skus.insert({text_of(l.getVendor()), text_of(l.getSkuId()), text_of(l.getPartnerId())});
+  }
+  for (const auto& [tenant, partner] : owners) {
+    CB_TRY(std::vector<DecodedEntry> edges, match::entries_of_kind(snapshot, "tenant", tenant, schema::Entry::Kind::TENANT_EDGE));
+    for (const DecodedEntry& e : edges) {
+      if (text_of(e.reader().getKind().getTenantEdge().getPartnerId()) == partner) c.add("tenant_edge", e.reader().getIndex());
+    }
+  }
+  if (skus.empty()) return {};
+  CB_TRY(std::vector<uint64_t> rules, snapshot.lookup("kind", "ruleVersion"));
+  for (uint64_t i : rules) {
+    CB_TRY(DecodedEntry e, snapshot.entry(i));
+    auto r = e.reader().getKind().getRuleVersion();
+    for (const auto& [vendor, sku, partner] : skus) {
+      const bool may_price = r.getVendor() == vendor && r.getSkuId() == sku && (r.getPartnerId() == "*" || r.getPartnerId() == partner);
+      if (may_price) c.add("rule_version", i);
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject kind, const std::string& id,
@@ -70,6 +112,7 @@ Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject
     CB_TRY(Lineage l, line_lineage(snapshot, id));
     c.add(for_audience(std::move(l), audience));
   }
+  CB_CHECK(collect_ownership(snapshot, c));
   // The whole key registry, so a verifier replays who could sign when.
   CB_TRY(std::vector<uint64_t> key_events, snapshot.lookup("kind", "keyEvent"));
   for (uint64_t i : key_events) c.add("key_event", i);

@@ -11,7 +11,9 @@
 
 namespace closebook::close {
 
-inline constexpr const char* kBundleFormat = "closebook-bundle-v1";
+// v2 carries what proves each line's owner and rule choice: the tenant edges of its tenant and
+// every rule version of its vendor's SKU (docs/evidence.md §1). closebook-verify refuses v1.
+inline constexpr const char* kBundleFormat = "closebook-bundle-v2";
 
 enum class BundleSubject { kInvoice, kLine };
 

@@ -188,9 +188,9 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     c.add("dispute", Ref{i, e.hash()});
   }
-  for (const PeriodTrail::Item& r : trail.reopens) {
-    if (credits.count(*r.cites.begin()) != 0) c.add("period_reopen", r.ref);
-  }
+  // Every reopen of the period, whatever reopened it: a verifier proves a later sign-off of the
+  // period by the reopen before it (docs/evidence.md R18).
+  for (const PeriodTrail::Item& r : trail.reopens) c.add("period_reopen", r.ref);
   // Journal postings that sum it or one of its invoices, and the GL's acknowledgements of them.
   for (const PeriodTrail::Item& p : trail.postings) {
     if (std::any_of(p.cites.begin(), p.cites.end(), [&](uint64_t i) { return c.has(i); })) c.add("journal_posting", p.ref);

@@ -266,13 +266,13 @@ TEST_F(BundleTest, ASignOffByARevokedKeyWrittenPastTheChecksIsRefusedByTheVerifi
 
 TEST(BundleVectorTest, ThePublishedBundleVerifiesAndItsTamperedFormsDoNot) {
   const std::string dir = test::source_dir() + "/tests/vectors/bundle/";
-  const std::string bundle = test::read_text(dir + "INV-2026-10-P004.json");
-  std::string vkey = test::read_text(dir + "log.vkey");
+  const std::string bundle = test::read_text(dir + "INV-2026-10-P004-v2.json");
+  std::string vkey = test::read_text(dir + "log-v2.vkey");
   vkey.erase(vkey.find_last_not_of('\n') + 1);
   const VerifierKey key = VerifierKey::parse(vkey).value();
   auto report = verify::check_bundle(bundle, key);
   ASSERT_TRUE(report.ok()) << report.error().to_string();
-  EXPECT_EQ(report->entries, 28u);
+  EXPECT_EQ(report->entries, 34u);
   EXPECT_EQ(report->lines_recomputed, 3u);
   // The storage line's sell amount, edited in its JSON and in nothing else.
   std::string edited = bundle;
@@ -282,6 +282,17 @@ TEST(BundleVectorTest, ThePublishedBundleVerifiesAndItsTamperedFormsDoNot) {
   auto refused = verify::check_bundle(edited, key);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("the JSON is not its decoding"), std::string::npos) << refused.error().to_string();
+}
+
+// The v1 vector (written before tenant edges were bundled) cannot prove who owns its lines:
+// refused with the reason, never accepted without the proof.
+TEST(BundleVectorTest, AVersionOneBundleIsRefusedForWhatItCannotProve) {
+  const std::string dir = test::source_dir() + "/tests/vectors/bundle/";
+  std::string vkey = test::read_text(dir + "log.vkey");
+  vkey.erase(vkey.find_last_not_of('\n') + 1);
+  auto refused = verify::check_bundle(test::read_text(dir + "INV-2026-10-P004.json"), VerifierKey::parse(vkey).value());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("R1: a closebook-bundle-v1 bundle"), std::string::npos) << refused.error().to_string();
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "evidence/keys.h"
 #include "evidence/merkle.h"
 #include "evidence/signoff_check.h"
+#include "verify/rules.h"
 #include "verify/verify.h"
 
 namespace closebook::verify {
@@ -24,28 +25,27 @@ using K = schema::Entry::Kind;
 
 Error failed(const std::string& what) { return Error::corruption(what); }
 
-// The roles a bundle names its entries by (docs/evidence.md).
-const std::set<std::string> kRoles = {
-    "priced_line", "rule_version", "fx_lock", "fx_rate", "usage", "match_result", "match_run", "vendor_invoice_line",
-    "exception", "exception_update", "sign_off", "key_event", "invoice", "credit", "period_reopen", "journal_posting",
-    "posting_ack", "partner", "dispute"};
+// R4: the roles a bundle names its entries by (docs/evidence.md §1), each the name of one kind.
+const std::map<std::string, K::Which> kRoles = {
+    {"priced_line", K::PRICED_LINE},     {"rule_version", K::RULE_VERSION},      {"fx_lock", K::FX_LOCK},
+    {"fx_rate", K::FX_RATE},             {"usage", K::USAGE_RECORD},             {"match_result", K::MATCH_RESULT},
+    {"match_run", K::MATCH_RUN},         {"vendor_invoice_line", K::INVOICE_LINE}, {"exception", K::EXCEPTION},
+    {"exception_update", K::EXCEPTION_UPDATE}, {"sign_off", K::SIGN_OFF},        {"key_event", K::KEY_EVENT},
+    {"invoice", K::INVOICE},             {"credit", K::CREDIT},                  {"period_reopen", K::PERIOD_REOPEN},
+    {"journal_posting", K::JOURNAL_POSTING}, {"posting_ack", K::POSTING_ACK},    {"partner", K::PARTNER},
+    {"dispute", K::DISPUTE},             {"tenant_edge", K::TENANT_EDGE}};
 
 std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
-Result<Decimal> dec(capnp::Text::Reader t, const std::string& what) {
-  auto d = Decimal::parse(text(t));
-  if (!d.ok()) return failed(what + ": \"" + text(t) + "\" is not a decimal");
-  return d;
-}
 
 Result<std::vector<Hash>> hashes(const json& list, const std::string& what) {
-  if (!list.is_array()) return failed(what + " is not a list of hashes");
+  if (!list.is_array()) return failed("R1: " + what + " is not a list of hashes");
   std::vector<Hash> out;
   for (const json& h : list) {
-    if (!h.is_string()) return failed(what + " holds a non-string");
+    if (!h.is_string()) return failed("R1: " + what + " holds a non-string");
     auto parsed = hash_from_hex(h.get<std::string>());
-    if (!parsed.ok()) return failed(what + ": " + parsed.error().message);
-    if (to_hex(*parsed) != h.get<std::string>()) return failed(what + ": a hash is not lower-case hex");
+    if (!parsed.ok()) return failed("R1: " + what + ": " + parsed.error().message);
+    if (to_hex(*parsed) != h.get<std::string>()) return failed("R1: " + what + ": a hash is not lower-case hex");
     out.push_back(*parsed);
   }
   return out;
@@ -78,14 +78,14 @@ bool json_matches(const json& decoded, const json& bundled) {
 }
 
 Status only_keys(const json& obj, std::initializer_list<const char*> keys, const std::string& what) {
-  if (!obj.is_object()) return failed(what + " is not an object");
+  if (!obj.is_object()) return failed("R1: " + what + " is not an object");
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     bool known = false;
     for (const char* k : keys) known = known || it.key() == k;
-    if (!known) return failed(what + " has an unknown field \"" + it.key() + "\"");
+    if (!known) return failed("R1: " + what + " has an unknown field \"" + it.key() + "\"");
   }
   for (const char* k : keys) {
-    if (!obj.contains(k)) return failed(what + " has no \"" + k + "\"");
+    if (!obj.contains(k)) return failed("R1: " + what + " has no \"" + k + "\"");
   }
   return {};
 }
@@ -96,16 +96,20 @@ class BundleChecker {
 
   Status run(std::string_view text) {
     const json b = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (b.is_discarded()) return failed("the bundle is not JSON");
+    if (b.is_discarded()) return failed("R1: the bundle is not JSON");
     // One canonical form (closebook's own: 2-space indent, fields in order, a final newline),
     // so no byte of a bundle can change without the check noticing.
-    if (b.dump(2) + "\n" != text) return failed("the bundle is not in canonical form (re-indented or edited?)");
+    if (b.dump(2) + "\n" != text) return failed("R1: the bundle is not in canonical form (re-indented or edited?)");
     CB_CHECK(only_keys(b, {"format", "subject", "tree_size", "checkpoint", "entries", "sign_offs"}, "the bundle"));
-    if (b["format"] != "closebook-bundle-v1") return failed("the bundle's format is not closebook-bundle-v1");
+    if (b["format"] == "closebook-bundle-v1") {
+      return failed("R1: a closebook-bundle-v1 bundle carries no tenant edges nor the SKU's other rule versions, so it cannot "
+                    "prove who owns its lines or that their rule applied; ask for a new bundle (closebook-bundle-v2)");
+    }
+    if (b["format"] != "closebook-bundle-v2") return failed("R1: the bundle's format is not closebook-bundle-v2");
     CB_CHECK(only_keys(b["subject"], {"kind", "id"}, "subject"));
-    if (!b["subject"]["kind"].is_string() || !b["subject"]["id"].is_string()) return failed("the subject is malformed");
+    if (!b["subject"]["kind"].is_string() || !b["subject"]["id"].is_string()) return failed("R1: the subject is malformed");
     report_.subject_kind = b["subject"]["kind"].get<std::string>();
-    if (report_.subject_kind != "invoice" && report_.subject_kind != "line") return failed("the subject is neither an invoice nor a line");
+    if (report_.subject_kind != "invoice" && report_.subject_kind != "line") return failed("R1: the subject is neither an invoice nor a line");
     report_.subject_id = b["subject"]["id"].get<std::string>();
     CB_CHECK(check_checkpoint(b));
     CB_CHECK(load_entries(b["entries"]));
@@ -119,10 +123,10 @@ class BundleChecker {
 
  private:
   Status check_checkpoint(const json& b) {
-    if (!b["checkpoint"].is_string() || !b["tree_size"].is_number_unsigned()) return failed("checkpoint or tree_size is malformed");
+    if (!b["checkpoint"].is_string() || !b["tree_size"].is_number_unsigned()) return failed("R2: checkpoint or tree_size is malformed");
     auto cp = open_checkpoint(b["checkpoint"].get<std::string>(), key_);
-    if (!cp.ok()) return failed("the checkpoint: " + cp.error().message);
-    if (cp->checkpoint.size != b["tree_size"].get<uint64_t>()) return failed("tree_size is not the checkpoint's size");
+    if (!cp.ok()) return failed("R2: the checkpoint: " + cp.error().message);
+    if (cp->checkpoint.size != b["tree_size"].get<uint64_t>()) return failed("R2: tree_size is not the checkpoint's size");
     size_ = cp->checkpoint.size;
     root_ = cp->checkpoint.root;
     report_.origin = cp->checkpoint.origin;
@@ -133,33 +137,37 @@ class BundleChecker {
   // Each entry: canonical bytes whose leaf hash is stated, whose index is its position, whose
   // JSON is exactly its decoding, and which the checkpoint's tree includes at that index.
   Status load_entries(const json& list) {
-    if (!list.is_array() || list.empty()) return failed("the bundle has no entries");
+    if (!list.is_array() || list.empty()) return failed("R3: the bundle has no entries");
     for (const json& item : list) {
       CB_CHECK(only_keys(item, {"index", "role", "hash", "bytes", "json", "inclusion"}, "an entry"));
       if (!item["index"].is_number_unsigned() || !item["bytes"].is_string() || !item["hash"].is_string() ||
           !item["role"].is_string()) {
-        return failed("an entry is malformed");
+        return failed("R3: an entry is malformed");
       }
       const uint64_t index = item["index"].get<uint64_t>();
       const std::string where = "entry " + std::to_string(index);
       auto bytes = from_base64(item["bytes"].get<std::string>());
       if (!bytes.ok() || to_base64(as_bytes(*bytes)) != item["bytes"].get<std::string>()) {
-        return failed(where + ": bytes are not canonical base64");
+        return failed("R3: " + where + ": bytes are not canonical base64");
       }
-      if (kRoles.count(item["role"].get<std::string>()) == 0) return failed(where + ": unknown role \"" + item["role"].get<std::string>() + "\"");
+      const auto role = kRoles.find(item["role"].get<std::string>());
+      if (role == kRoles.end()) return failed("R4: " + where + ": unknown role \"" + item["role"].get<std::string>() + "\"");
       auto entry = DecodedEntry::decode(*bytes);
-      if (!entry.ok()) return failed(where + ": " + entry.error().message);
-      if (entry->reader().getIndex() != index) return failed(where + ": its envelope says index " + std::to_string(entry->reader().getIndex()));
-      if (to_hex(entry->hash()) != item["hash"].get<std::string>()) return failed(where + ": the stated hash is not its leaf hash");
-      if (index >= size_) return failed(where + " is beyond the checkpoint's tree size");
+      if (!entry.ok()) return failed("R3: " + where + ": " + entry.error().message);
+      if (entry->reader().getKind().which() != role->second) {
+        return failed("R4: " + where + " is labelled " + role->first + " but is a " + kind_name(entry->reader()) + " entry");
+      }
+      if (entry->reader().getIndex() != index) return failed("R3: " + where + ": its envelope says index " + std::to_string(entry->reader().getIndex()));
+      if (to_hex(entry->hash()) != item["hash"].get<std::string>()) return failed("R3: " + where + ": the stated hash is not its leaf hash");
+      if (index >= size_) return failed("R3: " + where + " is beyond the checkpoint's tree size");
       CB_TRY(std::vector<Hash> proof, hashes(item["inclusion"], where + " inclusion"));
       if (!verify_inclusion(entry->hash(), index, size_, proof, root_).ok()) {
-        return failed(where + ": the inclusion proof does not lead to the checkpoint's root");
+        return failed("R3: " + where + ": the inclusion proof does not lead to the checkpoint's root");
       }
       // Only an entry of the log is decoded further.
       const json decoded = json::parse(entry_json(entry->reader()), nullptr, /*allow_exceptions=*/false);
-      if (decoded.is_discarded() || !json_matches(decoded, item["json"])) return failed(where + ": the JSON is not its decoding");
-      if (!entries_.emplace(index, std::move(*entry)).second) return failed(where + " is in the bundle twice");
+      if (decoded.is_discarded() || !json_matches(decoded, item["json"])) return failed("R3: " + where + ": the JSON is not its decoding");
+      if (!entries_.emplace(index, std::move(*entry)).second) return failed("R3: " + where + " is in the bundle twice");
     }
     report_.entries = entries_.size();
     return {};
@@ -189,12 +197,12 @@ class BundleChecker {
   Status ref(schema::EntryRef::Reader r, uint64_t from, bool required) {
     const DecodedEntry* target = get(r.getIndex());
     if (target == nullptr) {
-      return required ? failed("entry " + std::to_string(from) + " refers to entry " + std::to_string(r.getIndex()) +
+      return required ? failed("R5: entry " + std::to_string(from) + " refers to entry " + std::to_string(r.getIndex()) +
                                ", which the bundle lacks")
                       : Status{};
     }
     if (hash_of(r.getHash()) != target->hash()) {
-      return failed("entry " + std::to_string(from) + " refers to entry " + std::to_string(r.getIndex()) +
+      return failed("R5: entry " + std::to_string(from) + " refers to entry " + std::to_string(r.getIndex()) +
                     " with another hash than the entry's");
     }
     ++report_.references;
@@ -262,45 +270,43 @@ class BundleChecker {
   // Entry 0 registers the trusted log key; every key event replays in ledger order.
   Status replay_keys() {
     const DecodedEntry* genesis = get(0);
-    if (genesis == nullptr || !genesis->reader().getKind().isKeyEvent()) return failed("the bundle lacks entry 0, the log's key event");
+    if (genesis == nullptr || !genesis->reader().getKind().isKeyEvent()) return failed("R6: the bundle lacks entry 0, the log's key event");
     auto g = genesis->reader().getKind().getKeyEvent();
     if (g.getRole() != KeyRole::LOG || text(g.getVerifierKey()) != key_.to_string()) {
-      return failed("entry 0 registers another log key than the one given with --key");
+      return failed("R6: entry 0 registers another log key than the one given with --key");
     }
     for (const auto& [index, e] : entries_) {
-      if (auto st = registry_.apply(e); !st.ok()) return failed(st.error().message);
+      if (auto st = registry_.apply(e); !st.ok()) return failed("R6: " + st.error().message);
     }
     return {};
   }
 
   // Each sign-off: its tree head extends to the checkpoint, and it is signed by keys active then.
   Status check_sign_offs(const json& list) {
-    if (!list.is_array()) return failed("sign_offs is not a list");
+    if (!list.is_array()) return failed("R7: sign_offs is not a list");
     std::set<uint64_t> proven;
     for (const json& item : list) {
       CB_CHECK(only_keys(item, {"index", "tree_size", "consistency"}, "a sign-off"));
-      if (!item["index"].is_number_unsigned() || !item["tree_size"].is_number_unsigned()) return failed("a sign-off is malformed");
+      if (!item["index"].is_number_unsigned() || !item["tree_size"].is_number_unsigned()) return failed("R7: a sign-off is malformed");
       const uint64_t index = item["index"].get<uint64_t>();
       const DecodedEntry* e = get(index);
-      if (e == nullptr || !e->reader().getKind().isSignOff()) return failed("sign-off " + std::to_string(index) + " is not bundled");
+      if (e == nullptr || !e->reader().getKind().isSignOff()) return failed("R7: sign-off " + std::to_string(index) + " is not bundled");
       const std::string where = "sign-off " + std::to_string(index);
       if (e->reader().getKind().getSignOff().getTreeSize() != item["tree_size"].get<uint64_t>()) {
-        return failed(where + ": tree_size is not the entry's");
+        return failed("R7: " + where + ": tree_size is not the entry's");
       }
       auto checked = check_signoff_entry(*e, registry_, report_.origin);
-      if (!checked.ok()) return failed(checked.error().message);
+      if (!checked.ok()) return failed("R7: " + checked.error().message);
       CB_TRY(std::vector<Hash> proof, hashes(item["consistency"], where + " consistency"));
       if (!verify_consistency(checked->tree_size, size_, checked->root, root_, proof).ok()) {
-        return failed(where + ": its tree head is not consistent with the checkpoint");
+        return failed("R7: " + where + ": its tree head is not consistent with the checkpoint");
       }
       report_.signers.insert(checked->finance.begin(), checked->finance.end());
-      sign_off_sizes_[index] = checked->tree_size;
-      sign_off_periods_[index] = checked->period;
       proven.insert(index);
     }
     for (const auto& [index, e] : entries_) {
       if (e.reader().getKind().isSignOff() && proven.count(index) == 0) {
-        return failed("sign-off " + std::to_string(index) + " has no consistency proof in the bundle");
+        return failed("R7: sign-off " + std::to_string(index) + " has no consistency proof in the bundle");
       }
     }
     report_.sign_offs = proven.size();
@@ -308,282 +314,30 @@ class BundleChecker {
   }
 
   // ------------------------------------------------------------------------------------
-  // Amounts, recomputed (docs/matching.md §3, docs/close.md §2–3)
+  // R8–R18, over the bundled entries in ledger order (verify/rules.h): what is not bundled
+  // is not known, so the rules that need the whole ledger are closebook-verify ledger's.
 
   Status recompute() {
-    for (const auto& [index, e] : entries_) {
-      switch (e.reader().getKind().which()) {
-        case K::PRICED_LINE: CB_CHECK(recompute_line(index, e.reader().getKind().getPricedLine())); break;
-        case K::CREDIT:
-          if (all_bundled(e.reader().getKind().getCredit().getLines())) {
-            CB_CHECK(recompute_credit(index, e.reader().getKind().getCredit()));
-          }
-          break;
-        case K::INVOICE: {
-          bool complete = get(e.reader().getKind().getInvoice().getSignOff().getIndex()) != nullptr;
-          for (auto item : e.reader().getKind().getInvoice().getItems()) complete = complete && get(item.getLine().getIndex()) != nullptr;
-          if (complete) CB_CHECK(recompute_invoice(index, e.reader().getKind().getInvoice()));
-          break;
-        }
-        default: break;
-      }
-    }
-    return {};
-  }
-
-  Result<Decimal> quantity_of(schema::PricedLine::Reader l, uint64_t index) {
-    using Basis = schema::UsageRecord::QuantityBasis;
-    const std::string where = "priced line " + std::to_string(index);
-    auto from = Date::parse(text(l.getFromDate())), to = Date::parse(text(l.getToDate()));
-    if (!from.ok() || !to.ok() || to.value() < from.value()) return failed(where + ": no charge days (fromDate, toDate)");
-    const int64_t first = from->days_since_epoch(), last = to->days_since_epoch();
-    if (static_cast<uint64_t>(last - first + 1) != l.getProrationDays()) return failed(where + ": prorationDays is not its days");
-    struct Use {
-      int64_t day;
-      uint64_t index;
-      Decimal quantity;
-      Basis basis;
-    };
-    std::vector<Use> uses;
-    for (auto r : l.getUsage()) {
-      auto u = get(r.getIndex())->reader().getKind();
-      if (!u.isUsageRecord()) return failed(where + " cites entry " + std::to_string(r.getIndex()) + ", not a usage record");
-      auto rec = u.getUsageRecord();
-      const bool same_basis = (rec.getQuantityBasis() == Basis::CONSUMED) == (l.getQuantityBasis() == Basis::CONSUMED);
-      if (rec.getVendor() != l.getVendor() || rec.getSkuId() != l.getSkuId() || rec.getSubscriptionId() != l.getSubscriptionId() ||
-          !same_basis) {
-        return failed(where + " sums usage record " + std::to_string(r.getIndex()) + " of another vendor, SKU, subscription or basis");
-      }
-      auto date = Date::parse(text(u.getUsageRecord().getUsageDate()));
-      CB_TRY(Decimal q, dec(u.getUsageRecord().getQuantity(), where + " usage"));
-      if (!date.ok()) return failed(where + ": a usage date is not a date");
-      uses.push_back({date->days_since_epoch(), r.getIndex(), q, u.getUsageRecord().getQuantityBasis()});
-    }
-    const Decimal period_days = Decimal::from_int(l.getPeriodDays());
-    if (l.getQuantityBasis() == Basis::CONSUMED) {
-      Decimal q;
-      for (const Use& u : uses) {
-        if (u.day < first || u.day > last) continue;
-        CB_TRY(q, q.add(u.quantity));
-      }
-      return q;
-    }
-    // One count for the whole period (docs/evidence.md, quantities): the peak of a peak line;
-    // the largest snapshot dated in the period of a monthly seat report.
-    // The cadence, as docs/evidence.md names it: empty (lines written before it was recorded) is daily.
-    const std::string cadence = text(l.getCadence()).empty() ? "daily" : text(l.getCadence());
-    if (cadence != "daily" && cadence != "weekly" && cadence != "monthly") return failed(where + ": cadence \"" + cadence + "\" is not daily, weekly or monthly");
-    const bool one_count = l.getQuantityBasis() == Basis::PEAK || cadence == "monthly";
-    if (one_count) {
-      auto period = Period::parse(text(l.getPeriod()));
-      if (!period.ok()) return failed(where + ": its period is not YYYY-MM");
-      Decimal count;
-      for (const Use& u : uses) {
-        const bool in_period = period->first_day().days_since_epoch() <= u.day && u.day <= period->last_day().days_since_epoch();
-        if (l.getQuantityBasis() == Basis::PEAK || in_period) count = std::max(count, u.quantity);
-      }
-      if (l.getProrationDays() == l.getPeriodDays()) return count;
-      CB_TRY(Decimal count_days, count.mul(Decimal::from_int(static_cast<int64_t>(l.getProrationDays()))));
-      return count_days.div(period_days, 6, Rounding::kHalfEven);
-    }
-    // Snapshots: each day counts the latest snapshot on or before it (later entry on a tie);
-    // on a weekly feed, a day before every snapshot takes the earliest one of the 6 days after it.
-    const bool weekly = cadence == "weekly";
-    Decimal seat_days;
-    for (int64_t d = first; d <= last; ++d) {
-      const Use* current = nullptr;
-      for (const Use& u : uses) {
-        if (u.basis != Basis::SNAPSHOT || u.day > d) continue;
-        if (current == nullptr || u.day > current->day || (u.day == current->day && u.index > current->index)) current = &u;
-      }
-      for (const Use& u : uses) {
-        if (current != nullptr && current->day <= d) break;  // a count on or before the day decides
-        if (!weekly || u.basis != Basis::SNAPSHOT || u.day <= d || u.day > d + 6) continue;
-        if (current == nullptr || u.day < current->day || (u.day == current->day && u.index > current->index)) current = &u;
-      }
-      if (current == nullptr) continue;
-      CB_TRY(seat_days, seat_days.add(current->quantity));
-    }
-    return seat_days.div(period_days, 6, Rounding::kHalfEven);
-  }
-
-  // The rate the line's FX lock gives from `currency` to the line's currency.
-  Result<Decimal> rate(schema::PricedLine::Reader l, const std::string& currency, const std::string& where) {
-    if (currency == text(l.getCurrency())) return Decimal::from_int(1);
-    const DecodedEntry* lock = l.getFxLock().getHash().size() ? get(l.getFxLock().getIndex()) : nullptr;
-    if (lock == nullptr || !lock->reader().getKind().isFxLock()) return failed(where + ": no FX lock for " + currency);
-    auto f = lock->reader().getKind().getFxLock();
-    if (text(f.getBase()) != currency || text(f.getQuote()) != text(l.getCurrency())) {
-      return failed(where + ": its FX lock is " + text(f.getBase()) + "/" + text(f.getQuote()) + ", not " + currency + "/" +
-                    text(l.getCurrency()));
-    }
-    // The lock is the period's, and its rate is the recorded FX rate it names.
-    const DecodedEntry* fx = get(f.getRateRef().getIndex());
-    if (f.getPeriod() != l.getPeriod() || fx == nullptr || !fx->reader().getKind().isFxRate() ||
-        fx->reader().getKind().getFxRate().getRate() != f.getRate() || fx->reader().getKind().getFxRate().getDate() != f.getRateDate() ||
-        fx->reader().getKind().getFxRate().getBase() != f.getBase() || fx->reader().getKind().getFxRate().getQuote() != f.getQuote()) {
-      return failed(where + ": its FX lock is not the period's lock of a bundled FX rate");
-    }
-    return dec(f.getRate(), where + " FX rate");
-  }
-
-  Status expect_equal(const Decimal& computed, capnp::Text::Reader stored, const std::string& what) {
-    CB_TRY(Decimal s, dec(stored, what));
-    if (!(s == computed)) return failed(what + " is " + s.to_string() + "; recomputed " + computed.to_string());
-    return {};
-  }
-
-  Status recompute_line(uint64_t index, schema::PricedLine::Reader l) {
-    const std::string where = "priced line " + std::to_string(index) + " (" + text(l.getLineId()) + ")";
-    const DecodedEntry* rule_entry = get(l.getRule().getIndex());
-    if (!rule_entry->reader().getKind().isRuleVersion()) return failed(where + ": its rule is not a rule version");
-    auto rule = rule_entry->reader().getKind().getRuleVersion();
-    if (rule.getRuleId() != l.getRuleId() || rule.getVersion() != l.getRuleVersion() || rule.getVendor() != l.getVendor() ||
-        rule.getSkuId() != l.getSkuId()) {
-      return failed(where + ": its rule version is for another rule, vendor or SKU");
-    }
-    const std::string from = text(l.getFromDate()), to = text(l.getToDate());
-    if (text(rule.getEffectiveFrom()) > from || (rule.getEffectiveTo().size() && text(rule.getEffectiveTo()) < to)) {
-      return failed(where + ": its rule version is not in effect on " + from + ".." + to);
-    }
-    CB_TRY(Decimal quantity, quantity_of(l, index));
-    CB_CHECK(expect_equal(quantity, l.getQuantity(), where + " quantity"));
-    CB_TRY(Decimal cost, dec(rule.getCostUnitPrice(), where + " rule cost"));
-    CB_CHECK(expect_equal(cost, l.getCostUnitPrice(), where + " cost unit price"));
-    CB_TRY(Decimal cost_rate, rate(l, text(rule.getCostCurrency()), where));
-    CB_TRY(Decimal cost_unit, cost.mul(cost_rate));
-    CB_TRY(Decimal cost_exact, cost_unit.mul(quantity));
-    CB_TRY(Decimal cost_amount, cost_exact.round(2, Rounding::kHalfEven));
-    CB_CHECK(expect_equal(cost_amount, l.getCostAmount(), where + " cost amount"));
-    CB_TRY(Decimal sell_value, dec(rule.getSellValue(), where + " rule sell value"));
-    Decimal sell_unit;
-    if (rule.getSellMethod() == schema::RuleVersion::SellMethod::MARKUP_PCT) {
-      CB_TRY(Decimal factor, Decimal::from_int(100).add(sell_value));
-      CB_TRY(Decimal marked, cost_unit.mul(factor));
-      CB_TRY(sell_unit, marked.div(Decimal::from_int(100), std::max(cost_unit.scale(), 4), Rounding::kHalfEven));
-    } else {
-      CB_TRY(Decimal sell_rate, rate(l, text(rule.getSellCurrency()), where));
-      CB_TRY(sell_unit, sell_value.mul(sell_rate));
-    }
-    CB_CHECK(expect_equal(sell_unit, l.getSellUnitPrice(), where + " sell unit price"));
-    CB_TRY(Decimal sell_exact, sell_unit.mul(quantity));
-    CB_TRY(Decimal sell_amount, sell_exact.round(2, Rounding::kHalfEven));
-    CB_CHECK(expect_equal(sell_amount, l.getSellAmount(), where + " sell amount"));
-    CB_TRY(Decimal margin, sell_amount.sub(cost_amount));
-    CB_CHECK(expect_equal(margin, l.getMarginAmount(), where + " margin"));
-    ++report_.lines_recomputed;
-    return {};
-  }
-
-  Status recompute_credit(uint64_t index, schema::Credit::Reader c) {
-    const std::string where = "credit " + std::to_string(index) + " (" + text(c.getCreditId()) + ")";
-    CB_TRY(Decimal amount, dec(c.getAmount(), where + " amount"));
-    Decimal billed, valued;
-    for (auto r : c.getLines()) {
-      auto l = get(r.getIndex())->reader().getKind();
-      if (!l.isPricedLine()) return failed(where + " credits entry " + std::to_string(r.getIndex()) + ", not a priced line");
-      CB_TRY(Decimal sell, dec(l.getPricedLine().getSellAmount(), where));
-      CB_TRY(billed, billed.add(sell));
-      if (c.getQuantity().size() == 0) continue;
-      CB_TRY(Decimal q, dec(c.getQuantity(), where + " quantity"));
-      CB_TRY(Decimal unit, dec(l.getPricedLine().getSellUnitPrice(), where));
-      CB_TRY(Decimal exact, q.mul(unit));
-      CB_TRY(Decimal value, exact.round(2, Rounding::kHalfEven));
-      CB_TRY(valued, valued.add(value));
-    }
-    if (c.getQuantity().size() != 0) CB_CHECK(expect_equal(valued, c.getAmount(), where + " amount"));
-    if (amount.sign() <= 0 || billed < amount) return failed(where + ": credits " + amount.to_string() + " of " + billed.to_string() + " billed");
-    // All bundled credits on one line together never exceed what it billed.
-    if (c.getLines().size() == 1) {
-      Decimal& total = credited_[c.getLines()[0].getIndex()];
-      CB_TRY(total, total.add(amount));
-      if (billed < total) return failed(where + ": with the other credits on its line, credits " + total.to_string() + " of " + billed.to_string());
-    }
-    return {};
-  }
-
-  Status recompute_invoice(uint64_t index, schema::Invoice::Reader inv) {
-    const std::string where = "invoice " + std::to_string(index) + " (" + text(inv.getInvoiceId()) + ")";
-    const bool taxable = inv.getGstTreatment() == schema::Invoice::GstTreatment::TAXABLE;
-    // Issued under a verified sign-off of its period, billing only what that sign-off covered.
-    const uint64_t sign_off = inv.getSignOff().getIndex();
-    auto signed_size = sign_off_sizes_.find(sign_off);
-    if (signed_size == sign_off_sizes_.end() || sign_off >= index || sign_off_periods_[sign_off] != text(inv.getPeriod())) {
-      return failed(where + ": its sign-off is not a verified sign-off of " + text(inv.getPeriod()) + " before it");
-    }
-    // Taxable exactly when the partner is in Australia (its latest Partner entry, when bundled).
-    const DecodedEntry* partner = nullptr;
-    for (const auto& [i, e] : entries_) {
-      if (i < index && e.reader().getKind().isPartner() && e.reader().getKind().getPartner().getPartnerId() == inv.getPartnerId()) {
-        partner = &e;
-      }
-    }
-    if (partner == nullptr && is_subject(*get(index))) return failed(where + ": the partner it bills is not in the bundle");
-    if (partner != nullptr) {
-      auto p = partner->reader().getKind().getPartner();
-      if ((text(p.getCountry()) == "AU") != taxable) {
-        return failed(where + ": GST treatment does not follow partner " + text(p.getPartnerId()) + "'s country " + text(p.getCountry()));
-      }
-    }
-    const Decimal gst_rate = Decimal::parse("0.10").value();
-    Decimal subtotal, gst;
-    std::set<uint64_t> items;
-    for (auto item : inv.getItems()) {
-      const uint64_t source_index = item.getLine().getIndex();
-      auto source = get(source_index)->reader().getKind();
-      if (source_index >= signed_size->second || !items.insert(source_index).second) {
-        return failed(where + " bills entry " + std::to_string(source_index) + " twice, or one its sign-off did not cover");
-      }
-      if (!billed_by_.emplace(source_index, index).second && billed_by_[source_index] != index) {
-        return failed(where + " bills entry " + std::to_string(source_index) + ", which invoice entry " +
-                      std::to_string(billed_by_[source_index]) + " bills too");
-      }
-      Decimal amount;
-      if (source.isPricedLine()) {
-        auto l = source.getPricedLine();
-        if (l.getPartnerId() != inv.getPartnerId() || l.getCurrency() != inv.getCurrency() || l.getPeriod() != inv.getPeriod()) {
-          return failed(where + " bills line " + text(l.getLineId()) + " of another partner, currency or period");
-        }
-        if (item.getLineId() != l.getLineId() || item.getQuantity() != l.getQuantity() || item.getUnitPrice() != l.getSellUnitPrice()) {
-          return failed(where + ": item " + text(item.getLineId()) + " does not name its line's id, quantity and unit price");
-        }
-        CB_TRY(amount, dec(l.getSellAmount(), where));
-      } else if (source.isCredit()) {
-        auto c = source.getCredit();
-        if (c.getPartnerId() != inv.getPartnerId() || c.getCurrency() != inv.getCurrency() || c.getPeriod() != inv.getPeriod() ||
-            item.getLineId() != c.getCreditId()) {
-          return failed(where + " carries credit " + text(c.getCreditId()) + " of another partner, currency or period");
-        }
-        if (!all_bundled(c.getLines())) return failed(where + " carries credit " + text(c.getCreditId()) + " without its lines");
-        CB_TRY(Decimal credited, dec(c.getAmount(), where));
-        amount = credited.negated();
-      } else {
-        return failed(where + ": an item bills entry " + std::to_string(item.getLine().getIndex()) + ", neither line nor credit");
-      }
-      CB_CHECK(expect_equal(amount, item.getAmount(), where + " item " + text(item.getLineId()) + " amount"));
-      Decimal item_gst;
-      if (taxable) {
-        CB_TRY(Decimal exact, amount.mul(gst_rate));
-        CB_TRY(item_gst, exact.round(2, Rounding::kHalfUp));
-      }
-      CB_CHECK(expect_equal(item_gst, item.getGst(), where + " item " + text(item.getLineId()) + " GST"));
-      CB_TRY(subtotal, subtotal.add(amount));
-      CB_TRY(gst, gst.add(item_gst));
-    }
-    CB_CHECK(expect_equal(subtotal, inv.getSubtotal(), where + " subtotal"));
-    CB_CHECK(expect_equal(gst, inv.getGst(), where + " GST"));
-    CB_TRY(Decimal total, subtotal.add(gst));
-    CB_CHECK(expect_equal(total, inv.getTotal(), where + " total"));
-    ++report_.invoices_recomputed;
+    Rules rules([this](uint64_t i) { return get(i); }, /*complete=*/false);
+    for (const auto& [index, e] : entries_) CB_CHECK(rules.add(e));
+    report_.lines_recomputed = rules.counts().lines_recomputed;
+    report_.invoices_recomputed = rules.counts().invoices_recomputed;
     return {};
   }
 
   // The subject is bundled (its references were required, so its amounts were recomputed).
   Status check_subject() {
     for (const auto& [index, e] : entries_) {
-      if (is_subject(e)) return {};
+      if (!is_subject(e)) continue;
+      if (!e.reader().getKind().isInvoice()) return {};
+      // R5: the subject invoice's partner is bundled, so its currency and GST treatment are checked (R17).
+      const std::string partner = text(e.reader().getKind().getInvoice().getPartnerId());
+      for (const auto& [i, p] : entries_) {
+        if (i < index && p.reader().getKind().isPartner() && text(p.reader().getKind().getPartner().getPartnerId()) == partner) return {};
+      }
+      return failed("R5: invoice " + std::to_string(index) + ": the partner it bills is not in the bundle");
     }
-    return failed("the bundle does not hold its subject, " + report_.subject_kind + " " + report_.subject_id);
+    return failed("R7: the bundle does not hold its subject, " + report_.subject_kind + " " + report_.subject_id);
   }
 
   const VerifierKey& key_;
@@ -592,10 +346,6 @@ class BundleChecker {
   Hash root_{};
   std::map<uint64_t, DecodedEntry> entries_;
   KeyRegistry registry_;
-  std::map<uint64_t, uint64_t> sign_off_sizes_;       // verified sign-off -> its statement's tree size
-  std::map<uint64_t, std::string> sign_off_periods_;  // verified sign-off -> its period
-  std::map<uint64_t, uint64_t> billed_by_;            // line or credit -> the invoice billing it
-  std::map<uint64_t, Decimal> credited_;              // line -> the single-line credits on it
 };
 
 }  // namespace
@@ -607,9 +357,9 @@ Result<BundleReport> check_bundle(std::string_view bundle_json, const VerifierKe
   try {
     CB_CHECK(checker.run(bundle_json));
   } catch (const kj::Exception& e) {
-    return failed(std::string("an entry cannot be read: ") + e.getDescription().cStr());
+    return failed(std::string("R3: an entry cannot be read: ") + e.getDescription().cStr());
   } catch (const std::exception& e) {
-    return failed(std::string("the bundle cannot be read: ") + e.what());
+    return failed(std::string("R1: the bundle cannot be read: ") + e.what());
   }
   return report;
 }

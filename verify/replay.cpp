@@ -15,6 +15,7 @@
 #include "evidence/checkpoint.h"
 #include "evidence/entry.h"
 #include "evidence/merkle.h"
+#include "verify/rules.h"
 #include "verify/verify.h"
 
 #include "evidence/keys.h"
@@ -36,6 +37,9 @@ std::string be64_key(uint64_t v) {
   for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
   return out;
 }
+
+// Entries the rules have read back, kept between adds up to this many (~1 KiB each).
+constexpr size_t kEarlierEntriesMax = 16384;
 
 Error bad_entry(uint64_t index, const std::string& what) {
   return Error::corruption(what).at_entry(index);
@@ -473,6 +477,20 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
     out = prepare(k, v);
     return true;
   };
+  // R8–R18 with the whole ledger (verify/rules.h): earlier entries are read back from the
+  // snapshot as the rules ask for them, decoded once per add and kept for a while.
+  std::map<uint64_t, DecodedEntry> earlier;
+  Rules rules(
+      [&](uint64_t i) -> const DecodedEntry* {
+        if (i >= index) return nullptr;  // a rule only ever reads back
+        if (auto it = earlier.find(i); it != earlier.end()) return &it->second;
+        auto bytes = reader.get(reader.entries_, be64_key(i));
+        if (!bytes.ok()) return nullptr;
+        auto decoded = DecodedEntry::decode_stored(*bytes);
+        if (!decoded.ok()) return nullptr;
+        return &earlier.emplace(i, std::move(*decoded)).first->second;
+      },
+      /*complete=*/true);
   for (Prepared p; next(p); ++index) {
     if (p.key.size() != 8 || be64(p.key) != index) return bad_entry(index, "entry keys skip or repeat an index");
     if (!p.entry.ok()) return std::move(p.entry).error().at_entry(index);
@@ -484,6 +502,8 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
       CB_CHECK(check_signoff(*entry, registry, stored, origin));
       ++sign_offs;
     }
+    if (earlier.size() > kEarlierEntriesMax) earlier.clear();  // nothing of the last add is held
+    if (auto st = rules.add(*entry); !st.ok()) return Error(st.error()).at_entry(index);
     const Hash leaf = p.leaf;
     tree.append(leaf, std::ref(nodes));
     if (!nodes.status().ok()) return Error(nodes.status().error()).at_entry(index);
@@ -514,7 +534,12 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
                              " nodes; " + std::to_string(index) + " entries make " +
                              std::to_string(nodes.count()));
   }
-  return LedgerReport{origin, index, checked, tree.root(), sign_offs, pipeline != nullptr};
+  LedgerReport report{origin, index, checked, tree.root(), sign_offs, pipeline != nullptr};
+  report.lines_recomputed = rules.counts().lines_recomputed;
+  report.credits_recomputed = rules.counts().credits_recomputed;
+  report.invoices_recomputed = rules.counts().invoices_recomputed;
+  report.statements_recomputed = rules.counts().statements_recomputed;
+  return report;
 }
 
 }  // namespace closebook::verify

@@ -1,0 +1,358 @@
+// The adversary's test (docs/evidence.md §2, docs/threat-model.md): a forger who holds the log
+// key — a malicious server — writes signed, hash-linked, checkpointed entries that are false,
+// bypassing every planner of the writer. Each class of falsehood must be refused by both
+// verifiers, closebook-verify ledger and closebook-verify bundle, naming the rule it breaks.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "close/bundle.h"
+#include "close/credit.h"
+#include "close/invoice.h"
+#include "close/keys.h"
+#include "close/lineage.h"
+#include "close/signoff.h"
+#include "match/feeds.h"
+#include "match/fields.h"
+#include "match/findings.h"
+#include "match/pricing.h"
+#include "match/three_way.h"
+#include "tests/test_util.h"
+#include "verify/verify.h"
+
+namespace closebook {
+namespace {
+
+using Drafts = std::vector<ledger::Draft>;
+using Tamper = std::function<void(ledger::Snapshot&, Drafts&)>;
+
+class ForgeryTest : public ::testing::Test {
+ protected:
+  void SetUp() override { fresh("l"); }
+  // A new ledger holding the bundled sample's reference data and feeds.
+  void fresh(const std::string& name) {
+    ledger_.reset();
+    dir_ = tmp_ / name;
+    ledger_ = test::new_ledger(dir_, log_key_);
+    test::load_period(*ledger_, log_key_, test::bundled_sample(), "2026-10");
+  }
+  ledger::Snapshot snap() { return ledger_->snapshot().value(); }
+  void append(Drafts& drafts) {
+    auto r = ledger_->append(drafts, log_key_);
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+  }
+  void append(Drafts&& drafts) { append(drafts); }
+  // An entry as the forger finds it: index and hash, to refer to.
+  match::Ref ref_of_kind(const std::string& index_name, const std::string& value, schema::Entry::Kind::Which kind) {
+    auto s = snap();
+    const std::vector<uint64_t> found = s.lookup(index_name, value).value();
+    for (uint64_t i : found) {
+      auto e = s.entry(i).value();
+      if (e.reader().getKind().which() == kind) return {i, e.hash()};
+    }
+    ADD_FAILURE() << "no " << index_name << " " << value;
+    return {};
+  }
+  static schema::PricedLine::Builder line_of(Drafts& drafts, const std::string& sku, const std::string& partner) {
+    for (auto& d : drafts) {
+      auto k = d.entry().getKind();
+      if (k.isPricedLine() && std::string(k.getPricedLine().getSkuId().cStr()) == sku &&
+          std::string(k.getPricedLine().getPartnerId().cStr()) == partner) {
+        return k.getPricedLine();
+      }
+    }
+    throw std::runtime_error("no priced line of " + sku + " for " + partner);
+  }
+
+  // The close as the writer runs it, with the forger's hand at each step.
+  void close_period(const Tamper& on_pricing = nullptr, const Tamper& on_invoices = nullptr) {
+    auto priced = match::plan_pricing(snap(), {"2026-10"}).value();
+    if (on_pricing) {
+      auto s = snap();
+      on_pricing(s, priced.drafts);
+    }
+    append(priced.drafts);
+    append(match::plan_match(snap(), {"2026-10"}).value().drafts);
+    Drafts key;
+    key.push_back(close::plan_key_change(snap(), {KeyAction::REGISTER, KeyRole::FINANCE, finance_.verifier(), {}, ""}).value());
+    append(key);
+    sign_off(override_);
+    auto invoices = close::plan_invoices(snap(), "2026-10").value();
+    if (on_invoices) {
+      auto s = snap();
+      on_invoices(s, invoices.drafts);
+    }
+    append(invoices.drafts);
+  }
+  close::SignOffPlan sign_off_plan(const std::string& override_reason) {
+    const std::string text = close::build_statement(snap(), "2026-10", override_reason).value().text();
+    auto plan = close::plan_signoff(snap(), text, close::sign_statement(text, finance_).value(), {1}).value();
+    close::add_log_signature(plan, log_key_);
+    return plan;
+  }
+  void sign_off(const std::string& override_reason) {
+    auto plan = sign_off_plan(override_reason);
+    append(plan.drafts);
+  }
+  std::string line_id(const std::string& sku, const std::string& partner) {
+    auto s = snap();
+    const std::vector<uint64_t> entries = s.lookup("period", "2026-10").value();
+    for (uint64_t i : entries) {
+      auto e = s.entry(i).value();
+      if (!e.reader().getKind().isPricedLine()) continue;
+      auto l = e.reader().getKind().getPricedLine();
+      if (std::string(l.getSkuId().cStr()) == sku && std::string(l.getPartnerId().cStr()) == partner) return l.getLineId().cStr();
+    }
+    return "";
+  }
+
+  // Both verifiers refuse, each naming `rule`: the ledger replay, and the bundle of `subject`.
+  void refused(const std::string& rule, close::BundleSubject kind, const std::string& subject) {
+    auto bundle = close::build_bundle(snap(), kind, subject);
+    ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
+    auto checked = verify::check_bundle(*bundle, log_key_.verifier());
+    ASSERT_FALSE(checked.ok()) << "the bundle of " << subject << " passed";
+    EXPECT_NE(checked.error().message.find(rule + ":"), std::string::npos) << checked.error().to_string();
+    ledger_.reset();
+    auto replayed = verify::replay_ledger(dir_, log_key_.verifier());
+    ASSERT_FALSE(replayed.ok()) << "the ledger passed";
+    EXPECT_NE(replayed.error().message.find(rule + ":"), std::string::npos) << replayed.error().to_string();
+    ledger_ = ledger::Ledger::open(dir_, {}).value();
+  }
+
+  test::TempDir tmp_;
+  std::string dir_;
+  std::string override_;  // what finance signs despite blocking exceptions, when a forgery raises them
+  SigningKey log_key_ = SigningKey::generate("closebook.test/forgery").value();
+  SigningKey finance_ = SigningKey::generate("fay@finance").value();
+  std::unique_ptr<ledger::Ledger> ledger_;
+};
+
+constexpr const char* kBp = "CFQ7TTC0LCHC:0002";
+
+// The honest close passes both verifiers: the forgeries below differ from it in one thing each.
+TEST_F(ForgeryTest, TheHonestClosePassesBothVerifiers) {
+  close_period();
+  auto bundle = close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P001").value();
+  ASSERT_TRUE(verify::check_bundle(bundle, log_key_.verifier()).ok());
+  ledger_.reset();
+  auto replayed = verify::replay_ledger(dir_, log_key_.verifier());
+  ASSERT_TRUE(replayed.ok()) << replayed.error().to_string();
+  EXPECT_GT(replayed->lines_recomputed, 15u);
+  EXPECT_EQ(replayed->statements_recomputed, 1u);
+}
+
+TEST_F(ForgeryTest, PeriodDaysOtherThanThePeriodsAreRefused) {  // class 2
+  close_period([](ledger::Snapshot&, Drafts& d) { line_of(d, kBp, "P001").setPeriodDays(10); });
+  refused("R9", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+TEST_F(ForgeryTest, ALineRunningPastItsPeriodIsRefused) {  // class 3
+  close_period([](ledger::Snapshot&, Drafts& d) { line_of(d, kBp, "P001").setToDate("2026-12-31"); });
+  refused("R9", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+TEST_F(ForgeryTest, ADateWrittenAnotherWayIsRefused) {  // class 4: the rule compared text, days parsed M/D/YYYY
+  close_period([](ledger::Snapshot&, Drafts& d) { line_of(d, kBp, "P001").setToDate("10/31/2026"); });
+  refused("R8", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+TEST_F(ForgeryTest, APeakLineCitingNextMonthsUsageIsRefused) {  // class 1
+  Drafts late;
+  match::LoadPlan plan = match::plan_feed_load(
+      match::FeedFormat::kUsage, "nov.csv",
+      "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n"
+      "acronis,2026-11-05,88825278-08a8-4728-94af-fd0e00ff815f,5552cc85-c1b8-4b52-8281-57ef4f1ab28b,ACR-CPC-ADVBKP-WL,60,peak,"
+      "Workload/Month,nov-peak\n",
+      {"2026-11", nullptr}).value();
+  append(plan.drafts);
+  const match::Ref november = ref_of_kind("period", "2026-11", schema::Entry::Kind::USAGE_RECORD);
+  close_period([&](ledger::Snapshot&, Drafts& d) {
+    auto l = line_of(d, "ACR-CPC-ADVBKP-WL", "P001");
+    auto usage = l.initUsage(1);
+    match::set_ref(usage[0], november);
+  });
+  refused("R10", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+TEST_F(ForgeryTest, AnotherPartnersRuleIsRefused) {  // class 6: P002's own rule on a P001 line
+  const match::Ref r002 = ref_of_kind("rule", "R002", schema::Entry::Kind::RULE_VERSION);
+  close_period([&](ledger::Snapshot&, Drafts& d) {
+    auto l = line_of(d, kBp, "P001");
+    match::set_ref(l.initRule(), r002);
+    l.setRuleId("R002");
+  });
+  refused("R12", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+TEST_F(ForgeryTest, TheStarRuleWhereThePartnerHasItsOwnIsRefused) {  // class 6: R001 (*) for P002, who has R002
+  const match::Ref r001 = ref_of_kind("rule", "R001", schema::Entry::Kind::RULE_VERSION);
+  close_period([&](ledger::Snapshot&, Drafts& d) {
+    auto l = line_of(d, kBp, "P002");
+    match::set_ref(l.initRule(), r001);
+    l.setRuleId("R001");
+  });
+  refused("R12", close::BundleSubject::kInvoice, "INV-2026-10-P002");
+}
+
+TEST_F(ForgeryTest, ATenantBilledToAnotherPartnerIsRefused) {  // class 6: T001 is P001's, billed to P003
+  close_period([](ledger::Snapshot&, Drafts& d) { line_of(d, kBp, "P001").setPartnerId("P003"); });
+  refused("R13", close::BundleSubject::kInvoice, "INV-2026-10-P003");
+}
+
+TEST_F(ForgeryTest, OneUsageCountedByTwoLinesOfAnInvoiceIsRefused) {  // class 5
+  override_ = "signed in a hurry";  // the match flags the doubled quantity; finance signs over it
+  close_period([](ledger::Snapshot&, Drafts& d) {
+    for (auto& draft : d) {
+      auto k = draft.entry().getKind();
+      if (!k.isPricedLine() || std::string(k.getPricedLine().getSkuId().cStr()) != kBp ||
+          std::string(k.getPricedLine().getPartnerId().cStr()) != "P001") {
+        continue;
+      }
+      ledger::Draft copy;
+      copy.entry().setEffective("2026-10");
+      copy.entry().getKind().setPricedLine(k.getPricedLine().asReader());
+      copy.entry().getKind().getPricedLine().setLineId("PL-2026-10-the-same-seats-again");
+      d.push_back(std::move(copy));
+      return;
+    }
+  });
+  refused("R15", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+// Class 7: credits on another partner's line, in another currency, and one line named twice to
+// credit twice what it billed.
+TEST_F(ForgeryTest, CreditsThatDoNotFollowTheirLinesAreRefused) {
+  close_period();  // the first ledger finds the lines' ids and amounts; each case closes its own
+  const std::string theirs = line_id(kBp, "P002");
+  const match::Ref their_line = ref_of_kind("line", theirs, schema::Entry::Kind::PRICED_LINE);
+  const std::string mine = line_id(kBp, "P001");
+  const match::Ref my_line = ref_of_kind("line", mine, schema::Entry::Kind::PRICED_LINE);
+  const std::string sell = snap().entry(my_line.index).value().reader().getKind().getPricedLine().getSellAmount().cStr();
+  const std::string twice = Decimal::parse(sell).value().mul(Decimal::from_int(2)).value().to_string();
+  struct Case {
+    std::string name, partner, currency, amount;
+    std::vector<std::pair<match::Ref, std::string>> lines;
+    std::string subject;
+  };
+  const std::vector<Case> cases = {
+      {"another partner's line", "P001", "AUD", "1.00", {{their_line, theirs}}, theirs},
+      {"another currency", "P001", "NZD", "1.00", {{my_line, mine}}, mine},
+      {"one line twice", "P001", "AUD", twice, {{my_line, mine}, {my_line, mine}}, mine},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    fresh(c.name.substr(0, c.name.find(' ')) + std::to_string(c.lines.size()) + c.currency);
+    close_period();
+    const match::Ref line = ref_of_kind("line", c.lines.front().second, schema::Entry::Kind::PRICED_LINE);
+    Drafts d(1);
+    d[0].entry().setEffective("2026-10");
+    auto credit = d[0].entry().getKind().initCredit();
+    credit.setCreditId("CR-2026-10-forged");
+    credit.setPeriod("2026-10");
+    credit.setTargetPeriod("2026-10");
+    credit.setPartnerId(c.partner);
+    credit.setCurrency(c.currency);
+    credit.setAmount(c.amount);
+    credit.setReason("forged");
+    auto refs = credit.initLines(static_cast<unsigned>(c.lines.size()));
+    auto ids = credit.initLineIds(static_cast<unsigned>(c.lines.size()));
+    for (unsigned i = 0; i < c.lines.size(); ++i) {
+      match::set_ref(refs[i], line);
+      ids.set(i, c.lines[i].second);
+    }
+    append(d);
+    refused("R16", close::BundleSubject::kLine, c.subject);
+  }
+}
+
+TEST_F(ForgeryTest, AnInvoiceDatedOtherThanItsSignOffIsRefused) {  // class 10
+  close_period(nullptr, [](ledger::Snapshot&, Drafts& d) {
+    for (auto& draft : d) {
+      if (draft.entry().getKind().isInvoice()) draft.entry().getKind().getInvoice().setIssueDate("1999-01-01");
+    }
+  });
+  refused("R17", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+TEST_F(ForgeryTest, AnAudPartnerInvoicedInNzdIsRefused) {  // class 10
+  close_period(nullptr, [](ledger::Snapshot&, Drafts& d) {
+    for (auto& draft : d) {
+      auto inv = draft.entry().getKind().getInvoice();
+      if (draft.entry().getKind().isInvoice() && std::string(inv.getPartnerId().cStr()) == "P001") inv.setCurrency("NZD");
+    }
+  });
+  refused("R17", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+// Class 8: a sign-off made before a credit reopened the period, replayed after it as a new
+// SignOff — every signature on it is genuine.
+TEST_F(ForgeryTest, ASignOffReplayedAfterTheReopenIsRefused) {
+  close_period();
+  auto first = snap().entry(ref_of_kind("period", "2026-10", schema::Entry::Kind::SIGN_OFF).index).value();
+  auto credit = close::plan_credit(snap(), {{line_id(kBp, "P001")}, Decimal::parse("5.00").value(), std::nullopt, "outage", ""});
+  ASSERT_TRUE(credit.ok()) << credit.error().to_string();
+  append(credit->drafts);
+  Drafts replay(1);
+  replay[0].entry().setEffective("2026-10");
+  replay[0].entry().getKind().setSignOff(first.reader().getKind().getSignOff());
+  // The ledger keeps one entry per content: the forger varies a field that changes nothing
+  // (0 and 1 both mean one finance signature).
+  auto so = replay[0].entry().getKind().getSignOff();
+  so.setRequiredSignatures(so.getRequiredSignatures() == 0 ? 1 : 0);
+  append(replay);
+  refused("R18", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+TEST_F(ForgeryTest, ASignOffWhoseOverrideIsNotItsStatementsIsRefused) {  // class 8
+  auto priced = match::plan_pricing(snap(), {"2026-10"}).value();
+  append(priced.drafts);
+  append(match::plan_match(snap(), {"2026-10"}).value().drafts);
+  Drafts key;
+  key.push_back(close::plan_key_change(snap(), {KeyAction::REGISTER, KeyRole::FINANCE, finance_.verifier(), {}, ""}).value());
+  append(key);
+  auto plan = sign_off_plan("");
+  plan.drafts[0].entry().getKind().getSignOff().setOverrideReason("approved by the board");
+  append(plan.drafts);
+  append(close::plan_invoices(snap(), "2026-10").value().drafts);
+  refused("R18", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+TEST_F(ForgeryTest, AnInvoiceOnASupersededSignOffIsRefused) {  // class 8
+  close_period();
+  const match::Ref signed_first = ref_of_kind("period", "2026-10", schema::Entry::Kind::SIGN_OFF);
+  auto credit = close::plan_credit(snap(), {{line_id(kBp, "P001")}, Decimal::parse("5.00").value(), std::nullopt, "outage", ""});
+  append(credit->drafts);
+  sign_off("recovery in hand");  // the period signed again after the reopen, over its CREDIT_RECOVERY
+  // An invoice for P005 issued on the first, superseded sign-off.
+  auto issued = snap().entry(ref_of_kind("invoice", "INV-2026-10-P005", schema::Entry::Kind::INVOICE).index).value();
+  Drafts d(1);
+  d[0].entry().setEffective("2026-10");
+  d[0].entry().getKind().setInvoice(issued.reader().getKind().getInvoice());
+  auto inv = d[0].entry().getKind().getInvoice();
+  inv.setInvoiceId("INV-2026-10-P005-late");
+  match::set_ref(inv.initSignOff(), signed_first);
+  inv.initItems(0);
+  inv.setSubtotal("0");
+  inv.setGst("0");
+  inv.setTotal("0");
+  append(d);
+  refused("R17", close::BundleSubject::kInvoice, "INV-2026-10-P005-late");
+}
+
+// Class 11: a bundle's role that is not its entry's kind (a credit labelled match_result).
+TEST_F(ForgeryTest, ARoleThatIsNotItsEntrysKindIsRefused) {
+  close_period();
+  auto credit = close::plan_credit(snap(), {{line_id(kBp, "P001")}, Decimal::parse("5.00").value(), std::nullopt, "outage", ""});
+  append(credit->drafts);
+  auto bundle = nlohmann::ordered_json::parse(close::build_bundle(snap(), close::BundleSubject::kLine, line_id(kBp, "P001")).value());
+  for (auto& e : bundle["entries"]) {
+    if (e["role"] == "credit") e["role"] = "match_result";
+  }
+  auto checked = verify::check_bundle(bundle.dump(2) + "\n", log_key_.verifier());
+  ASSERT_FALSE(checked.ok());
+  EXPECT_NE(checked.error().message.find("R4:"), std::string::npos) << checked.error().to_string();
+}
+
+}  // namespace
+}  // namespace closebook

@@ -1,0 +1,804 @@
+// The rules of docs/evidence.md §3 (rules.h). Each check cites its rule number in its error.
+#include "verify/rules.h"
+
+#include <algorithm>
+#include <capnp/schema.h>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "evidence/checkpoint.h"
+#include "evidence/date.h"
+#include "evidence/decimal.h"
+
+namespace closebook::verify {
+namespace {
+
+using K = schema::Entry::Kind;
+using Basis = schema::UsageRecord::QuantityBasis;
+constexpr int64_t kMsPerDay = 86'400'000;
+
+Error broke(const char* rule, const std::string& what) { return Error::corruption(std::string(rule) + ": " + what); }
+
+std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
+std::string lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+Result<Decimal> dec(const char* rule, capnp::Text::Reader t, const std::string& what) {
+  auto d = Decimal::parse(text(t));
+  if (!d.ok()) return broke(rule, what + " \"" + text(t) + "\" is not a decimal");
+  return d;
+}
+
+// R8: a date the rules read is written YYYY-MM-DD, nothing else; a period YYYY-MM.
+Result<Date> iso_date(capnp::Text::Reader t, const std::string& what) {
+  auto d = Date::parse(text(t));
+  if (!d.ok() || d->to_iso() != text(t)) return broke("R8", what + " \"" + text(t) + "\" is not a date written YYYY-MM-DD");
+  return *d;
+}
+Result<std::optional<Date>> optional_iso_date(capnp::Text::Reader t, const std::string& what) {
+  if (t.size() == 0) return std::optional<Date>();
+  CB_TRY(Date d, iso_date(t, what));
+  return std::optional<Date>(d);
+}
+Result<Period> iso_period(capnp::Text::Reader t, const std::string& what) {
+  auto p = Period::parse(text(t));
+  if (!p.ok()) return broke("R8", what + " \"" + text(t) + "\" is not a period written YYYY-MM");
+  return *p;
+}
+
+// "unbilledUsage" (the schema's enumerant) -> "UNBILLED_USAGE" (the statement's name).
+std::string category_name(schema::Category c) {
+  const auto enumerants = capnp::Schema::from<schema::Category>().getEnumerants();
+  const auto at = static_cast<uint16_t>(c);
+  if (at >= enumerants.size()) return "UNKNOWN";
+  std::string out;
+  for (char ch : std::string(enumerants[at].getProto().getName().cStr())) {
+    if (ch >= 'A' && ch <= 'Z') {
+      out += '_';
+      out += ch;
+    } else {
+      out += static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+    }
+  }
+  return out;
+}
+
+bool covers(const Date& from, const std::optional<Date>& to, const Date& a, const Date& b) {
+  return from <= a && (!to || b <= *to);
+}
+
+struct RuleSeen {
+  uint64_t index;
+  std::string rule_id, partner;
+  uint32_t version;
+  Date from;
+  std::optional<Date> to;
+};
+
+// docs/matching.md §3: a partner's own rule beats "*"; then the later start; then the higher
+// version; then the lower rule id.
+bool outranks(const RuleSeen& a, const RuleSeen& b) {
+  const bool a_own = a.partner != "*", b_own = b.partner != "*";
+  if (a_own != b_own) return a_own;
+  if (a.from != b.from) return b.from < a.from;
+  if (a.version != b.version) return a.version > b.version;
+  return a.rule_id < b.rule_id;
+}
+
+struct EdgeSeen {
+  uint64_t index;
+  std::string tenant, partner, vendor, value;  // value lower-cased unless a name
+  schema::TenantEdge::IdType type;
+  Date from;
+  std::optional<Date> to;
+};
+
+std::string edge_key(const std::string& vendor, bool name, const std::string& value) {
+  return vendor + (name ? "|name|" : "|id|") + value;
+}
+
+struct LineDays {
+  std::string line_id;
+  int64_t from, to;  // days since epoch, inclusive
+};
+
+struct ExceptionSeen {
+  schema::Category category;
+  bool blocking = false;
+  std::string delta, currency;
+  schema::ExceptionStatus status = schema::ExceptionStatus::OPEN;
+};
+
+struct CurrentLine {
+  uint64_t index = 0;
+  std::string currency;
+  Decimal cost, sell;
+  std::vector<uint64_t> usage;
+  int64_t from = 0, to = 0;
+};
+
+// What a period's sign-off statement describes, kept as its entries come.
+struct PeriodSeen {
+  std::map<std::string, CurrentLine> lines;                         // lineId -> its latest entry
+  std::map<std::string, std::pair<uint64_t, Decimal>> credits;      // booked here, per currency
+  std::map<std::string, ExceptionSeen> exceptions;                  // by id
+  std::optional<uint64_t> match_run;
+  uint64_t keys = 0, matched = 0;
+  std::optional<uint64_t> last_entry, last_sign_off, last_reopen;
+};
+
+}  // namespace
+
+class Rules::State {
+ public:
+  State(Lookup lookup, bool complete) : get_(std::move(lookup)), complete_(complete) {}
+
+  Status add(const DecodedEntry& e) {
+    const uint64_t index = e.reader().getIndex();
+    auto kind = e.reader().getKind();
+    switch (kind.which()) {
+      case K::PRICED_LINE: CB_CHECK(check_line(index, kind.getPricedLine())); break;
+      case K::CREDIT: CB_CHECK(check_credit(index, kind.getCredit())); break;
+      case K::INVOICE: CB_CHECK(check_invoice(e, kind.getInvoice())); break;
+      case K::SIGN_OFF: CB_CHECK(check_sign_off(index, kind.getSignOff())); break;
+      default: break;
+    }
+    return record(e);
+  }
+
+  RuleCounts counts;
+
+ private:
+  // ------------------------------------------------------------------------------------
+  // What later rules need of an entry.
+
+  Status record(const DecodedEntry& e) {
+    const uint64_t index = e.reader().getIndex();
+    auto kind = e.reader().getKind();
+    const std::string effective = text(e.reader().getEffective());
+    if (effective.size() >= 7) periods_[effective.substr(0, 7)].last_entry = index;
+    switch (kind.which()) {
+      case K::RULE_VERSION: {
+        auto r = kind.getRuleVersion();
+        CB_TRY(Date from, iso_date(r.getEffectiveFrom(), "rule version " + std::to_string(index) + " effectiveFrom"));
+        CB_TRY(auto to, optional_iso_date(r.getEffectiveTo(), "rule version " + std::to_string(index) + " effectiveTo"));
+        rules_[text(r.getVendor()) + "|" + text(r.getSkuId())].push_back(
+            {index, text(r.getRuleId()), text(r.getPartnerId()), r.getVersion(), from, to});
+        break;
+      }
+      case K::TENANT_EDGE: {
+        auto t = kind.getTenantEdge();
+        CB_TRY(Date from, iso_date(t.getValidFrom(), "tenant edge " + std::to_string(index) + " validFrom"));
+        CB_TRY(auto to, optional_iso_date(t.getValidTo(), "tenant edge " + std::to_string(index) + " validTo"));
+        const bool name = t.getIdType() == schema::TenantEdge::IdType::NAME;
+        EdgeSeen edge{index, text(t.getTenantId()), text(t.getPartnerId()), lower(text(t.getVendor())),
+                      name ? text(t.getIdValue()) : lower(text(t.getIdValue())), t.getIdType(), from, to};
+        edges_[edge_key(edge.vendor, name, edge.value)].push_back(std::move(edge));
+        break;
+      }
+      case K::PARTNER: partners_[text(kind.getPartner().getPartnerId())] = index; break;
+      case K::PRICED_LINE: record_line(index, kind.getPricedLine()); break;
+      case K::CREDIT: {
+        auto c = kind.getCredit();
+        CB_TRY(Decimal amount, dec("R16", c.getAmount(), "credit " + std::to_string(index) + " amount"));
+        std::set<uint64_t> lines;
+        for (auto r : c.getLines()) lines.insert(r.getIndex());
+        credits_.push_back({lines, amount});
+        auto& [count, total] = periods_[text(c.getPeriod())].credits[text(c.getCurrency())];
+        ++count;
+        CB_TRY(total, total.add(amount));
+        break;
+      }
+      case K::EXCEPTION: {
+        auto x = kind.getException();
+        auto& seen = periods_[text(x.getPeriod())].exceptions;
+        auto it = seen.find(text(x.getExceptionId()));
+        ExceptionSeen now{x.getCategory(), x.getBlocking(), text(x.getDelta()), text(x.getCurrency()), x.getStatus()};
+        if (it != seen.end()) now.status = it->second.status;  // a re-raised exception keeps its status
+        seen[text(x.getExceptionId())] = now;
+        break;
+      }
+      case K::EXCEPTION_UPDATE: {
+        auto u = kind.getExceptionUpdate();
+        for (auto& [period, p] : periods_) {
+          auto it = p.exceptions.find(text(u.getExceptionId()));
+          if (it != p.exceptions.end()) it->second.status = u.getStatus();
+        }
+        break;
+      }
+      case K::MATCH_RUN: {
+        PeriodSeen& p = periods_[text(kind.getMatchRun().getPeriod())];
+        p.match_run = index;
+        p.keys = kind.getMatchRun().getKeyCount();
+        p.matched = kind.getMatchRun().getMatchedCount();
+        break;
+      }
+      case K::SIGN_OFF: periods_[text(kind.getSignOff().getPeriod())].last_sign_off = index; break;
+      case K::PERIOD_REOPEN: periods_[text(kind.getPeriodReopen().getPeriod())].last_reopen = index; break;
+      case K::INVOICE:
+        for (auto item : kind.getInvoice().getItems()) billed_by_.emplace(item.getLine().getIndex(), index);
+        break;
+      default: break;
+    }
+    return {};
+  }
+
+  void record_line(uint64_t index, schema::PricedLine::Reader l) {
+    PeriodSeen& p = periods_[text(l.getPeriod())];
+    const std::string id = text(l.getLineId());
+    if (auto old = p.lines.find(id); old != p.lines.end()) {  // superseded: its citations go
+      for (uint64_t u : old->second.usage) {
+        auto& cited = cited_by_[u];
+        cited.erase(std::remove_if(cited.begin(), cited.end(), [&](const LineDays& d) { return d.line_id == id; }), cited.end());
+      }
+    }
+    CurrentLine c;
+    c.index = index;
+    c.currency = text(l.getCurrency());
+    c.cost = Decimal::parse(text(l.getCostAmount())).value();  // checked by check_line first
+    c.sell = Decimal::parse(text(l.getSellAmount())).value();
+    c.from = Date::parse(text(l.getFromDate())).value().days_since_epoch();
+    c.to = Date::parse(text(l.getToDate())).value().days_since_epoch();
+    for (auto u : l.getUsage()) {
+      c.usage.push_back(u.getIndex());
+      cited_by_[u.getIndex()].push_back({id, c.from, c.to});
+    }
+    p.lines[id] = std::move(c);
+  }
+
+  // ------------------------------------------------------------------------------------
+  // Priced lines: R9 to R15
+
+  struct Use {
+    int64_t day;
+    uint64_t index;
+    Decimal quantity;
+    Basis basis;
+    std::string tenant_ref;
+  };
+
+  Status check_line(uint64_t index, schema::PricedLine::Reader l) {
+    const std::string where = "priced line " + std::to_string(index) + " (" + text(l.getLineId()) + ")";
+    // R9: its days lie in its period, and it says how many.
+    CB_TRY(Period period, iso_period(l.getPeriod(), where + " period"));
+    CB_TRY(Date from, iso_date(l.getFromDate(), where + " fromDate"));
+    CB_TRY(Date to, iso_date(l.getToDate(), where + " toDate"));
+    if (to < from || from < period.first_day() || period.last_day() < to) {
+      return broke("R9", where + ": its days " + from.to_iso() + ".." + to.to_iso() + " are not days of " + period.to_string());
+    }
+    const int64_t first = from.days_since_epoch(), last = to.days_since_epoch();
+    if (static_cast<int64_t>(l.getProrationDays()) != last - first + 1) return broke("R9", where + ": prorationDays is not the number of its days");
+    if (static_cast<int>(l.getPeriodDays()) != period.days()) {
+      return broke("R9", where + ": periodDays " + std::to_string(l.getPeriodDays()) + " is not the " +
+                             std::to_string(period.days()) + " days of " + period.to_string());
+    }
+    // R10: the usage it sums.
+    std::vector<Use> uses;
+    for (auto r : l.getUsage()) {
+      const DecodedEntry* u = get_(r.getIndex());
+      if (u == nullptr || !u->reader().getKind().isUsageRecord()) {
+        return broke("R10", where + " cites entry " + std::to_string(r.getIndex()) + ", not a usage record");
+      }
+      auto rec = u->reader().getKind().getUsageRecord();
+      const bool same_basis = (rec.getQuantityBasis() == Basis::CONSUMED) == (l.getQuantityBasis() == Basis::CONSUMED);
+      if (rec.getVendor() != l.getVendor() || rec.getSkuId() != l.getSkuId() || rec.getSubscriptionId() != l.getSubscriptionId() ||
+          !same_basis) {
+        return broke("R10", where + " sums usage record " + std::to_string(r.getIndex()) + " of another vendor, SKU, subscription or basis");
+      }
+      CB_TRY(Date date, iso_date(rec.getUsageDate(), where + " usage " + std::to_string(r.getIndex()) + " usageDate"));
+      CB_TRY(Decimal q, dec("R10", rec.getQuantity(), where + " usage quantity"));
+      uses.push_back({date.days_since_epoch(), r.getIndex(), q, rec.getQuantityBasis(), text(rec.getTenantRef())});
+    }
+    CB_TRY(Decimal quantity, quantity_of(l, where, period, first, last, uses));
+    CB_CHECK(expect("R11", quantity, l.getQuantity(), where + " quantity"));
+    CB_CHECK(check_rule_choice(l, where, from, to));
+    CB_CHECK(check_tenant(l, where, from, to, uses));
+    CB_CHECK(check_amounts(l, where, quantity));
+    if (complete_) CB_CHECK(check_billed_once(l, where, first, last));
+    ++counts.lines_recomputed;
+    return {};
+  }
+
+  // R10 and R11: each cited record counts for the line, and the quantity follows from them by
+  // the line's basis and cadence.
+  Result<Decimal> quantity_of(schema::PricedLine::Reader l, const std::string& where, const Period& period, int64_t first,
+                              int64_t last, const std::vector<Use>& uses) {
+    const Decimal period_days = Decimal::from_int(l.getPeriodDays());
+    const int64_t period_first = period.first_day().days_since_epoch(), period_last = period.last_day().days_since_epoch();
+    const std::string cadence = l.getCadence().size() == 0 ? "daily" : text(l.getCadence());
+    if (cadence != "daily" && cadence != "weekly" && cadence != "monthly") {
+      return broke("R11", where + ": cadence \"" + cadence + "\" is not daily, weekly or monthly");
+    }
+    auto outside = [&](const Use& u, const std::string& days) {
+      return broke("R10", where + " cites usage record " + std::to_string(u.index) + " dated " + Date::from_days(u.day).to_iso() +
+                              ", outside " + days);
+    };
+    if (l.getQuantityBasis() == Basis::CONSUMED) {
+      Decimal q;
+      for (const Use& u : uses) {
+        if (u.day < first || u.day > last) return outside(u, "its days");
+        CB_TRY(q, q.add(u.quantity));
+      }
+      return q;
+    }
+    const bool one_count = l.getQuantityBasis() == Basis::PEAK || cadence == "monthly";
+    if (one_count) {
+      Decimal count;
+      for (const Use& u : uses) {
+        if (u.day < period_first || u.day > period_last) return outside(u, "its period");
+        count = std::max(count, u.quantity);
+      }
+      if (l.getProrationDays() == l.getPeriodDays()) return count;
+      CB_TRY(Decimal count_days, count.mul(Decimal::from_int(static_cast<int64_t>(l.getProrationDays()))));
+      return count_days.div(period_days, 6, Rounding::kHalfEven);
+    }
+    // Each day counts the latest snapshot on or before it (the later entry on a tie); on a
+    // weekly feed a day before every snapshot takes the earliest of the 6 days after it.
+    const bool weekly = cadence == "weekly";
+    std::set<uint64_t> counted;
+    Decimal seat_days;
+    for (int64_t d = first; d <= last; ++d) {
+      const Use* current = nullptr;
+      for (const Use& u : uses) {
+        if (u.basis != Basis::SNAPSHOT || u.day > d) continue;
+        if (current == nullptr || u.day > current->day || (u.day == current->day && u.index > current->index)) current = &u;
+      }
+      for (const Use& u : uses) {
+        if (current != nullptr && current->day <= d) break;
+        if (!weekly || u.basis != Basis::SNAPSHOT || u.day <= d || u.day > d + 6) continue;
+        if (current == nullptr || u.day < current->day || (u.day == current->day && u.index > current->index)) current = &u;
+      }
+      if (current == nullptr) continue;
+      counted.insert(current->index);
+      CB_TRY(seat_days, seat_days.add(current->quantity));
+    }
+    for (const Use& u : uses) {
+      if (u.basis == Basis::SNAPSHOT && counted.count(u.index) == 0) {
+        return broke("R10", where + " cites usage record " + std::to_string(u.index) + ", a count that stands for none of its days");
+      }
+    }
+    return seat_days.div(period_days, 6, Rounding::kHalfEven);
+  }
+
+  // R12: the rule version priced every day of the line, and is the one the documented
+  // precedence picks among the versions of the vendor's SKU known here.
+  Status check_rule_choice(schema::PricedLine::Reader l, const std::string& where, const Date& from, const Date& to) {
+    const DecodedEntry* entry = get_(l.getRule().getIndex());
+    if (entry == nullptr || !entry->reader().getKind().isRuleVersion()) return broke("R12", where + ": its rule is not a rule version");
+    auto rule = entry->reader().getKind().getRuleVersion();
+    if (rule.getRuleId() != l.getRuleId() || rule.getVersion() != l.getRuleVersion() || rule.getVendor() != l.getVendor() ||
+        rule.getSkuId() != l.getSkuId()) {
+      return broke("R12", where + ": its rule version is for another rule, vendor or SKU");
+    }
+    const std::string partner = text(l.getPartnerId());
+    if (rule.getPartnerId() != "*" && text(rule.getPartnerId()) != partner) {
+      return broke("R12", where + ": rule " + text(rule.getRuleId()) + " v" + std::to_string(rule.getVersion()) + " is partner " +
+                              text(rule.getPartnerId()) + "'s, not " + partner + "'s");
+    }
+    CB_TRY(Date rule_from, iso_date(rule.getEffectiveFrom(), where + " rule effectiveFrom"));
+    CB_TRY(auto rule_to, optional_iso_date(rule.getEffectiveTo(), where + " rule effectiveTo"));
+    if (!covers(rule_from, rule_to, from, to)) {
+      return broke("R12", where + ": its rule version is not in effect on " + from.to_iso() + ".." + to.to_iso());
+    }
+    const auto known = rules_.find(text(l.getVendor()) + "|" + text(l.getSkuId()));
+    if (known == rules_.end()) return {};
+    for (int64_t d = from.days_since_epoch(); d <= to.days_since_epoch(); ++d) {
+      const Date day = Date::from_days(d);
+      const RuleSeen* best = nullptr;
+      for (const RuleSeen& r : known->second) {
+        if (r.partner != "*" && r.partner != partner) continue;
+        if (!covers(r.from, r.to, day, day)) continue;
+        if (best == nullptr || outranks(r, *best)) best = &r;
+      }
+      if (best != nullptr && best->index != l.getRule().getIndex()) {
+        return broke("R12", where + ": on " + day.to_iso() + " rule " + best->rule_id + " v" + std::to_string(best->version) +
+                                " (entry " + std::to_string(best->index) + ") prices " + text(l.getSkuId()) + " for " + partner +
+                                ", not the rule the line names");
+      }
+    }
+    return {};
+  }
+
+  // R13: a tenant edge known here maps the usage's vendor identity to the line's tenant and
+  // partner on every day of the line; with the whole ledger, no edge maps it elsewhere then.
+  Status check_tenant(schema::PricedLine::Reader l, const std::string& where, const Date& from, const Date& to,
+                      const std::vector<Use>& uses) {
+    std::set<std::string> refs;
+    for (const Use& u : uses) refs.insert(u.tenant_ref);
+    const std::string vendor = lower(text(l.getVendor())), tenant = text(l.getTenantId()), partner = text(l.getPartnerId());
+    for (const std::string& ref : refs) {
+      // The edges naming the identity: ids, domains and org ids case-insensitively, names exactly.
+      std::vector<const EdgeSeen*> naming;
+      for (const auto& key : {edge_key(vendor, false, lower(ref)), edge_key(vendor, true, ref)}) {
+        auto it = edges_.find(key);
+        if (it == edges_.end()) continue;
+        for (const EdgeSeen& e : it->second) naming.push_back(&e);
+      }
+      for (int64_t d = from.days_since_epoch(); d <= to.days_since_epoch(); ++d) {
+        const Date day = Date::from_days(d);
+        bool owned = false;
+        for (const EdgeSeen* edge : naming) {
+          const EdgeSeen& e = *edge;
+          if (!covers(e.from, e.to, day, day)) continue;
+          if (e.tenant == tenant && e.partner == partner) {
+            owned = true;
+          } else if (complete_) {
+            return broke("R13", where + ": on " + day.to_iso() + " identity \"" + ref + "\" is tenant " + e.tenant + " of partner " +
+                                    e.partner + " (tenant edge " + std::to_string(e.index) + "), not " + tenant + " of " + partner);
+          }
+        }
+        if (!owned) {
+          return broke("R13", where + ": no tenant edge maps identity \"" + ref + "\" to tenant " + tenant + " of partner " + partner +
+                                  " on " + day.to_iso());
+        }
+      }
+    }
+    return {};
+  }
+
+  // R14: the rate the line's FX lock gives from `currency` to the line's currency.
+  Result<Decimal> rate(schema::PricedLine::Reader l, const std::string& currency, const std::string& where) {
+    if (currency == text(l.getCurrency())) return Decimal::from_int(1);
+    const DecodedEntry* lock = l.getFxLock().getHash().size() ? get_(l.getFxLock().getIndex()) : nullptr;
+    if (lock == nullptr || !lock->reader().getKind().isFxLock()) return broke("R14", where + ": no FX lock for " + currency);
+    auto f = lock->reader().getKind().getFxLock();
+    if (text(f.getBase()) != currency || text(f.getQuote()) != text(l.getCurrency())) {
+      return broke("R14", where + ": its FX lock is " + text(f.getBase()) + "/" + text(f.getQuote()) + ", not " + currency + "/" +
+                              text(l.getCurrency()));
+    }
+    const DecodedEntry* fx = get_(f.getRateRef().getIndex());
+    if (f.getPeriod() != l.getPeriod() || fx == nullptr || !fx->reader().getKind().isFxRate() ||
+        fx->reader().getKind().getFxRate().getRate() != f.getRate() || fx->reader().getKind().getFxRate().getDate() != f.getRateDate() ||
+        fx->reader().getKind().getFxRate().getBase() != f.getBase() || fx->reader().getKind().getFxRate().getQuote() != f.getQuote()) {
+      return broke("R14", where + ": its FX lock is not the period's lock of an FX rate in the evidence");
+    }
+    return dec("R14", f.getRate(), where + " FX rate");
+  }
+
+  Status expect(const char* rule, const Decimal& computed, capnp::Text::Reader stored, const std::string& what) {
+    CB_TRY(Decimal s, dec(rule, stored, what));
+    if (!(s == computed)) return broke(rule, what + " is " + s.to_string() + "; recomputed " + computed.to_string());
+    return {};
+  }
+
+  Status check_amounts(schema::PricedLine::Reader l, const std::string& where, const Decimal& quantity) {
+    auto rule = get_(l.getRule().getIndex())->reader().getKind().getRuleVersion();
+    CB_TRY(Decimal cost, dec("R14", rule.getCostUnitPrice(), where + " rule cost"));
+    CB_CHECK(expect("R14", cost, l.getCostUnitPrice(), where + " cost unit price"));
+    if (rule.getCostCurrency() != l.getCostCurrency()) return broke("R14", where + ": costCurrency is not its rule's");
+    CB_TRY(Decimal cost_rate, rate(l, text(rule.getCostCurrency()), where));
+    CB_TRY(Decimal cost_unit, cost.mul(cost_rate));
+    CB_TRY(Decimal cost_exact, cost_unit.mul(quantity));
+    CB_TRY(Decimal cost_amount, cost_exact.round(2, Rounding::kHalfEven));
+    CB_CHECK(expect("R14", cost_amount, l.getCostAmount(), where + " cost amount"));
+    CB_TRY(Decimal sell_value, dec("R14", rule.getSellValue(), where + " rule sell value"));
+    Decimal sell_unit;
+    if (rule.getSellMethod() == schema::RuleVersion::SellMethod::MARKUP_PCT) {
+      CB_TRY(Decimal factor, Decimal::from_int(100).add(sell_value));
+      CB_TRY(Decimal marked, cost_unit.mul(factor));
+      CB_TRY(sell_unit, marked.div(Decimal::from_int(100), std::max(cost_unit.scale(), 4), Rounding::kHalfEven));
+    } else {
+      CB_TRY(Decimal sell_rate, rate(l, text(rule.getSellCurrency()), where));
+      CB_TRY(sell_unit, sell_value.mul(sell_rate));
+    }
+    CB_CHECK(expect("R14", sell_unit, l.getSellUnitPrice(), where + " sell unit price"));
+    CB_TRY(Decimal sell_exact, sell_unit.mul(quantity));
+    CB_TRY(Decimal sell_amount, sell_exact.round(2, Rounding::kHalfEven));
+    CB_CHECK(expect("R14", sell_amount, l.getSellAmount(), where + " sell amount"));
+    CB_TRY(Decimal margin, sell_amount.sub(cost_amount));
+    CB_CHECK(expect("R14", margin, l.getMarginAmount(), where + " margin"));
+    return {};
+  }
+
+  // R15 (whole ledger): a usage record counts once. Two current lines of other ids that cite
+  // one record must charge different days (a count that holds across a partner move or a rule
+  // change is cited by the line on each side).
+  Status check_billed_once(schema::PricedLine::Reader l, const std::string& where, int64_t first, int64_t last) {
+    const std::string id = text(l.getLineId());
+    for (auto u : l.getUsage()) {
+      auto it = cited_by_.find(u.getIndex());
+      if (it == cited_by_.end()) continue;
+      for (const LineDays& other : it->second) {
+        if (other.line_id != id && !(other.to < first || last < other.from)) {
+          return broke("R15", where + " and line " + other.line_id + " both count usage record " + std::to_string(u.getIndex()) +
+                                  " for the same days");
+        }
+      }
+    }
+    return {};
+  }
+
+  // ------------------------------------------------------------------------------------
+  // R16: credits
+
+  Status check_credit(uint64_t index, schema::Credit::Reader c) {
+    const std::string where = "credit " + std::to_string(index) + " (" + text(c.getCreditId()) + ")";
+    CB_TRY(Decimal amount, dec("R16", c.getAmount(), where + " amount"));
+    if (amount.sign() <= 0 || amount.scale() > 2) return broke("R16", where + ": its amount is not more than zero, in cents");
+    std::set<uint64_t> lines;
+    Decimal billed, valued;
+    for (auto r : c.getLines()) {
+      if (!lines.insert(r.getIndex()).second) return broke("R16", where + " names line entry " + std::to_string(r.getIndex()) + " twice");
+      const DecodedEntry* e = get_(r.getIndex());
+      if (e == nullptr) {
+        if (complete_) return broke("R16", where + " credits entry " + std::to_string(r.getIndex()) + ", which does not exist");
+        return {};  // a bundle that does not carry the line cannot check the credit
+      }
+      if (!e->reader().getKind().isPricedLine()) return broke("R16", where + " credits entry " + std::to_string(r.getIndex()) + ", not a priced line");
+      auto l = e->reader().getKind().getPricedLine();
+      if (l.getPartnerId() != c.getPartnerId() || l.getCurrency() != c.getCurrency() || l.getPeriod() != c.getTargetPeriod()) {
+        return broke("R16", where + " credits line " + text(l.getLineId()) + " of another partner, currency or period");
+      }
+      CB_TRY(Decimal sell, dec("R16", l.getSellAmount(), where));
+      CB_TRY(billed, billed.add(sell));
+      if (c.getQuantity().size() == 0) continue;
+      CB_TRY(Decimal q, dec("R16", c.getQuantity(), where + " quantity"));
+      CB_TRY(Decimal unit, dec("R16", l.getSellUnitPrice(), where));
+      CB_TRY(Decimal exact, q.mul(unit));
+      CB_TRY(Decimal value, exact.round(2, Rounding::kHalfEven));
+      CB_TRY(valued, valued.add(value));
+    }
+    if (c.getQuantity().size() != 0) CB_CHECK(expect("R16", valued, c.getAmount(), where + " amount"));
+    // With every earlier credit on any of its lines, no more than those lines billed.
+    Decimal before;
+    for (const auto& [credited, earlier] : credits_) {
+      const bool shares = std::any_of(credited.begin(), credited.end(), [&](uint64_t i) { return lines.count(i) != 0; });
+      if (!shares) continue;
+      CB_TRY(before, before.add(earlier));
+    }
+    CB_TRY(Decimal total, before.add(amount));
+    if (billed < total) {
+      return broke("R16", where + ": with the credits before it on its lines, credits " + total.to_string() + " of the " +
+                              billed.to_string() + " they billed");
+    }
+    ++counts.credits_recomputed;
+    return {};
+  }
+
+  // ------------------------------------------------------------------------------------
+  // R17: invoices
+
+  Status check_invoice(const DecodedEntry& entry, schema::Invoice::Reader inv) {
+    const uint64_t index = entry.reader().getIndex();
+    const std::string where = "invoice " + std::to_string(index) + " (" + text(inv.getInvoiceId()) + ")";
+    const std::string period = text(inv.getPeriod());
+    const DecodedEntry* sign_off = get_(inv.getSignOff().getIndex());
+    for (auto item : inv.getItems()) {
+      if (get_(item.getLine().getIndex()) == nullptr) {
+        if (complete_) return broke("R17", where + " bills entry " + std::to_string(item.getLine().getIndex()) + ", which does not exist");
+        return {};  // an invoice the bundle does not carry whole: another invoice of a credited line
+      }
+    }
+    // Issued under the period's sign-off in force: its latest, not superseded by a reopen.
+    const PeriodSeen& p = periods_[period];
+    const uint64_t signed_at = inv.getSignOff().getIndex();
+    if (sign_off == nullptr || !sign_off->reader().getKind().isSignOff() || signed_at >= index ||
+        text(sign_off->reader().getKind().getSignOff().getPeriod()) != period) {
+      return broke("R17", where + ": its sign-off is not a sign-off of " + period + " before it");
+    }
+    if (p.last_sign_off != signed_at || (p.last_reopen && *p.last_reopen > signed_at)) {
+      return broke("R17", where + ": it is issued on sign-off " + std::to_string(signed_at) + ", which a reopen or a later sign-off of " +
+                              period + " superseded");
+    }
+    const uint64_t signed_size = sign_off->reader().getKind().getSignOff().getTreeSize();
+    // Dated the day it was signed off (UTC), in the partner's currency, taxed by its country.
+    const std::string signed_day = Date::from_days(sign_off->reader().getRecordedAt() / kMsPerDay).to_iso();
+    if (text(inv.getIssueDate()) != signed_day) {
+      return broke("R17", where + ": its issue date " + text(inv.getIssueDate()) + " is not the day of its sign-off, " + signed_day);
+    }
+    const bool taxable = inv.getGstTreatment() == schema::Invoice::GstTreatment::TAXABLE;
+    if (auto known = partners_.find(text(inv.getPartnerId())); known != partners_.end()) {
+      auto partner = get_(known->second);
+      if (partner != nullptr) {
+        auto pr = partner->reader().getKind().getPartner();
+        if ((text(pr.getCountry()) == "AU") != taxable) {
+          return broke("R17", where + ": GST treatment does not follow partner " + text(pr.getPartnerId()) + "'s country " + text(pr.getCountry()));
+        }
+        if (pr.getCurrency() != inv.getCurrency()) {
+          return broke("R17", where + " is in " + text(inv.getCurrency()) + "; partner " + text(pr.getPartnerId()) + " is billed in " +
+                                  text(pr.getCurrency()));
+        }
+      }
+    } else if (complete_) {
+      return broke("R17", where + " bills partner " + text(inv.getPartnerId()) + ", who is not in the ledger");
+    }
+    const Decimal gst_rate = Decimal::parse("0.10").value();
+    Decimal subtotal, gst;
+    std::set<uint64_t> items;
+    std::map<uint64_t, std::pair<int64_t, int64_t>> usage_days;  // usage record -> the days a line of this invoice counts it
+    for (auto item : inv.getItems()) {
+      const uint64_t source_index = item.getLine().getIndex();
+      auto source = get_(source_index)->reader().getKind();
+      if (source_index >= signed_size || !items.insert(source_index).second) {
+        return broke("R17", where + " bills entry " + std::to_string(source_index) + " twice, or one its sign-off did not cover");
+      }
+      if (auto other = billed_by_.find(source_index); other != billed_by_.end()) {
+        return broke("R17", where + " bills entry " + std::to_string(source_index) + ", which invoice entry " +
+                                std::to_string(other->second) + " bills too");
+      }
+      Decimal amount;
+      if (source.isPricedLine()) {
+        auto l = source.getPricedLine();
+        if (l.getPartnerId() != inv.getPartnerId() || l.getCurrency() != inv.getCurrency() || l.getPeriod() != inv.getPeriod()) {
+          return broke("R17", where + " bills line " + text(l.getLineId()) + " of another partner, currency or period");
+        }
+        if (item.getLineId() != l.getLineId() || item.getQuantity() != l.getQuantity() || item.getUnitPrice() != l.getSellUnitPrice()) {
+          return broke("R17", where + ": item " + text(item.getLineId()) + " does not name its line's id, quantity and unit price");
+        }
+        CB_CHECK(check_usage_once(where, l, usage_days));
+        CB_TRY(amount, dec("R17", l.getSellAmount(), where));
+      } else if (source.isCredit()) {
+        auto c = source.getCredit();
+        if (c.getPartnerId() != inv.getPartnerId() || c.getCurrency() != inv.getCurrency() || c.getPeriod() != inv.getPeriod() ||
+            item.getLineId() != c.getCreditId()) {
+          return broke("R17", where + " carries credit " + text(c.getCreditId()) + " of another partner, currency or period");
+        }
+        CB_TRY(Decimal credited, dec("R17", c.getAmount(), where));
+        amount = credited.negated();
+      } else {
+        return broke("R17", where + ": an item bills entry " + std::to_string(source_index) + ", neither line nor credit");
+      }
+      CB_CHECK(expect("R17", amount, item.getAmount(), where + " item " + text(item.getLineId()) + " amount"));
+      Decimal item_gst;
+      if (taxable) {
+        CB_TRY(Decimal exact, amount.mul(gst_rate));
+        CB_TRY(item_gst, exact.round(2, Rounding::kHalfUp));
+      }
+      CB_CHECK(expect("R17", item_gst, item.getGst(), where + " item " + text(item.getLineId()) + " GST"));
+      CB_TRY(subtotal, subtotal.add(amount));
+      CB_TRY(gst, gst.add(item_gst));
+    }
+    CB_CHECK(expect("R17", subtotal, inv.getSubtotal(), where + " subtotal"));
+    CB_CHECK(expect("R17", gst, inv.getGst(), where + " GST"));
+    CB_TRY(Decimal total, subtotal.add(gst));
+    CB_CHECK(expect("R17", total, inv.getTotal(), where + " total"));
+    ++counts.invoices_recomputed;
+    return {};
+  }
+
+  // R15 within an invoice: two of its lines never count one usage record for the same days.
+  Status check_usage_once(const std::string& where, schema::PricedLine::Reader l,
+                          std::map<uint64_t, std::pair<int64_t, int64_t>>& usage_days) {
+    const int64_t first = Date::parse(text(l.getFromDate())).value().days_since_epoch();
+    const int64_t last = Date::parse(text(l.getToDate())).value().days_since_epoch();
+    for (auto u : l.getUsage()) {
+      auto [it, fresh] = usage_days.try_emplace(u.getIndex(), first, last);
+      if (!fresh && !(it->second.second < first || last < it->second.first)) {
+        return broke("R15", where + " bills usage record " + std::to_string(u.getIndex()) + " twice (line " + text(l.getLineId()) +
+                                " and another of its lines count it for the same days)");
+      }
+    }
+    return {};
+  }
+
+  // ------------------------------------------------------------------------------------
+  // R18: sign-off statements
+
+  Status check_sign_off(uint64_t index, schema::SignOff::Reader so) {
+    const std::string where = "sign-off " + std::to_string(index);
+    const std::string period = text(so.getPeriod());
+    auto statement = Checkpoint::parse(text(so.getStatement()));
+    if (!statement.ok()) return broke("R18", where + ": the statement is not a checkpoint");
+    const std::vector<std::string>& ext = statement->extensions;
+    PeriodSeen& p = periods_[period];
+    // Once per opening of the period, on a statement made after its last reopen.
+    if (p.last_sign_off && (!p.last_reopen || *p.last_reopen < *p.last_sign_off)) {
+      return broke("R18", where + ": period " + period + " is signed off already (entry " + std::to_string(*p.last_sign_off) +
+                              ") and was not reopened since");
+    }
+    if (p.last_reopen && statement->size <= *p.last_reopen) {
+      return broke("R18", where + ": its statement (tree size " + std::to_string(statement->size) + ") was made before period " + period +
+                              " was reopened at entry " + std::to_string(*p.last_reopen));
+    }
+    // The statement says what the entry says: override, outstanding exceptions.
+    std::vector<std::string> outstanding;
+    std::string override_line;
+    for (const std::string& line : ext) {
+      if (line.rfind("outstanding ", 0) == 0) outstanding.push_back(line);
+      if (line.rfind("override ", 0) == 0) override_line = line.substr(9);
+    }
+    if (override_line != text(so.getOverrideReason())) {
+      return broke("R18", where + ": the statement's override (\"" + override_line + "\") is not the entry's (\"" +
+                              text(so.getOverrideReason()) + "\")");
+    }
+    std::vector<std::string> recorded;
+    for (auto t : so.getOutstanding()) {
+      recorded.push_back("outstanding " + category_name(t.getCategory()) + " " + (t.getCurrency().size() ? text(t.getCurrency()) : "-") +
+                         " count " + std::to_string(t.getCount()) + " blocking " + std::to_string(t.getBlocking()) + " amount " +
+                         text(t.getAmount()));
+    }
+    if (recorded != outstanding) return broke("R18", where + ": the statement's outstanding exceptions are not the entry's");
+    if (!complete_) return {};
+    // With the whole ledger: nothing of the period came after the statement, and rebuilt from
+    // the ledger the statement reads the same.
+    if (p.last_entry && *p.last_entry >= statement->size) {
+      return broke("R18", where + ": period " + period + " has entry " + std::to_string(*p.last_entry) + " after its statement (size " +
+                              std::to_string(statement->size) + "): the statement is stale");
+    }
+    CB_TRY(std::vector<std::string> expected, statement_lines(period, p, text(so.getOverrideReason())));
+    if (expected != ext) {
+      std::string first_difference;
+      for (size_t i = 0; i < std::max(expected.size(), ext.size()); ++i) {
+        const std::string a = i < ext.size() ? ext[i] : "(none)", b = i < expected.size() ? expected[i] : "(none)";
+        if (a != b) {
+          first_difference = "it says \"" + a + "\" where the ledger gives \"" + b + "\"";
+          break;
+        }
+      }
+      return broke("R18", where + ": the statement does not describe period " + period + " as the ledger has it: " + first_difference);
+    }
+    ++counts.statements_recomputed;
+    return {};
+  }
+
+  // The statement's extension lines for a period as the entries so far give it (docs/close.md §1).
+  Result<std::vector<std::string>> statement_lines(const std::string& period, const PeriodSeen& p, const std::string& override_reason) {
+    std::vector<std::string> out{"closebook-signoff/v1", "period " + period};
+    if (!p.match_run) return broke("R18", "period " + period + " was signed off without a match run");
+    out.push_back("match " + std::to_string(*p.match_run) + " keys " + std::to_string(p.keys) + " matched " + std::to_string(p.matched));
+    struct Totals {
+      uint64_t lines = 0;
+      Decimal cost, sell;
+    };
+    std::map<std::string, Totals> priced;
+    for (const auto& [id, line] : p.lines) {
+      Totals& t = priced[line.currency];
+      ++t.lines;
+      CB_TRY(t.cost, t.cost.add(line.cost));
+      CB_TRY(t.sell, t.sell.add(line.sell));
+    }
+    for (const auto& [currency, t] : priced) {
+      CB_TRY(Decimal margin, t.sell.sub(t.cost));
+      out.push_back("priced " + currency + " lines " + std::to_string(t.lines) + " cost " + t.cost.to_string() + " sell " +
+                    t.sell.to_string() + " margin " + margin.to_string());
+    }
+    for (const auto& [currency, c] : p.credits) {
+      out.push_back("credits " + currency + " count " + std::to_string(c.first) + " amount " + c.second.to_string());
+    }
+    struct Open {
+      uint64_t count = 0, blocking = 0;
+      Decimal amount;
+    };
+    std::map<std::pair<uint16_t, std::string>, Open> open;
+    for (const auto& [id, x] : p.exceptions) {
+      if (x.status != schema::ExceptionStatus::OPEN && x.status != schema::ExceptionStatus::ACKNOWLEDGED) continue;
+      Open& o = open[{static_cast<uint16_t>(x.category), x.currency}];
+      ++o.count;
+      if (x.blocking) ++o.blocking;
+      if (!x.delta.empty()) {
+        CB_TRY(Decimal d, dec("R18", capnp::Text::Reader(x.delta.c_str(), x.delta.size()), "exception " + id + " delta"));
+        CB_TRY(o.amount, o.amount.add(d));
+      }
+    }
+    for (const auto& [key, o] : open) {
+      out.push_back("outstanding " + category_name(static_cast<schema::Category>(key.first)) + " " + (key.second.empty() ? "-" : key.second) +
+                    " count " + std::to_string(o.count) + " blocking " + std::to_string(o.blocking) + " amount " + o.amount.to_string());
+    }
+    if (!override_reason.empty()) out.push_back("override " + override_reason);
+    return out;
+  }
+
+  Lookup get_;
+  const bool complete_;
+  std::map<std::string, std::vector<RuleSeen>> rules_;  // "vendor|sku" -> versions
+  std::map<std::string, std::vector<EdgeSeen>> edges_;  // by edge_key: vendor, kind of id, value
+  std::map<std::string, uint64_t> partners_;            // id -> its latest Partner entry
+  std::vector<std::pair<std::set<uint64_t>, Decimal>> credits_;  // each credit's lines and amount
+  std::map<uint64_t, uint64_t> billed_by_;              // line or credit -> the invoice billing it
+  std::map<uint64_t, std::vector<LineDays>> cited_by_;  // usage record -> the current lines counting it
+  std::map<std::string, PeriodSeen> periods_;
+};
+
+Rules::Rules(Lookup lookup, bool complete) : state_(std::make_unique<State>(std::move(lookup), complete)) {}
+Rules::~Rules() = default;
+Status Rules::add(const DecodedEntry& entry) { return state_->add(entry); }
+const RuleCounts& Rules::counts() const { return state_->counts; }
+
+}  // namespace closebook::verify
