@@ -333,16 +333,16 @@ Status check_envelope(const DecodedEntry& entry, uint64_t index, const std::opti
                       int64_t& last_recorded) {
   auto e = entry.reader();
   if (e.getIndex() != index) {
-    return bad_entry(index, "entry says it is index " + std::to_string(e.getIndex()));
+    return bad_entry(index, "L1: entry says it is index " + std::to_string(e.getIndex()));
   }
   const auto ph = e.getPrevHash();
   if (!prev) {
-    if (ph.size() != 0) return bad_entry(index, "entry 0 has a prevHash");
+    if (ph.size() != 0) return bad_entry(index, "L2: entry 0 has a prevHash");
   } else if (ph.size() != 32 || std::memcmp(ph.begin(), prev->data(), 32) != 0) {
-    return bad_entry(index, "prevHash is not the hash of entry " + std::to_string(index - 1) +
+    return bad_entry(index, "L2: prevHash is not the hash of entry " + std::to_string(index - 1) +
                                 " (the hash chain is broken)");
   }
-  if (e.getRecordedAt() < last_recorded) return bad_entry(index, "recordedAt goes backwards");
+  if (e.getRecordedAt() < last_recorded) return bad_entry(index, "L2: recordedAt goes backwards");
   last_recorded = e.getRecordedAt();
   return {};
 }
@@ -353,14 +353,14 @@ Status check_genesis(const DecodedEntry& entry, const VerifierKey& key) {
   const bool is_log_key = kind.which() == schema::Entry::Kind::KEY_EVENT &&
                           kind.getKeyEvent().getAction() == schema::KeyEvent::Action::REGISTER &&
                           kind.getKeyEvent().getRole() == schema::KeyEvent::Role::LOG;
-  if (!is_log_key) return bad_entry(0, "entry 0 does not register the log key");
+  if (!is_log_key) return bad_entry(0, "L3: entry 0 does not register the log key");
   auto event = kind.getKeyEvent();
   const Hash id = key.id();
   const bool same_key = std::string(event.getVerifierKey().cStr()) == key.to_string() &&
                         std::string(event.getName().cStr()) == key.name &&
                         event.getPublicKey() == capnp::Data::Reader(key.key.data(), key.key.size()) &&
                         event.getKeyId() == capnp::Data::Reader(id.data(), id.size());
-  if (!same_key) return bad_entry(0, "entry 0 registers another log key than the one given with --key");
+  if (!same_key) return bad_entry(0, "L3: entry 0 registers another log key than the one given with --key");
   return {};
 }
 
@@ -373,7 +373,7 @@ class NodeChecker {
     auto stored = reader_.get(reader_.nodes_, be64_key(node_position(level, index)));
     const bool same = stored.ok() && stored->size() == 32 && std::memcmp(stored->data(), h.data(), 32) == 0;
     if (!same) {
-      status_ = Error::corruption("stored tree node (level " + std::to_string(level) + ", index " +
+      status_ = Error::corruption("L4: stored tree node (level " + std::to_string(level) + ", index " +
                                   std::to_string(index) + ") does not match the entries");
     }
     ++count_;
@@ -403,7 +403,7 @@ Result<Checkpoints> read_checkpoints(Reader& reader) {
 Status check_checkpoint_at(const std::string& note, uint64_t size, const Hash& root,
                            const std::string& origin, const VerifierKey& key) {
   auto cp = open_checkpoint(note, key);
-  const std::string where = "checkpoint at size " + std::to_string(size) + ": ";
+  const std::string where = "L5: checkpoint at size " + std::to_string(size) + ": ";
   if (!cp.ok()) return Error::corruption(where + cp.error().message);
   if (cp->checkpoint.size != size) return Error::corruption(where + "it claims size " + std::to_string(cp->checkpoint.size));
   if (cp->checkpoint.origin != origin) return Error::corruption(where + "its origin is not the ledger's");
@@ -436,11 +436,13 @@ class StoredNodes : public NodeSource {
 // the replay has verified.
 Status check_signoff(const DecodedEntry& entry, const KeyRegistry& registry, const NodeSource& nodes,
                      const std::string& origin) {
-  CB_TRY(SignOffCheck checked, check_signoff_entry(entry, registry, origin));
+  auto signed_off = check_signoff_entry(entry, registry, origin);
+  if (!signed_off.ok()) return Error::corruption("L6: " + signed_off.error().message).at_entry(entry.reader().getIndex());
+  const SignOffCheck& checked = *signed_off;
   CB_TRY(Hash root, tree_root(nodes, checked.tree_size));
   if (root != checked.root) {
     return bad_entry(entry.reader().getIndex(),
-                     "the sign-off statement's root is not the ledger's at size " + std::to_string(checked.tree_size));
+                     "L6: the sign-off statement's root is not the ledger's at size " + std::to_string(checked.tree_size));
   }
   return {};
 }
@@ -492,12 +494,12 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
       },
       /*complete=*/true);
   for (Prepared p; next(p); ++index) {
-    if (p.key.size() != 8 || be64(p.key) != index) return bad_entry(index, "entry keys skip or repeat an index");
+    if (p.key.size() != 8 || be64(p.key) != index) return bad_entry(index, "L1: entry keys skip or repeat an index");
     if (!p.entry.ok()) return std::move(p.entry).error().at_entry(index);
     const DecodedEntry* entry = &*p.entry;
     CB_CHECK(check_envelope(*entry, index, prev, last_recorded));
     if (index == 0) CB_CHECK(check_genesis(*entry, key));
-    if (auto applied = registry.apply(*entry); !applied.ok()) return bad_entry(index, applied.error().message);
+    if (auto applied = registry.apply(*entry); !applied.ok()) return bad_entry(index, "L6: " + applied.error().message);
     if (entry->reader().getKind().isSignOff()) {
       CB_CHECK(check_signoff(*entry, registry, stored, origin));
       ++sign_offs;
@@ -517,20 +519,20 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
   if (pipeline) CB_CHECK(pipeline->error());
   // Every key of the table was replayed: none beyond the last index, none of another shape.
   if (reader.count(reader.entries_) != index) {
-    return Error::corruption("the entries table holds " + std::to_string(reader.count(reader.entries_)) +
+    return Error::corruption("L1: the entries table holds " + std::to_string(reader.count(reader.entries_)) +
                              " keys; the replay read " + std::to_string(index) + " entries with indexes 0.." +
                              std::to_string(index == 0 ? 0 : index - 1));
   }
   if (next_cp != checkpoints.end()) {
-    return Error::corruption("checkpoint at size " + std::to_string(next_cp->first) +
+    return Error::corruption("L5: checkpoint at size " + std::to_string(next_cp->first) +
                              " is beyond the " + std::to_string(index) + " entries (or checkpoints are out of order)");
   }
   if (index == 0) return Error::corruption("the ledger has no entries");
   if (checkpoints.empty() || checkpoints.rbegin()->first != index) {
-    return Error::corruption("the latest state (size " + std::to_string(index) + ") has no signed checkpoint");
+    return Error::corruption("L5: the latest state (size " + std::to_string(index) + ") has no signed checkpoint");
   }
   if (reader.count(reader.nodes_) != nodes.count()) {
-    return Error::corruption("the node table holds " + std::to_string(reader.count(reader.nodes_)) +
+    return Error::corruption("L4: the node table holds " + std::to_string(reader.count(reader.nodes_)) +
                              " nodes; " + std::to_string(index) + " entries make " +
                              std::to_string(nodes.count()));
   }
