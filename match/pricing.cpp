@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <map>
+#include <set>
 #include <optional>
 
 #include "evidence/date.h"
@@ -33,6 +34,12 @@ std::string charge_key(const std::string& vendor, const std::string& subscriptio
   return subscription.empty() ? vendor + "|~" + tenant_ref + "|" + sku : vendor + "|" + subscription;
 }
 
+// What a priced line bills: a subscription's SKU, or a tenant's SKU where the feed has no subscription.
+std::string priced_key(capnp::Text::Reader vendor, capnp::Text::Reader subscription, capnp::Text::Reader sku,
+                       capnp::Text::Reader tenant) {
+  return text_of(vendor) + "|" + text_of(subscription) + "|" + text_of(sku) + (subscription.size() == 0 ? "|" + text_of(tenant) : "");
+}
+
 class Inputs {
  public:
   static Result<Inputs> load(const ledger::Snapshot& snapshot, const Period& period, const CloseConfig& config) {
@@ -40,6 +47,15 @@ class Inputs {
     CB_TRY(in.graph_, TenantGraph::load(snapshot));
     CB_TRY(in.book_, PriceBook::load(snapshot));
     CB_TRY(in.groups_, load_usage_groups(snapshot, period, config, [&](const DecodedEntry& e) -> Status {
+      if (e.reader().getKind().isPricedLine()) {  // the period's lines as priced before: the latest of each id
+        auto l = e.reader().getKind().getPricedLine();
+        CB_TRY(Decimal q, decimal_of(l.getQuantity()));
+        in.priced_before_.insert_or_assign(text_of(l.getLineId()),
+                                           PricedBefore{e.reader().getIndex(), priced_key(l.getVendor(), l.getSubscriptionId(),
+                                                                                          l.getSkuId(), l.getTenantId()),
+                                                        q.is_zero()});
+        return {};
+      }
       // The period's invoice lines value what pricing cannot price (money on every exception).
       if (!e.reader().getKind().isInvoiceLine() || e.reader().getKind().getInvoiceLine().getPeriod() != period.to_string()) return {};
       CB_TRY(VendorLine l, vendor_line(e));
@@ -77,6 +93,14 @@ class Inputs {
   std::optional<PriceBook> book_;
   std::map<std::string, UsageGroup> groups_;  // in key order: deterministic output
   std::map<std::string, std::vector<VendorLine>> charges_;  // the period's invoice lines by charge_key
+
+ public:
+  struct PricedBefore {
+    uint64_t index;
+    std::string key;  // priced_key
+    bool zero;
+  };
+  std::map<std::string, PricedBefore> priced_before_;  // lineId -> its latest entry
 };
 
 // ---------------------------------------------------------------------------------------
@@ -415,6 +439,40 @@ Status PlanBuilder::check_margin_floor(const UsageGroup& group, const Stretch& s
   return {};
 }
 
+// A line priced before that this run does not price again — its rule version, partner or
+// stretch changed — would otherwise stay current beside the line that replaces it and bill the
+// same days twice. It is withdrawn: an entry of its id with quantity and amounts zero and no
+// usage, which supersedes it (docs/matching.md §3, docs/evidence.md R15).
+Status withdraw_replaced_lines(const ledger::Snapshot& snapshot, const Inputs& in, const Period& period, PricingPlan& plan) {
+  std::set<std::string> ids, keys;
+  for (ledger::Draft& d : plan.drafts) {
+    auto k = d.entry().getKind();
+    if (!k.isPricedLine()) continue;
+    auto l = k.getPricedLine().asReader();
+    ids.insert(text_of(l.getLineId()));
+    keys.insert(priced_key(l.getVendor(), l.getSubscriptionId(), l.getSkuId(), l.getTenantId()));
+  }
+  for (const auto& [key, group] : in.groups()) {
+    if (!group.subscription.empty()) keys.insert(group.vendor + "|" + group.subscription + "|" + group.sku);
+  }
+  for (const auto& [id, before] : in.priced_before_) {
+    if (before.zero || ids.count(id) != 0 || keys.count(before.key) == 0) continue;
+    CB_TRY(DecodedEntry old, snapshot.entry(before.index));
+    ledger::Draft draft;
+    draft.entry().setEffective(period.to_string());
+    draft.entry().getKind().setPricedLine(old.reader().getKind().getPricedLine());
+    auto l = draft.entry().getKind().getPricedLine();
+    l.setQuantity("0");
+    l.setCostAmount("0.00");
+    l.setSellAmount("0.00");
+    l.setMarginAmount("0.00");
+    l.initUsage(0);
+    plan.drafts.push_back(std::move(draft));
+    ++plan.line_count;
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<PricingPlan> plan_pricing(const ledger::Snapshot& snapshot, const PricingOptions& options) {
@@ -430,6 +488,7 @@ Result<PricingPlan> plan_pricing(const ledger::Snapshot& snapshot, const Pricing
     if (options.progress && (++done % 1000 == 0 || done == in.groups().size())) options.progress(done, in.groups().size());
   }
   PricingPlan plan = builder.take();
+  CB_CHECK(withdraw_replaced_lines(snapshot, in, *period, plan));
   plan.planned_at_size = snapshot.size();
   assert(plan.drafts.size() == plan.line_count + plan.exception_count + plan.fx_lock_count);
   return plan;

@@ -278,3 +278,38 @@ TEST_F(MatchCasesTest, ExceptionIdsDoNotCollideAtAHundredThousandAndDisputesStay
 
 }  // namespace
 }  // namespace closebook
+
+namespace closebook {
+namespace {
+
+// Pricing again after a rule version that changes the whole month is published: the new
+// line replaces the old one for the same days, never bills beside it (docs/evidence.md R15).
+TEST_F(MatchCasesTest, RepricingAfterANewRuleVersionBillsEachDayOnce) {
+  feed(FeedFormat::kMicrosoftNce, std::string(kNceHeader) + nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "4", "4",
+                                                                "217.80", "2026-10-01", "2026-10-31"));
+  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-01," + kCustomer + "," + kSubscription +
+                               ",CFQ7TTC0LFLX:0001,4,snapshot,Licence/Month,r1\n");
+  auto priced = match::plan_pricing(ledger_->snapshot().value(), {"2026-10"});
+  ASSERT_TRUE(ledger_->append(priced->drafts, key_).ok());
+  reference(ReferenceKind::kRules,
+            "RuleId,Version,Vendor,SkuId,PartnerId,EffectiveFrom,EffectiveTo,CostUnitPrice,CostCurrency,SellMethod,"
+            "SellValue,SellCurrency,Unit,MarginFloorPct\n"
+            "R1,2,microsoft,CFQ7TTC0LFLX:0001,*,2026-10-01,,54.45,AUD,fixed,61.00,AUD,Licence/Month,\n");
+  close();
+  std::map<std::string, std::string> current;  // lineId -> quantity, the latest entry of each
+  for (const auto& e : of_kind(schema::Entry::Kind::PRICED_LINE)) {
+    auto l = e.reader().getKind().getPricedLine();
+    current[l.getLineId().cStr()] = std::string(l.getQuantity().cStr()) + " at " + l.getSellUnitPrice().cStr();
+  }
+  Decimal billed;
+  for (const auto& [id, q] : current) {
+    if (q.rfind("0 ", 0) != 0) billed = billed.add(Decimal::parse(q.substr(0, q.find(' '))).value()).value();
+  }
+  EXPECT_EQ(billed, Decimal::from_int(4)) << "4 seats, billed once";
+  ledger_.reset();
+  auto replayed = verify::replay_ledger(tmp_ / "l", key_.verifier());
+  EXPECT_TRUE(replayed.ok()) << replayed.error().to_string();
+}
+
+}  // namespace
+}  // namespace closebook

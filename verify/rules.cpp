@@ -104,10 +104,6 @@ std::string edge_key(const std::string& vendor, bool name, const std::string& va
   return vendor + (name ? "|name|" : "|id|") + value;
 }
 
-struct LineDays {
-  std::string line_id;
-  int64_t from, to;  // days since epoch, inclusive
-};
 
 struct ExceptionSeen {
   schema::Category category;
@@ -233,12 +229,6 @@ class Rules::State {
   void record_line(uint64_t index, schema::PricedLine::Reader l) {
     PeriodSeen& p = periods_[text(l.getPeriod())];
     const std::string id = text(l.getLineId());
-    if (auto old = p.lines.find(id); old != p.lines.end()) {  // superseded: its citations go
-      for (uint64_t u : old->second.usage) {
-        auto& cited = cited_by_[u];
-        cited.erase(std::remove_if(cited.begin(), cited.end(), [&](const LineDays& d) { return d.line_id == id; }), cited.end());
-      }
-    }
     CurrentLine c;
     c.index = index;
     c.currency = text(l.getCurrency());
@@ -246,10 +236,7 @@ class Rules::State {
     c.sell = Decimal::parse(text(l.getSellAmount())).value();
     c.from = Date::parse(text(l.getFromDate())).value().days_since_epoch();
     c.to = Date::parse(text(l.getToDate())).value().days_since_epoch();
-    for (auto u : l.getUsage()) {
-      c.usage.push_back(u.getIndex());
-      cited_by_[u.getIndex()].push_back({id, c.from, c.to});
-    }
+    for (auto u : l.getUsage()) c.usage.push_back(u.getIndex());
     p.lines[id] = std::move(c);
   }
 
@@ -301,7 +288,6 @@ class Rules::State {
     CB_CHECK(check_rule_choice(l, where, from, to));
     CB_CHECK(check_tenant(l, where, from, to, uses));
     CB_CHECK(check_amounts(l, where, quantity));
-    if (complete_) CB_CHECK(check_billed_once(l, where, first, last));
     ++counts.lines_recomputed;
     return {};
   }
@@ -388,7 +374,9 @@ class Rules::State {
       return broke("R12", where + ": its rule version is not in effect on " + from.to_iso() + ".." + to.to_iso());
     }
     const auto known = rules_.find(text(l.getVendor()) + "|" + text(l.getSkuId()));
-    if (known == rules_.end()) return {};
+    auto stated = Decimal::parse(text(l.getQuantity()));
+    const bool withdrawn = l.getUsage().size() == 0 && stated.ok() && stated->is_zero();
+    if (known == rules_.end() || withdrawn) return {};  // a withdrawn line bills nothing: no choice to prove
     for (int64_t d = from.days_since_epoch(); d <= to.days_since_epoch(); ++d) {
       const Date day = Date::from_days(d);
       const RuleSeen* best = nullptr;
@@ -497,19 +485,21 @@ class Rules::State {
     return {};
   }
 
-  // R15 (whole ledger): a usage record counts once. Two current lines of other ids that cite
-  // one record must charge different days (a count that holds across a partner move or a rule
-  // change is cited by the line on each side).
-  Status check_billed_once(schema::PricedLine::Reader l, const std::string& where, int64_t first, int64_t last) {
-    const std::string id = text(l.getLineId());
-    for (auto u : l.getUsage()) {
-      auto it = cited_by_.find(u.getIndex());
-      if (it == cited_by_.end()) continue;
-      for (const LineDays& other : it->second) {
-        if (other.line_id != id && !(other.to < first || last < other.from)) {
-          return broke("R15", where + " and line " + other.line_id + " both count usage record " + std::to_string(u.getIndex()) +
-                                  " for the same days");
+  // R15 (ledger), when a period is signed off: a usage record counts once. Two current lines
+  // of other ids that cite one record must charge different days (a count that holds across a
+  // partner move or a rule change is cited by the line on each side). Checked at the sign-off,
+  // where it bills: a re-pricing supersedes the lines it replaces in the same batch.
+  Status check_billed_once(const std::string& where, const PeriodSeen& p) {
+    std::map<uint64_t, std::vector<std::pair<const std::string*, const CurrentLine*>>> by_usage;
+    for (const auto& [id, line] : p.lines) {
+      for (uint64_t u : line.usage) {
+        for (const auto& [other_id, other] : by_usage[u]) {
+          if (!(other->to < line.from || line.to < other->from)) {
+            return broke("R15", where + ": lines " + *other_id + " and " + id + " both count usage record " + std::to_string(u) +
+                                    " for the same days");
+          }
         }
+        by_usage[u].push_back({&id, &line});
       }
     }
     return {};
@@ -722,6 +712,7 @@ class Rules::State {
       return broke("R18", where + ": period " + period + " has entry " + std::to_string(*p.last_entry) + " after its statement (size " +
                               std::to_string(statement->size) + "): the statement is stale");
     }
+    CB_CHECK(check_billed_once(where, p));
     CB_TRY(std::vector<std::string> expected, statement_lines(period, p, text(so.getOverrideReason())));
     if (expected != ext) {
       std::string first_difference;
@@ -792,7 +783,6 @@ class Rules::State {
   std::map<std::string, uint64_t> partners_;            // id -> its latest Partner entry
   std::vector<std::pair<std::set<uint64_t>, Decimal>> credits_;  // each credit's lines and amount
   std::map<uint64_t, uint64_t> billed_by_;              // line or credit -> the invoice billing it
-  std::map<uint64_t, std::vector<LineDays>> cited_by_;  // usage record -> the current lines counting it
   std::map<std::string, PeriodSeen> periods_;
 };
 
