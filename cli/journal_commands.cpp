@@ -39,7 +39,9 @@ int journal_post(const Context& ctx, const std::vector<std::string>& args) {
       continue;
     }
     const std::string id = entry->reader().getKind().getJournalPosting().getJournalId().cStr();
-    const auto files = close::journal_xero(*entry);
+    const auto xero = close::journal_xero(*entry);
+    if (!xero.ok()) return report(ctx, xero.error());
+    const std::vector<std::string>& files = *xero;
     for (size_t f = 0; f < files.size(); ++f) {
       if (out_dir.empty()) {
         ctx.out << files[f];

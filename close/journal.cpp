@@ -195,19 +195,37 @@ std::string journal_json(const DecodedEntry& entry) {
   return j.dump(2) + "\n";
 }
 
-std::vector<std::string> journal_xero(const DecodedEntry& entry) {
+// What is read from a stored entry is checked, never trusted: a malformed period or amount is
+// an error naming the entry, not an abort (test: JournalXeroCannotLie.
+// MalformedStoredValuesAreErrorsNotAborts).
+Result<std::vector<std::string>> journal_xero(const DecodedEntry& entry) {
   auto p = entry.reader().getKind().getJournalPosting();
   // Fetched once: every fetch of a list counts its whole size against capnp's traversal limit.
   const auto lines = p.getLines();
   const std::string period = text_of(p.getPeriod());
-  const std::string date = Period::parse(period).value().last_day().to_iso();
+  const uint64_t at = entry.reader().getIndex();
+  auto parsed_period = Period::parse(period);
+  if (!parsed_period.ok()) {
+    return Error::corruption("journal posting period: " + parsed_period.error().message).at_entry(at);
+  }
+  const std::string date = parsed_period->last_day().to_iso();
   // Lines come in balanced runs (an invoice's, a vendor's): a run ends where the running sum
   // returns to zero, and a file never splits a run, so every file balances on its own.
   std::vector<std::vector<unsigned>> runs(1);
   Decimal running;
   for (unsigned i = 0; i < lines.size(); ++i) {
     runs.back().push_back(i);
-    running = running.add(Decimal::parse(text_of(lines[i].getAmount())).value()).value();
+    auto amount = Decimal::parse(text_of(lines[i].getAmount()));
+    if (!amount.ok()) {
+      return Error::corruption("journal posting line " + std::to_string(i + 1) + " amount: " +
+                               amount.error().message).at_entry(at);
+    }
+    auto sum = running.add(*amount);
+    if (!sum.ok()) {
+      return Error::corruption("journal posting line " + std::to_string(i + 1) + ": " + sum.error().message)
+          .at_entry(at);
+    }
+    running = *sum;
     if (running.is_zero()) runs.emplace_back();
   }
   if (runs.back().empty()) runs.pop_back();

@@ -36,7 +36,8 @@ Result<std::vector<DecodedEntry>> current_journals(const ledger::Snapshot& snaps
 std::string journal_json(const DecodedEntry& posting);
 // Xero manual-journal CSV files (Narration, Date, Description, AccountCode, TaxRate, Amount;
 // positive = debit), each at most kXeroLinesPerFile lines and each balanced on its own.
-std::vector<std::string> journal_xero(const DecodedEntry& posting);
+// Error::corruption (naming the entry) if the posting's period or an amount is malformed.
+Result<std::vector<std::string>> journal_xero(const DecodedEntry& posting);
 
 // The GL's acknowledgement of a posting: acking again with the same reference records nothing
 // new; another reference for an acknowledged posting is refused (conflict), and so is an

@@ -14,6 +14,7 @@
 #include <array>
 #include <cassert>
 #include <optional>
+#include <utility>
 
 namespace closebook {
 namespace {
@@ -318,7 +319,8 @@ size_t count_digits(std::string_view text, size_t from) {
   return end - from;
 }
 
-// Grammar: [+-]? digit+ ('.' digit+)? and nothing else.
+// Grammar: [+-]? digit+ ('.' digit+)? and nothing else; parse() then refuses what is not
+// canonical (a '+', leading zeros, a negative zero) with its own message.
 std::optional<DecimalText> split_decimal(std::string_view text) {
   DecimalText parts;
   size_t pos = 0;
@@ -421,6 +423,36 @@ Error diagnose(std::string_view text) {
                                  " at byte " + std::to_string(bad + 1));
 }
 
+// The canonical text of a value written as `parts` (docs/ledger.md §5, what to_string()
+// prints): no '+', no leading zero before the integer digits except a lone "0", and no sign
+// on zero.
+std::string canonical_text(const DecimalText& parts) {
+  const size_t first = parts.whole.find_first_not_of('0');
+  const bool zero = first == std::string_view::npos &&
+                    parts.fraction.find_first_not_of('0') == std::string_view::npos;
+  std::string out = parts.negative && !zero ? "-" : "";
+  out += first == std::string_view::npos ? std::string("0") : std::string(parts.whole.substr(first));
+  if (!parts.fraction.empty()) out += "." + std::string(parts.fraction);
+  return out;
+}
+
+// Text that matches the grammar but is not canonical: "+1", "007", "00.5", "-0", "-0.00".
+// Stored decimals are evidence, so one value has one text (covered by DecimalTest.
+// RefusesALeadingPlus, RefusesLeadingZeros, RefusesNegativeZero).
+std::optional<Error> non_canonical(std::string_view text, const DecimalText& parts) {
+  const std::string expected = canonical_text(parts);
+  if (expected == text) return std::nullopt;
+  const std::string want = "; expected " + quote(expected);
+  if (text[0] == '+') {
+    return not_a_decimal(text, "found a leading '+': a positive number is written without a sign" + want);
+  }
+  if (parts.negative && expected[0] != '-') {
+    return not_a_decimal(text, "found a negative zero: zero is written without a sign" + want);
+  }
+  return not_a_decimal(text, "found a leading zero: the integer part is a lone 0 or starts with 1-9" +
+                                 want);
+}
+
 // Significant digits of whole followed by fraction: leading zeros do not count.
 size_t significant_digits(std::string_view whole, std::string_view fraction) {
   const size_t whole_start = whole.find_first_not_of('0');
@@ -464,6 +496,7 @@ Result<Decimal> Decimal::parse(std::string_view text) {
   }
   const std::optional<DecimalText> parts = split_decimal(text);
   if (!parts) return diagnose(text);
+  if (std::optional<Error> error = non_canonical(text, *parts)) return std::move(*error);
   if (parts->fraction.size() > static_cast<size_t>(kScaleMax)) {
     return not_a_decimal(text, std::to_string(parts->fraction.size()) +
                                    " fractional digits; at most " +

@@ -27,7 +27,8 @@
 //
 // Text form (parse/to_string) is plain notation, '.' as decimal separator, a leading '-'
 // for negatives, exactly `scale` fractional digits, no exponent and no locale, so
-// parse(x.to_string()) is identical() to x. parse() is strict and safe on any bytes (it is
+// parse(x.to_string()) is identical() to x, and parse() accepts only that text: parse(t)
+// succeeds iff parse(t)->to_string() == t. parse() is strict and safe on any bytes (it is
 // fuzzed); its errors say what was expected and what was found.
 //
 // Thread-safety: Decimal is an immutable value; use from any thread.
@@ -56,16 +57,18 @@ class Decimal {
  public:
   static constexpr int kScaleMax = 30;   // fractional digits
   static constexpr int kDigitsMax = 38;  // significant digits; 10^38 - 1 < 2^127
-  // Longest text parse() reads. 38 digits, a sign, a '.' and some leading zeros fit; longer
+  // Longest text parse() reads. 38 digits, a sign, a '.' and the zeros after it fit; longer
   // text is not a number anyone exported, and the bound keeps the parser's work constant.
   static constexpr size_t kTextBytesMax = 64;
 
   Decimal() = default;  // 0 at scale 0
 
-  // Parses "-12.50", "+3", "0.05183999999999999996". Keeps the scale as written ("1.50" has
-  // scale 2). Rejects, with Error::invalid, anything else: empty text, whitespace, ".5",
-  // "5.", thousands separators, a comma decimal separator, exponents, > 30 fractional
-  // digits, > 38 significant digits.
+  // Parses the canonical text of docs/ledger.md §5: "-12.50", "3", "0.05183999999999999996".
+  // Keeps the scale as written ("1.50" has scale 2). Rejects, with Error::invalid, anything
+  // else: empty text, whitespace, ".5", "5.", a leading '+' ("+3"), leading zeros ("007",
+  // "00.5"; "0.5" is fine), a negative zero ("-0", "-0.00"), thousands separators, a comma
+  // decimal separator, exponents, > 30 fractional digits, > 38 significant digits. So every
+  // value has exactly one text, the one to_string() prints.
   static Result<Decimal> parse(std::string_view text);
   // Rebuilds a stored value; Error::invalid if scale or digit limits are broken.
   static Result<Decimal> from_parts(__int128 mantissa, int scale);

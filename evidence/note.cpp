@@ -71,6 +71,80 @@ uint32_t read_be32(const uint8_t* p) {
   return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
 }
 
+// Which signature lines make a note malformed, and which are merely someone else's.
+//
+// C2SP signed-note (c2sp.org/signed-note, "Format" and "Signatures"): a signature line is
+// "em dash, space, key name, space, base64-encoded signature, newline"; "Key names MUST be
+// non-empty and MUST NOT contain any Unicode spaces or plus (U+002B) characters"; a signature
+// is "the base64 encoding of 4+n bytes", the key ID then the signature; and "Verifiers MUST
+// ignore signatures from unknown keys, even if they share a name or ID (but not both) with a
+// known key". Go's golang.org/x/mod/sumdb/note Open (x/mod v0.7.0, note.go) is the reference
+// we interoperate with, and on every line but the trusted key's own we match it exactly:
+//   - a line without the "— " prefix, without a space after the name, with an invalid name
+//     (isValidName: non-empty, valid UTF-8, no unicode.IsSpace, no '+'), with an empty or
+//     undecodable base64 part, or decoding to fewer than 5 bytes makes the whole note
+//     malformed — whoever's line it is (errMalformedNote);
+//   - a well-formed line whose (name, key hash) is not a known key's is collected in
+//     UnverifiedSigs and otherwise ignored, whatever its signature bytes are: verify_note
+//     skips it.
+// So only well-formed lines of unknown keys are ignored; what Go refuses stays refused. Two
+// details where an earlier, stricter parse refused notes Go accepts (a witness's line must
+// not make us refuse a checkpoint Go verifies; tests: NoteParse.
+// AcceptsWitnessLinesGoAccepts and the witness cases of tests/interop/run.sh):
+//   - DEL (U+007F) in a key name: neither the spec nor isValidName forbids it (control
+//     characters below U+0020 are refused for the whole note, by the spec and by Open);
+//   - non-zero unused bits in the base64's last symbol before the padding: Go's
+//     base64.StdEncoding (not Strict) ignores them, as RFC 4648 §3.5 allows.
+// A line that is well-formed but claims the trusted key is never ignored: verify_note checks
+// it (the spec: "If the key name and ID match a known key, verifiers MUST verify"). Where we
+// are deliberately stricter than Go, only ever on the trusted key's own lines: two of them
+// are refused as ambiguous (Go verifies the first and skips the rest), and one whose base64
+// is not canonical is refused (RFC 4648 §3.5 lets a decoder reject non-zero pad bits; Go
+// ignores them). The signed evidence then has one byte form: no byte of a checkpoint the
+// trusted key vouches for can change and still verify (BundleTest.
+// EverySingleByteChangeToABundleIsRejected; NoteVerify.RefusesANonCanonicalTrustedLine).
+// No honest signer writes such lines: Go's encoder and ours write canonical base64.
+
+// Go's isValidName, plus Open's rule that the note holds no control character below U+0020
+// other than newline (which cannot occur inside a line). Unlike check_key_name (the rule for
+// keys closebook makes or is given), DEL is allowed.
+Status check_signature_name(std::string_view name) {
+  if (name.empty()) return Error::invalid("key name is empty");
+  if (!valid_utf8(name)) return Error::invalid("key name is not valid UTF-8");
+  for (char c : name) {
+    if (c == '+') return Error::invalid("key name contains '+'");
+    if (is_ascii_space(static_cast<unsigned char>(c))) {
+      return Error::invalid("key name contains white space");
+    }
+    if (static_cast<unsigned char>(c) < 0x20) return Error::invalid("key name contains a control character");
+  }
+  if (has_unicode_space(name)) return Error::invalid("key name contains white space");
+  return {};
+}
+
+// Go's base64.StdEncoding.DecodeString: RFC 4648 §4, padding required, but the unused low
+// bits of the last symbol before the padding are ignored rather than refused. libsodium
+// refuses them, so they are cleared first (and `canonical` says whether any were set);
+// anything else malformed still fails.
+Result<std::string> signature_from_base64(std::string_view text, bool& canonical) {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string copy(text);
+  canonical = true;
+  const size_t pad = copy.ends_with("==") ? 2 : copy.ends_with("=") ? 1 : 0;
+  if (pad > 0 && copy.size() > pad) {
+    char& last = copy[copy.size() - pad - 1];
+    const size_t value = kAlphabet.find(last);
+    // One byte in the final quantum leaves 4 bits of its second symbol unused, two bytes 2.
+    if (value != std::string_view::npos) {
+      const char cleared = kAlphabet[value & (pad == 2 ? 0x30u : 0x3Cu)];
+      canonical = cleared == last;
+      last = cleared;
+    }
+  }
+  return from_base64(copy);
+}
+
 Result<NoteSignature> parse_signature_line(std::string_view line) {
   if (line.substr(0, kSigPrefix.size()) != kSigPrefix) {
     return Error::invalid("signature line does not start with \"— \"");
@@ -80,8 +154,8 @@ Result<NoteSignature> parse_signature_line(std::string_view line) {
   if (space == std::string_view::npos) return Error::invalid("signature line has no signature");
   NoteSignature sig;
   sig.name = std::string(line.substr(0, space));
-  CB_CHECK(check_key_name(sig.name));
-  CB_TRY(std::string raw, from_base64(line.substr(space + 1)));
+  CB_CHECK(check_signature_name(sig.name));
+  CB_TRY(std::string raw, signature_from_base64(line.substr(space + 1), sig.canonical));
   // Signatures of other algorithms may be longer; they are carried along untouched and only
   // ever verified against a key of their own type.
   if (raw.size() < 5) return Error::invalid("signature is shorter than a key hash");
@@ -262,8 +336,12 @@ Result<Note> parse_note(std::string_view signed_note) {
       return Error::invalid("note has more than 100 signatures");
     }
     const size_t eol = sigs.find('\n');
-    CB_TRY(NoteSignature sig, parse_signature_line(sigs.substr(0, eol)));
-    note.signatures.push_back(std::move(sig));
+    auto sig = parse_signature_line(sigs.substr(0, eol));
+    if (!sig.ok()) {
+      return Error::invalid("note signature line " + std::to_string(note.signatures.size() + 1) +
+                            ": " + sig.error().message);
+    }
+    note.signatures.push_back(std::move(sig).value());
     sigs.remove_prefix(eol + 1);
   }
   return note;
@@ -278,6 +356,10 @@ Status verify_note(const Note& note, const VerifierKey& key) {
     mine = &sig;
   }
   if (mine == nullptr) return Error::corruption("note has no signature by key " + key.name);
+  if (!mine->canonical) {
+    return Error::corruption("the signature line of key " + key.name +
+                             " is not canonical base64 (non-zero bits after its last byte)");
+  }
   Signature64 ed25519{};
   const bool well_formed = mine->signature.size() == ed25519.size();
   if (well_formed) std::memcpy(ed25519.data(), mine->signature.data(), ed25519.size());

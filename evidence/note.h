@@ -78,7 +78,10 @@ struct NoteSignature {
   std::string name;
   uint32_t hash = 0;
   std::string signature;  // raw bytes after the key hash: 64 for Ed25519
-  std::string line() const;  // "— name base64\n"
+  // False if the line's base64 had non-zero unused bits (read as Go reads it): tolerated on
+  // other keys' lines, refused on the trusted key's own (verify_note).
+  bool canonical = true;
+  std::string line() const;  // "— name base64\n", always canonical
 };
 
 struct Note {
@@ -91,10 +94,14 @@ struct Note {
 
 Status check_note_text(std::string_view text);
 NoteSignature sign_note_text(std::string_view text, const SigningKey& key);
-// Parses a signed note strictly. Does not verify signatures.
+// Parses a signed note as Go's note.Open does (see the comment in note.cpp): a line that is
+// not a well-formed signature line makes the note malformed, whoever's it is; a well-formed
+// line of any key is kept, for verify_note to check or ignore. Does not verify signatures.
+// Note::to_string() of the result writes each signature in canonical base64.
 Result<Note> parse_note(std::string_view signed_note);
-// Ok if `key` made a valid signature of the note's text; Corruption otherwise. Other keys'
-// signatures are ignored, as C2SP says a verifier should.
+// Ok if `key` made a valid signature of the note's text, on exactly one line in canonical
+// base64; Corruption otherwise. Other keys' signatures are ignored, as C2SP says a verifier
+// should.
 Status verify_note(const Note& note, const VerifierKey& key);
 
 }  // namespace closebook

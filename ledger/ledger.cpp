@@ -144,9 +144,10 @@ Result<uint64_t> entry_count(MDB_txn* txn, MDB_dbi entries) {
 // Everything the append loop carries from one draft to the next.
 struct AppendState {
   uint64_t next_index = 0;
-  std::optional<Hash> prev_hash;
+  std::optional<Hash> prev_hash;  // the hash of entry next_index - 1; none before entry 0
   int64_t recorded_at_ms = 0;
   TreeBuilder tree;
+  std::string last_key;  // the entries table's last key, written or found; empty if none
 };
 
 namespace {
@@ -636,6 +637,19 @@ Result<Hash> Ledger::write_entry(MDB_txn* txn, AppendState& state, Draft& draft,
   if (bytes.size() > kEntryBytesMax) return Error::invalid("entry is larger than 4 MiB");
   const Hash leaf = leaf_hash(as_bytes(bytes));
   const std::string key = u64be(state.next_index);
+  // The log's invariants, asserted where they are made (a few compares per entry). The entry
+  // as sealed: its index is the next index, which is also its Merkle leaf index; it names the
+  // hash of the entry before it as prevHash (entry 0 alone has none); and its key sorts after
+  // the last key, as MDB_APPEND requires and readers' index-order scans assume.
+  const schema::Entry::Reader sealed = draft.reader();
+  assert(sealed.getIndex() == state.next_index && state.tree.size() == state.next_index);
+  assert(state.prev_hash.has_value() == (state.next_index > 0));
+  assert(sealed.hasPrevHash() == state.prev_hash.has_value());
+  assert(!state.prev_hash ||
+         (sealed.getPrevHash().size() == state.prev_hash->size() &&
+          std::memcmp(sealed.getPrevHash().begin(), state.prev_hash->data(), state.prev_hash->size()) == 0));
+  assert(state.last_key.empty() == (state.next_index == 0) && state.last_key < key);
+  (void)sealed;  // only read by the assertions
   CB_CHECK(put(txn, entries_, key, bytes, MDB_APPEND, "entry"));
   Status node_status;
   state.tree.append(leaf, [&](uint8_t level, uint64_t index, const Hash& h) {
@@ -650,6 +664,7 @@ Result<Hash> Ledger::write_entry(MDB_txn* txn, AppendState& state, Draft& draft,
   for (const IndexKey& ik : index_keys(draft.reader())) {
     CB_CHECK(put(txn, index_, index_db_key(ik.name, ik.value), key, 0, "index"));
   }
+  state.last_key = key;
   return leaf;
 }
 
@@ -753,6 +768,9 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
     CB_TRY(DecodedEntry last, reader.entry(old_size - 1));
     last_recorded = last.reader().getRecordedAt();
     CB_CHECK(check_signed_state(reader, last, *state.prev_hash, state.tree.root(), log_key));
+    // From here prev_hash is the hash of the last entry's own bytes, not only a stored node.
+    assert(last.hash() == *state.prev_hash && last.reader().getIndex() == old_size - 1);
+    state.last_key = u64be(old_size - 1);
   }
   const int64_t wanted = options.recorded_at_ms != 0 ? options.recorded_at_ms : now_ms();
   state.recorded_at_ms = std::max(wanted, last_recorded);  // recordedAt never decreases
@@ -776,6 +794,7 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
       }
     }
     CB_TRY(Hash leaf, write_entry(txn.get(), state, draft, content_key, author));
+    assert(state.tree.size() == state.next_index + 1);  // the entry is the tree's newest leaf
     receipt.entries.push_back({state.next_index, leaf, false});
     state.prev_hash = leaf;
     ++state.next_index;

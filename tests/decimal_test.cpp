@@ -48,8 +48,48 @@ TEST(DecimalTest, ParseKeepsTheScaleAsWritten) {
   EXPECT_EQ(dec("1.50").mantissa(), 150);
   EXPECT_EQ(dec("12").scale(), 0);
   EXPECT_EQ(dec("-0.50").mantissa(), -50);
-  EXPECT_EQ(dec("+3.0").to_string(), "3.0");
-  EXPECT_EQ(dec("007.10").to_string(), "7.10");
+  EXPECT_EQ(dec("3.0").to_string(), "3.0");
+  EXPECT_EQ(dec("0.5").to_string(), "0.5");
+}
+
+// docs/ledger.md §5: one value, one text. These fail against the lenient parse, which read
+// "+1", "007" and "-0" as 1, 7 and 0.
+TEST(DecimalTest, RefusesALeadingPlus) {
+  EXPECT_EQ(parse_error("+1"), "\"+1\" is not a decimal (found a leading '+': a positive "
+                               "number is written without a sign; expected \"1\")");
+  EXPECT_NE(parse_error("+3.0").find("expected \"3.0\""), std::string::npos);
+  EXPECT_NE(parse_error("+007.10").find("expected \"7.10\""), std::string::npos);
+  EXPECT_NE(parse_error("+0").find("leading '+'"), std::string::npos);
+}
+
+TEST(DecimalTest, RefusesLeadingZeros) {
+  EXPECT_EQ(parse_error("012"), "\"012\" is not a decimal (found a leading zero: the integer "
+                                "part is a lone 0 or starts with 1-9; expected \"12\")");
+  EXPECT_NE(parse_error("00012.5").find("expected \"12.5\""), std::string::npos);
+  EXPECT_NE(parse_error("00.5").find("expected \"0.5\""), std::string::npos);
+  EXPECT_NE(parse_error("007.10").find("expected \"7.10\""), std::string::npos);
+  EXPECT_NE(parse_error("-012").find("expected \"-12\""), std::string::npos);
+  EXPECT_NE(parse_error("-00.5").find("expected \"-0.5\""), std::string::npos);
+  EXPECT_NE(parse_error("00").find("expected \"0\""), std::string::npos);
+  // A lone 0 before the point, and zeros after it, are canonical.
+  EXPECT_EQ(dec("0").to_string(), "0");
+  EXPECT_EQ(dec("0.05").to_string(), "0.05");
+  EXPECT_EQ(dec("10.00").to_string(), "10.00");
+}
+
+TEST(DecimalTest, RefusesNegativeZero) {
+  EXPECT_EQ(parse_error("-0"), "\"-0\" is not a decimal (found a negative zero: zero is "
+                               "written without a sign; expected \"0\")");
+  EXPECT_NE(parse_error("-0.00").find("expected \"0.00\""), std::string::npos);
+  EXPECT_NE(parse_error("-000.0").find("negative zero"), std::string::npos);
+  EXPECT_EQ(dec("-0.01").to_string(), "-0.01");  // a small negative is not zero
+}
+
+// Whatever parse() accepts is exactly what to_string() prints for it.
+TEST(DecimalTest, AcceptedTextIsCanonical) {
+  for (const char* text : {"0", "-1", "1", "0.0", "12.50", "-0.5", "100", "-100.001"}) {
+    EXPECT_EQ(dec(text).to_string(), text);
+  }
 }
 
 TEST(DecimalTest, ToStringRoundTripsBitForBit) {
@@ -97,8 +137,8 @@ TEST(DecimalTest, AcceptsTheDigitAndScaleLimitsExactly) {
   EXPECT_EQ(widest.scale(), 30);
   EXPECT_EQ(widest.digits(), 38);
   EXPECT_EQ(dec("0.000000000000000000000000000001").scale(), 30);
-  // Leading zeros are not significant digits.
-  EXPECT_EQ(dec("00000000000000000000099999999999999999999999999999999999999").digits(), 38);
+  // Zeros after the point before the first significant digit are not significant digits.
+  EXPECT_EQ(dec("0.000000099999999999999999999999").digits(), 23);
 }
 
 TEST(DecimalTest, RejectsEmptyText) {
@@ -181,9 +221,8 @@ TEST(DecimalTest, ParseNeverCrashesOnArbitraryBytes) {
 }
 
 TEST(DecimalTest, NegativeZeroPrintsWithoutSign) {
-  EXPECT_EQ(dec("-0.00").to_string(), "0.00");
-  EXPECT_EQ(dec("-0").sign(), 0);
   EXPECT_EQ(Decimal::zero(2).negated().to_string(), "0.00");
+  EXPECT_EQ(Decimal::zero(0).negated().sign(), 0);
   EXPECT_EQ(show(dec("-0.004").round(2, Rounding::kHalfUp)), "0.00");
   EXPECT_EQ(show(dec("-0.009").round(2, Rounding::kDown)), "0.00");
   EXPECT_EQ(show(dec("1.25").sub(dec("1.25"))), "0.00");
@@ -435,7 +474,7 @@ TEST(DecimalTest, DivisionByZeroIsAnError) {
 TEST(DecimalTest, ComparesByValueAcrossScales) {
   EXPECT_EQ(dec("1.5"), dec("1.50"));
   EXPECT_FALSE(dec("1.5").identical(dec("1.50")));
-  EXPECT_EQ(dec("0"), dec("-0.000"));
+  EXPECT_EQ(dec("0"), dec("0.000"));
   EXPECT_LT(dec("-0.1"), dec("0.01"));
   EXPECT_LT(dec("-0.10"), dec("-0.01"));
   EXPECT_GT(dec("2"), dec("1.999999999999999999999999999999"));

@@ -380,8 +380,15 @@ TEST(NoteParse, RejectsBadBase64InASignatureLine) {
       b64 + "AAAA",                    // data after padding
       b64 + " ",                       // trailing space
       "",                              // empty
-      b64.substr(0, b64.size() - 2) + "N=",  // non-zero padding bits ("M=" is canonical)
+      b64.substr(0, 8) + "=" + b64.substr(9),  // padding inside
+      b64.substr(0, b64.size() - 1) + "==",    // too much padding
   };
+  // Non-zero unused bits before the padding ("N=" for the canonical "M=") parse, as Go's
+  // note.Open reads them, but not on the trusted key's own line.
+  auto noncanonical = parse_note(text + b64.substr(0, b64.size() - 2) + "N=\n");
+  ASSERT_TRUE(noncanonical.ok()) << noncanonical.error().to_string();
+  ExpectCode(verify_note(*noncanonical, VerifierKey::parse(tv::kPeterVerifierKey).value()),
+             Code::kCorruption, "non-canonical base64 of the trusted key");
   for (const std::string& s : bad) {
     ExpectCode(parse_note(text + s + "\n"), Code::kInvalidArgument, "base64 \"" + s + "\"");
   }

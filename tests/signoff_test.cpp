@@ -376,7 +376,7 @@ TEST_F(SignOffTest, TheJournalBalancesPerCurrencyCitesItsEntriesAndIsAcknowledge
   }
   EXPECT_TRUE(sum.is_zero());
   EXPECT_EQ(cogs.to_string(), "3868.41");  // the AUD priced cost in the margin report (Datto monthly: T006 at 42 seats)
-  const std::string xero = close::journal_xero(aud).front();
+  const std::string xero = close::journal_xero(aud).value().front();
   EXPECT_EQ(xero.substr(0, xero.find('\n')), "*Narration,*Date,Description,*AccountCode,*TaxRate,*Amount");
   EXPECT_NE(xero.find(",2026-10-31,Revenue P001 INV-2026-10-P001,200,GST on Income,-961.74\n"), std::string::npos) << xero;
 
@@ -411,7 +411,7 @@ TEST(JournalXeroTest, LargeJournalsSplitIntoFilesOfAtMost300LinesThatEachBalance
     for (unsigned k = 0; k < 3; ++k) lines[3 * i + k].setDescription("run " + std::to_string(i));
   }
   auto entry = DecodedEntry::decode(canonical_bytes(draft.reader())).value();
-  const auto files = close::journal_xero(entry);
+  const auto files = close::journal_xero(entry).value();
   ASSERT_EQ(files.size(), 3u);
   size_t rows = 0;
   for (const std::string& f : files) {

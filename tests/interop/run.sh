@@ -9,6 +9,7 @@ samples=$here/../../data/sample
 rm -rf "$work" && mkdir -p "$work"
 export CLOSEBOOK_PASSPHRASE=interop-test-passphrase GOCACHE=$work/gocache GOFLAGS=
 GO111MODULE=off GOPATH=/usr/share/gocode go build -o "$work/interop-verify" "$here/verify.go"
+GO111MODULE=off GOPATH=/usr/share/gocode go build -o "$work/interop-cosign" "$here/cosign/cosign.go"
 gv=$work/interop-verify
 cb() { "$closebook" --ledger "$work/ledger" "$@"; }
 
@@ -61,6 +62,53 @@ cb log entry 3 --format raw >"$work/entry"
 cb log prove inclusion 4 >"$work/proof"
 expect_fail "$gv" verify inclusion "$work/vkey" "$work/cp.$latest" "$work/proof" "$work/entry"
 
+# Signature lines of keys the verifier does not know (C2SP signed-note "Signatures"; Go's
+# note.Open): Go and closebook-verify agree on the same bytes. A witness cosignature made by
+# Go is ignored by both; so is a well-formed line Go accepts that an earlier closebook
+# refused (non-zero unused base64 bits; DEL in a key name). A line that is not a well-formed
+# signature line makes the note malformed for both, whoever's line it is.
+agree() {  # agree ok|fail CHECKPOINTFILE: Go and closebook-verify both accept, or both refuse
+  if [ "$1" = ok ]; then
+    "$gv" verify checkpoint "$work/vkey" "$2" >/dev/null
+    "$verify" checkpoint "$2" --key "$work/vkey" >/dev/null
+    checks=$((checks + 2))
+  else
+    expect_fail "$gv" verify checkpoint "$work/vkey" "$2"
+    expect_fail "$verify" checkpoint "$2" --key "$work/vkey"
+  fi
+}
+"$work/interop-cosign" witness.example/w1 "$work/cp.$latest" "$work/witness.vkey" >"$work/cp.cosigned"
+agree ok "$work/cp.cosigned"
+b64=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
+wline=$(tail -n 1 "$work/cp.cosigned")
+case $wline in *[!=]=) ;; *) echo "FAIL: a 68-byte signature ends in one '=': $wline" >&2; exit 1 ;; esac
+before=${b64%%"${wline: -2:1}"*}
+noncanonical=${b64:$((${#before} | 1)):1}
+{ cat "$work/cp.$latest"; printf '%s%s=\n' "${wline:0:${#wline}-2}" "$noncanonical"; } >"$work/cp.witness-bits"
+agree ok "$work/cp.witness-bits"
+# The same bits set on the log's own line: Go ignores them, closebook refuses (one byte form
+# for what the trusted key vouches for; docs/ledger.md §4).
+lline=$(tail -n 1 "$work/cp.$latest")
+case $lline in *[!=]=) ;; *) echo "FAIL: a 68-byte signature ends in one '=': $lline" >&2; exit 1 ;; esac
+before=${b64%%"${lline: -2:1}"*}
+{ head -n -1 "$work/cp.$latest"; printf '%s%s=\n' "${lline:0:${#lline}-2}" "${b64:$((${#before} | 1)):1}"; } >"$work/cp.log-bits"
+"$gv" verify checkpoint "$work/vkey" "$work/cp.log-bits" >/dev/null
+checks=$((checks + 1))
+expect_fail "$verify" checkpoint "$work/cp.log-bits" --key "$work/vkey"
+{ cat "$work/cp.$latest"; printf '\xe2\x80\x94 wit\x7fness %s\n' "${wline##* }"; } >"$work/cp.witness-del"
+agree ok "$work/cp.witness-del"
+{ cat "$work/cp.$latest"; printf '\xe2\x80\x94 witness.example/w1 !!not-base64!!\n'; } >"$work/cp.witness-garbage"
+agree fail "$work/cp.witness-garbage"
+{ cat "$work/cp.$latest"; printf '\xe2\x80\x94 witness.example/w1 AAAA\n'; } >"$work/cp.witness-short"
+agree fail "$work/cp.witness-short"
+{ cat "$work/cp.$latest"; printf 'witness.example/w1 %s\n' "${wline##* }"; } >"$work/cp.witness-nodash"
+agree fail "$work/cp.witness-nodash"
+# The origin is the log key's name: the witness's key signed these bytes, but it is not the
+# log's key, so they are not its checkpoint (c2sp.org/tlog-checkpoint).
+"$gv" verify note "$work/witness.vkey" "$work/cp.cosigned" >/dev/null
+expect_fail "$gv" verify checkpoint "$work/witness.vkey" "$work/cp.cosigned"
+checks=$((checks + 1))
+
 # A signed-off period: the statement is a checkpoint with extension lines, cosigned by the
 # log and by a finance key registered in the ledger. Go verifies both signatures, and the
 # tree head extends to the latest checkpoint.
@@ -77,15 +125,21 @@ cb signoff statement --period 2026-10 >"$work/stmt"
 cb signoff submit --period 2026-10 --statement "$work/stmt" --signature "$work/sig" >/dev/null
 cb signoff checkpoint --period 2026-10 >"$work/signoff"
 "$gv" verify checkpoint "$work/vkey" "$work/signoff" >/dev/null
-"$gv" verify checkpoint "$work/fin.key.pub" "$work/signoff" >/dev/null
+"$gv" verify note "$work/fin.key.pub" "$work/signoff" >/dev/null
 checks=$((checks + 2))
+# Finance's key is not the log's: Go does not take the statement for its checkpoint. And
+# closebook's own verifier refuses a sign-off statement as a log checkpoint even under the
+# log key, which signed it (domain separation, docs/ledger.md §4); its log checkpoints all
+# verified above.
+expect_fail "$gv" verify checkpoint "$work/fin.key.pub" "$work/signoff"
+expect_fail "$verify" checkpoint "$work/signoff" --key "$work/vkey"
 signed_size=$(sed -n 2p "$work/signoff")
 cb log checkpoint >"$work/cp.now"
 cb log prove consistency "$signed_size" >"$work/proof"
 "$gv" verify consistency "$work/vkey" "$work/signoff" "$work/cp.now" "$work/proof" >/dev/null
 checks=$((checks + 1))
 sed 's/^period 2026-10$/period 2026-11/' "$work/signoff" >"$work/signoff.bad"
-expect_fail "$gv" verify checkpoint "$work/fin.key.pub" "$work/signoff.bad"
+expect_fail "$gv" verify note "$work/fin.key.pub" "$work/signoff.bad"
 expect_fail "$gv" verify checkpoint "$work/vkey" "$work/signoff.bad"
 
 # And closebook-verify agrees with the whole ledger.

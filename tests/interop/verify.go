@@ -14,6 +14,15 @@
 //	interop-verify verify checkpoint  VKEYFILE CHECKPOINTFILE
 //	interop-verify verify inclusion   VKEYFILE CHECKPOINTFILE PROOFJSON ENTRYFILE
 //	interop-verify verify consistency VKEYFILE OLDCHECKPOINT NEWCHECKPOINT PROOFJSON
+//	interop-verify verify note        VKEYFILE NOTEFILE
+//
+//	A checkpoint is the log's: its origin line must be the key's name
+//	(c2sp.org/tlog-checkpoint: "The log's key name in its signature line SHOULD
+//	match the origin line"; closebook makes it a MUST, docs/ledger.md §4), so a
+//	key trusted for one log does not vouch for another log's checkpoints, and a
+//	witness's or approver's key does not make a checkpoint the log's.
+//	"verify note" checks only that the key signed the note (any text), e.g. an
+//	approver's signature on a sign-off statement.
 //
 //	VKEYFILE:        one line "<name>+<hex8 keyhash>+<base64(0x01||pubkey32)>",
 //	                 optionally followed by a single "\n" (or "\r\n").
@@ -115,7 +124,8 @@ import (
 const usage = `usage:
   interop-verify verify checkpoint  VKEYFILE CHECKPOINTFILE
   interop-verify verify inclusion   VKEYFILE CHECKPOINTFILE PROOFJSON ENTRYFILE
-  interop-verify verify consistency VKEYFILE OLDCHECKPOINT NEWCHECKPOINT PROOFJSON`
+  interop-verify verify consistency VKEYFILE OLDCHECKPOINT NEWCHECKPOINT PROOFJSON
+  interop-verify verify note        VKEYFILE NOTEFILE`
 
 // Upper bound on file sizes we are willing to read for keys, checkpoints and
 // proofs (entries are unbounded). Generous; only guards against mistakes.
@@ -152,6 +162,11 @@ func main() {
 			fail("verify consistency takes 4 arguments\n%s", usage)
 		}
 		line, err = cmdConsistency(args[2], args[3], args[4], args[5])
+	case "note":
+		if len(args) != 4 {
+			fail("verify note takes 2 arguments\n%s", usage)
+		}
+		line, err = cmdNote(args[2], args[3])
 	default:
 		fail("unknown subcommand %q\n%s", args[1], usage)
 	}
@@ -288,11 +303,13 @@ func parseCheckpointText(text string) (*checkpoint, error) {
 	return c, nil
 }
 
-// loadCheckpoint verifies the signed note with the given key and parses it.
-func loadCheckpoint(v note.Verifier, path string) (*checkpoint, error) {
+// openNote opens the signed note at path with the given key alone: note.Open,
+// then every line of that key re-verified (checkEveryKnownSig). what names the
+// file in errors ("checkpoint", "note").
+func openNote(v note.Verifier, what, path string) (*note.Note, error) {
 	msg, err := readFile(path, maxSmallFile)
 	if err != nil {
-		return nil, fmt.Errorf("checkpoint: %v", err)
+		return nil, fmt.Errorf("%s: %v", what, err)
 	}
 	n, err := note.Open(msg, note.VerifierList(v))
 	if err != nil {
@@ -300,12 +317,12 @@ func loadCheckpoint(v note.Verifier, path string) (*checkpoint, error) {
 		var invalid *note.InvalidSignatureError
 		switch {
 		case errors.As(err, &unverified):
-			return nil, fmt.Errorf("checkpoint %s: no signature by key %s+%08x (signature lines present: %d, none from this key)",
-				path, v.Name(), v.KeyHash(), len(unverified.Note.UnverifiedSigs))
+			return nil, fmt.Errorf("%s %s: no signature by key %s+%08x (signature lines present: %d, none from this key)",
+				what, path, v.Name(), v.KeyHash(), len(unverified.Note.UnverifiedSigs))
 		case errors.As(err, &invalid):
-			return nil, fmt.Errorf("checkpoint %s: signature by key %s+%08x does not verify", path, v.Name(), v.KeyHash())
+			return nil, fmt.Errorf("%s %s: signature by key %s+%08x does not verify", what, path, v.Name(), v.KeyHash())
 		default:
-			return nil, fmt.Errorf("checkpoint %s: cannot open signed note: %v", path, err)
+			return nil, fmt.Errorf("%s %s: cannot open signed note: %v", what, path, err)
 		}
 	}
 	found := false
@@ -315,14 +332,31 @@ func loadCheckpoint(v note.Verifier, path string) (*checkpoint, error) {
 		}
 	}
 	if !found { // cannot happen with a single-key VerifierList; belt and braces.
-		return nil, fmt.Errorf("checkpoint %s: not signed by key %s+%08x", path, v.Name(), v.KeyHash())
+		return nil, fmt.Errorf("%s %s: not signed by key %s+%08x", what, path, v.Name(), v.KeyHash())
 	}
 	if err := checkEveryKnownSig(msg, n.Text, v); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %v", path, err)
+		return nil, fmt.Errorf("%s %s: %v", what, path, err)
+	}
+	return n, nil
+}
+
+// loadCheckpoint verifies the signed note with the given key and parses it as
+// that key's log's checkpoint.
+func loadCheckpoint(v note.Verifier, path string) (*checkpoint, error) {
+	n, err := openNote(v, "checkpoint", path)
+	if err != nil {
+		return nil, err
 	}
 	c, err := parseCheckpointText(n.Text)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %v", path, err)
+	}
+	// c2sp.org/tlog-checkpoint: the origin names the log, and the log's key name
+	// in its signature line matches it. A valid signature by a key named
+	// otherwise (another log's, a witness's, an approver's) does not make this
+	// note that key's log checkpoint.
+	if c.Origin != v.Name() {
+		return nil, fmt.Errorf("checkpoint %s: origin %q is not the key's name %q", path, c.Origin, v.Name())
 	}
 	c.KeyName, c.KeyHash, c.OtherSigs = v.Name(), v.KeyHash(), len(n.UnverifiedSigs)
 	return c, nil
@@ -447,6 +481,19 @@ func cmdCheckpoint(vkeyPath, cpPath string) (string, error) {
 	}
 	return fmt.Sprintf("checkpoint %s key=%s+%08x extensions=%d other_sigs=%d",
 		c.describe(), c.KeyName, c.KeyHash, len(c.Extensions), c.OtherSigs), nil
+}
+
+func cmdNote(vkeyPath, notePath string) (string, error) {
+	v, err := loadVerifier(vkeyPath)
+	if err != nil {
+		return "", err
+	}
+	n, err := openNote(v, "note", notePath)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("note of %d bytes signed by key=%s+%08x other_sigs=%d",
+		len(n.Text), v.Name(), v.KeyHash(), len(n.UnverifiedSigs)), nil
 }
 
 func cmdInclusion(vkeyPath, cpPath, proofPath, entryPath string) (string, error) {
