@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "data/sample/generator/generator.h"
+#include "data/sample/generator/kit.h"
 #include "evidence/decimal.h"
 
 namespace closebook::sample {
@@ -21,54 +22,13 @@ using closebook::Decimal;
 using closebook::Period;
 using closebook::Rounding;
 
-Decimal dec(const std::string& text) { return Decimal::parse(text).value(); }
-Decimal num(int64_t n) { return Decimal::from_int(n); }
-Decimal add(const Decimal& a, const Decimal& b) { return a.add(b).value(); }
-Decimal sub(const Decimal& a, const Decimal& b) { return a.sub(b).value(); }
-Decimal mul(const Decimal& a, const Decimal& b) { return a.mul(b).value(); }
-Decimal divide(const Decimal& a, const Decimal& b, int scale, Rounding mode) { return a.div(b, scale, mode).value(); }
-Decimal cents_even(const Decimal& a) { return a.round(2, Rounding::kHalfEven).value(); }
-Decimal cents_down(const Decimal& a) { return a.round(2, Rounding::kDown).value(); }
-Decimal cents_up(const Decimal& a) { return a.round(2, Rounding::kHalfUp).value(); }
+using namespace kit;  // exact-decimal shorthands, the seeded Rng and the CSV writer
+
+Decimal sub(const Decimal& a, const Decimal& b) { return minus(a, b); }
+Decimal cents_even(const Decimal& a) { return cents_half_even(a); }
+Decimal cents_up(const Decimal& a) { return cents_half_up(a); }
 // Seat-days in units of the period, as a priced line states them (6 places, half-even).
 Decimal per_period(const Decimal& seat_days, int days) { return divide(seat_days, num(days), 6, Rounding::kHalfEven); }
-
-class Rng {  // splitmix64, as generator.cpp: the same sequence on every platform
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  int64_t in(int64_t lo, int64_t hi) { return lo + static_cast<int64_t>(next() % static_cast<uint64_t>(hi - lo + 1)); }
-  std::string guid() {
-    static const char* kHex = "0123456789abcdef";
-    std::string s;
-    for (int i = 0; i < 32; ++i) {
-      if (i == 8 || i == 12 || i == 16 || i == 20) s.push_back('-');
-      s.push_back(kHex[next() % 16]);
-    }
-    return s;
-  }
-
- private:
-  uint64_t state_;
-};
-
-class Csv {
- public:
-  explicit Csv(const std::vector<std::string>& header) { row(header); }
-  void row(const std::vector<std::string>& fields) {
-    for (size_t i = 0; i < fields.size(); ++i) text_ += (i ? "," : "") + fields[i];  // no field needs quoting
-    text_ += "\n";
-  }
-  const std::string& text() const { return text_; }
-
- private:
-  std::string text_;
-};
 
 struct Sku {
   std::string vendor, id, unit;
