@@ -204,7 +204,13 @@ Status Matcher::load() {
       }
       case Kind::PRICED_LINE: {  // a re-priced line supersedes the earlier entry of its id
         CB_TRY(PricedInfo info, priced_info(e));
-        priced_.insert_or_assign(text_of(kind.getPricedLine().getLineId()), std::move(info));
+        const std::string id = text_of(kind.getPricedLine().getLineId());
+        const bool withdrawn = info.quantity.is_zero() && kind.getPricedLine().getUsage().size() == 0;
+        if (withdrawn) {
+          priced_.erase(id);  // pricing replaced it: it bills nothing (docs/matching.md §3)
+        } else {
+          priced_.insert_or_assign(id, std::move(info));
+        }
         return {};
       }
       case Kind::FX_LOCK: {  // fixed once: the first lock of a pair is the period's
