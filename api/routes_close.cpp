@@ -43,7 +43,9 @@ Result<DecodedEntry> visible_invoice(const Call& call, const ledger::Snapshot& s
 }
 
 close::Audience audience(const Call& call) {
-  return call.is_partner() ? close::Audience::kPartner : close::Audience::kStaff;
+  if (call.is_partner()) return close::Audience::kPartner;
+  if (call.token.principal.role == Role::kGl) return close::Audience::kGl;
+  return close::Audience::kStaff;
 }
 
 Result<DecodedEntry> visible_line(const Call& call, const ledger::Snapshot& snapshot, const std::string& id) {

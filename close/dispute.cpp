@@ -35,7 +35,7 @@ Status check_reason(const std::string& reason) {
 
 // The finding that becomes the DISPUTE exception: the line's view against the partner's claim.
 match::Finding dispute_finding(const std::string& id, const DisputeRequest& request,
-                               schema::PricedLine::Reader line, const Lineage& lineage) {
+                               schema::PricedLine::Reader line, const Ref& line_ref) {
   match::Finding f;
   f.category = match::Category::DISPUTE;
   f.vendor = text_of(line.getVendor());
@@ -51,7 +51,9 @@ match::Finding dispute_finding(const std::string& id, const DisputeRequest& requ
   f.currency = text_of(line.getCurrency());
   f.summary = "partner " + request.partner_id + " disputes " + request.amount.to_string() + " " + f.currency +
               " on " + request.line_id + ": " + request.reason.substr(0, 200);
-  for (const LineageItem& item : lineage.items) f.evidence.push_back(item.ref);
+  // The line and the dispute, not the line's whole lineage: the lineage holds every earlier
+  // dispute's exception, so each dispute would grow the next (500 made a 45 MB list).
+  f.evidence.push_back(line_ref);
   f.evidence_in_batch.push_back(0);  // the Dispute entry
   return f;
 }
@@ -88,8 +90,8 @@ Result<DisputePlan> plan_dispute(const ledger::Snapshot& snapshot, const Dispute
   plan.amount = request.amount.to_string();
   plan.dispute_id = dispute_id(plan.period, request);
   CB_TRY(std::vector<uint64_t> existing, snapshot.lookup("dispute", plan.dispute_id));
-  CB_TRY(Lineage lineage, line_lineage_at(snapshot, line_entry.reader().getIndex()));
-  const match::Finding finding = dispute_finding(plan.dispute_id, request, line, lineage);
+  const match::Finding finding =
+      dispute_finding(plan.dispute_id, request, line, Ref{line_entry.reader().getIndex(), line_entry.hash()});
   plan.exception_id = match::exception_id(plan.period, finding);
   if (!existing.empty()) {
     CB_TRY(DecodedEntry recorded, snapshot.entry(existing.front()));

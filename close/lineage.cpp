@@ -40,7 +40,10 @@ Lineage for_audience(Lineage lineage, Audience audience) {
   if (audience == Audience::kStaff) return lineage;
   static const std::set<std::string> kStaffOnly = {"match_result", "match_run", "vendor_invoice_line", "exception",
                                                    "exception_update", "journal_posting", "posting_ack"};
-  std::erase_if(lineage.items, [](const LineageItem& item) { return kStaffOnly.count(item.role) != 0; });
+  static const std::set<std::string> kGlMayNot = {"match_result", "match_run", "vendor_invoice_line", "exception",
+                                                  "exception_update"};
+  const std::set<std::string>& hidden = audience == Audience::kGl ? kGlMayNot : kStaffOnly;
+  std::erase_if(lineage.items, [&](const LineageItem& item) { return hidden.count(item.role) != 0; });
   return lineage;
 }
 

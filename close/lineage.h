@@ -32,7 +32,9 @@ struct Lineage {
 // reopens and disputes — but not the distributor's side of the close: the vendor's invoice
 // lines and the match against them (vendor costs), the exception queue and its notes, and the
 // GL journal and its acknowledgements (which sum every partner of the period).
-enum class Audience { kStaff, kPartner };
+// The GL sees what it posts: the lines, their invoices and sign-offs, the journal and its
+// acknowledgements — not the queue and its notes, nor the vendor's lines and the match.
+enum class Audience { kStaff, kPartner, kGl };
 
 // The lineage as `audience` may see it.
 Lineage for_audience(Lineage lineage, Audience audience);

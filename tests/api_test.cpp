@@ -244,7 +244,7 @@ TEST_F(ApiTest, PartnersSeeOnlyTheirOwnInvoicesLinesBundlesAndDisputes) {
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json(r)["dispute_id"], dispute["dispute_id"]);
   EXPECT_EQ(ledger_size(), before + 2);
-  // It is in the queue as a DISPUTE exception, citing the dispute and the line's lineage.
+  // It is in the queue as a DISPUTE exception, citing the line and the dispute.
   const Json exception = json(get("ops", "/v1/exceptions/" + dispute["exception_id"].get<std::string>()));
   EXPECT_EQ(exception["category"], "DISPUTE");
   EXPECT_EQ(exception["delta"], "-10.00");
@@ -254,7 +254,9 @@ TEST_F(ApiTest, PartnersSeeOnlyTheirOwnInvoicesLinesBundlesAndDisputes) {
   std::map<std::string, int> roles;
   for (const auto& e : lineage["entries"]) ++roles[e["role"].get<std::string>()];
   EXPECT_EQ(roles["dispute"], 1);
-  EXPECT_EQ(exception["evidence"].size(), lineage["entries"].size() - 1) << "all but the exception itself";
+  // Two entries, whatever the lineage holds: the disputes of a line do not grow one another.
+  ASSERT_EQ(exception["evidence"].size(), 2u);
+  EXPECT_EQ(exception["evidence"][1]["index"], dispute["entry"]);
   const HttpResponse line_bundle = get("partner:P001", "/v1/lines/" + my_line + "/bundle");
   write_text(tmp_ / "line-bundle.json", line_bundle.body);
   const RunResult verified = run(kVerify, {"bundle", tmp_ / "line-bundle.json", "--key", log_key_.verifier().to_string()});
@@ -273,6 +275,16 @@ TEST_F(ApiTest, ABundleFetchedOverHttpVerifiesWithCloseBookVerify) {
   issue_invoices();
   // Staff get the bundle the CLI writes; the partner its own side of it, which verifies too.
   EXPECT_TRUE(get("auditor", "/v1/invoices/INV-2026-10-P001/bundle").body == cli({"bundle", "--invoice", "INV-2026-10-P001"}).out);
+  // The GL's bundle: what it posts (lines, invoices, sign-offs, the journal), not the queue or
+  // the vendor's side; and it verifies.
+  const HttpResponse gl = get("gl", "/v1/invoices/INV-2026-10-P001/bundle");
+  ASSERT_EQ(gl.status, 200) << gl.body;
+  for (const std::string role : {"exception", "exception_update", "vendor_invoice_line", "match_result", "match_run"}) {
+    EXPECT_EQ(gl.body.find("\"role\": \"" + role + "\""), std::string::npos) << "the GL's bundle shows " << role;
+  }
+  write_text(tmp_ / "gl-bundle.json", gl.body);
+  const RunResult gl_verified = run(kVerify, {"bundle", tmp_ / "gl-bundle.json", "--key", log_key_.verifier().to_string()});
+  EXPECT_EQ(gl_verified.exit_code, 0) << gl_verified.out << gl_verified.err;
   const HttpResponse bundle = get("partner:P001", "/v1/invoices/INV-2026-10-P001/bundle");
   ASSERT_EQ(bundle.status, 200) << bundle.body.substr(0, 500);
   write_text(tmp_ / "bundle.json", bundle.body);
