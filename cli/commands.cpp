@@ -45,7 +45,7 @@ commands:
   log entry I [--format raw|base64|json]
   log prove inclusion I [--size N]     RFC 9162 inclusion proof (JSON)
   log prove consistency M [--size N]   RFC 9162 consistency proof (JSON)
-  reindex                              rebuild secondary indexes written by an older closebook
+  reindex                              rebuild every secondary index from the entries
   backup --to DIR                      a live, consistent, compacted copy (with the API tokens)
   restore --from DIR [--key VKEY]      verify a backup, then make it the ledger at --ledger
   tokens create --role R [--name N]    an API bearer token (shown once): admin, ops, finance, gl, auditor, partner:<id>

@@ -111,7 +111,8 @@ int cmd_reindex(const Context& ctx) {
   if (!ctx.args.empty()) return report(ctx, Error::invalid("reindex takes no argument"));
   auto ledger = ledger::Ledger::open(ctx.ledger_dir, {});
   if (!ledger.ok()) return report(ctx, ledger.error());
-  ctx.out << ctx.ledger_dir << ": indexes are version " << ledger::kIndexVersion << "\n";
+  if (auto st = (*ledger)->reindex(); !st.ok()) return report(ctx, st.error());
+  ctx.out << ctx.ledger_dir << ": indexes rebuilt from the entries, version " << ledger::kIndexVersion << "\n";
   return 0;
 }
 

@@ -2,13 +2,25 @@
 
 namespace closebook::close {
 
+// Decided from the entries, never from the index alone: the index is not signed, so an insider
+// without the log key could delete a revocation from it and a revoked key would sign off. Every
+// entry is read (about 1.5 us each; sign-offs and key changes are rare), and the index must list
+// exactly the key events found, else the ledger's indexes were edited or damaged and nothing is
+// decided from them (docs/threat-model.md §3.1).
 Result<KeyRegistry> load_key_registry(const ledger::Snapshot& snapshot) {
   KeyRegistry registry;
-  CB_TRY(std::vector<uint64_t> indexes, snapshot.lookup("kind", "keyEvent"));
-  for (uint64_t i : indexes) {
+  std::vector<uint64_t> found;
+  for (uint64_t i = 0; i < snapshot.size(); ++i) {
     CB_TRY(DecodedEntry e, snapshot.entry(i));
+    if (!e.reader().getKind().isKeyEvent()) continue;
+    found.push_back(i);
     auto applied = registry.apply(e);
     if (!applied.ok()) return Error::corruption("the ledger's key registry does not replay: " + applied.error().message);
+  }
+  CB_TRY(std::vector<uint64_t> indexed, snapshot.lookup("kind", "keyEvent"));
+  if (indexed != found) {
+    return Error::corruption("the ledger's index lists " + std::to_string(indexed.size()) + " key events; its entries hold " +
+                             std::to_string(found.size()) + ": the index was edited or damaged (rebuild it with `closebook reindex`)");
   }
   return registry;
 }

@@ -182,6 +182,9 @@ class Ledger {
   Result<SigningKey> unlock_log_key(std::string_view passphrase) const;
 
   Result<Snapshot> snapshot() const;
+  // Drops every secondary index and rebuilds it from the entries, in one write transaction:
+  // the way back from an index edited or damaged behind the ledger's back (`closebook reindex`).
+  Status reindex() { return rebuild_indexes(AppendOptions{}.writer_wait); }
   // Writes a consistent, compacted copy of the ledger into `dir` (created 0700; it must not
   // exist) while writers go on: LMDB copies one read transaction's view. The copy holds
   // data.mdb, log.key (sealed, as it is) and backup.checkpoint (the copy's signed checkpoint),

@@ -1,6 +1,8 @@
 // The LMDB ledger: append, read, proofs, idempotency, atomicity, concurrency, growth, and
 // tamper detection by the independent replay in verify/.
 #include <gtest/gtest.h>
+
+#include "close/keys.h"
 #include <lmdb.h>
 #include <sodium.h>
 
@@ -10,6 +12,7 @@
 #include <thread>
 
 #include "evidence/keyfile.h"
+#include "ledger/indexes.h"
 #include "ledger/layout.h"
 #include "ledger/ledger.h"
 #include "tests/test_util.h"
@@ -568,6 +571,41 @@ TEST_F(TamperTest, ReplayRefusesAKeyOtherThanTheOneTheAuditorTrusts) {
   auto r = verify::replay_ledger(dir_, other.verifier());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Code::kCorruption);
+}
+
+
+// The writer decides key validity from entries: an insider without the key deletes a
+// revocation from the (unsigned) index, and the writer refuses to answer rather than take the
+// revoked key as active. A rebuilt index answers right again.
+TEST_F(LedgerTest, AKeyRevocationHiddenFromTheIndexIsNeverTakenForAnActiveKey) {
+  const SigningKey finance = make_key("eve@finance");
+  auto registered = close::plan_key_change(ledger_->snapshot().value(), {KeyAction::REGISTER, KeyRole::FINANCE, finance.verifier(), {}, ""});
+  ASSERT_TRUE(registered.ok()) << registered.error().to_string();
+  std::vector<Draft> one;
+  one.push_back(std::move(*registered));
+  ASSERT_TRUE(ledger_->append(one, key_).ok());
+  auto revoked = close::plan_key_change(ledger_->snapshot().value(), {KeyAction::REVOKE, KeyRole::FINANCE, finance.verifier(), {}, "left"});
+  ASSERT_TRUE(revoked.ok()) << revoked.error().to_string();
+  one.clear();
+  one.push_back(std::move(*revoked));
+  const uint64_t revocation = ledger_->append(one, key_).value().entries.front().index;
+  ASSERT_EQ(close::load_key_registry(ledger_->snapshot().value()).value().active("eve@finance", KeyRole::FINANCE, revocation + 1), nullptr);
+  ledger_.reset();
+  edit_behind_its_back(dir_, [&](MDB_txn* txn) {
+    MDB_dbi index;
+    ASSERT_EQ(mdb_dbi_open(txn, ledger::kDbIndex, MDB_DUPSORT, &index), 0);
+    const std::string k = ledger::index_db_key("kind", "keyEvent"), v = ledger::u64be(revocation);
+    MDB_val key{k.size(), const_cast<char*>(k.data())}, value{v.size(), const_cast<char*>(v.data())};
+    ASSERT_EQ(mdb_del(txn, index, &key, &value), 0);
+  });
+  ledger_ = Ledger::open(dir_, {}).value();
+  auto registry = close::load_key_registry(ledger_->snapshot().value());
+  ASSERT_FALSE(registry.ok()) << "a revoked key must not come back active";
+  EXPECT_NE(registry.error().message.find("the index was edited or damaged"), std::string::npos) << registry.error().to_string();
+  ASSERT_TRUE(ledger_->reindex().ok());
+  auto rebuilt = close::load_key_registry(ledger_->snapshot().value());
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.error().to_string();
+  EXPECT_EQ(rebuilt->active("eve@finance", KeyRole::FINANCE, revocation + 1), nullptr);
 }
 
 }  // namespace
