@@ -53,7 +53,7 @@ int replay(const std::string& dir, const VerifierKey& key) {
             << report->checkpoints << " checkpoints, " << report->sign_offs << " sign-offs, root " << to_hex(report->root)
             << "\n  hash chain, canonical entries, tree nodes, checkpoint roots and signatures, key registry and"
                " sign-off signatures verified\n"
-            << "  recomputed by the rules of docs/evidence.md §3: " << report->lines_recomputed << " priced lines, "
+            << "  recomputed by the rules of docs/evidence.md §2: " << report->lines_recomputed << " priced lines, "
             << report->credits_recomputed << " credits, " << report->invoices_recomputed << " invoices, "
             << report->statements_recomputed << " sign-off statements\n";
   return 0;

@@ -1,4 +1,4 @@
-// The rules of docs/evidence.md §3 (rules.h). Each check cites its rule number in its error.
+// The rules of docs/evidence.md §2 (rules.h). Each check cites its rule number in its error.
 #include "verify/rules.h"
 
 #include <algorithm>

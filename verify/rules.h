@@ -1,4 +1,4 @@
-// The rules of docs/evidence.md §3 that every entry of a close must keep, checked over entries
+// The rules of docs/evidence.md §2 that every entry of a close must keep, checked over entries
 // fed in ledger order: a priced line's days, usage, quantity, rule version, tenant, FX and
 // amounts; credits; invoices; sign-off statements. One checker serves both verifiers, so they
 // cannot drift: `closebook-verify bundle` feeds it a bundle's entries, `closebook-verify ledger`

@@ -21,14 +21,14 @@ struct LedgerReport {
   Hash root{};
   uint64_t sign_offs = 0;  // each checked: statement = a verified tree head, signers registered and active
   bool parallel = false;   // entries were decoded on worker threads (else the ledger changed under it)
-  // Recomputed by the rules of docs/evidence.md §3 (verify/rules.h).
+  // Recomputed by the rules of docs/evidence.md §2 (verify/rules.h).
   uint64_t lines_recomputed = 0, credits_recomputed = 0, invoices_recomputed = 0, statements_recomputed = 0;
 };
 
 // Replays every entry of the ledger in `dir`: canonical encoding, index sequence, hash chain,
 // recordedAt order, stored tree nodes, the Merkle root of every checkpoint and every
 // checkpoint's signature by `key` — the key the auditor trusts, never the ledger's own claim —
-// and every rule of docs/evidence.md §3 with the whole ledger: every amount recomputed.
+// and every rule of docs/evidence.md §2 with the whole ledger: every amount recomputed.
 // The first failure is returned as Corruption naming the entry or checkpoint.
 Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& key);
 
