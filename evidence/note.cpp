@@ -108,7 +108,9 @@ uint32_t read_be32(const uint8_t* p) {
 // Go's isValidName, plus Open's rule that the note holds no control character below U+0020
 // other than newline (which cannot occur inside a line). Unlike check_key_name (the rule for
 // keys closebook makes or is given), DEL is allowed.
-Status check_signature_name(std::string_view name) {
+// Go's isValidName: not empty, UTF-8, no '+' and no white space; and no control character
+// below U+0020 (plus DEL when `refuse_del`).
+Status check_name(std::string_view name, bool refuse_del) {
   if (name.empty()) return Error::invalid("key name is empty");
   if (!valid_utf8(name)) return Error::invalid("key name is not valid UTF-8");
   for (char c : name) {
@@ -116,11 +118,14 @@ Status check_signature_name(std::string_view name) {
     if (is_ascii_space(static_cast<unsigned char>(c))) {
       return Error::invalid("key name contains white space");
     }
-    if (static_cast<unsigned char>(c) < 0x20) return Error::invalid("key name contains a control character");
+    const bool control = static_cast<unsigned char>(c) < 0x20 || (refuse_del && c == 0x7F);
+    if (control) return Error::invalid("key name contains a control character");
   }
   if (has_unicode_space(name)) return Error::invalid("key name contains white space");
   return {};
 }
+
+Status check_signature_name(std::string_view name) { return check_name(name, /*refuse_del=*/false); }
 
 // Go's base64.StdEncoding.DecodeString: RFC 4648 §4, padding required, but the unused low
 // bits of the last symbol before the padding are ignored rather than refused. libsodium
@@ -166,21 +171,7 @@ Result<NoteSignature> parse_signature_line(std::string_view line) {
 
 }  // namespace
 
-Status check_key_name(std::string_view name) {
-  if (name.empty()) return Error::invalid("key name is empty");
-  if (!valid_utf8(name)) return Error::invalid("key name is not valid UTF-8");
-  for (char c : name) {
-    if (c == '+') return Error::invalid("key name contains '+'");
-    if (is_ascii_space(static_cast<unsigned char>(c))) {
-      return Error::invalid("key name contains white space");
-    }
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      return Error::invalid("key name contains a control character");
-    }
-  }
-  if (has_unicode_space(name)) return Error::invalid("key name contains white space");
-  return {};
-}
+Status check_key_name(std::string_view name) { return check_name(name, /*refuse_del=*/true); }
 
 Hash key_id(std::string_view name, const PublicKey& key) {
   std::string material(name);
