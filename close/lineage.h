@@ -1,7 +1,7 @@
 // The lineage of a priced line (BRIEF §5): every entry that decided, matched, signed, billed,
 // credited, disputed or posted it — the line, its rule version, FX lock and rate, the usage it
 // sums, the vendor invoice lines and match result it was compared in, its exceptions, the
-// sign-offs and their signers' keys, the invoices that bill it, every later credit and reopen,
+// sign-offs and their signers' keys, the invoices that bill it, every later credit, every reopen of its period,
 // the partner's disputes of it, the postings.
 // See docs/close.md §4.
 #pragma once
