@@ -28,12 +28,6 @@ constexpr int kAmountScale = 2;
 // ---------------------------------------------------------------------------------------
 // What the ledger holds, read once.
 
-// Invoice lines and usage meet on the vendor's subscription, else on its identity and SKU.
-std::string charge_key(const std::string& vendor, const std::string& subscription, const std::string& tenant_ref,
-                       const std::string& sku) {
-  return subscription.empty() ? vendor + "|~" + tenant_ref + "|" + sku : vendor + "|" + subscription;
-}
-
 // What a priced line bills: a subscription's SKU, or a tenant's SKU where the feed has no subscription.
 std::string priced_key(capnp::Text::Reader vendor, capnp::Text::Reader subscription, capnp::Text::Reader sku,
                        capnp::Text::Reader tenant) {

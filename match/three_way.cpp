@@ -58,7 +58,7 @@ Result<PricedInfo> priced_info(const DecodedEntry& e) {
 }
 
 struct Key {
-  std::string id;  // key_of()
+  std::string id;  // charge_key(): the vendor's subscription, else its tenant and SKU
   std::string vendor, subscription, sku, tenant_ref;
   std::vector<VendorLine*> lines;   // this period's invoice lines, duplicates included
   std::vector<VendorLine> earlier;  // other periods' lines whose charge window reaches into it
@@ -67,12 +67,6 @@ struct Key {
   std::vector<Finding> findings;
   int compared_from = 0;  // the first day the legs are compared (after TIMING's leading days)
 };
-
-// A key is the vendor's subscription; a feed without subscription ids keys by tenant and SKU.
-std::string key_of(const std::string& vendor, const std::string& subscription, const std::string& tenant,
-                   const std::string& sku) {
-  return subscription.empty() ? vendor + "|~" + tenant + "|" + sku : vendor + "|" + subscription;
-}
 
 // What a key's vendor lines say about each day of the period.
 struct Coverage {
@@ -146,6 +140,7 @@ class Matcher {
   Result<Next> check_quantity(Key& k, const KeyView& view);
   Result<Next> check_priced_cost(Key& k, const KeyView& view);
   Result<int> check_before_cycle(Key& k, const Coverage& c, const std::vector<Decimal>& used, const Finding& base);
+  Result<std::optional<Decimal>> priced_from(const PricedInfo& p, int from) const;
   Result<Decimal> priced_quantity_from(const Key& k, int from) const;
   Result<Decimal> usage_quantity(const Key& k) const;
   const VendorLine* vendor_line_for(const Coverage& c, const PricedInfo& p) const;
@@ -339,7 +334,7 @@ Status Matcher::report_duplicate(const std::vector<VendorLine*>& group) {
   f.summary = "the same " + first.charge + " of " + first.sku + " (" + first.start.to_iso() + ".." + first.end.to_iso() +
               ", " + first.subtotal.to_string() + " " + first.currency + ") is billed " + std::to_string(group.size()) +
               " times: " + where;
-  const std::string id = key_of(first.vendor, first.subscription,
+  const std::string id = charge_key(first.vendor, first.subscription,
                                 first.tenant ? first.tenant->tenant_id : "ref:" + first.tenant_ref, first.sku);
   key_for(id, first.vendor, first.subscription, first.sku, first.tenant_ref).findings.push_back(std::move(f));
   return {};
@@ -859,21 +854,26 @@ Result<int> Matcher::check_before_cycle(Key& k, const Coverage& c, const std::ve
   return first_covered;
 }
 
-// The priced lines' quantity on days `from`..the period's end, in units of the period: a line
-// that charges days before `from` counts for its days from `from` on.
+// A priced line's quantity on days `from`..the period's end, in units of the period: a line
+// that charges days before `from` counts for its days from `from` on (12 places). Nothing when
+// it charges none of them.
+Result<std::optional<Decimal>> Matcher::priced_from(const PricedInfo& p, int from) const {
+  const int first = std::max(0, day_of(p.from)), last = std::min(days_ - 1, day_of(p.to));
+  const int counted = last - std::max(first, from) + 1;
+  if (counted <= 0) return std::optional<Decimal>();
+  if (counted == last - first + 1) return std::optional<Decimal>(p.quantity);
+  CB_TRY(Decimal q_days, p.quantity.mul(Decimal::from_int(counted)));
+  CB_TRY(Decimal q, q_days.div(Decimal::from_int(last - first + 1), kShareScale, Rounding::kHalfEven));
+  return std::optional<Decimal>(q);
+}
+
+// The priced lines' quantity on days `from`..the period's end, in units of the period.
 Result<Decimal> Matcher::priced_quantity_from(const Key& k, int from) const {
   Decimal total;
   for (const PricedInfo& p : k.priced) {
-    const int first = std::max(0, day_of(p.from)), last = std::min(days_ - 1, day_of(p.to));
-    const int counted = last - std::max(first, from) + 1;
-    if (counted <= 0) continue;
-    if (counted == last - first + 1) {
-      CB_TRY(total, total.add(p.quantity));
-      continue;
-    }
-    CB_TRY(Decimal q_days, p.quantity.mul(Decimal::from_int(counted)));
-    CB_TRY(Decimal q, q_days.div(Decimal::from_int(last - first + 1), kShareScale, Rounding::kHalfEven));
-    CB_TRY(total, total.add(q));
+    CB_TRY(std::optional<Decimal> q, priced_from(p, from));
+    if (!q) continue;
+    CB_TRY(total, total.add(*q));
   }
   return total.round(kQuantityScale, Rounding::kHalfEven);
 }
@@ -997,9 +997,8 @@ Result<Matcher::Next> Matcher::check_priced_cost(Key& k, const KeyView& view) {
   for (const PricedInfo& p : k.priced) {
     const VendorLine* l = vendor_line_for(c, p);
     if (l == nullptr || fx_lines_.count(l->ref.index) != 0) continue;  // a rate gap is FX_VARIANCE's
-    const int first = std::max(0, day_of(p.from)), last = std::min(days_ - 1, day_of(p.to));
-    const int counted = last - std::max(first, k.compared_from) + 1;
-    if (counted <= 0) continue;  // TIMING's days: billed before the period
+    CB_TRY(std::optional<Decimal> q, priced_from(p, k.compared_from));
+    if (!q) continue;  // TIMING's days: billed before the period
     // Compared before the vendor converts or truncates when the rule is priced in the vendor's
     // pricing currency: a cent cut from a prorated unit price is not a rate of its own.
     const bool in_pricing_currency = p.cost_currency == l->pricing_currency;
@@ -1014,9 +1013,7 @@ Result<Matcher::Next> Matcher::check_priced_cost(Key& k, const KeyView& view) {
     if (in_pricing_currency) {
       CB_TRY(unit_gap, unit_gap.mul(l->rate));  // valued at the vendor's own rate
     }
-    CB_TRY(Decimal q_days, p.quantity.mul(Decimal::from_int(counted)));
-    CB_TRY(Decimal q, q_days.div(Decimal::from_int(last - first + 1), kShareScale, Rounding::kHalfEven));
-    CB_TRY(Decimal line_gap, unit_gap.mul(q));
+    CB_TRY(Decimal line_gap, unit_gap.mul(*q));
     CB_TRY(gap_value, gap_value.add(line_gap));
     priced_units += (priced_units.empty() ? "" : ", ") + p.cost_unit.to_string() + " " + p.cost_currency;
     vendor_units += (vendor_units.empty() ? "" : ", ") + vendor_unit.to_string() + " " +
@@ -1212,17 +1209,17 @@ Result<MatchPlan> Matcher::run() {
 
   for (VendorLine& l : lines_) {
     files_.insert(l.file);
-    const std::string id = key_of(l.vendor, l.subscription, l.tenant ? l.tenant->tenant_id : "ref:" + l.tenant_ref, l.sku);
+    const std::string id = charge_key(l.vendor, l.subscription, l.tenant ? l.tenant->tenant_id : "ref:" + l.tenant_ref, l.sku);
     key_for(id, l.vendor, l.subscription, l.sku, l.tenant_ref).lines.push_back(&l);
   }
   for (const auto& [group_key, g] : usage_) {
     for (const UsageInfo& u : g.records) files_.insert(u.file);
     const std::string label = g.subscription.empty() ? tenant_label(g.vendor, g.tenant_ref, clamp(g.records.front().date, period_)) : "";
-    key_for(key_of(g.vendor, g.subscription, label, g.sku), g.vendor, g.subscription, g.sku, g.tenant_ref).usage.push_back(&g);
+    key_for(charge_key(g.vendor, g.subscription, label, g.sku), g.vendor, g.subscription, g.sku, g.tenant_ref).usage.push_back(&g);
   }
   for (const auto& [line_id, info] : priced_) {
     priced_tenant_skus_.insert(info.vendor + "|" + info.tenant + "|" + info.sku);
-    key_for(key_of(info.vendor, info.subscription, info.tenant, info.sku), info.vendor, info.subscription, info.sku, "")
+    key_for(charge_key(info.vendor, info.subscription, info.tenant, info.sku), info.vendor, info.subscription, info.sku, "")
         .priced.push_back(info);
   }
   for (const Finding& f : run_findings_) {

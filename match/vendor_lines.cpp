@@ -106,6 +106,11 @@ Result<Decimal> amount_at(const VendorLine& l, const Decimal& cycle_unit, const 
   return line_amount(l, unit_bc, quantity);
 }
 
+std::string charge_key(const std::string& vendor, const std::string& subscription, const std::string& tenant,
+                       const std::string& sku) {
+  return subscription.empty() ? vendor + "|~" + tenant + "|" + sku : vendor + "|" + subscription;
+}
+
 std::string charge_signature(const VendorLine& l) {
   std::string out;
   for (const std::string& field : {l.vendor, l.tenant_ref, l.subscription, l.sku, l.charge, l.start.to_iso(),

@@ -66,6 +66,11 @@ Result<Decimal> line_amount(const VendorLine& l, const Decimal& unit_bc, const D
 // prorates the quantity, else by the unit price (cycle_unit × days ÷ cycle days), else whole.
 Result<Decimal> amount_at(const VendorLine& l, const Decimal& cycle_unit, const Decimal& rate);
 
+// Where a vendor's lines and usage meet (the match's key, pricing's valuation): the vendor's
+// subscription, else the tenant (or vendor identity) and SKU when the feed has no subscription.
+std::string charge_key(const std::string& vendor, const std::string& subscription, const std::string& tenant,
+                       const std::string& sku);
+
 // What makes two lines the same charge: every field the vendor bills by, the line and
 // invoice numbers aside.
 std::string charge_signature(const VendorLine& l);

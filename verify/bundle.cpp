@@ -179,15 +179,6 @@ class BundleChecker {
     return kind.isPricedLine() && text(kind.getPricedLine().getLineId()) == report_.subject_id;
   }
 
-  // Every entry `refs` points at is bundled.
-  template <class List>
-  bool all_bundled(List refs) const {
-    for (auto r : refs) {
-      if (get(r.getIndex()) == nullptr) return false;
-    }
-    return true;
-  }
-
   const DecodedEntry* get(uint64_t index) const {
     auto it = entries_.find(index);
     return it == entries_.end() ? nullptr : &it->second;
