@@ -106,13 +106,26 @@ Status run_log(const Context& ctx, const LogArgs& a) {
 
 }  // namespace
 
-// Opening a ledger for writing brings its secondary indexes to this closebook's version.
+// Rebuilds the indexes from the entries; the rebuilt subject map must be the one the log signed.
+// The log key is asked for only when the ledger predates the subject map and its last
+// checkpoint must be signed again with it.
 int cmd_reindex(const Context& ctx) {
-  if (!ctx.args.empty()) return report(ctx, Error::invalid("reindex takes no argument"));
+  po::options_description options("reindex options");
+  std::string passphrase_file;
+  options.add_options()("passphrase-file", po::value(&passphrase_file),
+                        "the log key's passphrase (only a ledger from before index version 4 needs it)");
+  parse_args(ctx.args, options);
   auto ledger = ledger::Ledger::open(ctx.ledger_dir, {});
   if (!ledger.ok()) return report(ctx, ledger.error());
-  if (auto st = (*ledger)->reindex(); !st.ok()) return report(ctx, st.error());
-  ctx.out << ctx.ledger_dir << ": indexes rebuilt from the entries, version " << ledger::kIndexVersion << "\n";
+  Status rebuilt = (*ledger)->reindex();
+  if (!rebuilt.ok() && rebuilt.error().code == Code::kPermission) {
+    auto key = unlock_log_key(**ledger, passphrase_file);
+    if (!key.ok()) return report(ctx, key.error());
+    rebuilt = (*ledger)->reindex(&*key);
+  }
+  if (!rebuilt.ok()) return report(ctx, rebuilt.error());
+  ctx.out << ctx.ledger_dir << ": indexes rebuilt from the entries and proven against the signed subject map, version "
+          << ledger::kIndexVersion << "\n";
   return 0;
 }
 

@@ -1,6 +1,7 @@
 // Secondary indexes: which (name, value) keys each kind of entry is filed under, so that
-// lookups by partner, tenant, period, line or invoice are a few LMDB reads. Indexes are a
-// convenience, not evidence: closebook-verify never trusts them. See docs/ledger.md §7.
+// lookups by partner, tenant, period, line or invoice are a few LMDB reads. Indexes are not
+// evidence: closebook-verify never reads them, and the writer reads them only as proven
+// against the subject map its checkpoints sign (ledger/subjects.h). See docs/ledger.md §7-8.
 #pragma once
 
 #include <string>
@@ -16,7 +17,9 @@ namespace closebook::ledger {
 // 2: adds "cites" (match results, exceptions, invoices and disputes by the entries they cite).
 // 3: adds "period_kind" ("2026-10/pricedLine": the period's entries of one kind), so reading a
 //    period's priced lines or exceptions no longer decodes every entry of the period.
-inline constexpr std::string_view kIndexVersion = "3";
+// 4: adds the subject map (ledger/subjects.h): every index key and content key has a head
+//    that the checkpoints commit to, so an edited index is refused rather than believed.
+inline constexpr std::string_view kIndexVersion = "4";
 
 struct IndexKey {
   std::string name;   // "kind", "partner", "tenant", "period", "line", "invoice", "cites", ...

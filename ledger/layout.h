@@ -9,6 +9,7 @@
 //   checkpoints  u64be tree size -> signed note (C2SP tlog-checkpoint)   (append-only)
 //   content      32-byte content hash or idempotency key -> u64be index (idempotent loads)
 //   index        "<name>\0<value>" -> u64be index, sorted duplicates (secondary indexes)
+//   heads, subject_nodes   the subject map over index and content (ledger/subjects.h, §7.1)
 // DIR/log.key    the log's sealed Ed25519 key (evidence/keyfile.h), mode 0600
 // DIR/writer.lock  flock'd by the process appending, with its pid (layout.h kWriterLockFile)
 // A backup (Ledger::backup) is a directory of data.mdb (compacted), log.key and
@@ -19,7 +20,10 @@
 // - the tree size is the entry count: nodes hold exactly the complete subtrees of it;
 // - entry i's prevHash is entry i-1's leaf hash; recordedAt never decreases;
 // - every transaction that appends entries appends their nodes and one checkpoint for the
-//   new size, signed by the log key, whose root is the Merkle root of all entries.
+//   new size, signed by the log key, whose root is the Merkle root of all entries and whose
+//   closebook-subjects/v1 line is the root of the subject map of all entries (§7.1);
+// - a checkpoint is never rewritten, except once by `closebook reindex` on a ledger from
+//   before the subject map: the last one is signed again, same size and root, with that line.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +40,9 @@ inline constexpr const char* kDbNodes = "nodes";
 inline constexpr const char* kDbCheckpoints = "checkpoints";
 inline constexpr const char* kDbContent = "content";
 inline constexpr const char* kDbIndex = "index";
-inline constexpr unsigned kDbCountMax = 8;
+inline constexpr const char* kDbHeads = "heads";
+inline constexpr const char* kDbSubjectNodes = "subject_nodes";
+inline constexpr unsigned kDbCountMax = 12;
 
 inline constexpr std::string_view kMetaFormat = "format";
 inline constexpr std::string_view kMetaOrigin = "origin";

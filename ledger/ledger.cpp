@@ -141,6 +141,22 @@ Result<uint64_t> entry_count(MDB_txn* txn, MDB_dbi entries) {
 
 }  // namespace
 
+namespace {
+
+Error index_edited(std::string_view name, std::string_view value) {
+  return Error::corruption("the index under " + std::string(name) + " \"" + std::string(value) +
+                           "\" does not match the subject map the log signed (an edited or damaged index): "
+                           "rebuild it from the entries with `closebook reindex`");
+}
+
+Error no_subject_map(uint64_t size) {
+  return Error::corruption("the checkpoint at size " + std::to_string(size) +
+                           " carries no subject map, so the indexes cannot be proven (a ledger from before "
+                           "index version 4): run `closebook reindex` once, with the log key's passphrase");
+}
+
+}  // namespace
+
 // Everything the append loop carries from one draft to the next.
 struct AppendState {
   uint64_t next_index = 0;
@@ -186,7 +202,9 @@ Snapshot::Snapshot(Snapshot&& other) noexcept
       ledger_(other.ledger_),
       txn_(other.txn_),
       size_(other.size_),
-      owns_txn_(other.owns_txn_) {
+      owns_txn_(other.owns_txn_),
+      subjects_root_(other.subjects_root_),
+      proven_buckets_(std::move(other.proven_buckets_)) {
   other.txn_ = nullptr;
 }
 
@@ -300,6 +318,9 @@ Result<std::vector<uint64_t>> Snapshot::lookup(std::string_view name, std::strin
   }
   mdb_cursor_close(cursor);
   if (rc != MDB_NOTFOUND) return lmdb_error(rc, "read index");
+  CB_TRY(std::optional<SubjectHead> head, proven_head(key));
+  const bool proven = head ? *head == subject_head_of(out) : out.empty();
+  if (!proven) return index_edited(name, value);
   return out;
 }
 
@@ -316,7 +337,32 @@ Result<std::optional<uint64_t>> Snapshot::lookup_last(std::string_view name, std
   if (rc == 0) out = read_u64be(as_view(v));
   mdb_cursor_close(cursor);
   if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc, "read index");
+  CB_TRY(std::optional<SubjectHead> head, proven_head(key));
+  const bool proven = head ? out == head->last : !out.has_value();
+  if (!proven) return index_edited(name, value);
   return out;
+}
+
+Result<Hash> Snapshot::subjects_root() const {
+  if (subjects_root_) return *subjects_root_;
+  CB_TRY(std::string note, checkpoint(size_));
+  CB_TRY(VerifiedCheckpoint cp, open_checkpoint(note, ledger_->log_vkey_));
+  if (cp.checkpoint.size != size_) return Error::corruption("the checkpoint stored for size " + std::to_string(size_) + " is for another size");
+  CB_TRY(std::optional<Hash> root, subjects_root_of(cp.checkpoint.extensions));
+  if (!root) return no_subject_map(size_);
+  subjects_root_ = *root;
+  return *root;
+}
+
+Result<std::optional<SubjectHead>> Snapshot::proven_head(std::string_view subject) const {
+  CB_TRY(Hash root, subjects_root());
+  const uint16_t bucket = subject_bucket(subject);
+  if (proven_buckets_.empty()) proven_buckets_.resize(kSubjectBuckets);
+  if (!proven_buckets_[bucket]) {
+    CB_CHECK(prove_bucket(txn_, ledger_->subjects_, bucket, root));
+    proven_buckets_[bucket] = true;
+  }
+  return read_subject_head(txn_, ledger_->subjects_, subject);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -342,6 +388,17 @@ Status Ledger::open_databases(MDB_txn* txn, unsigned flags) {
                                "\" is missing");
     }
     if (rc != 0) return lmdb_error(rc, std::string("open database ") + db.name);
+  }
+  return {};
+}
+
+Status Ledger::open_subject_tables(MDB_txn* txn, bool create) {
+  for (auto [name, dbi] : {std::pair{kDbHeads, &subjects_.heads}, std::pair{kDbSubjectNodes, &subjects_.nodes}}) {
+    const int rc = mdb_dbi_open(txn, name, create ? MDB_CREATE : 0u, dbi);
+    if (rc == MDB_NOTFOUND) {
+      return Error::corruption(std::string("LMDB database \"") + name + "\" is missing: run `closebook reindex`");
+    }
+    if (rc != 0) return lmdb_error(rc, std::string("open database ") + name);
   }
   return {};
 }
@@ -395,6 +452,8 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const OpenO
     return Error::corruption(dir + ": the stored origin is not the log key's name");
   }
   CB_TRY(auto index_version, get_optional(txn.get(), ledger->meta_, kMetaIndexVersion, "index version"));
+  // A ledger of an older index version gains the subject map's tables when it is rebuilt.
+  if (index_version.value_or("1") == kIndexVersion) CB_CHECK(ledger->open_subject_tables(txn.get(), false));
   rc = txn.commit();  // keeps the database handles open for the environment's lifetime
   if (rc != 0) return lmdb_error(rc, "open ledger " + dir);
   if (index_version.value_or("1") != kIndexVersion) {
@@ -402,7 +461,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const OpenO
       return Error::invalid(dir + " has indexes of version " + index_version.value_or("1") + "; this closebook uses " +
                             std::string(kIndexVersion) + ": open it for writing once (e.g. `closebook reindex`)");
     }
-    CB_CHECK(ledger->rebuild_indexes(AppendOptions{}.writer_wait));
+    CB_CHECK(ledger->rebuild_indexes(AppendOptions{}.writer_wait, nullptr, /*at_open=*/true));
   }
   MDB_envinfo info{};
   mdb_env_info(ledger->env_, &info);
@@ -461,6 +520,7 @@ Status Ledger::create(const std::string& dir, const SigningKey& log_key, const I
     if (rc != 0) return lmdb_error(rc, "begin transaction");
     TxnGuard txn(raw);
     CB_CHECK(creator.open_databases(txn.get(), MDB_CREATE));
+    CB_CHECK(creator.open_subject_tables(txn.get(), true));
     CB_CHECK(put(txn.get(), creator.meta_, kMetaFormat, kFormat, 0, "format"));
     CB_CHECK(put(txn.get(), creator.meta_, kMetaOrigin, options.origin, 0, "origin"));
     CB_CHECK(put(txn.get(), creator.meta_, kMetaLogVkey, log_key.verifier().to_string(), 0, "log key"));
@@ -590,9 +650,9 @@ std::string seal_envelope(Draft& draft, const AppendState& state, const Hash& au
 
 // The log key signs only what follows from its own last signature: the stored tree must
 // still give the last checkpoint's root and the last entry's hash, or a damaged node would
-// be signed into the log for ever.
-Status check_signed_state(const Snapshot& reader, const DecodedEntry& last, const Hash& last_leaf,
-                          const Hash& root, const SigningKey& log_key) {
+// be signed into the log for ever. Returns the subject map's root that checkpoint signed.
+Result<Hash> check_signed_state(const Snapshot& reader, const DecodedEntry& last, const Hash& last_leaf,
+                                const Hash& root, const SigningKey& log_key) {
   const uint64_t size = reader.size();
   if (last.hash() != last_leaf) {
     return Error::corruption("the stored hash of the last entry does not match its bytes; run closebook-verify")
@@ -605,7 +665,9 @@ Status check_signed_state(const Snapshot& reader, const DecodedEntry& last, cons
     return Error::corruption("the stored tree does not match the last signed checkpoint (size " +
                              std::to_string(size) + "); refusing to sign; run closebook-verify");
   }
-  return {};
+  CB_TRY(std::optional<Hash> subjects, subjects_root_of(signed_cp->checkpoint.extensions));
+  if (!subjects) return no_subject_map(size);
+  return *subjects;
 }
 
 }  // namespace
@@ -622,16 +684,25 @@ Status Ledger::resolve_links(Draft& draft, const AppendReceipt& so_far) {
   return {};
 }
 
-Result<std::optional<uint64_t>> Ledger::find_content(MDB_txn* txn,
+Result<std::optional<uint64_t>> Ledger::find_content(MDB_txn* txn, SubjectWriter& subjects,
                                                      const std::string& content_key) const {
   // The write transaction reads its own writes: an earlier draft of this batch is found too.
   CB_TRY(auto existing, get_optional(txn, content_, content_key, "content index"));
-  if (!existing) return std::optional<uint64_t>();
-  return std::optional<uint64_t>(read_u64be(*existing));
+  std::optional<uint64_t> found;
+  if (existing) found = read_u64be(*existing);
+  // The content table decides what is appended, so it answers only as its subject heads do
+  // (proven against the signed map when the transaction commits).
+  CB_TRY(std::optional<SubjectHead> head, subjects.head(content_subject(content_key)));
+  const bool agrees = head ? found == head->last && head->count == 1 : !found.has_value();
+  if (!agrees) {
+    return Error::corruption("the content table disagrees with the subject map (an edited or damaged "
+                             "table); nothing was written; restore the ledger from a backup");
+  }
+  return found;
 }
 
 // Writes one new entry with its tree nodes, content key and index keys; returns its hash.
-Result<Hash> Ledger::write_entry(MDB_txn* txn, AppendState& state, Draft& draft,
+Result<Hash> Ledger::write_entry(MDB_txn* txn, AppendState& state, SubjectWriter& subjects, Draft& draft,
                                  const std::string& content_key, const Hash& author) {
   const std::string bytes = seal_envelope(draft, state, author);
   if (bytes.size() > kEntryBytesMax) return Error::invalid("entry is larger than 4 MiB");
@@ -660,9 +731,12 @@ Result<Hash> Ledger::write_entry(MDB_txn* txn, AppendState& state, Draft& draft,
   CB_CHECK(node_status);
   if (draft.idempotent) {
     CB_CHECK(put(txn, content_, content_key, key, MDB_NOOVERWRITE, "content index"));
+    CB_CHECK(subjects.file(content_subject(content_key), state.next_index));
   }
   for (const IndexKey& ik : index_keys(draft.reader())) {
-    CB_CHECK(put(txn, index_, index_db_key(ik.name, ik.value), key, 0, "index"));
+    const std::string subject = index_db_key(ik.name, ik.value);
+    CB_CHECK(put(txn, index_, subject, key, 0, "index"));
+    CB_CHECK(subjects.file(subject, state.next_index));
   }
   state.last_key = key;
   return leaf;
@@ -712,14 +786,31 @@ Status restore(const std::string& backup_dir, const std::string& dir) {
 }
 
 // Secondary indexes are derived from the entries alone, so they can always be rebuilt: this is
-// how a ledger written by an older closebook gains the keys a newer one looks up.
-Status Ledger::rebuild_indexes(std::chrono::milliseconds writer_wait) {
+// how a ledger written by an older closebook gains the keys a newer one looks up, and how an
+// index edited behind the ledger's back is repaired. The subject map is rebuilt with them, from
+// the entries and the content table, and must come out as the last checkpoint signed it.
+Status Ledger::rebuild_indexes(std::chrono::milliseconds writer_wait, const SigningKey* log_key, bool at_open) {
   CB_TRY(WriterLock writer, WriterLock::acquire(dir_, writer_wait));
   MDB_txn* raw = nullptr;
   if (int rc = mdb_txn_begin(env_, nullptr, 0, &raw); rc != 0) return lmdb_error(rc, "begin the index rebuild");
   TxnGuard guard(raw);
   MDB_txn* txn = guard.get();
-  if (int rc = mdb_drop(txn, index_, 0); rc != 0) return lmdb_error(rc, "empty the index");
+  CB_CHECK(open_subject_tables(txn, true));
+  for (MDB_dbi dbi : {index_, subjects_.heads, subjects_.nodes}) {
+    if (int rc = mdb_drop(txn, dbi, 0); rc != 0) return lmdb_error(rc, "empty the indexes");
+  }
+  SubjectWriter subjects(txn, subjects_);
+  CB_CHECK(file_every_entry(txn, subjects));
+  CB_CHECK(file_every_content_key(txn, subjects));
+  CB_TRY(const Hash rebuilt, subjects.commit(empty_subjects_root()));
+  CB_TRY(const uint64_t size, entry_count(txn, entries_));
+  CB_CHECK(match_signed_subjects(txn, size, rebuilt, log_key, at_open));
+  CB_CHECK(put(txn, meta_, kMetaIndexVersion, kIndexVersion, 0, "index version"));
+  if (int commit = guard.commit(); commit != 0) return lmdb_error(commit, "commit the index rebuild");
+  return {};
+}
+
+Status Ledger::file_every_entry(MDB_txn* txn, SubjectWriter& subjects) {
   MDB_cursor* cursor = nullptr;
   int rc = mdb_cursor_open(txn, entries_, &cursor);
   if (rc != 0) return lmdb_error(rc, "open cursor on entries");
@@ -727,23 +818,68 @@ Status Ledger::rebuild_indexes(std::chrono::milliseconds writer_wait) {
   Status status;
   for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0 && status.ok();
        rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    const uint64_t index = read_u64be(as_view(k));
     auto entry = DecodedEntry::decode(as_view(v));
     if (!entry.ok()) {
-      status = std::move(entry).error().at_entry(read_u64be(as_view(k)));
+      status = std::move(entry).error().at_entry(index);
       break;
     }
     const std::string key(as_view(k));
     for (const IndexKey& ik : index_keys(entry->reader())) {
-      status = put(txn, index_, index_db_key(ik.name, ik.value), key, 0, "index");
+      const std::string subject = index_db_key(ik.name, ik.value);
+      status = put(txn, index_, subject, key, 0, "index");
+      if (status.ok()) status = subjects.file(subject, index);
       if (!status.ok()) break;
     }
   }
   mdb_cursor_close(cursor);
   CB_CHECK(status);
   if (rc != MDB_NOTFOUND) return lmdb_error(rc, "read entries");
-  CB_CHECK(put(txn, meta_, kMetaIndexVersion, kIndexVersion, 0, "index version"));
-  if (int commit = guard.commit(); commit != 0) return lmdb_error(commit, "commit the index rebuild");
   return {};
+}
+
+// Content keys cannot be derived from entries alone (a feed row's key counts its occurrences
+// in its file), so the table is taken as it is; the signed map then decides whether it was.
+Status Ledger::file_every_content_key(MDB_txn* txn, SubjectWriter& subjects) {
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn, content_, &cursor);
+  if (rc != 0) return lmdb_error(rc, "open cursor on content");
+  MDB_val k, v;
+  Status status;
+  for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0 && status.ok();
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    status = subjects.file(content_subject(as_view(k)), read_u64be(as_view(v)));
+  }
+  mdb_cursor_close(cursor);
+  CB_CHECK(status);
+  if (rc != MDB_NOTFOUND) return lmdb_error(rc, "read content");
+  return {};
+}
+
+Status Ledger::match_signed_subjects(MDB_txn* txn, uint64_t size, const Hash& rebuilt, const SigningKey* log_key,
+                                     bool at_open) {
+  CB_TRY(auto note, get_optional(txn, checkpoints_, u64be(size), "checkpoint"));
+  if (!note) return Error::corruption("no checkpoint was signed at the ledger's size " + std::to_string(size));
+  CB_TRY(VerifiedCheckpoint signed_cp, open_checkpoint(*note, log_vkey_));
+  CB_TRY(std::optional<Hash> signed_root, subjects_root_of(signed_cp.checkpoint.extensions));
+  if (signed_root) {
+    if (*signed_root == rebuilt) return {};
+    return Error::corruption("the indexes rebuilt from the entries and the content table are not the subject map "
+                             "the log signed at size " + std::to_string(size) +
+                             ": the content table or the entries were altered; nothing was changed; restore the "
+                             "ledger from a backup (closebook restore)");
+  }
+  // A ledger from before the subject map: what was checked above still holds (size and root
+  // are the ones signed); signing the map in beside them needs the log key.
+  if (log_key == nullptr) {
+    if (at_open) return {};  // the tables are built; reads refuse until `closebook reindex` signs them in
+    return Error::permission("signing the subject map into the last checkpoint needs the log key");
+  }
+  Checkpoint cp = signed_cp.checkpoint;
+  cp.extensions.push_back(subjects_extension(rebuilt));
+  Note resigned{cp.body(), {}};
+  resigned.signatures.push_back(sign_note_text(resigned.text, *log_key));
+  return put(txn, checkpoints_, u64be(size), resigned.to_string(), 0, "checkpoint");
 }
 
 Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const SigningKey& log_key,
@@ -763,11 +899,13 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
   state.next_index = old_size;
   CB_TRY(state.tree, TreeBuilder::resume(reader, old_size));
   int64_t last_recorded = 0;
+  Hash signed_subjects = empty_subjects_root();
+  SubjectWriter subjects(txn.get(), subjects_);
   if (old_size > 0) {
     CB_TRY(state.prev_hash, reader.node(0, old_size - 1));
     CB_TRY(DecodedEntry last, reader.entry(old_size - 1));
     last_recorded = last.reader().getRecordedAt();
-    CB_CHECK(check_signed_state(reader, last, *state.prev_hash, state.tree.root(), log_key));
+    CB_TRY(signed_subjects, check_signed_state(reader, last, *state.prev_hash, state.tree.root(), log_key));
     // From here prev_hash is the hash of the last entry's own bytes, not only a stored node.
     assert(last.hash() == *state.prev_hash && last.reader().getIndex() == old_size - 1);
     state.last_key = u64be(old_size - 1);
@@ -786,14 +924,14 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
     const Hash content = draft.idempotency_key ? *draft.idempotency_key : content_hash(draft.reader());
     const std::string content_key(reinterpret_cast<const char*>(content.data()), content.size());
     if (draft.idempotent) {
-      CB_TRY(std::optional<uint64_t> existing, find_content(txn.get(), content_key));
+      CB_TRY(std::optional<uint64_t> existing, find_content(txn.get(), subjects, content_key));
       if (existing) {
         CB_TRY(Hash hash, reader.node(0, *existing));  // stored in this transaction or before
         receipt.entries.push_back({*existing, hash, true});
         continue;
       }
     }
-    CB_TRY(Hash leaf, write_entry(txn.get(), state, draft, content_key, author));
+    CB_TRY(Hash leaf, write_entry(txn.get(), state, subjects, draft, content_key, author));
     assert(state.tree.size() == state.next_index + 1);  // the entry is the tree's newest leaf
     receipt.entries.push_back({state.next_index, leaf, false});
     state.prev_hash = leaf;
@@ -807,7 +945,8 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
   assert(state.tree.size() == state.next_index);
   if (receipt.new_entry_count == 0) return receipt;  // nothing to commit: no new checkpoint
 
-  Checkpoint cp{origin_, receipt.tree_size, receipt.root, {}};
+  CB_TRY(const Hash subjects_root, subjects.commit(signed_subjects));
+  Checkpoint cp{origin_, receipt.tree_size, receipt.root, {subjects_extension(subjects_root)}};
   Note note{cp.body(), {}};
   note.signatures.push_back(sign_note_text(note.text, log_key));
   receipt.checkpoint = note.to_string();

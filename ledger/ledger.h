@@ -26,6 +26,8 @@
 #include "evidence/merkle.h"
 #include "evidence/note.h"
 #include "evidence/result.h"
+#include "evidence/subject_map.h"
+#include "ledger/subjects.h"
 
 namespace closebook::ledger {
 
@@ -144,10 +146,15 @@ class Snapshot : public NodeSource {
   Result<std::string> checkpoint(uint64_t size) const;
   Result<std::string> latest_checkpoint() const;
   Result<std::vector<uint64_t>> checkpoint_sizes() const;
-  // Entry indexes under a secondary index key, ascending.
+  // Entry indexes under a secondary index key, ascending. Proven against the subject map of
+  // the snapshot's signed checkpoint (docs/ledger.md §7.1): an index edited or damaged on disk
+  // is a Corruption error naming `closebook reindex`, never a shorter or longer answer.
   Result<std::vector<uint64_t>> lookup(std::string_view name, std::string_view value) const;
-  // The last (largest) of them, without reading the others; nullopt if there is none.
+  // The last (largest) of them, without reading the others; nullopt if there is none. Proven
+  // like lookup(), against the last index the subject's head names.
   Result<std::optional<uint64_t>> lookup_last(std::string_view name, std::string_view value) const;
+  // The subject map's root in the snapshot's checkpoint (signature checked).
+  Result<Hash> subjects_root() const;
 
  private:
   friend class Ledger;
@@ -159,10 +166,15 @@ struct AppendState;
   Result<std::string> get(MDB_dbi dbi, std::string_view key, const char* what) const;
   // NotFound unless a tree of `size` leaves is within this snapshot.
   Status within(uint64_t size) const;
+  // The head of `subject` once its bucket is proven against subjects_root().
+  Result<std::optional<SubjectHead>> proven_head(std::string_view subject) const;
   const Ledger* ledger_;
   MDB_txn* txn_;
   uint64_t size_ = 0;
   bool owns_txn_ = true;
+  // Proofs already made in this snapshot: a read transaction never sees its data change.
+  mutable std::optional<Hash> subjects_root_;
+  mutable std::vector<bool> proven_buckets_;
 };
 
 class Ledger {
@@ -184,7 +196,11 @@ class Ledger {
   Result<Snapshot> snapshot() const;
   // Drops every secondary index and rebuilds it from the entries, in one write transaction:
   // the way back from an index edited or damaged behind the ledger's back (`closebook reindex`).
-  Status reindex() { return rebuild_indexes(AppendOptions{}.writer_wait); }
+  // The rebuilt subject map must be the one the last checkpoint signed (else Corruption: what
+  // the log committed to was altered, e.g. the content table); a ledger whose last checkpoint
+  // predates the subject map has that checkpoint signed again with it (same size and root),
+  // which needs `log_key` (Permission without it).
+  Status reindex(const SigningKey* log_key = nullptr) { return rebuild_indexes(AppendOptions{}.writer_wait, log_key, false); }
   // Writes a consistent, compacted copy of the ledger into `dir` (created 0700; it must not
   // exist) while writers go on: LMDB copies one read transaction's view. The copy holds
   // data.mdb, log.key (sealed, as it is) and backup.checkpoint (the copy's signed checkpoint),
@@ -202,11 +218,19 @@ class Ledger {
   static Status create(const std::string& dir, const SigningKey& log_key, const InitOptions& options);
   Status open_databases(MDB_txn* txn, unsigned flags);
   // In its own write transaction, as the ledger's writer.
-  Status rebuild_indexes(std::chrono::milliseconds writer_wait);
+  // `at_open`: the automatic rebuild of an older index version, which has no key to sign with.
+  Status rebuild_indexes(std::chrono::milliseconds writer_wait, const SigningKey* log_key, bool at_open);
+  Status file_every_entry(MDB_txn* txn, SubjectWriter& subjects);
+  Status file_every_content_key(MDB_txn* txn, SubjectWriter& subjects);
+  // Checks the rebuilt map against the last checkpoint, or signs it in (see reindex()).
+  Status match_signed_subjects(MDB_txn* txn, uint64_t size, const Hash& rebuilt, const SigningKey* log_key,
+                               bool at_open);
+  // Opens the subject map's tables; `create` in a write transaction.
+  Status open_subject_tables(MDB_txn* txn, bool create);
   static Status resolve_links(Draft& draft, const AppendReceipt& so_far);
-  Result<std::optional<uint64_t>> find_content(MDB_txn* txn,
+  Result<std::optional<uint64_t>> find_content(MDB_txn* txn, SubjectWriter& subjects,
                                                const std::string& content_key) const;
-  Result<Hash> write_entry(MDB_txn* txn, AppendState& state, Draft& draft,
+  Result<Hash> write_entry(MDB_txn* txn, AppendState& state, SubjectWriter& subjects, Draft& draft,
                            const std::string& content_key, const Hash& author);
   Result<AppendReceipt> append_once(std::span<Draft> drafts, const SigningKey& log_key,
                                     const AppendOptions& options);
@@ -225,6 +249,7 @@ class Ledger {
   // Shared by every open transaction of this process; exclusive while the map is resized.
   mutable std::shared_timed_mutex map_lock_;
   MDB_dbi meta_ = 0, entries_ = 0, nodes_ = 0, checkpoints_ = 0, content_ = 0, index_ = 0;
+  SubjectTables subjects_;
   std::string origin_;
   VerifierKey log_vkey_;
 };

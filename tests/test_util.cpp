@@ -16,9 +16,11 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
 #include <sodium.h>
 
 #include "evidence/keyfile.h"
+#include "ledger/layout.h"
 
 extern char** environ;
 
@@ -79,6 +81,19 @@ std::unique_ptr<ledger::Ledger> new_ledger(const std::string& dir, const Signing
 }
 
 std::string source_dir() { return CLOSEBOOK_SOURCE_DIR; }
+
+void edit_behind_its_back(const std::string& dir, const std::function<void(MDB_txn*)>& edit) {
+  MDB_env* env = nullptr;
+  ASSERT_EQ(mdb_env_create(&env), 0);
+  mdb_env_set_maxdbs(env, ledger::kDbCountMax);
+  mdb_env_set_mapsize(env, ledger::kMapSizeDefault);
+  ASSERT_EQ(mdb_env_open(env, dir.c_str(), 0, 0600), 0);
+  MDB_txn* txn = nullptr;
+  ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+  edit(txn);
+  ASSERT_EQ(mdb_txn_commit(txn), 0);
+  mdb_env_close(env);
+}
 
 ledger::Draft fx_rate_draft(int i, size_t source_bytes) {
   ledger::Draft d;

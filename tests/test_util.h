@@ -3,6 +3,9 @@
 
 #include <sys/types.h>
 
+#include <lmdb.h>
+
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -50,6 +53,9 @@ std::string cheap_seal(const SigningKey& key);
 // An invoice of `items` lines as big as a large partner's (~210 bytes an item): 19,000 items
 // make an entry just under the 4 MiB limit.
 void fill_big_invoice(schema::Entry::Builder entry, unsigned items);
+// Runs `edit` in a raw LMDB write transaction on the ledger in `dir`, as an insider with disk
+// access but no log key would: no closebook code checks what it does. The ledger must be closed.
+void edit_behind_its_back(const std::string& dir, const std::function<void(MDB_txn*)>& edit);
 // A new ledger in `dir` whose log key is `key` (origin = the key's name). Throws on failure.
 std::unique_ptr<ledger::Ledger> new_ledger(const std::string& dir, const SigningKey& key);
 

@@ -1,0 +1,168 @@
+#include "ledger/subjects.h"
+
+#include <cassert>
+
+#include "ledger/indexes.h"
+#include "ledger/ledger.h"
+
+namespace closebook::ledger {
+namespace {
+
+MDB_val as_val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+std::string_view as_view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+
+std::string bucket_prefix(uint16_t bucket) {
+  return std::string{static_cast<char>(bucket >> 8), static_cast<char>(bucket & 0xff)};
+}
+
+std::string head_db_key(std::string_view subject) { return bucket_prefix(subject_bucket(subject)) + std::string(subject); }
+
+std::string node_db_key(unsigned level, uint32_t index) {
+  assert(level <= kSubjectTreeLevels && index < (kSubjectBuckets >> level));
+  return std::string{static_cast<char>(level), static_cast<char>(index >> 8), static_cast<char>(index & 0xff)};
+}
+
+Result<Hash> stored_node(MDB_txn* txn, const SubjectTables& tables, unsigned level, uint32_t index) {
+  const std::string key = node_db_key(level, index);
+  MDB_val k = as_val(key);
+  MDB_val v;
+  const int rc = mdb_get(txn, tables.nodes, &k, &v);
+  if (rc == MDB_NOTFOUND) return empty_subject_node(level);
+  if (rc != 0) return lmdb_error(rc, "read subject node");
+  if (v.mv_size != 32) return Error::corruption("a subject node is not 32 bytes");
+  Hash h;
+  std::copy_n(static_cast<const uint8_t*>(v.mv_data), 32, h.begin());
+  return h;
+}
+
+// The leaf hash of a bucket, from the heads stored under it.
+Result<Hash> bucket_leaf(MDB_txn* txn, const SubjectTables& tables, uint16_t bucket) {
+  const std::string prefix = bucket_prefix(bucket);
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn, tables.heads, &cursor);
+  if (rc != 0) return lmdb_error(rc, "open cursor on subject heads");
+  SubjectBucketHasher hasher;
+  MDB_val k = as_val(prefix);
+  MDB_val v;
+  Status status;
+  for (rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE); rc == 0 && as_view(k).starts_with(prefix);
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    auto head = SubjectHead::decode(as_view(v));
+    if (!head.ok()) {
+      status = std::move(head).error();
+      break;
+    }
+    hasher.add(as_view(k).substr(2), *head);
+  }
+  mdb_cursor_close(cursor);
+  CB_CHECK(status);
+  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc, "read subject heads");
+  const Hash bucket_hash = hasher.finish();
+  return leaf_hash(Bytes(bucket_hash));
+}
+
+Status put_node(MDB_txn* txn, const SubjectTables& tables, unsigned level, uint32_t index, const Hash& h) {
+  const std::string key = node_db_key(level, index);
+  MDB_val k = as_val(key);
+  MDB_val v{h.size(), const_cast<uint8_t*>(h.data())};
+  if (int rc = mdb_put(txn, tables.nodes, &k, &v, 0); rc != 0) return lmdb_error(rc, "write subject node");
+  return {};
+}
+
+// The root of the bucket tree with `leaves` in place of the stored leaves at their positions,
+// every other node as stored. With `write`, the leaves and the nodes above them are stored.
+Result<Hash> root_with(MDB_txn* txn, const SubjectTables& tables, std::map<uint32_t, Hash> nodes, bool write) {
+  for (unsigned level = 0; level < kSubjectTreeLevels; ++level) {
+    std::map<uint32_t, Hash> parents;
+    for (const auto& [index, h] : nodes) {
+      if (write) CB_CHECK(put_node(txn, tables, level, index, h));
+      if (parents.contains(index >> 1)) continue;  // its sibling was touched too, and came first
+      const uint32_t sibling = index ^ 1;
+      Hash other;
+      if (auto it = nodes.find(sibling); it != nodes.end()) {
+        other = it->second;
+      } else {
+        CB_TRY(other, stored_node(txn, tables, level, sibling));
+      }
+      parents[index >> 1] = (index & 1) == 0 ? node_hash(h, other) : node_hash(other, h);
+    }
+    nodes = std::move(parents);
+  }
+  if (nodes.empty()) return stored_node(txn, tables, kSubjectTreeLevels, 0);
+  assert(nodes.size() == 1 && nodes.begin()->first == 0);
+  if (write) CB_CHECK(put_node(txn, tables, kSubjectTreeLevels, 0, nodes.begin()->second));
+  return nodes.begin()->second;
+}
+
+}  // namespace
+
+std::string content_subject(std::string_view content_key) { return index_db_key("content", content_key); }
+
+const Hash& empty_subjects_root() { return empty_subject_node(kSubjectTreeLevels); }
+
+Result<std::optional<SubjectHead>> read_subject_head(MDB_txn* txn, const SubjectTables& tables,
+                                                     std::string_view subject) {
+  const std::string key = head_db_key(subject);
+  MDB_val k = as_val(key);
+  MDB_val v;
+  const int rc = mdb_get(txn, tables.heads, &k, &v);
+  if (rc == MDB_NOTFOUND) return std::optional<SubjectHead>();
+  if (rc != 0) return lmdb_error(rc, "read subject head");
+  CB_TRY(SubjectHead head, SubjectHead::decode(as_view(v)));
+  return std::optional<SubjectHead>(head);
+}
+
+Status prove_bucket(MDB_txn* txn, const SubjectTables& tables, uint16_t bucket, const Hash& root) {
+  CB_TRY(Hash leaf, bucket_leaf(txn, tables, bucket));
+  CB_TRY(Hash computed, root_with(txn, tables, {{bucket, leaf}}, /*write=*/false));
+  if (computed != root) {
+    return Error::corruption("the ledger's indexes (subject bucket " + std::to_string(bucket) +
+                             ") do not match the subject map the log signed: they were edited or damaged; "
+                             "rebuild them from the entries with `closebook reindex`");
+  }
+  return {};
+}
+
+Status SubjectWriter::touch(uint16_t bucket) {
+  if (leaves_before_.contains(bucket)) return {};
+  CB_TRY(Hash leaf, bucket_leaf(txn_, tables_, bucket));
+  leaves_before_.emplace(bucket, leaf);
+  return {};
+}
+
+Result<std::optional<SubjectHead>> SubjectWriter::head(std::string_view subject) {
+  CB_CHECK(touch(subject_bucket(subject)));
+  return read_subject_head(txn_, tables_, subject);
+}
+
+Status SubjectWriter::file(std::string_view subject, uint64_t index) {
+  CB_TRY(std::optional<SubjectHead> head, this->head(subject));
+  if (!head) head.emplace();
+  if (head->count != 0 && index == head->last) return {};  // an entry filed twice under one key counts once, as in the index
+  if (head->count != 0 && index < head->last) {
+    return Error::corruption("an entry is filed under a subject out of order (a damaged subject head)");
+  }
+  head->add(index);
+  const std::string key = head_db_key(subject);
+  const std::string value = head->encode();
+  MDB_val k = as_val(key);
+  MDB_val v = as_val(value);
+  if (int rc = mdb_put(txn_, tables_.heads, &k, &v, 0); rc != 0) return lmdb_error(rc, "write subject head");
+  return {};
+}
+
+Result<Hash> SubjectWriter::commit(const Hash& signed_root) {
+  std::map<uint32_t, Hash> before(leaves_before_.begin(), leaves_before_.end());
+  CB_TRY(Hash root_before, root_with(txn_, tables_, std::move(before), /*write=*/false));
+  if (root_before != signed_root) {
+    return Error::corruption("the ledger's indexes do not match the subject map the log last signed: they were "
+                             "edited or damaged; nothing was written; rebuild them with `closebook reindex`");
+  }
+  std::map<uint32_t, Hash> after;
+  for (const auto& [bucket, unused] : leaves_before_) {
+    CB_TRY(after[bucket], bucket_leaf(txn_, tables_, bucket));
+  }
+  return root_with(txn_, tables_, std::move(after), /*write=*/true);
+}
+
+}  // namespace closebook::ledger
