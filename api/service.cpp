@@ -82,7 +82,8 @@ Service::Service(std::unique_ptr<ledger::Ledger> ledger, std::unique_ptr<TokenSt
       tokens_(std::move(tokens)),
       log_key_(std::move(log_key)),
       options_(std::move(options)),
-      routes_(all_routes()) {}
+      routes_(all_routes()),
+      writes_(options_.writes_per_token_per_minute) {}
 
 const Route* Service::match(const Request& request, std::vector<std::string>& params, std::string& allowed) const {
   const Route* found = nullptr;
@@ -186,6 +187,17 @@ Reply Service::dispatch(const Request& request) {
   if (route->roles != 0 && (route->roles & role_bit(token.principal.role)) == 0) {
     return Reply::error(403, "forbidden", "the role " + token.principal.role_text() + " may not " + request.method +
                                               " " + route->pattern);
+  }
+  const bool write = request.method != "GET" && request.method != "HEAD" && request.method != "OPTIONS";
+  if (write && route->roles != 0) {
+    if (std::optional<unsigned> wait = writes_.take(token.id)) {
+      Reply r = Reply::error(429, "too_many_requests",
+                             "this token has made " + std::to_string(options_.writes_per_token_per_minute) +
+                                 " writes in the last minute; nothing was written; try again in " +
+                                 std::to_string(*wait) + " s");
+      r.headers.emplace_back("Retry-After", std::to_string(*wait));
+      return r;
+    }
   }
   Call call{request, token, std::move(params), *this};
   Result<Reply> reply = route->handler(call);

@@ -14,6 +14,7 @@
 
 #include "api/http.h"
 #include "api/metrics.h"
+#include "api/rate_limit.h"
 #include "api/tokens.h"
 #include "evidence/note.h"
 #include "ledger/append_planned.h"
@@ -27,6 +28,10 @@ struct ServiceOptions {
   // Failed authentications a client address (an IPv6 /64) may make in a minute before its
   // further failures are refused with 429 for the rest of that minute; valid tokens still pass.
   unsigned auth_failures_per_minute = 20;
+  // Writes (POST, PUT, PATCH, DELETE) one token may make in a minute, in a burst or spread out;
+  // more get 429 with Retry-After. Every write is an entry for ever, so a runaway client is
+  // stopped here, before it reaches the ledger.
+  unsigned writes_per_token_per_minute = 120;
   // The largest request body (a sign-off is a few KiB); a larger one is a 413.
   size_t max_body_bytes = size_t{1} << 20;
 };
@@ -111,6 +116,7 @@ class Service {
   std::vector<Route> routes_;
   Metrics metrics_;
   std::timed_mutex write_mutex_;
+  RateLimiter writes_;
 
   struct Failures {
     std::chrono::steady_clock::time_point window_start;

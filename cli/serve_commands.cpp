@@ -126,7 +126,9 @@ int cmd_serve(const Context& ctx_in) {
       ("body-timeout", po::value(&body_timeout), "seconds to receive its body (default 30)")
       ("drain-timeout", po::value(&drain_timeout), "seconds a stop waits for requests in flight (default 30)")
       ("auth-failures-per-minute", po::value(&service_options.auth_failures_per_minute),
-       "failed authentications from one address before 429 (default 20)");
+       "failed authentications from one address before 429 (default 20)")
+      ("writes-per-token-per-minute", po::value(&service_options.writes_per_token_per_minute),
+       "writes one token may make in a minute before 429 (default 120)");
   po::variables_map vm;
   po::store(po::command_line_parser(ctx.args).options(options).run(), vm);
   if (vm.count("config")) {
@@ -139,6 +141,9 @@ int cmd_serve(const Context& ctx_in) {
   if (server.threads < 1 || server.threads > 256) return report(ctx, Error::invalid("must be 1 to 256").in_field("--threads"));
   if (service_options.auth_failures_per_minute < 1) {
     return report(ctx, Error::invalid("must be at least 1").in_field("--auth-failures-per-minute"));
+  }
+  if (service_options.writes_per_token_per_minute < 1) {
+    return report(ctx, Error::invalid("must be at least 1").in_field("--writes-per-token-per-minute"));
   }
   if (service_options.max_body_bytes < 1024 || service_options.max_body_bytes > (size_t{1} << 30)) {
     return report(ctx, Error::invalid("must be 1 KiB to 1 GiB").in_field("--max-body-bytes"));
