@@ -49,34 +49,49 @@ int cmd_load(const Context& ctx) {
   });
 }
 
+// Every registered format with its summary, for --help.
+const std::string& format_help() {
+  static const std::string help = [] {
+    std::string out = "the file's format (usage default: closebook-usage-v1):";
+    for (const match::Format* f : match::formats()) {
+      out += "\n  " + std::string(f->name) + " (" + (f->source == schema::Ingest::Source::USAGE ? "usage" : "invoice") +
+             "): " + std::string(f->summary);
+    }
+    return out;
+  }();
+  return help;
+}
+
 int cmd_ingest(const Context& ctx) {
   po::options_description options("ingest options");
   std::string what, file, format_name, period, passphrase_file;
   options.add_options()
       ("what", po::value(&what)->required(), "invoice or usage")
       ("file", po::value(&file)->required(), "CSV file")
-      ("format", po::value(&format_name), "invoice format: microsoft-nce or generic")
+      ("format", po::value(&format_name), format_help().c_str())
       ("period", po::value(&period), "the period the file belongs to (YYYY-MM)")
       ("passphrase-file", po::value(&passphrase_file), "the log key's passphrase");
   po::positional_options_description positional;
   positional.add("what", 1).add("file", 1);
   parse_args(ctx.args, options, positional);
 
-  Result<match::FeedFormat> format = match::FeedFormat::kUsage;
-  if (what == "invoice") {
-    if (format_name.empty()) return report(ctx, Error::invalid("ingest invoice needs --format microsoft-nce|generic"));
-    format = match::parse_invoice_format(format_name);
-  } else if (what != "usage") {
+  using Source = schema::Ingest::Source;
+  if (what != "invoice" && what != "usage") {
     return report(ctx, Error::invalid("ingest: expected invoice or usage, not \"" + what + "\""));
-  } else if (!format_name.empty()) {
-    return report(ctx, Error::invalid("ingest usage takes no --format"));
   }
+  const Source source = what == "invoice" ? Source::VENDOR_INVOICE : Source::USAGE;
+  if (format_name.empty() && source == Source::VENDOR_INVOICE) {
+    return report(ctx, Error::invalid("ingest invoice needs --format " + match::format_names(source)).in_field("--format"));
+  }
+  Result<const match::Format*> format = match::find_format(format_name.empty() ? "closebook-usage-v1" : format_name, source);
   if (!format.ok()) return report(ctx, format.error());
   auto bytes = read_file(file);
   if (!bytes.ok()) return report(ctx, bytes.error());
   const match::FeedOptions feed{period, terminal_progress("ingest " + file, "rows")};
-  return plan_and_append(ctx, file, passphrase_file, [&](const ledger::Snapshot&) {
-    return match::plan_feed_load(*format, file, *bytes, feed);
+  return plan_and_append(ctx, file, passphrase_file, [&](const ledger::Snapshot& snapshot) -> Result<match::LoadPlan> {
+    CB_TRY(match::LoadPlan plan, match::plan_feed_load(**format, file, *bytes, feed));
+    CB_CHECK(match::check_invoices_against_ledger(snapshot, plan, file));
+    return plan;
   });
 }
 

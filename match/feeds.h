@@ -1,5 +1,5 @@
-// Vendor feeds (BRIEF §4): vendor invoices (Microsoft NCE reconciliation files and a generic
-// format) and usage feeds, each row an InvoiceLine or UsageRecord entry. See docs/matching.md §1.
+// Vendor feeds: vendor invoices and usage feeds in any registered format (match/formats/), each
+// row an InvoiceLine or UsageRecord entry. See docs/matching.md §1.
 //
 // A feed is an input, never the truth: ingestion checks that every value is well-formed
 // (decimals, dates, codes, known charge types), not that the vendor's arithmetic is right or
@@ -11,15 +11,10 @@
 #include <string_view>
 
 #include "evidence/result.h"
+#include "match/formats/format.h"
 #include "match/load.h"
 
 namespace closebook::match {
-
-enum class FeedFormat { kMicrosoftNce, kGenericInvoice, kUsage };
-
-// "microsoft-nce" or "generic" (invoices).
-Result<FeedFormat> parse_invoice_format(std::string_view name);
-const char* feed_format_name(FeedFormat format);
 
 struct FeedOptions {
   // The period the file belongs to ("YYYY-MM"); empty: each invoice line's period is the
@@ -32,7 +27,13 @@ struct FeedOptions {
 // Parses and checks a whole feed file; nothing is written. Each row's idempotency key is its
 // values plus its occurrence among identical rows of the file, so a re-exported file adds
 // nothing and two identical rows in one file stay two charges.
-Result<LoadPlan> plan_feed_load(FeedFormat format, const std::string& file_name,
+Result<LoadPlan> plan_feed_load(const Format& format, const std::string& file_name,
                                 std::string_view bytes, const FeedOptions& options);
+
+// Refuses (Conflict, at the row's file and line) a plan holding an invoice number of a vendor
+// that the ledger already records for another period: the same invoice loaded again under
+// another --period would otherwise be billed twice.
+Status check_invoices_against_ledger(const ledger::Snapshot& snapshot, const LoadPlan& plan,
+                                     const std::string& file_name);
 
 }  // namespace closebook::match

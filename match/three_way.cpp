@@ -235,7 +235,7 @@ Date clamp(const Date& d, const Period& p) {
 // day within the period.
 void Matcher::resolve(VendorLine& l) const {
   const Date on = clamp(l.start, period_);
-  if (l.nce()) {
+  if (l.arithmetic->customer_id_domain_name) {
     l.tenant = graph_->resolve(l.vendor, IdType::CUSTOMER_ID, l.tenant_ref, on);
     if (!l.tenant && !l.domain.empty()) l.tenant = graph_->resolve(l.vendor, IdType::DOMAIN, l.domain, on);
     if (!l.tenant && !l.name.empty()) l.tenant = graph_->resolve(l.vendor, IdType::NAME, l.name, on);

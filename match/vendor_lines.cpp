@@ -47,6 +47,8 @@ Result<VendorLine> vendor_line(const DecodedEntry& e) {
   v.file = hash_of(l.getSource().getFileSha256());
   v.vendor = text_of(l.getVendor());
   v.format = text_of(l.getFormat());
+  CB_TRY(const Format* format, format_of_line(v.format));
+  v.arithmetic = &format->arithmetic;
   v.invoice = text_of(l.getInvoiceNumber());
   v.tenant_ref = text_of(l.getTenantRef());
   v.name = text_of(l.getCustomerName());
@@ -84,13 +86,13 @@ Result<VendorLine> vendor_line(const DecodedEntry& e) {
 
 Result<Decimal> billing_unit(const VendorLine& l, const Decimal& unit, const Decimal& rate) {
   CB_TRY(Decimal converted, unit.mul(rate));
-  if (l.nce()) return converted.round(kAmountScale, Rounding::kDown);
+  if (l.arithmetic->unit_cut_to_cents) return converted.round(kAmountScale, Rounding::kDown);
   return converted;
 }
 
 Result<Decimal> line_amount(const VendorLine& l, const Decimal& unit_bc, const Decimal& quantity) {
   CB_TRY(Decimal exact, unit_bc.mul(quantity));
-  return exact.round(kAmountScale, l.nce() ? Rounding::kDown : Rounding::kHalfUp);
+  return exact.round(kAmountScale, l.arithmetic->amount_rounding);
 }
 
 Result<Decimal> amount_at(const VendorLine& l, const Decimal& cycle_unit, const Decimal& rate) {

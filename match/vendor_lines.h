@@ -8,6 +8,7 @@
 
 #include "evidence/date.h"
 #include "evidence/decimal.h"
+#include "match/formats/format.h"
 #include "ledger/ledger.h"
 #include "match/findings.h"
 #include "match/tenants.h"
@@ -28,10 +29,10 @@ struct VendorLine {
   std::optional<TenantMatch> tenant;
   bool copy = false;  // the same charge as an earlier line: a duplicate, counted once
 
-  bool nce() const { return format == "microsoft-nce"; }
+  const VendorArithmetic* arithmetic = nullptr;  // the line's format's (match/formats/), never null once read
   bool credit() const { return charge == "customercredit"; }
   // The quantity the vendor's formula multiplies: Partner Center's prorated BillableQuantity.
-  const Decimal& billed_quantity() const { return nce() ? billable : quantity; }
+  const Decimal& billed_quantity() const { return arithmetic->bills_billable_quantity ? billable : quantity; }
   // One charge per billing cycle of a subscription: a second over the same days is a duplicate.
   bool per_cycle() const { return charge == "cyclecharge" || charge == "renew" || charge == "new"; }
   int64_t window_days() const { return end.days_since_epoch() - start.days_since_epoch() + 1; }
@@ -53,12 +54,12 @@ struct VendorLine {
 Result<VendorLine> vendor_line(const DecodedEntry& e);
 
 // The vendor's unit price in its billing currency for `unit` in the pricing currency:
-// Partner Center truncates to cents (ROUNDDOWN(EffectiveUnitPrice × PCToBCExchangeRate, 2));
-// the generic format keeps it exact.
+// cut to cents when the line's format says the vendor does (Partner Center:
+// ROUNDDOWN(EffectiveUnitPrice × PCToBCExchangeRate, 2)), else exact.
 Result<Decimal> billing_unit(const VendorLine& l, const Decimal& unit, const Decimal& rate);
 
 // What the vendor bills for `unit_bc` × `quantity` on the line, by its own formula: Partner
-// Center cuts to cents toward zero; the generic format rounds half-up.
+// rounded to cents as the line's format says (Partner Center: toward zero; generic: half-up).
 Result<Decimal> line_amount(const VendorLine& l, const Decimal& unit_bc, const Decimal& quantity);
 
 // What the line would come to at `cycle_unit` (per cycle, pricing currency) converted at

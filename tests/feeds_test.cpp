@@ -12,7 +12,6 @@
 namespace closebook {
 namespace {
 
-using match::FeedFormat;
 
 // Partner Center's own quirks: BOM, CRLF, extra columns, Tier2MpnId, mixed ChargeType casing,
 // M/D/YYYY dates, 22-digit prices, a quoted comma in a name.
@@ -42,13 +41,13 @@ class FeedsTest : public ::testing::Test {
     ledger_ = test::new_ledger(tmp_ / "l", key_);
   }
 
-  Result<ledger::AppendReceipt> ingest(FeedFormat format, const std::string& name, const std::string& text,
+  Result<ledger::AppendReceipt> ingest(const match::Format& format, const std::string& name, const std::string& text,
                                        const std::string& period = "") {
     CB_TRY(match::LoadPlan plan, match::plan_feed_load(format, name, text, {period, {}}));
     return ledger_->append(plan.drafts, key_);
   }
 
-  Error expect_refused(FeedFormat format, const std::string& text) {
+  Error expect_refused(const match::Format& format, const std::string& text) {
     const std::string before = ledger_->snapshot().value().latest_checkpoint().value();
     auto r = ingest(format, "bad.csv", text);
     EXPECT_FALSE(r.ok());
@@ -68,7 +67,7 @@ class FeedsTest : public ::testing::Test {
 TEST_F(FeedsTest, APartnerCenterFileLoadsAsPartnerCenterWritesIt) {
   const std::string file = kNceHeader +
                            nce_row("DE6799DD-16E2-4542-8982-FCD5407B50A3", "Harbour Dental, Pty Ltd", "CycleCharge", "10", "326.70");
-  auto r = ingest(FeedFormat::kMicrosoftNce, "nce.csv", file);
+  auto r = ingest(match::format("microsoft-nce"), "nce.csv", file);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_EQ(r->new_entry_count, 2u);  // the ingest entry and one line
   auto l = entry(2).reader().getKind().getInvoiceLine();
@@ -95,33 +94,33 @@ TEST_F(FeedsTest, APartnerCenterFileLoadsAsPartnerCenterWritesIt) {
 TEST_F(FeedsTest, IdenticalRowsInOneFileAreTwoChargesAndAReloadAddsNothing) {
   const std::string row = nce_row("de6799dd-16e2-4542-8982-fcd5407b50a3", "Harbour Dental", "cycleCharge", "10", "326.70");
   const std::string file = kNceHeader + row + row;
-  auto first = ingest(FeedFormat::kMicrosoftNce, "nce.csv", file).value();
+  auto first = ingest(match::format("microsoft-nce"), "nce.csv", file).value();
   EXPECT_EQ(first.new_entry_count, 3u);
-  auto again = ingest(FeedFormat::kMicrosoftNce, "nce.csv", file).value();
+  auto again = ingest(match::format("microsoft-nce"), "nce.csv", file).value();
   EXPECT_EQ(again.new_entry_count, 0u);
   // A re-export of the same rows (LF line ends, no BOM: another file hash) adds no lines.
   std::string reexport = file.substr(3);
   for (size_t at; (at = reexport.find("\r\n")) != std::string::npos;) reexport.replace(at, 2, "\n");
-  auto r = ingest(FeedFormat::kMicrosoftNce, "nce-reexport.csv", reexport).value();
+  auto r = ingest(match::format("microsoft-nce"), "nce-reexport.csv", reexport).value();
   EXPECT_EQ(r.new_entry_count, 1u);  // only its own ingest entry
   // A third identical row in a new file is a new charge.
-  auto third = ingest(FeedFormat::kMicrosoftNce, "nce-3.csv", kNceHeader + row + row + row).value();
+  auto third = ingest(match::format("microsoft-nce"), "nce-3.csv", kNceHeader + row + row + row).value();
   EXPECT_EQ(third.new_entry_count, 2u);
 }
 
 TEST_F(FeedsTest, BadNceValuesNameTheLineAndColumn) {
   const std::string good = nce_row("de6799dd-16e2-4542-8982-fcd5407b50a3", "Harbour Dental", "cycleCharge", "10", "326.70");
-  Error e = expect_refused(FeedFormat::kMicrosoftNce,
+  Error e = expect_refused(match::format("microsoft-nce"),
                            kNceHeader + good + nce_row("x", "Y", "cycleCharge", "1.23E+05", "326.70"));
   EXPECT_EQ(e.line, 3u);
   EXPECT_EQ(e.field, "Quantity");
-  e = expect_refused(FeedFormat::kMicrosoftNce, kNceHeader + nce_row("x", "Y", "refundish", "1", "1"));
+  e = expect_refused(match::format("microsoft-nce"), kNceHeader + nce_row("x", "Y", "refundish", "1", "1"));
   EXPECT_EQ(e.field, "ChargeType");
   std::string swapped = good;
   swapped.replace(swapped.find("10/31/2026"), 10, "9/30/2026");
-  e = expect_refused(FeedFormat::kMicrosoftNce, kNceHeader + swapped);
+  e = expect_refused(match::format("microsoft-nce"), kNceHeader + swapped);
   EXPECT_EQ(e.field, "ChargeEndDate");
-  e = expect_refused(FeedFormat::kMicrosoftNce, "CustomerId,InvoiceNumber\nx,y\n");
+  e = expect_refused(match::format("microsoft-nce"), "CustomerId,InvoiceNumber\nx,y\n");
   EXPECT_EQ(e.line, 1u);
   EXPECT_NE(e.message.find("ProductId"), std::string::npos) << e.to_string();
 }
@@ -131,17 +130,17 @@ const std::string kGenericHeader =
     "ChargeEndDate,Quantity,UnitPrice,Subtotal,Currency,PricingCurrency,FxRate\n";
 
 TEST_F(FeedsTest, AGenericInvoiceLoads) {
-  auto r = ingest(FeedFormat::kGenericInvoice, "g.csv",
+  auto r = ingest(match::format("generic"), "g.csv",
                   kGenericHeader + "Acronis,AC-1001,1,org-77,sub-1,ACR-BACKUP-ADV,,2026-10-01,2026-10-31,12,4.1000,49.20,AUD,USD,1.521838\n");
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   auto l = entry(2).reader().getKind().getInvoiceLine();
   EXPECT_STREQ(l.getVendor().cStr(), "acronis");
   EXPECT_STREQ(l.getChargeType().cStr(), "cyclecharge");
   EXPECT_STREQ(l.getTenantRef().cStr(), "org-77");
-  Error e = expect_refused(FeedFormat::kGenericInvoice,
+  Error e = expect_refused(match::format("generic"),
                            kGenericHeader + "Acronis,AC-1001,2,org-77,sub-1,ACR,,2026-10-01,2026-10-31,12,4.10,49.20,AUD,USD,-1\n");
   EXPECT_EQ(e.field, "FxRate");
-  e = expect_refused(FeedFormat::kGenericInvoice,
+  e = expect_refused(match::format("generic"),
                      kGenericHeader + "Acronis,AC-1001,2,org-77,sub-1,ACR,,2026-10-01,2026-10-31,12,4.10,49.20,A$,,\n");
   EXPECT_EQ(e.field, "Currency");
 }
@@ -149,7 +148,7 @@ TEST_F(FeedsTest, AGenericInvoiceLoads) {
 const std::string kUsageHeader = "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n";
 
 TEST_F(FeedsTest, UsageLoadsWithItsBasisAndRefusesNegativeQuantities) {
-  auto r = ingest(FeedFormat::kUsage, "u.csv",
+  auto r = ingest(match::format("closebook-usage-v1"), "u.csv",
                   kUsageHeader + "Microsoft,2026-10-31,DE6799DD-16E2-4542-8982-FCD5407B50A3,SUB-1,CFQ7TTC0LCHC:0002,10,Peak,Licenses,u-1\n"
                                  "acronis,10/31/2026,org-77,sub-1,ACR-STORAGE,120.5,consumed,GB,u-2\n");
   ASSERT_TRUE(r.ok()) << r.error().to_string();
@@ -158,19 +157,19 @@ TEST_F(FeedsTest, UsageLoadsWithItsBasisAndRefusesNegativeQuantities) {
   EXPECT_STREQ(u.getTenantRef().cStr(), "de6799dd-16e2-4542-8982-fcd5407b50a3");
   EXPECT_STREQ(u.getSubscriptionId().cStr(), "sub-1");
   EXPECT_STREQ(entry(3).reader().getEffective().cStr(), "2026-10-31");
-  Error e = expect_refused(FeedFormat::kUsage, kUsageHeader + "acronis,2026-10-31,org-77,s,ACR,-1,consumed,GB,u-3\n");
+  Error e = expect_refused(match::format("closebook-usage-v1"), kUsageHeader + "acronis,2026-10-31,org-77,s,ACR,-1,consumed,GB,u-3\n");
   EXPECT_EQ(e.field, "Quantity");
-  e = expect_refused(FeedFormat::kUsage, kUsageHeader + "acronis,2026-10-31,org-77,s,ACR,1,average,GB,u-3\n");
+  e = expect_refused(match::format("closebook-usage-v1"), kUsageHeader + "acronis,2026-10-31,org-77,s,ACR,1,average,GB,u-3\n");
   EXPECT_EQ(e.field, "QuantityBasis");
 }
 
 TEST_F(FeedsTest, AnExplicitPeriodIsRecordedAndValidated) {
-  auto r = ingest(FeedFormat::kGenericInvoice, "g.csv",
+  auto r = ingest(match::format("generic"), "g.csv",
                   kGenericHeader + "datto,D-1,1,org-9,,DAT-RMM,,2026-09-20,2026-10-19,3,2,6,AUD,,\n", "2026-10");
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_STREQ(entry(1).reader().getKind().getIngest().getPeriod().cStr(), "2026-10");
   EXPECT_STREQ(entry(2).reader().getKind().getInvoiceLine().getPeriod().cStr(), "2026-10");
-  auto bad = match::plan_feed_load(FeedFormat::kGenericInvoice, "g.csv", kGenericHeader, {"2026-13", {}});
+  auto bad = match::plan_feed_load(match::format("generic"), "g.csv", kGenericHeader, {"2026-13", {}});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().field, "--period");
 }
@@ -179,7 +178,7 @@ TEST_F(FeedsTest, ProgressIsReportedUpToTheLastRow) {
   std::string file = kUsageHeader;
   for (int i = 0; i < 25'000; ++i) file += "acronis,2026-10-31,org-77,s,ACR,1,consumed,GB,u-" + std::to_string(i) + "\n";
   uint64_t calls = 0, last = 0;
-  auto plan = match::plan_feed_load(FeedFormat::kUsage, "u.csv", file,
+  auto plan = match::plan_feed_load(match::format("closebook-usage-v1"), "u.csv", file,
                                     {"", [&](uint64_t done, uint64_t total) {
                                        ++calls;
                                        last = done;

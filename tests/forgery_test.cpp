@@ -160,7 +160,7 @@ TEST_F(ForgeryTest, ADateWrittenAnotherWayIsRefused) {  // class 4: the rule com
 TEST_F(ForgeryTest, APeakLineCitingNextMonthsUsageIsRefused) {  // class 1
   Drafts late;
   match::LoadPlan plan = match::plan_feed_load(
-      match::FeedFormat::kUsage, "nov.csv",
+      match::format("closebook-usage-v1"), "nov.csv",
       "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n"
       "acronis,2026-11-05,88825278-08a8-4728-94af-fd0e00ff815f,5552cc85-c1b8-4b52-8281-57ef4f1ab28b,ACR-CPC-ADVBKP-WL,60,peak,"
       "Workload/Month,nov-peak\n",

@@ -19,7 +19,6 @@
 namespace closebook {
 namespace {
 
-using match::FeedFormat;
 using match::ReferenceKind;
 
 constexpr const char* kCustomer = "0b4f7c1e-3a52-4d6e-9a8b-1c2d3e4f5a6b";
@@ -54,7 +53,7 @@ class MatchCasesTest : public ::testing::Test {
     ASSERT_TRUE(plan.ok()) << plan.error().to_string();
     ASSERT_TRUE(ledger_->append(const_cast<match::LoadPlan&>(*plan).drafts, key_).ok());
   }
-  void feed(FeedFormat format, const std::string& text) {
+  void feed(const match::Format& format, const std::string& text) {
     append(match::plan_feed_load(format, "feed-" + std::to_string(++files_) + ".csv", text, {"2026-10", nullptr}));
   }
   // One Partner Center row of kSubscription: ROUNDDOWN(ROUNDDOWN(EUP, 2) × billable, 2) is the caller's.
@@ -103,9 +102,9 @@ class MatchCasesTest : public ::testing::Test {
 // 10-31. Read as a daily feed the count holds for one day: priced 1.032258 seats, and the key
 // said `matched`. Now the priced leg is compared with the vendor's: 1742.40 − 56.21 is at stake.
 TEST_F(MatchCasesTest, AMonthEndSeatReportReadAsDailyIsAQuantityMismatchWithTheMoneyAtStake) {
-  feed(FeedFormat::kMicrosoftNce, std::string(kNceHeader) + nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "32", "32",
+  feed(match::format("microsoft-nce"), std::string(kNceHeader) + nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "32", "32",
                                                                 "1742.40", "2026-10-01", "2026-10-31"));
-  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-31," + kCustomer + "," + kSubscription +
+  feed(match::format("closebook-usage-v1"), std::string(kUsageHeader) + "microsoft,2026-10-31," + kCustomer + "," + kSubscription +
                                ",CFQ7TTC0LFLX:0001,32,snapshot,Licence/Month,r1\n");
   close();
   const auto results = of_kind(schema::Entry::Kind::MATCH_RESULT);
@@ -124,9 +123,9 @@ TEST_F(MatchCasesTest, AMonthEndSeatReportReadAsDailyIsAQuantityMismatchWithTheM
 
 // The same feed declared monthly in the close config: one count for the month, priced in full.
 TEST_F(MatchCasesTest, AMonthlyCadenceBillsTheReportsCountForTheWholeMonthAndTheBundleVerifies) {
-  feed(FeedFormat::kMicrosoftNce, std::string(kNceHeader) + nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "32", "32",
+  feed(match::format("microsoft-nce"), std::string(kNceHeader) + nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "32", "32",
                                                                 "1742.40", "2026-10-01", "2026-10-31"));
-  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-31," + kCustomer + "," + kSubscription +
+  feed(match::format("closebook-usage-v1"), std::string(kUsageHeader) + "microsoft,2026-10-31," + kCustomer + "," + kSubscription +
                                ",CFQ7TTC0LFLX:0001,32,snapshot,Licence/Month,r1\n");
   auto config = match::CloseConfig::parse("c.json", R"({"feeds": {"Microsoft": {"cadence": "monthly"}}})");
   ASSERT_TRUE(config.ok()) << config.error().to_string();
@@ -158,9 +157,9 @@ TEST_F(MatchCasesTest, CadenceSettingsAreCheckedAndBackupVendorsDefaultToMonthly
 
 // A weekly report stands for the 6 days before it; a daily one only from its date.
 TEST_F(MatchCasesTest, AWeeklyFeedsFirstReportStandsForTheDaysBeforeIt) {
-  feed(FeedFormat::kMicrosoftNce, std::string(kNceHeader) + nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "10", "10",
+  feed(match::format("microsoft-nce"), std::string(kNceHeader) + nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "10", "10",
                                                                 "544.50", "2026-10-01", "2026-10-31"));
-  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-05," + kCustomer + "," + kSubscription +
+  feed(match::format("closebook-usage-v1"), std::string(kUsageHeader) + "microsoft,2026-10-05," + kCustomer + "," + kSubscription +
                                ",CFQ7TTC0LFLX:0001,10,snapshot,Licence/Month,w1\n");
   auto config = match::CloseConfig::parse("c.json", R"({"feeds": {"microsoft": {"cadence": "weekly"}}})").value();
   close(config);
@@ -180,17 +179,17 @@ TEST_F(MatchCasesTest, AWeeklyFeedsFirstReportStandsForTheDaysBeforeIt) {
 // full month's price for 24 days does not.
 TEST_F(MatchCasesTest, AProratedUnitPriceIsNotACostRateMismatchButAFullPriceForPartOfACycleIs) {
   // 32.67 × 24/31 = 25.2929032258...; ROUNDDOWN(25.29 × 6, 2) = 151.74.
-  feed(FeedFormat::kMicrosoftNce, std::string(kNceHeader) + nce("CFQ7TTC0LCHC:0002", "new", "O1", "25.292903225806", "6", "6",
+  feed(match::format("microsoft-nce"), std::string(kNceHeader) + nce("CFQ7TTC0LCHC:0002", "new", "O1", "25.292903225806", "6", "6",
                                                                 "151.74", "2026-10-08", "2026-10-31"));
-  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-08," + kCustomer + "," + kSubscription +
+  feed(match::format("closebook-usage-v1"), std::string(kUsageHeader) + "microsoft,2026-10-08," + kCustomer + "," + kSubscription +
                                ",CFQ7TTC0LCHC:0002,6,snapshot,Licence/Month,n1\n");
   close();
   EXPECT_TRUE(found().empty());
 
   fresh("full-price");
-  feed(FeedFormat::kMicrosoftNce, std::string(kNceHeader) + nce("CFQ7TTC0LCHC:0002", "new", "O1", "32.67", "6", "6",
+  feed(match::format("microsoft-nce"), std::string(kNceHeader) + nce("CFQ7TTC0LCHC:0002", "new", "O1", "32.67", "6", "6",
                                                                 "196.02", "2026-10-08", "2026-10-31"));
-  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-08," + kCustomer + "," + kSubscription +
+  feed(match::format("closebook-usage-v1"), std::string(kUsageHeader) + "microsoft,2026-10-08," + kCustomer + "," + kSubscription +
                                ",CFQ7TTC0LCHC:0002,6,snapshot,Licence/Month,n1\n");
   close();
   EXPECT_EQ(found(), (std::multiset<std::string>{"COST_RATE_MISMATCH 44.28 AUD"}));  // 196.02 − 151.74
@@ -199,7 +198,7 @@ TEST_F(MatchCasesTest, AProratedUnitPriceIsNotACostRateMismatchButAFullPriceForP
 // Two cycle charges for one cycle are a duplicate whatever their order ids and quantities; seat
 // additions on other days, and an add/remove pair, are not.
 TEST_F(MatchCasesTest, ASecondCycleChargeForTheSameCycleIsADuplicateChargeUnderAnotherOrderId) {
-  feed(FeedFormat::kMicrosoftNce,
+  feed(match::format("microsoft-nce"),
        std::string(kNceHeader) +
            nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "10", "10", "544.50", "2026-10-01", "2026-10-31") +
            nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O2", "54.45", "12", "12", "653.40", "2026-10-01", "2026-10-31") +
@@ -207,7 +206,7 @@ TEST_F(MatchCasesTest, ASecondCycleChargeForTheSameCycleIsADuplicateChargeUnderA
            nce("CFQ7TTC0LFLX:0001", "addQuantity", "O4", "54.45", "1", "0.387097", "21.07", "2026-10-20", "2026-10-31") +
            nce("CFQ7TTC0LFLX:0001", "addQuantity", "O5", "54.45", "3", "0.387097", "21.07", "2026-10-20", "2026-10-31") +
            nce("CFQ7TTC0LFLX:0001", "removeQuantity", "O6", "54.45", "3", "-0.387097", "-21.07", "2026-10-20", "2026-10-31"));
-  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-01," + kCustomer + "," + kSubscription +
+  feed(match::format("closebook-usage-v1"), std::string(kUsageHeader) + "microsoft,2026-10-01," + kCustomer + "," + kSubscription +
                                ",CFQ7TTC0LFLX:0001,10,snapshot,Licence/Month,d1\n" + "microsoft,2026-10-10," + kCustomer + "," +
                                kSubscription + ",CFQ7TTC0LFLX:0001,12,snapshot,Licence/Month,d2\n" + "microsoft,2026-10-20," +
                                kCustomer + "," + kSubscription + ",CFQ7TTC0LFLX:0001,13,snapshot,Licence/Month,d3\n");
@@ -218,10 +217,10 @@ TEST_F(MatchCasesTest, ASecondCycleChargeForTheSameCycleIsADuplicateChargeUnderA
 
 // What cannot be priced is valued at what the vendor charges for it.
 TEST_F(MatchCasesTest, AnUnpricedSkuCarriesTheVendorsChargeAsItsMoneyAtStake) {
-  feed(FeedFormat::kGenericInvoice,
+  feed(match::format("generic"),
        "Vendor,InvoiceNumber,LineRef,TenantRef,SubscriptionId,SkuId,ChargeStartDate,ChargeEndDate,Quantity,UnitPrice,Subtotal,Currency\n"
        "dropsuite,DS-10,1,DS-1,DSS-1,DS-ARCHIVE,2026-10-01,2026-10-31,40,1.10,44.00,AUD\n");
-  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "dropsuite,2026-10-28,DS-1,DSS-1,DS-ARCHIVE,40,snapshot,Seat/Month,a1\n");
+  feed(match::format("closebook-usage-v1"), std::string(kUsageHeader) + "dropsuite,2026-10-28,DS-1,DSS-1,DS-ARCHIVE,40,snapshot,Seat/Month,a1\n");
   close();
   EXPECT_EQ(found(), (std::multiset<std::string>{"NO_PRICING_RULE 44.00 AUD"}));
 }
@@ -240,9 +239,9 @@ TEST_F(MatchCasesTest, ExceptionIdsDoNotCollideAtAHundredThousandAndDisputesStay
   }
   EXPECT_EQ(ids.size(), 100000u);
 
-  feed(FeedFormat::kMicrosoftNce, std::string(kNceHeader) + nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "2", "2",
+  feed(match::format("microsoft-nce"), std::string(kNceHeader) + nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "2", "2",
                                                                 "108.90", "2026-10-01", "2026-10-31"));
-  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-01," + kCustomer + "," + kSubscription +
+  feed(match::format("closebook-usage-v1"), std::string(kUsageHeader) + "microsoft,2026-10-01," + kCustomer + "," + kSubscription +
                                ",CFQ7TTC0LFLX:0001,2,snapshot,Licence/Month,x1\n");
   close();
   const std::string line = of_kind(schema::Entry::Kind::PRICED_LINE).front().reader().getKind().getPricedLine().getLineId().cStr();
@@ -285,9 +284,9 @@ namespace {
 // Pricing again after a rule version that changes the whole month is published: the new
 // line replaces the old one for the same days, never bills beside it (docs/evidence.md R15).
 TEST_F(MatchCasesTest, RepricingAfterANewRuleVersionBillsEachDayOnce) {
-  feed(FeedFormat::kMicrosoftNce, std::string(kNceHeader) + nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "4", "4",
+  feed(match::format("microsoft-nce"), std::string(kNceHeader) + nce("CFQ7TTC0LFLX:0001", "cycleCharge", "O1", "54.45", "4", "4",
                                                                 "217.80", "2026-10-01", "2026-10-31"));
-  feed(FeedFormat::kUsage, std::string(kUsageHeader) + "microsoft,2026-10-01," + kCustomer + "," + kSubscription +
+  feed(match::format("closebook-usage-v1"), std::string(kUsageHeader) + "microsoft,2026-10-01," + kCustomer + "," + kSubscription +
                                ",CFQ7TTC0LFLX:0001,4,snapshot,Licence/Month,r1\n");
   auto priced = match::plan_pricing(ledger_->snapshot().value(), {"2026-10"});
   ASSERT_TRUE(ledger_->append(priced->drafts, key_).ok());

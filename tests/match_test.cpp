@@ -17,7 +17,6 @@
 namespace closebook {
 namespace {
 
-using match::FeedFormat;
 using match::ReferenceKind;
 
 // Category,Vendor,TenantId,SubscriptionId,SkuId,Delta,Currency — expected_exceptions.csv.
@@ -36,7 +35,7 @@ class MatchTest : public ::testing::Test {
   void load_period(const std::map<std::string, std::string>& files, const std::string& period) {
     test::load_period(*ledger_, key_, files, period);
   }
-  void feed(FeedFormat format, const std::string& name, const std::string& text, const std::string& period) {
+  void feed(const match::Format& format, const std::string& name, const std::string& text, const std::string& period) {
     append(match::plan_feed_load(format, name, text, {period, nullptr}));
   }
   void load_bundled_sample() { load_period(test::bundled_sample(), "2026-10"); }
@@ -256,7 +255,7 @@ TEST_F(MatchTest, MatchingBeforePricingIsRefusedAndChangesNothing) {
 TEST_F(MatchTest, UsageArrivingAfterPricingIsUnbilledUntilPricedAgain) {
   load_bundled_sample();
   price("2026-10");
-  feed(FeedFormat::kUsage, "late.csv",
+  feed(match::format("closebook-usage-v1"), "late.csv",
        "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n"
        "microsoft,2026-10-01,de6799dd-16e2-4542-8982-fcd5407b50a3,11111111-2222-3333-4444-555555555555,"
        "CFQ7TTC0LH16:0001,3,snapshot,Licence/Month,late-1\n",
@@ -284,7 +283,7 @@ TEST_F(MatchTest, AnAnnualChargeCoversTheLaterPeriodsOfItsTerm) {
   price("2026-10");
   ASSERT_TRUE(match("2026-10").ok());
   // November: T011's seats, and no invoice line — the October renewal runs to 2027-09-30.
-  feed(FeedFormat::kUsage, "nov.csv",
+  feed(match::format("closebook-usage-v1"), "nov.csv",
        "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n"
        "microsoft,2026-11-01,7fc0393c-0fbe-44e1-9dac-4f75d8b4fa59,af9a3012-7e71-4b01-9ad4-ea3cfb5de146,"
        "CFQ7TTC0LH16:0001,30,snapshot,Licence/Month,nov-1\n"
@@ -310,7 +309,7 @@ TEST_F(MatchTest, ASeatCountHoldsIntoTheNextPeriodUntilTheNextSnapshot) {
   load_bundled_sample();
   price("2026-10");
   // November's feed reports T012 only when its count changes, on 11-20: 3 → 4.
-  feed(FeedFormat::kUsage, "nov.csv",
+  feed(match::format("closebook-usage-v1"), "nov.csv",
        "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n"
        "microsoft,2026-11-20,a7e1083a-f10c-4884-ad8b-2a83c7072d5c,d283c47e-58cb-4301-b215-8e955fba538b,"
        "CFQ7TTC0LCHC:0002,4,snapshot,Licence/Month,nov-20\n",
@@ -341,7 +340,7 @@ TEST_F(MatchTest, AnEarlierInvoicesChargeCoversItsDaysOnceAndItsCreditsStayInIts
   const std::string cycle =
       "39bd560b-19de-415f-918b-0c2b21a46df9,G0SEPT,CFQ7TTC0LFLX,0001,renew,60.50,54.45,25,25,1361.25,AUD,AUD,1,"
       "fc773d8f-1e82-413d-abd7-9aadaa0798d8,9/15/2026,10/14/2026,Monthly\n";
-  feed(FeedFormat::kMicrosoftNce, "sept.csv",
+  feed(match::format("microsoft-nce"), "sept.csv",
        header + cycle + cycle +
            "39bd560b-19de-415f-918b-0c2b21a46df9,G0SEPT,CFQ7TTC0LFLX,0001,customerCredit,-100,-100,1,1,-100.00,AUD,"
            "AUD,1,fc773d8f-1e82-413d-abd7-9aadaa0798d8,9/1/2026,9/30/2026,Monthly\n",
@@ -378,7 +377,7 @@ TEST_F(MatchTest, AnAnnualChargesQuantityGapIsValuedPerMonth) {
   load_bundled_sample();
   price("2026-10");
   ASSERT_TRUE(match("2026-10").ok());
-  feed(FeedFormat::kUsage, "nov.csv",
+  feed(match::format("closebook-usage-v1"), "nov.csv",
        "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n"
        "microsoft,2026-11-01,7fc0393c-0fbe-44e1-9dac-4f75d8b4fa59,af9a3012-7e71-4b01-9ad4-ea3cfb5de146,"
        "CFQ7TTC0LH16:0001,31,snapshot,Licence/Month,nov-1\n",
@@ -393,7 +392,7 @@ TEST_F(MatchTest, AnAnnualChargesQuantityGapIsValuedPerMonth) {
 TEST_F(MatchTest, CountsAndConsumptionOnOneSubscriptionDoNotCrashTheQuantityCheck) {
   load_bundled_sample();
   // A consumed record on T001's Business Premium subscription, under another SKU.
-  feed(FeedFormat::kUsage, "odd.csv",
+  feed(match::format("closebook-usage-v1"), "odd.csv",
        "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n"
        "microsoft,2026-10-31,de6799dd-16e2-4542-8982-fcd5407b50a3,dc480acf-98b3-4b67-b73c-f9f0d92551b4,"
        "ZZZ:0001,7,consumed,1 Hour,odd-1\n",

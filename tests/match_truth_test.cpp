@@ -20,7 +20,6 @@
 namespace closebook {
 namespace {
 
-using match::FeedFormat;
 using match::ReferenceKind;
 
 std::vector<std::vector<std::string>> rows_of(const std::string& csv) {
@@ -55,12 +54,12 @@ class MatchTruthTest : public ::testing::Test {
                                                           {ReferenceKind::kRules, "rules.csv"},
                                                           {ReferenceKind::kFx, "fx.csv"}};
     for (const auto& [kind, name] : refs) append(match::plan_reference_load(kind, name, files.at(name), ledger_->snapshot().value()));
-    const std::tuple<FeedFormat, const char*, std::string> feeds[] = {
-        {FeedFormat::kMicrosoftNce, "previous-invoice-microsoft-nce.csv", prev},
-        {FeedFormat::kUsage, "previous-usage.csv", prev},
-        {FeedFormat::kMicrosoftNce, "invoice-microsoft-nce.csv", period.to_string()},
-        {FeedFormat::kGenericInvoice, "invoice-generic.csv", period.to_string()},
-        {FeedFormat::kUsage, "usage.csv", period.to_string()}};
+    const std::tuple<const match::Format&, const char*, std::string> feeds[] = {
+        {match::format("microsoft-nce"), "previous-invoice-microsoft-nce.csv", prev},
+        {match::format("closebook-usage-v1"), "previous-usage.csv", prev},
+        {match::format("microsoft-nce"), "invoice-microsoft-nce.csv", period.to_string()},
+        {match::format("generic"), "invoice-generic.csv", period.to_string()},
+        {match::format("closebook-usage-v1"), "usage.csv", period.to_string()}};
     for (const auto& [format, name, p] : feeds) {
       if (rows_of(files.at(name)).empty()) continue;
       append(match::plan_feed_load(format, name, files.at(name), {p, nullptr}));
@@ -73,7 +72,7 @@ class MatchTruthTest : public ::testing::Test {
     auto priced = match::plan_pricing(ledger_->snapshot().value(), {period.to_string(), *config});
     ASSERT_TRUE(priced.ok()) << priced.error().to_string();
     ASSERT_TRUE(ledger_->append(priced->drafts, key_).ok());
-    append(match::plan_feed_load(FeedFormat::kUsage, "late-usage.csv", files.at("late-usage.csv"), {period.to_string(), nullptr}));
+    append(match::plan_feed_load(match::format("closebook-usage-v1"), "late-usage.csv", files.at("late-usage.csv"), {period.to_string(), nullptr}));
     auto matched = match::plan_match(ledger_->snapshot().value(), {period.to_string(), *config});
     ASSERT_TRUE(matched.ok()) << matched.error().to_string();
     ASSERT_TRUE(ledger_->append(matched->drafts, key_).ok());

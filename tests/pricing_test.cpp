@@ -49,7 +49,7 @@ class PricingTest : public ::testing::Test {
   }
   void rules(const std::string& rows) { load(ReferenceKind::kRules, kRuleHeader + rows); }
   void usage(const std::string& rows) {
-    auto plan = match::plan_feed_load(match::FeedFormat::kUsage, "u.csv", kUsageHeader + rows, {});
+    auto plan = match::plan_feed_load(match::format("closebook-usage-v1"), "u.csv", kUsageHeader + rows, {});
     ASSERT_TRUE(plan.ok()) << plan.error().to_string();
     ASSERT_TRUE(ledger_->append(plan->drafts, key_).ok());
   }

@@ -168,7 +168,7 @@ TEST_F(SignOffTest, AStaleOrAlteredStatementIsRefused) {
 
   // Stale: a late usage record filed under the period after the statement.
   text = statement();
-  auto usage = match::plan_feed_load(match::FeedFormat::kUsage, "late.csv",
+  auto usage = match::plan_feed_load(match::format("closebook-usage-v1"), "late.csv",
                                      "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n"
                                      "datto,2026-10-31,148213,SP-148213-M365-01,DATTO-SAAS-M365-SEAT,16,snapshot,Seat/Month,late\n",
                                      {"2026-10", nullptr});

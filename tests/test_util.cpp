@@ -138,10 +138,10 @@ void load_period(ledger::Ledger& ledger, const SigningKey& key, const std::map<s
     auto snap = ledger.snapshot().value();
     append_or_throw(ledger, key, match::plan_reference_load(kind, name, files.at(name), snap));
   }
-  const std::pair<match::FeedFormat, const char*> feeds[] = {
-      {match::FeedFormat::kMicrosoftNce, "invoice-microsoft-nce.csv"},
-      {match::FeedFormat::kGenericInvoice, "invoice-generic.csv"},
-      {match::FeedFormat::kUsage, "usage.csv"}};
+  const std::pair<const match::Format&, const char*> feeds[] = {
+      {match::format("microsoft-nce"), "invoice-microsoft-nce.csv"},
+      {match::format("generic"), "invoice-generic.csv"},
+      {match::format("closebook-usage-v1"), "usage.csv"}};
   for (const auto& [format, name] : feeds) {
     append_or_throw(ledger, key, match::plan_feed_load(format, name, files.at(name), {period, nullptr}));
   }

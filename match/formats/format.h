@@ -1,0 +1,81 @@
+// A vendor feed format: how its files read (columns and a row builder) and the vendor's own
+// arithmetic, which the match applies to the format's lines instead of testing for a vendor.
+// One file per format in match/formats/; registry.cpp lists them, and the CLI's --format, its
+// help and the fuzz targets read that list. docs/matching.md §1 documents each.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "evidence/date.h"
+#include "evidence/decimal.h"
+#include "evidence/entry.h"
+#include "evidence/result.h"
+#include "ledger/ledger.h"
+#include "match/csv.h"
+
+namespace closebook::match {
+
+struct FeedOptions;
+
+// One row being turned into its entry.
+struct RowContext {
+  const csv::RowReader& row;
+  const FeedOptions& options;
+  ledger::Draft& draft;
+};
+
+// How the vendor computes and identifies what it bills (docs/matching.md §2).
+struct VendorArithmetic {
+  // The unit price in the billing currency is cut to cents (Partner Center:
+  // ROUNDDOWN(EffectiveUnitPrice × PCToBCExchangeRate, 2)); false keeps it exact.
+  bool unit_cut_to_cents = false;
+  // How a line's amount is rounded to cents.
+  Rounding amount_rounding = Rounding::kHalfUp;
+  // The vendor multiplies a prorated billable quantity (Partner Center's BillableQuantity),
+  // not the quantity.
+  bool bills_billable_quantity = false;
+  // The line names its customer by id, then domain, then name (Partner Center); otherwise by
+  // one reference of unknown type.
+  bool customer_id_domain_name = false;
+};
+
+struct Format {
+  std::string_view name;     // what --format takes and each line's `format` records
+  std::string_view summary;  // one line for --help
+  schema::Ingest::Source source;
+  const std::vector<csv::ColumnSpec>& (*columns)();
+  Status (*build)(const RowContext&);
+  VendorArithmetic arithmetic;
+};
+
+// Every format closebook reads, in the order --help lists them.
+const std::vector<const Format*>& formats();
+// The shipped format named `name` (asserted: for code that names one it ships).
+const Format& format(std::string_view name);
+// The format named `name` that reads `source` files; Invalid, listing those that do, if none.
+Result<const Format*> find_format(std::string_view name, schema::Ingest::Source source);
+// A line's recorded format; Corruption for one this closebook does not know.
+Result<const Format*> format_of_line(std::string_view name);
+
+// The formats of `source`, as "a, b or c", for help and errors.
+std::string format_names(schema::Ingest::Source source);
+
+// Row helpers the formats share (match/formats/rows.cpp).
+namespace rows {
+// The line's period: the --period given, else the month its charge starts.
+std::string line_period(const FeedOptions& options, const Date& start);
+// A charge window [start, end], inclusive, read from two date columns; the end may not precede the start.
+struct Window {
+  Date start;
+  Date end;
+};
+Result<Window> window(const csv::RowReader& row, std::string_view start_column, std::string_view end_column);
+std::string text(const csv::RowReader& row, std::string_view column);
+// A decimal in its canonical text (evidence/entry.capnp conventions); empty when optional and blank.
+Result<std::string> decimal_text(const csv::RowReader& row, std::string_view column);
+Result<std::string> optional_decimal_text(const csv::RowReader& row, std::string_view column);
+}  // namespace rows
+
+}  // namespace closebook::match
