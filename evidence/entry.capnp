@@ -212,6 +212,10 @@ struct InvoiceLine {
   fxRateDate @28 :Text;
   referenceId @29 :Text;
   period @30 :Text;
+  usageBased @31 :Bool;     # billed by consumption, not by licence (Partner Center: a row naming a
+                            # MeterDescription and no billing plan, an Azure plan meter): the vendor
+                            # values it ROUNDDOWN(ROUNDDOWN(unit × BillableQuantity, 2) × rate, 2)
+                            # (docs/matching.md §1, §8.1); false on every line written before it
 }
 
 struct UsageRecord {

@@ -1,6 +1,8 @@
 #include "ledger/subjects.h"
 
+#include <algorithm>
 #include <cassert>
+#include <vector>
 
 #include "ledger/indexes.h"
 #include "ledger/ledger.h"
@@ -131,27 +133,53 @@ Status SubjectWriter::touch(uint16_t bucket) {
 }
 
 Result<std::optional<SubjectHead>> SubjectWriter::head(std::string_view subject) {
-  CB_CHECK(touch(subject_bucket(subject)));
-  return read_subject_head(txn_, tables_, subject);
+  return head_at(head_db_key(subject));
+}
+
+// `key` is the heads-table key: the bucket's two bytes, then the subject.
+Result<std::optional<SubjectHead>> SubjectWriter::head_at(const std::string& key) {
+  CB_CHECK(touch(static_cast<uint16_t>(static_cast<uint8_t>(key[0]) << 8 | static_cast<uint8_t>(key[1]))));
+  if (auto it = pending_.find(key); it != pending_.end()) return std::optional<SubjectHead>(it->second);
+  MDB_val k = as_val(key);
+  MDB_val v;
+  const int rc = mdb_get(txn_, tables_.heads, &k, &v);
+  if (rc == MDB_NOTFOUND) return std::optional<SubjectHead>();
+  if (rc != 0) return lmdb_error(rc, "read subject head");
+  CB_TRY(SubjectHead head, SubjectHead::decode(as_view(v)));
+  return std::optional<SubjectHead>(head);
 }
 
 Status SubjectWriter::file(std::string_view subject, uint64_t index) {
-  CB_TRY(std::optional<SubjectHead> head, this->head(subject));
+  std::string key = head_db_key(subject);
+  CB_TRY(std::optional<SubjectHead> head, head_at(key));
   if (!head) head.emplace();
   if (head->count != 0 && index == head->last) return {};  // an entry filed twice under one key counts once, as in the index
   if (head->count != 0 && index < head->last) {
     return Error::corruption("an entry is filed under a subject out of order (a damaged subject head)");
   }
   head->add(index);
-  const std::string key = head_db_key(subject);
-  const std::string value = head->encode();
-  MDB_val k = as_val(key);
-  MDB_val v = as_val(value);
-  if (int rc = mdb_put(txn_, tables_.heads, &k, &v, 0); rc != 0) return lmdb_error(rc, "write subject head");
+  pending_.insert_or_assign(std::move(key), *head);
+  if (pending_.size() >= kPendingHeadsMax) return flush();
+  return {};
+}
+
+Status SubjectWriter::flush() {
+  std::vector<const std::pair<const std::string, SubjectHead>*> sorted;
+  sorted.reserve(pending_.size());
+  for (const auto& p : pending_) sorted.push_back(&p);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  for (const auto* p : sorted) {
+    const std::string value = p->second.encode();
+    MDB_val k = as_val(p->first);
+    MDB_val v = as_val(value);
+    if (int rc = mdb_put(txn_, tables_.heads, &k, &v, 0); rc != 0) return lmdb_error(rc, "write subject head");
+  }
+  pending_.clear();
   return {};
 }
 
 Result<Hash> SubjectWriter::commit(const Hash& signed_root) {
+  CB_CHECK(flush());
   std::map<uint32_t, Hash> before(leaves_before_.begin(), leaves_before_.end());
   CB_TRY(Hash root_before, root_with(txn_, tables_, std::move(before), /*write=*/false));
   if (root_before != signed_root) {

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "evidence/subject_map.h"
 #include "evidence/result.h"
@@ -56,9 +57,16 @@ class SubjectWriter {
 
  private:
   Status touch(uint16_t bucket);
+  Result<std::optional<SubjectHead>> head_at(const std::string& key);
+  // Writes the pending heads in key order and forgets them.
+  Status flush();
+  // A batch files most entries under the same few subjects ("kind", "period"): their heads
+  // are kept here and written once, not read and written per entry.
+  static constexpr size_t kPendingHeadsMax = 1 << 16;
   MDB_txn* txn_;
   SubjectTables tables_;
   std::map<uint16_t, Hash> leaves_before_;  // leaf hash of each touched bucket before this transaction
+  std::unordered_map<std::string, SubjectHead> pending_;  // by heads-table key
 };
 
 }  // namespace closebook::ledger

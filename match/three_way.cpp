@@ -374,8 +374,7 @@ Status Matcher::check_fx() {
     Finding f;
     std::map<std::string, Decimal> by_subscription;  // what each subscription's lines lose or gain
     for (const VendorLine* l : group) {
-      CB_TRY(Decimal unit_at_lock, billing_unit(*l, l->unit, lock->rate));
-      CB_TRY(Decimal amount_at_lock, line_amount(*l, unit_at_lock, l->billed_quantity()));
+      CB_TRY(Decimal amount_at_lock, vendor_amount(*l, l->unit, lock->rate, l->billed_quantity()));
       CB_TRY(billed, billed.add(l->subtotal));
       CB_TRY(at_lock, at_lock.add(amount_at_lock));
       CB_TRY(Decimal line_delta, l->subtotal.sub(amount_at_lock));
@@ -890,7 +889,7 @@ Result<Matcher::Next> Matcher::check_quantity(Key& k, const KeyView& view) {
   if (!c.unit_bc) return Next::kGoOn;  // the vendor charges nothing positive: no unit to value a gap at
   const bool has_usage = !k.usage.empty();
   const bool consumed = has_usage ? k.usage.front()->consumed()
-                                  : std::all_of(c.counted.begin(), c.counted.end(), [](const VendorLine* l) { return l->charge == "usage"; });
+                                  : std::all_of(c.counted.begin(), c.counted.end(), [](const VendorLine* l) { return l->consumption(); });
   const bool one_basis = std::all_of(k.usage.begin(), k.usage.end(), [&](const UsageGroup* g) { return g->consumed() == consumed; });
   if (!one_basis) return Next::kGoOn;  // counts and consumption on one subscription: pricing's finding
   const Decimal days = Decimal::from_int(days_);
@@ -1077,7 +1076,7 @@ Status Matcher::add_result(const Key& k, const Coverage& c, const std::optional<
   // vendor's "usage" charges are consumption and everything else counts seats.
   const bool consumed = !k.usage.empty() ? k.usage.front()->consumed()
                                          : !c.counted.empty() && std::all_of(c.counted.begin(), c.counted.end(),
-                                                                             [](const VendorLine* l) { return l->charge == "usage"; });
+                                                                             [](const VendorLine* l) { return l->consumption(); });
   Decimal vendor_q = c.consumed;
   if (!consumed) {
     Decimal seat_days;

@@ -19,26 +19,12 @@ std::string plain(const Decimal& d) {
   return t;
 }
 
-// The same day `months` months earlier, clamped to that month's last day.
-Date months_before(const Date& d, int months) {
-  int total = d.year * 12 + (d.month - 1) - months;
-  Date out;
-  out.year = total / 12;
-  if (out.year < Date::kYearMin) return Date{Date::kYearMin, 1, 1};  // a cycle no older than dates go
-  out.month = static_cast<uint8_t>(total % 12 + 1);
-  out.day = static_cast<uint8_t>(std::min<int>(d.day, Date::days_in_month(out.year, out.month)));
-  return out;
-}
+// The vendor values this line by its usage formula (Partner Center's Azure plan meters).
+bool usage_formula(const VendorLine& l) { return l.usage_based && l.arithmetic->usage_cut_before_fx; }
 
 }  // namespace
 
-int64_t VendorLine::cycle_days() const {
-  // The cycle ends on `end`; it began the same day of the month, `months_per_cycle` months
-  // earlier, the day after (Partner Center's anniversary cycles: 10/15–11/14).
-  const Date next = Date::from_days(end.days_since_epoch() + 1);
-  const Date begin = months_before(next, months_per_cycle());
-  return next.days_since_epoch() - begin.days_since_epoch();
-}
+int64_t VendorLine::cycle_days() const { return rows::cycle_days(end, months_per_cycle()); }
 
 Result<VendorLine> vendor_line(const DecodedEntry& e) {
   auto l = e.reader().getKind().getInvoiceLine();
@@ -49,6 +35,7 @@ Result<VendorLine> vendor_line(const DecodedEntry& e) {
   v.format = text_of(l.getFormat());
   CB_TRY(const Format* format, format_of_line(v.format));
   v.arithmetic = &format->arithmetic;
+  v.usage_based = l.getUsageBased();
   v.invoice = text_of(l.getInvoiceNumber());
   v.tenant_ref = text_of(l.getTenantRef());
   v.name = text_of(l.getCustomerName());
@@ -58,6 +45,12 @@ Result<VendorLine> vendor_line(const DecodedEntry& e) {
   v.subscription = text_of(l.getSubscriptionId());
   v.sku = text_of(l.getSkuId());
   v.charge = text_of(l.getChargeType());
+  if (const ChargeType* type = find_charge_type(*v.arithmetic, v.charge)) {
+    v.role = type->role;
+  } else if (v.arithmetic->charge_types_closed) {
+    return Error::corruption("a " + v.format + " line records the charge type \"" + v.charge +
+                             "\", which that format does not know");
+  }
   v.frequency = text_of(l.getBillingFrequency());
   v.currency = text_of(l.getCurrency());
   v.pricing_currency = l.getPricingCurrency().size() != 0 ? text_of(l.getPricingCurrency()) : v.currency;
@@ -76,18 +69,34 @@ Result<VendorLine> vendor_line(const DecodedEntry& e) {
   CB_TRY(auto rate, optional_decimal_of(l.getFxRate()));
   v.rate = rate ? *rate : Decimal::from_int(1);
   // Vendors write refunds as negative quantities, or as positive quantities with a negative
-  // amount or a refunding charge type: any of the three makes the quantity negative.
-  const bool refund = v.subtotal.sign() < 0 || v.charge == "removequantity" || v.charge == "cancelimmediate";
+  // amount or a refunding charge type (the format's ChargeRole::kRefund: Partner Center's
+  // cancel, cancelImmediate): any of the three makes the quantity negative. A change within a
+  // cycle (addQuantity, removeQuantity) is signed by its amount: Partner Center writes both the
+  // refund of the original purchase and the charge for the new quantity under one type.
+  const bool refund = v.subtotal.sign() < 0 || v.role == ChargeRole::kRefund;
   if (refund && v.quantity.sign() > 0) v.quantity = v.quantity.negated();
   v.billable = billable ? *billable : v.quantity;
   if (refund && v.billable.sign() > 0) v.billable = v.billable.negated();
+  // A meter's consumption is its BillableQuantity ("use BillableQuantity for reconciliation").
+  if (v.usage_based) v.quantity = v.billable;
   return v;
 }
 
 Result<Decimal> billing_unit(const VendorLine& l, const Decimal& unit, const Decimal& rate) {
   CB_TRY(Decimal converted, unit.mul(rate));
-  if (l.arithmetic->unit_cut_to_cents) return converted.round(kAmountScale, Rounding::kDown);
+  if (l.arithmetic->unit_cut_to_cents && !usage_formula(l)) return converted.round(kAmountScale, Rounding::kDown);
   return converted;
+}
+
+Result<Decimal> vendor_amount(const VendorLine& l, const Decimal& unit, const Decimal& rate, const Decimal& quantity) {
+  if (usage_formula(l)) {
+    CB_TRY(Decimal exact, unit.mul(quantity));
+    CB_TRY(Decimal cut, exact.round(kAmountScale, Rounding::kDown));
+    CB_TRY(Decimal converted, cut.mul(rate));
+    return converted.round(kAmountScale, Rounding::kDown);
+  }
+  CB_TRY(Decimal unit_bc, billing_unit(l, unit, rate));
+  return line_amount(l, unit_bc, quantity);
 }
 
 Result<Decimal> line_amount(const VendorLine& l, const Decimal& unit_bc, const Decimal& quantity) {
@@ -97,10 +106,7 @@ Result<Decimal> line_amount(const VendorLine& l, const Decimal& unit_bc, const D
 
 Result<Decimal> amount_at(const VendorLine& l, const Decimal& cycle_unit, const Decimal& rate) {
   const Decimal& quantity = l.billed_quantity();
-  if (!l.partial_cycle() || l.quantity_prorated()) {
-    CB_TRY(Decimal unit_bc, billing_unit(l, cycle_unit, rate));
-    return line_amount(l, unit_bc, quantity);
-  }
+  if (!l.partial_cycle() || l.quantity_prorated()) return vendor_amount(l, cycle_unit, rate, quantity);
   // The vendor prorated the unit price by days: the book price prorated by the same days.
   CB_TRY(Decimal unit_days, cycle_unit.mul(Decimal::from_int(l.window_days())));
   CB_TRY(Decimal prorated, unit_days.div(Decimal::from_int(l.cycle_days()), kShareScale, Rounding::kHalfEven));

@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <cctype>
+#include <map>
+
 #include "evidence/keyfile.h"
 #include "ledger/ledger.h"
 #include "match/feeds.h"
+#include "match/vendor_lines.h"
 #include "tests/test_util.h"
 
 namespace closebook {
@@ -33,6 +37,37 @@ std::string nce_row(const std::string& customer, const std::string& name, const 
          "MSFT,M365 BP,9D2C0D0B-AAAA-4BBB-8CCC-000000000001,10/1/2026,10/31/2026,1 Month,"
          "21.46999999999999999999,Licenses,alt-1," + quantity + ",Monthly,USD,1.521838,2026-10-01,,,,"
          "10/1/2026,9/30/2027,ref-1,,,Microsoft 365\r\n";
+}
+
+
+// One row in Partner Center's published column order (kNceHeader), from a cycleCharge of 10
+// Business Premium licences for October with `values` replacing columns by name.
+std::string published_row(const std::map<std::string, std::string>& values) {
+  std::map<std::string, std::string> v = {
+      {"PartnerId", "a1b2c3d4-0000-4000-8000-000000000001"}, {"CustomerId", "de6799dd-16e2-4542-8982-fcd5407b50a3"},
+      {"CustomerName", "Harbour Dental"}, {"CustomerDomainName", "contoso.onmicrosoft.com"}, {"CustomerCountry", "AU"},
+      {"InvoiceNumber", "G012345678"}, {"MpnId", "1234567"}, {"Tier2MpnId", "6120431"}, {"OrderId", "ord-1"},
+      {"OrderDate", "10/1/2026"}, {"ProductId", "CFQ7TTC0LCHC"}, {"SkuId", "0002"}, {"AvailabilityId", "CFQ7TTC0K7Q8"},
+      {"SkuName", "Microsoft 365 Business Premium"}, {"ProductName", "Microsoft 365 Business Premium"},
+      {"ChargeType", "cycleCharge"}, {"UnitPrice", "32.67"}, {"Quantity", "10"}, {"Subtotal", "326.70"},
+      {"TaxTotal", "32.67"}, {"Total", "359.37"}, {"Currency", "AUD"}, {"PublisherName", "Microsoft Corporation"},
+      {"PublisherId", "MSFT"}, {"SubscriptionDescription", "M365 BP"},
+      {"SubscriptionId", "9d2c0d0b-aaaa-4bbb-8ccc-000000000001"}, {"ChargeStartDate", "10/1/2026"},
+      {"ChargeEndDate", "10/31/2026"}, {"TermAndBillingCycle", "One-Year commitment, monthly billing"},
+      {"EffectiveUnitPrice", "32.67"}, {"UnitType", "Licenses"}, {"AlternateId", "alt-1"}, {"BillableQuantity", "10"},
+      {"BillingFrequency", "Monthly"}, {"PricingCurrency", "AUD"}, {"PCToBCExchangeRate", "1"},
+      {"PCToBCExchangeRateDate", "2026-10-01"}, {"SubscriptionStartDate", "10/1/2026"},
+      {"SubscriptionEndDate", "9/30/2027"}, {"ReferenceId", "ref-1"}, {"ProductCategory", "Microsoft 365"}};
+  for (const auto& [column, value] : values) v[column] = value;
+  std::string header = kNceHeader.substr(3, kNceHeader.size() - 5), row;
+  for (size_t from = 0, to; from <= header.size(); from = to + 1) {
+    to = header.find(',', from);
+    if (to == std::string::npos) to = header.size();
+    const std::string& value = v[header.substr(from, to - from)];
+    // RFC 4180: a value with a comma is quoted, as Partner Center quotes its own.
+    row += std::string(from == 0 ? "" : ",") + (value.find(',') == std::string::npos ? value : "\"" + value + "\"");
+  }
+  return row + "\r\n";
 }
 
 class FeedsTest : public ::testing::Test {
@@ -123,6 +158,134 @@ TEST_F(FeedsTest, BadNceValuesNameTheLineAndColumn) {
   e = expect_refused(match::format("microsoft-nce"), "CustomerId,InvoiceNumber\nx,y\n");
   EXPECT_EQ(e.line, 1u);
   EXPECT_NE(e.message.find("ProductId"), std::string::npos) << e.to_string();
+}
+
+
+// Every charge type Partner Center documents for new commerce loads, stored lower-case, and
+// means what its format says; a type it does not document refuses the file at its line and column.
+TEST_F(FeedsTest, EveryNewCommerceChargeTypeLoadsAndAnUnknownOneIsRefusedAtItsLineAndColumn) {
+  const std::vector<std::string> types = {"new", "Renew", "cycleCharge", "addQuantity", "removeQuantity", "convert",
+                                          "trialConversion", "cancel", "cancelImmediate", "customerCredit"};
+  std::string file = kNceHeader;
+  for (const std::string& t : types) file += published_row({{"ChargeType", t}, {"OrderId", "ord-" + t}});
+  auto r = ingest(match::format("microsoft-nce"), "types.csv", file);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->new_entry_count, types.size() + 1);
+  std::map<std::string, match::ChargeRole> roles;
+  for (size_t i = 0; i < types.size(); ++i) {
+    const DecodedEntry e = entry(i + 2);
+    auto l = e.reader().getKind().getInvoiceLine();
+    std::string expected;
+    for (char ch : types[i]) expected += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    EXPECT_EQ(l.getChargeType().cStr(), expected);
+    auto v = match::vendor_line(e);
+    ASSERT_TRUE(v.ok()) << v.error().to_string();
+    roles[expected] = v->role;
+  }
+  EXPECT_EQ(roles.at("new"), match::ChargeRole::kCycle);
+  EXPECT_EQ(roles.at("renew"), match::ChargeRole::kCycle);
+  EXPECT_EQ(roles.at("cyclecharge"), match::ChargeRole::kCycle);
+  EXPECT_EQ(roles.at("addquantity"), match::ChargeRole::kChange);
+  EXPECT_EQ(roles.at("removequantity"), match::ChargeRole::kChange);
+  EXPECT_EQ(roles.at("convert"), match::ChargeRole::kChange);
+  EXPECT_EQ(roles.at("trialconversion"), match::ChargeRole::kChange);
+  EXPECT_EQ(roles.at("cancel"), match::ChargeRole::kRefund);
+  EXPECT_EQ(roles.at("cancelimmediate"), match::ChargeRole::kRefund);
+  EXPECT_EQ(roles.at("customercredit"), match::ChargeRole::kCredit);
+
+  for (const std::string unknown : {"moveQuantity", "refundish", "Cycle fee"}) {
+    Error e = expect_refused(match::format("microsoft-nce"),
+                             kNceHeader + published_row({}) + published_row({{"ChargeType", unknown}}));
+    EXPECT_EQ(e.line, 3u) << unknown;
+    EXPECT_EQ(e.field, "ChargeType") << unknown;
+    EXPECT_NE(e.message.find(unknown), std::string::npos) << e.to_string();
+  }
+}
+
+// A refunding type counts negative whatever sign Partner Center writes its quantity with; a
+// change within a cycle is signed by its amount (removeQuantity is documented as both the
+// refund of the original purchase and the charge for the new quantity).
+TEST_F(FeedsTest, ARefundTypeCountsNegativeAndAChangeIsSignedByItsAmount) {
+  const std::string file = kNceHeader +
+                           published_row({{"ChargeType", "cancelImmediate"}, {"Quantity", "4"}, {"BillableQuantity", "4"},
+                                          {"Subtotal", "0"}, {"OrderId", "o-1"}}) +
+                           published_row({{"ChargeType", "removeQuantity"}, {"Quantity", "8"}, {"BillableQuantity", "8"},
+                                          {"Subtotal", "261.36"}, {"OrderId", "o-2"}}) +
+                           published_row({{"ChargeType", "removeQuantity"}, {"Quantity", "10"}, {"BillableQuantity", "10"},
+                                          {"Subtotal", "-326.70"}, {"OrderId", "o-3"}});
+  ASSERT_TRUE(ingest(match::format("microsoft-nce"), "refunds.csv", file).ok());
+  auto cancel = match::vendor_line(entry(2)).value();
+  EXPECT_EQ(cancel.quantity, Decimal::from_int(-4));
+  EXPECT_EQ(cancel.billable, Decimal::from_int(-4));
+  EXPECT_EQ(match::vendor_line(entry(3)).value().quantity, Decimal::from_int(8));
+  EXPECT_EQ(match::vendor_line(entry(4)).value().quantity, Decimal::from_int(-10));
+}
+
+// With BillingFrequency blank, the cycle is read from TermAndBillingCycle: its one billing plan,
+// a one-month term, or the window of a charge that always covers a whole cycle; what none of
+// these decides refuses the file rather than be read as monthly.
+TEST_F(FeedsTest, TermAndBillingCycleGivesTheCycleWhenBillingFrequencyIsBlank) {
+  struct Case {
+    std::string term, charge, start, end, frequency;
+  };
+  const std::vector<Case> cases = {
+      {"One-Year commitment, annual billing", "addQuantity", "10/20/2026", "9/30/2027", "annual"},
+      {"One-Year commitment for monthly billing", "addQuantity", "10/20/2026", "10/31/2026", "monthly"},
+      {"One-Month commitment for monthly billing", "new", "10/8/2026", "10/31/2026", "monthly"},
+      {"1 Month", "cycleCharge", "10/1/2026", "10/31/2026", "monthly"},
+      {"1 Year", "renew", "10/1/2026", "9/30/2027", "annual"},
+      {"One-Year commitment for monthly/yearly billing", "renew", "10/1/2026", "9/30/2027", "annual"},
+      {"One-Year commitment for monthly/yearly billing", "cycleCharge", "10/15/2026", "11/14/2026", "monthly"},
+      {"3 Years", "renew", "10/1/2026", "9/30/2029", "triennial"},
+      {"Three-Year commitment, triennial billing", "addQuantity", "10/20/2026", "9/30/2029", "triennial"},
+  };
+  std::string file = kNceHeader;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    file += published_row({{"TermAndBillingCycle", cases[i].term}, {"BillingFrequency", ""}, {"ChargeType", cases[i].charge},
+                           {"ChargeStartDate", cases[i].start}, {"ChargeEndDate", cases[i].end},
+                           {"OrderId", "o-" + std::to_string(i)}});
+  }
+  // BillingFrequency, when Partner Center writes it, decides.
+  file += published_row({{"TermAndBillingCycle", "One-Year commitment, monthly billing"}, {"BillingFrequency", "Annual"},
+                         {"ChargeType", "renew"}, {"ChargeEndDate", "9/30/2027"}, {"OrderId", "o-bf"}});
+  auto r = ingest(match::format("microsoft-nce"), "terms.csv", file);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  for (size_t i = 0; i < cases.size(); ++i) {
+    auto l = entry(i + 2).reader().getKind().getInvoiceLine();
+    EXPECT_EQ(l.getBillingFrequency().cStr(), cases[i].frequency) << cases[i].term << " " << cases[i].charge;
+    EXPECT_FALSE(l.getUsageBased());
+  }
+  EXPECT_STREQ(entry(cases.size() + 2).reader().getKind().getInvoiceLine().getBillingFrequency().cStr(), "annual");
+
+  // A mid-cycle change of a term billed "monthly/yearly": its cycle cannot be told.
+  Error e = expect_refused(match::format("microsoft-nce"),
+                           kNceHeader + published_row({{"TermAndBillingCycle", "One-Year commitment for monthly/yearly billing"},
+                                                       {"BillingFrequency", ""}, {"ChargeType", "addQuantity"},
+                                                       {"ChargeStartDate", "10/20/2026"}}));
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_EQ(e.field, "TermAndBillingCycle");
+  e = expect_refused(match::format("microsoft-nce"), kNceHeader + published_row({{"BillingFrequency", "Fortnightly"}}));
+  EXPECT_EQ(e.field, "BillingFrequency");
+}
+
+// An Azure plan meter (a MeterDescription, no billing plan) is usage-based: valued by Partner
+// Center's usage formula, its consumption the BillableQuantity.
+TEST_F(FeedsTest, AnAzurePlanMeterRowIsUsageBased) {
+  const std::string file =
+      kNceHeader + published_row({{"ProductId", "DZH318Z0BNZ5"}, {"SkuId", "006G"}, {"ChargeType", "New"},
+                                  {"SkuName", "Bandwidth Inter-Region - Intra Continent - North America"},
+                                  {"UnitPrice", "0.045"}, {"EffectiveUnitPrice", "0.045"}, {"Quantity", "1"},
+                                  {"BillableQuantity", "0.005001"}, {"Subtotal", "0"}, {"TermAndBillingCycle", ""},
+                                  {"BillingFrequency", ""}, {"UnitType", "1 GB"},
+                                  {"MeterDescription", "Bandwidth - Inter-Region Data Transfer"}});
+  ASSERT_TRUE(ingest(match::format("microsoft-nce"), "azure.csv", file).ok());
+  auto l = entry(2).reader().getKind().getInvoiceLine();
+  EXPECT_TRUE(l.getUsageBased());
+  EXPECT_STREQ(l.getBillingFrequency().cStr(), "");
+  auto v = match::vendor_line(entry(2)).value();
+  EXPECT_TRUE(v.consumption());
+  EXPECT_FALSE(v.partial_cycle());
+  EXPECT_EQ(v.quantity, Decimal::parse("0.005001").value());
 }
 
 const std::string kGenericHeader =

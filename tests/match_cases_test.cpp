@@ -3,6 +3,7 @@
 // money on every exception, and ids that cannot collide.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "close/bundle.h"
@@ -27,6 +28,34 @@ constexpr const char* kNceHeader =
     "CustomerId,InvoiceNumber,OrderId,ProductId,SkuId,ChargeType,UnitPrice,EffectiveUnitPrice,Quantity,BillableQuantity,"
     "Subtotal,Currency,PricingCurrency,PCToBCExchangeRate,SubscriptionId,ChargeStartDate,ChargeEndDate,BillingFrequency\n";
 constexpr const char* kUsageHeader = "Vendor,UsageDate,TenantRef,SubscriptionId,SkuId,Quantity,QuantityBasis,UnitType,SourceRef\n";
+
+
+// Partner Center's published column layout (Microsoft Learn, "modern-invoice-reconciliation-file").
+constexpr const char* kPublishedNceHeader =
+    "PartnerId,CustomerId,CustomerName,CustomerDomainName,CustomerCountry,InvoiceNumber,MpnId,Tier2MpnId,OrderId,OrderDate,"
+    "ProductId,SkuId,AvailabilityId,SkuName,ProductName,ChargeType,UnitPrice,Quantity,Subtotal,TaxTotal,Total,Currency,"
+    "PriceAdjustmentDescription,PublisherName,PublisherId,SubscriptionDescription,SubscriptionId,ChargeStartDate,"
+    "ChargeEndDate,TermAndBillingCycle,EffectiveUnitPrice,UnitType,AlternateId,BillableQuantity,BillingFrequency,"
+    "PricingCurrency,PCToBCExchangeRate,PCToBCExchangeRateDate,MeterDescription,ReservationOrderId,CreditReasonCode,"
+    "SubscriptionStartDate,SubscriptionEndDate,ReferenceId,ProductQualifiers,PromotionId,ProductCategory\n";
+
+// One row of kSubscription in that layout, `values` by column name over a blank row.
+std::string published(const std::map<std::string, std::string>& values) {
+  std::map<std::string, std::string> v = {{"CustomerId", kCustomer}, {"SubscriptionId", kSubscription},
+                                          {"InvoiceNumber", "G1"}, {"Currency", "AUD"}, {"PricingCurrency", "AUD"},
+                                          {"PCToBCExchangeRate", "1"}};
+  for (const auto& [column, value] : values) v[column] = value;
+  const std::string header(kPublishedNceHeader, std::string(kPublishedNceHeader).size() - 1);
+  std::string row;
+  for (size_t from = 0, to; from <= header.size(); from = to + 1) {
+    to = header.find(',', from);
+    if (to == std::string::npos) to = header.size();
+    const std::string& value = v[header.substr(from, to - from)];
+    // RFC 4180: a value with a comma is quoted, as Partner Center quotes its own.
+    row += std::string(from == 0 ? "" : ",") + (value.find(',') == std::string::npos ? value : "\"" + value + "\"");
+  }
+  return row + "\n";
+}
 
 class MatchCasesTest : public ::testing::Test {
  protected:
@@ -308,6 +337,91 @@ TEST_F(MatchCasesTest, RepricingAfterANewRuleVersionBillsEachDayOnce) {
   ledger_.reset();
   auto replayed = verify::replay_ledger(tmp_ / "l", key_.verifier());
   EXPECT_TRUE(replayed.ok()) << replayed.error().to_string();
+}
+
+}  // namespace
+}  // namespace closebook
+
+namespace closebook {
+namespace {
+
+// The reported case: an annual renewal with BillingFrequency blank was compared as monthly (its
+// 1960.20 against 5 × 32.67). TermAndBillingCycle and the year-long window say it is annual:
+// the book's 32.67 × 12 × 5 = 1960.20, and October's share 1960.20 × 31 ÷ 365 matches.
+TEST_F(MatchCasesTest, AnAnnualRenewalWithBlankBillingFrequencyIsComparedAsAnnual) {
+  feed(match::format("microsoft-nce"),
+       std::string(kPublishedNceHeader) +
+           published({{"OrderId", "O1"}, {"ProductId", "CFQ7TTC0LCHC"}, {"SkuId", "0002"}, {"ChargeType", "Renew"},
+                      {"UnitPrice", "392.04"}, {"EffectiveUnitPrice", "392.04"}, {"Quantity", "5"}, {"BillableQuantity", "5"},
+                      {"Subtotal", "1960.20"}, {"ChargeStartDate", "10/1/2026"}, {"ChargeEndDate", "9/30/2027"},
+                      {"TermAndBillingCycle", "One-Year commitment for monthly/yearly billing"}, {"BillingFrequency", ""},
+                      {"UnitType", "Licenses"}}));
+  feed(match::format("closebook-usage-v1"), std::string(kUsageHeader) + "microsoft,2026-10-01," + kCustomer + "," + kSubscription +
+                                                ",CFQ7TTC0LCHC:0002,5,snapshot,Licence/Month,a1\n");
+  close();
+  EXPECT_TRUE(found().empty()) << *found().begin();
+  const auto results = of_kind(schema::Entry::Kind::MATCH_RESULT);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results.front().reader().getKind().getMatchResult().getStatus(), schema::MatchResult::Status::MATCHED);
+}
+
+// The reported case: an Azure plan meter valued by the licence formula, ROUNDDOWN(0.0684, 2) ×
+// 1234.5678 = 74.07, was a false COST_RATE_MISMATCH against the 84.44 Partner Center bills by its
+// usage formula, ROUNDDOWN(ROUNDDOWN(0.0684 × 1234.5678, 2) × 1, 2). Read as usage-based (a
+// MeterDescription, no billing plan) it matches to the cent; the same row read as a licence does not.
+TEST_F(MatchCasesTest, AnAzureMeterIsValuedByTheUsageFormulaToTheCent) {
+  const std::string rule =
+      "RuleId,Version,Vendor,SkuId,PartnerId,EffectiveFrom,EffectiveTo,CostUnitPrice,CostCurrency,SellMethod,"
+      "SellValue,SellCurrency,Unit,MarginFloorPct\nR4,1,microsoft,DZH318Z0BNZ5:006G,*,2020-01-01,,0.0684,AUD,markup_pct,10,AUD,GB,\n";
+  const std::string usage = std::string(kUsageHeader) + "microsoft,2026-10-31," + kCustomer + "," + kSubscription +
+                            ",DZH318Z0BNZ5:006G,1234.5678,consumed,GB,z1\n";
+  auto row = [](bool meter) {
+    return published({{"OrderId", "O1"}, {"ProductId", "DZH318Z0BNZ5"}, {"SkuId", "006G"}, {"ChargeType", "New"},
+                      {"SkuName", "Tables - LRS"}, {"UnitPrice", "0.0684"}, {"EffectiveUnitPrice", "0.0684"},
+                      {"Quantity", "1"}, {"BillableQuantity", "1234.5678"}, {"Subtotal", "84.44"},
+                      {"ChargeStartDate", "10/1/2026"}, {"ChargeEndDate", "10/31/2026"}, {"UnitType", "1 GB/Month"},
+                      {"BillingFrequency", meter ? "" : "Monthly"},
+                      {"MeterDescription", meter ? "Tables - Data Stored (GB/month)" : ""}});
+  };
+  reference(ReferenceKind::kRules, rule);
+  feed(match::format("microsoft-nce"), std::string(kPublishedNceHeader) + row(true));
+  feed(match::format("closebook-usage-v1"), usage);
+  close();
+  EXPECT_TRUE(found().empty()) << *found().begin();
+
+  fresh("as-licence");
+  reference(ReferenceKind::kRules, rule);
+  feed(match::format("microsoft-nce"), std::string(kPublishedNceHeader) + row(false));
+  feed(match::format("closebook-usage-v1"), usage);
+  close();
+  EXPECT_EQ(found().count("COST_RATE_MISMATCH 10.37 AUD"), 1u);  // 84.44 − 74.07
+}
+
+// A refunding charge type counts negative: 10 seats all month, cancelled from 10/21 (Partner
+// Center writes the cancelled seats as a positive Quantity), against usage that drops to 0
+// then: V = U = P = 10 × 20 ÷ 31, and nothing is raised.
+TEST_F(MatchCasesTest, ACancelCountsItsSeatsNegative) {
+  feed(match::format("microsoft-nce"),
+       std::string(kPublishedNceHeader) +
+           published({{"OrderId", "O1"}, {"ProductId", "CFQ7TTC0LFLX"}, {"SkuId", "0001"}, {"ChargeType", "cycleCharge"},
+                      {"UnitPrice", "54.45"}, {"EffectiveUnitPrice", "54.45"}, {"Quantity", "10"}, {"BillableQuantity", "10"},
+                      {"Subtotal", "544.50"}, {"ChargeStartDate", "10/1/2026"}, {"ChargeEndDate", "10/31/2026"},
+                      {"TermAndBillingCycle", "One-Month commitment for monthly billing"}, {"BillingFrequency", "Monthly"}}) +
+           // ROUNDDOWN(54.45 × 3.548387, 2) = 193.20 refunded for 11 of 31 days.
+           published({{"OrderId", "O2"}, {"ProductId", "CFQ7TTC0LFLX"}, {"SkuId", "0001"}, {"ChargeType", "cancelImmediate"},
+                      {"UnitPrice", "54.45"}, {"EffectiveUnitPrice", "54.45"}, {"Quantity", "10"}, {"BillableQuantity", "3.548387"},
+                      {"Subtotal", "-193.20"}, {"ChargeStartDate", "10/21/2026"}, {"ChargeEndDate", "10/31/2026"},
+                      {"TermAndBillingCycle", "One-Month commitment for monthly billing"}, {"BillingFrequency", "Monthly"}}));
+  feed(match::format("closebook-usage-v1"), std::string(kUsageHeader) + "microsoft,2026-10-01," + kCustomer + "," + kSubscription +
+                                                ",CFQ7TTC0LFLX:0001,10,snapshot,Licence/Month,c1\nmicrosoft,2026-10-21," + kCustomer +
+                                                "," + kSubscription + ",CFQ7TTC0LFLX:0001,0,snapshot,Licence/Month,c2\n");
+  close();
+  EXPECT_TRUE(found().empty()) << *found().begin();
+  const auto results = of_kind(schema::Entry::Kind::MATCH_RESULT);
+  ASSERT_EQ(results.size(), 1u);
+  auto r = results.front().reader().getKind().getMatchResult();
+  EXPECT_EQ(r.getStatus(), schema::MatchResult::Status::MATCHED);
+  EXPECT_STREQ(r.getVendorQuantity().cStr(), "6.451613");
 }
 
 }  // namespace

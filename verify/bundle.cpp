@@ -249,6 +249,7 @@ class BundleChecker {
           }
           break;
         case K::POSTING_ACK: CB_CHECK(ref(kind.getPostingAck().getPosting(), index, false)); break;
+        case K::DISPUTE: CB_CHECK(ref(kind.getDispute().getLine(), index, false)); break;
         case K::KEY_EVENT:
           if (kind.getKeyEvent().getAction() == KeyAction::ROTATE) CB_CHECK(ref(kind.getKeyEvent().getReplaces(), index, true));
           break;
@@ -305,7 +306,7 @@ class BundleChecker {
   }
 
   // ------------------------------------------------------------------------------------
-  // R8–R18, over the bundled entries in ledger order (verify/rules.h): what is not bundled
+  // R8–R24, over the bundled entries in ledger order (verify/rules.h): what is not bundled
   // is not known, so the rules that need the whole ledger are closebook-verify ledger's.
 
   Status recompute() {

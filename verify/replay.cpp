@@ -1,5 +1,7 @@
 // Replays a ledger directory from its documented layout (docs/ledger.md §7) with a reader of
 // its own: nothing here comes from ledger/.
+#include <capnp/dynamic.h>
+#include <capnp/schema.h>
 #include <lmdb.h>
 
 #include <bit>
@@ -447,6 +449,69 @@ Status check_signoff(const DecodedEntry& entry, const KeyRegistry& registry, con
   return {};
 }
 
+// L7: every EntryRef of an entry, found through the schema, names an earlier entry and carries
+// its leaf hash (read from the stored tree, whose leaves the replay has compared with the
+// entries before this one), unless it is left empty.
+class ReferenceCheck {
+ public:
+  explicit ReferenceCheck(const NodeSource& leaves) : leaves_(leaves) {}
+
+  Status operator()(const DecodedEntry& entry, uint64_t index) {
+    auto kind = capnp::toDynamic(entry.reader().getKind());
+    KJ_IF_MAYBE(member, kind.which()) {
+      if (member->getType().isStruct()) return walk(kind.get(*member).as<capnp::DynamicStruct>(), index);
+    }
+    return {};
+  }
+
+ private:
+  // Whether a struct of this schema can hold an EntryRef at all (most entries hold none).
+  bool may_refer(capnp::StructSchema schema) {
+    if (schema == capnp::Schema::from<schema::EntryRef>()) return true;
+    const uint64_t id = schema.getProto().getId();
+    if (auto it = memo_.find(id); it != memo_.end()) return it->second;
+    memo_[id] = false;  // no struct of the schema contains itself
+    bool found = false;
+    for (auto f : schema.getFields()) {
+      capnp::Type t = f.getType();
+      if (t.isList()) t = t.asList().getElementType();
+      if (t.isStruct() && may_refer(t.asStruct())) found = true;
+    }
+    return memo_[id] = found;
+  }
+
+  Status walk(capnp::DynamicStruct::Reader s, uint64_t index) {
+    if (!may_refer(s.getSchema())) return {};
+    if (s.getSchema() == capnp::Schema::from<schema::EntryRef>()) return check(s.as<schema::EntryRef>(), index);
+    for (auto f : s.getSchema().getFields()) {
+      const capnp::Type t = f.getType();
+      if (t.isStruct()) {
+        if (s.has(f)) CB_CHECK(walk(s.get(f).as<capnp::DynamicStruct>(), index));
+      } else if (t.isList() && t.asList().getElementType().isStruct() && s.has(f)) {
+        for (auto element : s.get(f).as<capnp::DynamicList>()) CB_CHECK(walk(element.as<capnp::DynamicStruct>(), index));
+      }
+    }
+    return {};
+  }
+
+  Status check(schema::EntryRef::Reader ref, uint64_t index) {
+    if (ref.getIndex() == 0 && ref.getHash().size() == 0) return {};  // left empty: names nothing
+    const uint64_t target = ref.getIndex();
+    if (target >= index) {
+      return bad_entry(index, "L7: entry " + std::to_string(index) + " refers to entry " + std::to_string(target) + ", which is not before it");
+    }
+    CB_TRY(Hash leaf, leaves_.node(0, target));
+    if (ref.getHash().size() != leaf.size() || hash_of(ref.getHash()) != leaf) {
+      return bad_entry(index, "L7: entry " + std::to_string(index) + " refers to entry " + std::to_string(target) +
+                                  " with another hash than the entry's");
+    }
+    return {};
+  }
+
+  const NodeSource& leaves_;
+  std::map<uint64_t, bool> memo_;
+};
+
 }  // namespace
 
 Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& key) {
@@ -462,6 +527,7 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
   TreeBuilder tree;
   NodeChecker nodes(reader);
   StoredNodes stored(reader);
+  ReferenceCheck references(stored);
   KeyRegistry registry;
   uint64_t sign_offs = 0;
   std::optional<Hash> prev;
@@ -479,7 +545,7 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
     out = prepare(k, v);
     return true;
   };
-  // R8–R18 with the whole ledger (verify/rules.h): earlier entries are read back from the
+  // R8–R24 with the whole ledger (verify/rules.h): earlier entries are read back from the
   // snapshot as the rules ask for them, decoded once per add and kept for a while.
   std::map<uint64_t, DecodedEntry> earlier;
   Rules rules(
@@ -506,6 +572,8 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
     }
     if (earlier.size() > kEarlierEntriesMax) earlier.clear();  // nothing of the last add is held
     if (auto st = rules.add(*entry); !st.ok()) return Error(st.error()).at_entry(index);
+    // After the close's rules, which judge what an entry says; L7 what it points at.
+    CB_CHECK(references(*entry, index));
     const Hash leaf = p.leaf;
     tree.append(leaf, std::ref(nodes));
     if (!nodes.status().ok()) return Error(nodes.status().error()).at_entry(index);

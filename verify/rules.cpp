@@ -2,6 +2,7 @@
 #include "verify/rules.h"
 
 #include <algorithm>
+#include <array>
 #include <capnp/schema.h>
 #include <map>
 #include <optional>
@@ -128,7 +129,35 @@ struct PeriodSeen {
   std::optional<uint64_t> match_run;
   uint64_t keys = 0, matched = 0;
   std::optional<uint64_t> last_entry, last_sign_off, last_reopen;
+  std::vector<uint64_t> sign_offs;                                  // every SignOff, in order
+  struct InvoiceSeen {
+    uint64_t index, sign_off;
+    std::string currency;
+  };
+  std::vector<InvoiceSeen> invoices;
 };
+
+// "2" of "INV-2026-10-P001-2" after `prefix` "INV-2026-10-P001": the issue (1 when nothing
+// follows), or 0 if the rest is not "-<k>" with k >= 2 written plainly.
+uint64_t issue_of(const std::string& id, const std::string& prefix) {
+  if (id.compare(0, prefix.size(), prefix) != 0) return 0;
+  const std::string rest = id.substr(prefix.size());
+  if (rest.empty()) return 1;
+  if (rest.size() < 2 || rest.size() > 10 || rest[0] != '-' || rest[1] == '0') return 0;
+  uint64_t k = 0;
+  for (size_t i = 1; i < rest.size(); ++i) {
+    if (rest[i] < '0' || rest[i] > '9') return 0;
+    k = k * 10 + static_cast<uint64_t>(rest[i] - '0');
+  }
+  return k >= 2 ? k : 0;
+}
+
+// `prefix` followed by 32 lower-case hex digits (16 bytes of a hash), and nothing else.
+bool hex_id(const std::string& id, const std::string& prefix) {
+  if (id.size() != prefix.size() + 32 || id.compare(0, prefix.size(), prefix) != 0) return false;
+  return std::all_of(id.begin() + static_cast<std::ptrdiff_t>(prefix.size()), id.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
 
 }  // namespace
 
@@ -139,11 +168,28 @@ class Rules::State {
   Status add(const DecodedEntry& e) {
     const uint64_t index = e.reader().getIndex();
     auto kind = e.reader().getKind();
+    CB_CHECK(check_effective(index, e.reader()));
     switch (kind.which()) {
       case K::PRICED_LINE: CB_CHECK(check_line(index, kind.getPricedLine())); break;
       case K::CREDIT: CB_CHECK(check_credit(index, kind.getCredit())); break;
       case K::INVOICE: CB_CHECK(check_invoice(e, kind.getInvoice())); break;
       case K::SIGN_OFF: CB_CHECK(check_sign_off(index, kind.getSignOff())); break;
+      case K::PERIOD_REOPEN: CB_CHECK(check_reopen(index, kind.getPeriodReopen())); break;
+      case K::JOURNAL_POSTING: CB_CHECK(check_journal(index, kind.getJournalPosting())); break;
+      case K::POSTING_ACK: CB_CHECK(check_ack(index, kind.getPostingAck())); break;
+      case K::DISPUTE: CB_CHECK(check_dispute(index, kind.getDispute())); break;
+      case K::EXCEPTION: CB_CHECK(check_exception(index, kind.getException())); break;
+      case K::EXCEPTION_UPDATE: CB_CHECK(check_update(index, kind.getExceptionUpdate())); break;
+      case K::INVOICE_LINE:
+        if (complete_) CB_CHECK(check_row(index, kind.getInvoiceLine().getSource(), schema::Ingest::Source::VENDOR_INVOICE));
+        break;
+      case K::USAGE_RECORD:
+        if (complete_) CB_CHECK(check_row(index, kind.getUsageRecord().getSource(), schema::Ingest::Source::USAGE));
+        break;
+      case K::MATCH_RUN:
+        if (complete_) CB_CHECK(check_match_inputs(index, kind.getMatchRun()));
+        break;
+      case K::MATCH_RESULT: CB_CHECK(check_result(index, kind.getMatchResult())); break;
       default: break;
     }
     return record(e);
@@ -180,6 +226,13 @@ class Rules::State {
         break;
       }
       case K::PARTNER: partners_[text(kind.getPartner().getPartnerId())] = index; break;
+      case K::INGEST: {
+        auto g = kind.getIngest();
+        LoadSeen& load = loads_[hash_of(g.getFileSha256())];
+        load.sources.insert(g.getSource());
+        load.row_count = std::max(load.row_count, g.getRowCount());
+        break;
+      }
       case K::PRICED_LINE: record_line(index, kind.getPricedLine()); break;
       case K::CREDIT: {
         auto c = kind.getCredit();
@@ -199,6 +252,7 @@ class Rules::State {
         ExceptionSeen now{x.getCategory(), x.getBlocking(), text(x.getDelta()), text(x.getCurrency()), x.getStatus()};
         if (it != seen.end()) now.status = it->second.status;  // a re-raised exception keeps its status
         seen[text(x.getExceptionId())] = now;
+        latest_exception_[text(x.getExceptionId())] = index;
         break;
       }
       case K::EXCEPTION_UPDATE: {
@@ -209,6 +263,24 @@ class Rules::State {
         }
         break;
       }
+      case K::MATCH_RESULT: {
+        auto r = kind.getMatchResult();
+        RunSeen& run = runs_[r.getRun().getIndex()];
+        ++run.results;
+        if (r.getStatus() == schema::MatchResult::Status::MATCHED) ++run.matched;
+        if (r.getVendorCurrency().size() != 0) {
+          CB_TRY(Decimal amount, dec("R23", r.getVendorAmount(), "match result " + std::to_string(index) + " vendorAmount"));
+          CB_TRY(run.totals[text(r.getVendorCurrency())][0], run.totals[text(r.getVendorCurrency())][0].add(amount));
+        }
+        if (r.getCurrency().size() != 0) {
+          auto& t = run.totals[text(r.getCurrency())];
+          CB_TRY(Decimal cost, dec("R23", r.getPricedCost(), "match result " + std::to_string(index) + " pricedCost"));
+          CB_TRY(Decimal sell, dec("R23", r.getPricedSell(), "match result " + std::to_string(index) + " pricedSell"));
+          CB_TRY(t[1], t[1].add(cost));
+          CB_TRY(t[2], t[2].add(sell));
+        }
+        break;
+      }
       case K::MATCH_RUN: {
         PeriodSeen& p = periods_[text(kind.getMatchRun().getPeriod())];
         p.match_run = index;
@@ -216,11 +288,20 @@ class Rules::State {
         p.matched = kind.getMatchRun().getMatchedCount();
         break;
       }
-      case K::SIGN_OFF: periods_[text(kind.getSignOff().getPeriod())].last_sign_off = index; break;
-      case K::PERIOD_REOPEN: periods_[text(kind.getPeriodReopen().getPeriod())].last_reopen = index; break;
-      case K::INVOICE:
-        for (auto item : kind.getInvoice().getItems()) billed_by_.emplace(item.getLine().getIndex(), index);
+      case K::SIGN_OFF: {
+        PeriodSeen& p = periods_[text(kind.getSignOff().getPeriod())];
+        p.last_sign_off = index;
+        p.sign_offs.push_back(index);
         break;
+      }
+      case K::PERIOD_REOPEN: periods_[text(kind.getPeriodReopen().getPeriod())].last_reopen = index; break;
+      case K::INVOICE: {
+        auto inv = kind.getInvoice();
+        for (auto item : inv.getItems()) billed_by_.emplace(item.getLine().getIndex(), index);
+        invoice_ids_.insert(text(inv.getInvoiceId()));
+        periods_[text(inv.getPeriod())].invoices.push_back({index, inv.getSignOff().getIndex(), text(inv.getCurrency())});
+        break;
+      }
       default: break;
     }
     return {};
@@ -444,7 +525,8 @@ class Rules::State {
     const DecodedEntry* fx = get_(f.getRateRef().getIndex());
     if (f.getPeriod() != l.getPeriod() || fx == nullptr || !fx->reader().getKind().isFxRate() ||
         fx->reader().getKind().getFxRate().getRate() != f.getRate() || fx->reader().getKind().getFxRate().getDate() != f.getRateDate() ||
-        fx->reader().getKind().getFxRate().getBase() != f.getBase() || fx->reader().getKind().getFxRate().getQuote() != f.getQuote()) {
+        fx->reader().getKind().getFxRate().getBase() != f.getBase() || fx->reader().getKind().getFxRate().getQuote() != f.getQuote() ||
+        fx->reader().getKind().getFxRate().getSource() != f.getSource()) {
       return broke("R14", where + ": its FX lock is not the period's lock of an FX rate in the evidence");
     }
     return dec("R14", f.getRate(), where + " FX rate");
@@ -514,7 +596,12 @@ class Rules::State {
     if (amount.sign() <= 0 || amount.scale() > 2) return broke("R16", where + ": its amount is not more than zero, in cents");
     std::set<uint64_t> lines;
     Decimal billed, valued;
-    for (auto r : c.getLines()) {
+    if (c.getLineIds().size() != c.getLines().size()) {
+      return broke("R16", where + " names " + std::to_string(c.getLines().size()) + " lines and " + std::to_string(c.getLineIds().size()) +
+                              " line ids");
+    }
+    for (unsigned at = 0; at < c.getLines().size(); ++at) {
+      auto r = c.getLines()[at];
       if (!lines.insert(r.getIndex()).second) return broke("R16", where + " names line entry " + std::to_string(r.getIndex()) + " twice");
       const DecodedEntry* e = get_(r.getIndex());
       if (e == nullptr) {
@@ -525,6 +612,10 @@ class Rules::State {
       auto l = e->reader().getKind().getPricedLine();
       if (l.getPartnerId() != c.getPartnerId() || l.getCurrency() != c.getCurrency() || l.getPeriod() != c.getTargetPeriod()) {
         return broke("R16", where + " credits line " + text(l.getLineId()) + " of another partner, currency or period");
+      }
+      if (c.getLineIds()[at] != l.getLineId()) {
+        return broke("R16", where + " names line entry " + std::to_string(r.getIndex()) + " as " + text(c.getLineIds()[at]) + "; it is " +
+                                text(l.getLineId()));
       }
       CB_TRY(Decimal sell, dec("R16", l.getSellAmount(), where));
       CB_TRY(billed, billed.add(sell));
@@ -578,6 +669,16 @@ class Rules::State {
                               period + " superseded");
     }
     const uint64_t signed_size = sign_off->reader().getKind().getSignOff().getTreeSize();
+    // Its id: the partner's invoice of the period's k-th sign-off.
+    const uint64_t issue = issue_of(text(inv.getInvoiceId()), "INV-" + period + "-" + text(inv.getPartnerId()));
+    if (issue == 0) return broke("R17", where + ": its id is not INV-" + period + "-" + text(inv.getPartnerId()) + "[-k]");
+    if (complete_) {
+      const auto k = static_cast<uint64_t>(std::count_if(p.sign_offs.begin(), p.sign_offs.end(), [&](uint64_t s) { return s <= signed_at; }));
+      if (issue != k) {
+        return broke("R17", where + ": issued under sign-off " + std::to_string(k) + " of " + period + ", its id says " + std::to_string(issue));
+      }
+      if (invoice_ids_.count(text(inv.getInvoiceId())) != 0) return broke("R17", where + ": another invoice has its id");
+    }
     // Dated the day it was signed off (UTC), in the partner's currency, taxed by its country.
     const std::string signed_day = Date::from_days(sign_off->reader().getRecordedAt() / kMsPerDay).to_iso();
     if (text(inv.getIssueDate()) != signed_day) {
@@ -629,6 +730,10 @@ class Rules::State {
         if (c.getPartnerId() != inv.getPartnerId() || c.getCurrency() != inv.getCurrency() || c.getPeriod() != inv.getPeriod() ||
             item.getLineId() != c.getCreditId()) {
           return broke("R17", where + " carries credit " + text(c.getCreditId()) + " of another partner, currency or period");
+        }
+        const std::string quantity = c.getQuantity().size() ? "-" + text(c.getQuantity()) : "";
+        if (text(item.getQuantity()) != quantity || item.getUnitPrice().size() != 0) {
+          return broke("R17", where + ": credit item " + text(c.getCreditId()) + " does not carry minus the credit's quantity and no unit price");
         }
         CB_TRY(Decimal credited, dec("R17", c.getAmount(), where));
         amount = credited.negated();
@@ -713,6 +818,7 @@ class Rules::State {
                               std::to_string(statement->size) + "): the statement is stale");
     }
     CB_CHECK(check_billed_once(where, p));
+    CB_CHECK(check_run_totals(where, p));
     CB_TRY(std::vector<std::string> expected, statement_lines(period, p, text(so.getOverrideReason())));
     if (expected != ext) {
       std::string first_difference;
@@ -776,6 +882,505 @@ class Rules::State {
     return out;
   }
 
+
+  // ------------------------------------------------------------------------------------
+  // R18: a reopen reopens the sign-off in force, for a credit booked in the period
+
+  Status check_reopen(uint64_t index, schema::PeriodReopen::Reader r) {
+    const std::string where = "period reopen " + std::to_string(index);
+    const std::string period = text(r.getPeriod());
+    const PeriodSeen& p = periods_[period];
+    const uint64_t previous = r.getPreviousSignOff().getIndex();
+    const DecodedEntry* so = previous < index ? get_(previous) : nullptr;
+    if (so != nullptr || complete_) {
+      if (so == nullptr || !so->reader().getKind().isSignOff() || text(so->reader().getKind().getSignOff().getPeriod()) != period ||
+          p.last_sign_off != previous || (p.last_reopen && *p.last_reopen > previous)) {
+        return broke("R18", where + ": its previousSignOff (entry " + std::to_string(previous) + ") is not the sign-off of " + period +
+                                " in force");
+      }
+    }
+    const uint64_t cause = r.getCause().getIndex();
+    const DecodedEntry* c = cause < index ? get_(cause) : nullptr;
+    if (c != nullptr || complete_) {
+      if (c == nullptr || !c->reader().getKind().isCredit() || text(c->reader().getKind().getCredit().getPeriod()) != period) {
+        return broke("R18", where + ": its cause (entry " + std::to_string(cause) + ") is not a credit booked in " + period);
+      }
+    }
+    return {};
+  }
+
+  // ------------------------------------------------------------------------------------
+  // R19: journals and their acknowledgements
+
+  // How many of the period's known sign-offs are at or before `signed_at`: which issue it is.
+  static uint64_t sign_off_number(const PeriodSeen& p, uint64_t signed_at) {
+    return static_cast<uint64_t>(std::count_if(p.sign_offs.begin(), p.sign_offs.end(), [&](uint64_t s) { return s <= signed_at; }));
+  }
+
+  Status check_journal(uint64_t index, schema::JournalPosting::Reader j) {
+    const std::string where = "journal posting " + std::to_string(index) + " (" + text(j.getJournalId()) + ")";
+    const std::string period = text(j.getPeriod()), currency = text(j.getCurrency());
+    const uint64_t signed_at = j.getSignOff().getIndex();
+    const DecodedEntry* so = signed_at < index ? get_(signed_at) : nullptr;
+    if (so == nullptr) {
+      if (complete_) return broke("R19", where + ": its sign-off (entry " + std::to_string(signed_at) + ") is not an entry before it");
+      return {};  // a bundle without its sign-off cannot place it
+    }
+    const PeriodSeen& p = periods_[period];
+    if (!so->reader().getKind().isSignOff() || text(so->reader().getKind().getSignOff().getPeriod()) != period ||
+        p.last_sign_off != signed_at || (p.last_reopen && *p.last_reopen > signed_at)) {
+      return broke("R19", where + ": it is not issued under the sign-off of " + period + " in force");
+    }
+    const uint64_t issue = issue_of(text(j.getJournalId()), "JNL-" + period + "-" + currency);
+    if (issue == 0) return broke("R19", where + ": its id is not JNL-" + period + "-" + currency + "[-k]");
+    if (complete_ && issue != sign_off_number(p, signed_at)) {
+      return broke("R19", where + ": issued under sign-off " + std::to_string(sign_off_number(p, signed_at)) + " of " + period +
+                              ", its id says " + std::to_string(issue));
+    }
+    // Balanced, and its totals are its lines'.
+    Decimal debit, credit;
+    for (auto line : j.getLines()) {
+      CB_TRY(Decimal amount, dec("R19", line.getAmount(), where + " line amount"));
+      if (amount.sign() > 0) {
+        CB_TRY(debit, debit.add(amount));
+      } else {
+        CB_TRY(credit, credit.sub(amount));
+      }
+    }
+    CB_CHECK(expect("R19", debit, j.getTotalDebit(), where + " total debit"));
+    CB_CHECK(expect("R19", credit, j.getTotalCredit(), where + " total credit"));
+    if (!(debit == credit)) return broke("R19", where + " does not balance: debits " + debit.to_string() + ", credits " + credit.to_string());
+    // The lines, recomputed from the invoices they post.
+    enum Role { kReceivable, kRevenue, kGst, kCogs, kPayable };
+    const char* role_names[] = {"receivable", "revenue", "GST", "COGS", "payable"};
+    std::map<int, std::string> accounts;
+    std::optional<std::string> rate_none, rate_taxable, rate_export;
+    const auto lines = j.getLines();
+    auto expect_line = [&](unsigned n, Role role, const Decimal& amount, const std::vector<uint64_t>& refs, bool taxable) -> Status {
+      const std::string what = where + " " + role_names[role] + " line " + std::to_string(n);
+      if (n >= lines.size()) return broke("R19", what + " is missing");
+      auto l = lines[n];
+      CB_CHECK(expect("R19", amount, l.getAmount(), what + " amount"));
+      bool same_refs = l.getRefs().size() == refs.size();
+      for (unsigned k = 0; same_refs && k < refs.size(); ++k) same_refs = l.getRefs()[k].getIndex() == refs[k];
+      if (!same_refs) return broke("R19", what + " does not cite the invoices it sums");
+      const auto [account, fresh] = accounts.emplace(role, text(l.getAccount()));
+      if (!fresh && account->second != text(l.getAccount())) {
+        return broke("R19", what + " is posted to account " + text(l.getAccount()) + "; the journal's other " + role_names[role] +
+                                " lines to " + account->second);
+      }
+      std::optional<std::string>& rate = role != kRevenue ? rate_none : taxable ? rate_taxable : rate_export;
+      if (!rate) rate = text(l.getTaxRate());
+      if (*rate != text(l.getTaxRate())) return broke("R19", what + ": its tax rate " + text(l.getTaxRate()) + " is not its kind's, " + *rate);
+      return {};
+    };
+    std::vector<uint64_t> posted;
+    unsigned at = 0;
+    while (at < lines.size()) {
+      const auto refs = lines[at].getRefs();
+      if (refs.size() != 1 || std::find(posted.begin(), posted.end(), refs[0].getIndex()) != posted.end()) break;  // the vendors' lines
+      const uint64_t i = refs[0].getIndex();
+      const DecodedEntry* e = i < index ? get_(i) : nullptr;
+      if (e == nullptr) {
+        if (complete_) return broke("R19", where + " posts entry " + std::to_string(i) + ", which is not an entry before it");
+        return {};  // a bundle that does not carry every invoice posted cannot recompute the lines
+      }
+      if (!e->reader().getKind().isInvoice()) return broke("R19", where + " posts entry " + std::to_string(i) + ", not an invoice");
+      auto inv = e->reader().getKind().getInvoice();
+      if (inv.getPeriod() != j.getPeriod() || inv.getCurrency() != j.getCurrency() || inv.getSignOff().getIndex() != signed_at) {
+        return broke("R19", where + " posts invoice " + text(inv.getInvoiceId()) + " of another period, currency or sign-off");
+      }
+      if (!posted.empty() && i < posted.back()) return broke("R19", where + " posts its invoices out of ledger order");
+      posted.push_back(i);
+      const bool taxable = inv.getGstTreatment() == schema::Invoice::GstTreatment::TAXABLE;
+      CB_TRY(Decimal total, dec("R19", inv.getTotal(), where + " invoice total"));
+      CB_TRY(Decimal subtotal, dec("R19", inv.getSubtotal(), where + " invoice subtotal"));
+      CB_TRY(Decimal gst, dec("R19", inv.getGst(), where + " invoice GST"));
+      CB_CHECK(expect_line(at++, kReceivable, total, {i}, taxable));
+      CB_CHECK(expect_line(at++, kRevenue, subtotal.negated(), {i}, taxable));
+      if (!gst.is_zero()) CB_CHECK(expect_line(at++, kGst, gst.negated(), {i}, taxable));
+    }
+    // Per vendor of the priced lines they bill: the cost, and the invoices billing it.
+    std::map<std::string, std::pair<Decimal, std::vector<uint64_t>>> vendors;
+    for (uint64_t i : posted) {
+      for (auto item : get_(i)->reader().getKind().getInvoice().getItems()) {
+        const DecodedEntry* e = get_(item.getLine().getIndex());
+        if (e == nullptr) {
+          if (complete_) return broke("R19", where + ": invoice entry " + std::to_string(i) + " bills an entry that does not exist");
+          return {};  // a bundle without every billed line cannot sum the costs
+        }
+        if (!e->reader().getKind().isPricedLine()) continue;  // a credit note has no cost
+        auto l = e->reader().getKind().getPricedLine();
+        auto& [cost, invoices] = vendors[text(l.getVendor())];
+        CB_TRY(Decimal line_cost, dec("R19", l.getCostAmount(), where + " line cost"));
+        CB_TRY(cost, cost.add(line_cost));
+        if (invoices.empty() || invoices.back() != i) invoices.push_back(i);
+      }
+    }
+    for (const auto& [vendor, v] : vendors) {
+      CB_CHECK(expect_line(at++, kCogs, v.first, v.second, false));
+      CB_CHECK(expect_line(at++, kPayable, v.first.negated(), v.second, false));
+    }
+    if (at != lines.size()) return broke("R19", where + " has " + std::to_string(lines.size() - at) + " lines its invoices do not give");
+    if (complete_) {
+      for (const auto& inv : p.invoices) {
+        if (inv.sign_off == signed_at && inv.currency == currency && std::find(posted.begin(), posted.end(), inv.index) == posted.end()) {
+          return broke("R19", where + " does not post invoice entry " + std::to_string(inv.index) + " of its currency and sign-off");
+        }
+      }
+    }
+    return {};
+  }
+
+  Status check_ack(uint64_t index, schema::PostingAck::Reader a) {
+    const uint64_t posting = a.getPosting().getIndex();
+    const DecodedEntry* e = posting < index ? get_(posting) : nullptr;
+    if (e == nullptr && !complete_) return {};
+    if (e == nullptr || !e->reader().getKind().isJournalPosting() || e->reader().getKind().getJournalPosting().getPeriod() != a.getPeriod()) {
+      return broke("R19", "posting ack " + std::to_string(index) + " acknowledges entry " + std::to_string(posting) +
+                              ", not a journal posting of " + text(a.getPeriod()));
+    }
+    return {};
+  }
+
+  // ------------------------------------------------------------------------------------
+  // R20: disputes
+
+  Status check_dispute(uint64_t index, schema::Dispute::Reader d) {
+    const std::string where = "dispute " + std::to_string(index) + " (" + text(d.getDisputeId()) + ")";
+    CB_TRY(Decimal amount, dec("R20", d.getAmount(), where + " amount"));
+    if (amount.sign() <= 0 || amount.scale() > 2) return broke("R20", where + ": its amount is not more than zero, in cents");
+    const uint64_t line = d.getLine().getIndex();
+    const DecodedEntry* e = line < index ? get_(line) : nullptr;
+    if (e == nullptr && !complete_) return {};
+    if (e == nullptr || !e->reader().getKind().isPricedLine()) {
+      return broke("R20", where + " disputes entry " + std::to_string(line) + ", not a priced line before it");
+    }
+    auto l = e->reader().getKind().getPricedLine();
+    if (l.getPartnerId() != d.getPartnerId() || l.getLineId() != d.getLineId() || l.getCurrency() != d.getCurrency()) {
+      return broke("R20", where + " disputes line " + text(l.getLineId()) + " as another partner's, id or currency");
+    }
+    CB_TRY(Decimal sell, dec("R20", l.getSellAmount(), where + " line sell amount"));
+    if (sell < amount) return broke("R20", where + " disputes " + amount.to_string() + " of a line that sold " + sell.to_string());
+    if (!hex_id(text(d.getDisputeId()), "DSP-" + text(l.getPeriod()) + "-")) {
+      return broke("R20", where + ": its id is not DSP-" + text(l.getPeriod()) + "-<32 hex digits>");
+    }
+    return {};
+  }
+
+  // ------------------------------------------------------------------------------------
+  // R21: the exception queue
+
+  static const char* status_name(schema::ExceptionStatus s) {
+    switch (s) {
+      case schema::ExceptionStatus::OPEN: return "open";
+      case schema::ExceptionStatus::ACKNOWLEDGED: return "acknowledged";
+      case schema::ExceptionStatus::RESOLVED: return "resolved";
+      case schema::ExceptionStatus::WAIVED: return "waived";
+    }
+    return "unknown";
+  }
+
+  Status check_exception(uint64_t index, schema::Exception::Reader x) {
+    const std::string where = "exception " + std::to_string(index) + " (" + text(x.getExceptionId()) + ")";
+    CB_TRY(Period period, iso_period(x.getPeriod(), where + " period"));
+    const std::string prefix = "EX-" + period.to_string() + "-" + category_name(x.getCategory()) + "-";
+    if (!hex_id(text(x.getExceptionId()), prefix)) return broke("R21", where + ": its id is not " + prefix + "<32 hex digits>");
+    if (x.getStatus() != schema::ExceptionStatus::OPEN) return broke("R21", where + " is raised " + status_name(x.getStatus()) + ", not open");
+    if (x.getCategory() == schema::Category::CREDIT_RECOVERY) return check_recovery(index, where, x);
+    if (x.getCategory() != schema::Category::DISPUTE) return {};
+    // R20: a DISPUTE exception says what its dispute says.
+    const DecodedEntry* dispute = nullptr;
+    unsigned disputes = 0;
+    for (auto r : x.getEvidence()) {
+      const DecodedEntry* e = r.getIndex() < index ? get_(r.getIndex()) : nullptr;
+      if (e != nullptr && e->reader().getKind().isDispute()) {
+        dispute = e;
+        ++disputes;
+      }
+    }
+    if (complete_ && disputes != 1) return broke("R20", where + " cites " + std::to_string(disputes) + " disputes, not one");
+    if (dispute == nullptr) return {};
+    auto d = dispute->reader().getKind().getDispute();
+    CB_TRY(Decimal amount, dec("R20", d.getAmount(), where + " dispute amount"));
+    CB_TRY(Decimal delta, dec("R20", x.getDelta(), where + " delta"));
+    if (x.getPartnerId() != d.getPartnerId() || x.getCurrency() != d.getCurrency() || !(delta == amount.negated())) {
+      return broke("R20", where + " is not its dispute's: partner " + text(d.getPartnerId()) + ", delta minus " + amount.to_string() + " " +
+                              text(d.getCurrency()));
+    }
+    const DecodedEntry* line = d.getLine().getIndex() < index ? get_(d.getLine().getIndex()) : nullptr;
+    if (line != nullptr && line->reader().getKind().isPricedLine()) {
+      auto l = line->reader().getKind().getPricedLine();
+      if (x.getVendor() != l.getVendor() || x.getTenantId() != l.getTenantId() || x.getSubscriptionId() != l.getSubscriptionId() ||
+          x.getSkuId() != l.getSkuId()) {
+        return broke("R20", where + " is not on its disputed line's vendor, tenant, subscription and SKU");
+      }
+    }
+    return {};
+  }
+
+  // R16: a CREDIT_RECOVERY exception says what its credit says.
+  Status check_recovery(uint64_t index, const std::string& where, schema::Exception::Reader x) {
+    const DecodedEntry* credit = nullptr;
+    unsigned credits = 0;
+    for (auto r : x.getEvidence()) {
+      const DecodedEntry* e = r.getIndex() < index ? get_(r.getIndex()) : nullptr;
+      if (e != nullptr && e->reader().getKind().isCredit()) {
+        credit = e;
+        ++credits;
+      }
+    }
+    if (complete_ && credits != 1) return broke("R16", where + " cites " + std::to_string(credits) + " credits, not one");
+    if (credit == nullptr) return {};
+    auto c = credit->reader().getKind().getCredit();
+    CB_TRY(Decimal amount, dec("R16", c.getAmount(), where + " credit amount"));
+    CB_TRY(Decimal delta, dec("R16", x.getDelta(), where + " delta"));
+    if (x.getPartnerId() != c.getPartnerId() || x.getCurrency() != c.getCurrency() || !(delta == amount)) {
+      return broke("R16", where + " is not its credit's: partner " + text(c.getPartnerId()) + ", delta " + amount.to_string() + " " +
+                              text(c.getCurrency()));
+    }
+    if (x.getVendor().size() || x.getTenantId().size() || x.getSubscriptionId().size() || x.getSkuId().size()) {
+      return broke("R16", where + " names a vendor, tenant, subscription or SKU; a credit's recovery names none");
+    }
+    return {};
+  }
+
+  const ExceptionSeen* exception_seen(const std::string& id) const {
+    for (const auto& [period, p] : periods_) {
+      if (auto it = p.exceptions.find(id); it != p.exceptions.end()) return &it->second;
+    }
+    return nullptr;
+  }
+
+  Status check_update(uint64_t index, schema::ExceptionUpdate::Reader u) {
+    const std::string id = text(u.getExceptionId());
+    const std::string where = "exception update " + std::to_string(index) + " (" + id + ")";
+    const uint64_t target = u.getException().getIndex();
+    const DecodedEntry* e = target < index ? get_(target) : nullptr;
+    if (e == nullptr && !complete_) return {};  // a bundle without the exception cannot follow it
+    if (e == nullptr || !e->reader().getKind().isException() || text(e->reader().getKind().getException().getExceptionId()) != id) {
+      return broke("R21", where + " names entry " + std::to_string(target) + ", not an exception " + id + " before it");
+    }
+    if (auto latest = latest_exception_.find(id); latest != latest_exception_.end() && latest->second != target) {
+      return broke("R21", where + " names exception entry " + std::to_string(target) + "; the latest of " + id + " is entry " +
+                              std::to_string(latest->second));
+    }
+    const ExceptionSeen* seen = exception_seen(id);
+    const schema::ExceptionStatus before = seen != nullptr ? seen->status : schema::ExceptionStatus::OPEN;
+    if (before == schema::ExceptionStatus::RESOLVED || before == schema::ExceptionStatus::WAIVED) {
+      return broke("R21", where + " changes an exception that is " + status_name(before) + ", which is final");
+    }
+    using Action = schema::ExceptionUpdate::Action;
+    schema::ExceptionStatus after = before;
+    switch (u.getAction()) {
+      case Action::ACKNOWLEDGE:
+        if (before != schema::ExceptionStatus::OPEN) return broke("R21", where + " acknowledges an exception that is " + status_name(before));
+        after = schema::ExceptionStatus::ACKNOWLEDGED;
+        break;
+      case Action::RESOLVE: after = schema::ExceptionStatus::RESOLVED; break;
+      case Action::WAIVE: after = schema::ExceptionStatus::WAIVED; break;
+      case Action::REOPEN: after = schema::ExceptionStatus::OPEN; break;
+      case Action::ASSIGN:
+        if (u.getOwner().size() == 0) return broke("R21", where + " assigns the exception to nobody");
+        break;
+      case Action::COMMENT: break;
+      default: return broke("R21", where + ": its action is not one of the queue's");
+    }
+    if (u.getStatus() != after) {
+      return broke("R21", where + ": its status is " + status_name(u.getStatus()) + "; its action makes the " + status_name(before) +
+                              " exception " + status_name(after));
+    }
+    return {};
+  }
+
+  // ------------------------------------------------------------------------------------
+  // R22: loads (with the whole ledger)
+
+  Status check_row(uint64_t index, schema::SourceRow::Reader source, schema::Ingest::Source expected) {
+    const std::string where = "input row " + std::to_string(index);
+    auto load = loads_.find(hash_of(source.getFileSha256()));
+    if (source.getFileSha256().size() != 32 || load == loads_.end() || load->second.sources.count(expected) == 0) {
+      return broke("R22", where + " names a file that no load of its kind before it loaded");
+    }
+    if (source.getLine() < 2) return broke("R22", where + " names line " + std::to_string(source.getLine()) + ", not a row after the header");
+    if (++load->second.rows > load->second.row_count) {
+      return broke("R22", where + ": more rows name its file than the " + std::to_string(load->second.row_count) + " it has");
+    }
+    return {};
+  }
+
+  Status check_match_inputs(uint64_t index, schema::MatchRun::Reader run) {
+    const std::string where = "match run " + std::to_string(index);
+    if (run.getInputs().size() != run.getInputFileSha256s().size()) {
+      return broke("R22", where + " names " + std::to_string(run.getInputs().size()) + " inputs and " +
+                              std::to_string(run.getInputFileSha256s().size()) + " input files");
+    }
+    for (unsigned n = 0; n < run.getInputs().size(); ++n) {
+      const uint64_t i = run.getInputs()[n].getIndex();
+      const DecodedEntry* e = i < index ? get_(i) : nullptr;
+      if (e == nullptr || !e->reader().getKind().isIngest() ||
+          e->reader().getKind().getIngest().getFileSha256() != run.getInputFileSha256s()[n]) {
+        return broke("R22", where + ": input " + std::to_string(n) + " (entry " + std::to_string(i) + ") is not the load of its input file");
+      }
+    }
+    return {};
+  }
+
+  // ------------------------------------------------------------------------------------
+  // R23: match results, and (with the whole ledger) their run's counts and totals
+
+  Status check_result(uint64_t index, schema::MatchResult::Reader r) {
+    const std::string where = "match result " + std::to_string(index);
+    const uint64_t run = r.getRun().getIndex();
+    const DecodedEntry* e = run < index ? get_(run) : nullptr;
+    if ((e != nullptr || complete_) &&
+        (e == nullptr || !e->reader().getKind().isMatchRun() || e->reader().getKind().getMatchRun().getPeriod() != r.getPeriod())) {
+      return broke("R23", where + ": its run (entry " + std::to_string(run) + ") is not a match run of " + text(r.getPeriod()));
+    }
+    // Every entry it cites is of its kind; a bundle may not carry them all.
+    auto cited = [&](schema::EntryRef::Reader ref, K::Which kind, const char* what) -> Result<const DecodedEntry*> {
+      const DecodedEntry* c = ref.getIndex() < index ? get_(ref.getIndex()) : nullptr;
+      if ((c != nullptr || complete_) && (c == nullptr || c->reader().getKind().which() != kind)) {
+        return broke("R23", where + " cites entry " + std::to_string(ref.getIndex()) + " as " + what);
+      }
+      return c;
+    };
+    for (auto ref : r.getInvoiceLines()) {
+      CB_TRY(const DecodedEntry* line, cited(ref, K::INVOICE_LINE, "a vendor invoice line"));
+      (void)line;
+    }
+    for (auto ref : r.getUsage()) {
+      CB_TRY(const DecodedEntry* record, cited(ref, K::USAGE_RECORD, "a usage record"));
+      (void)record;
+    }
+    Decimal quantity, cost, sell;
+    std::string currency;
+    bool all = true;
+    for (auto ref : r.getPricedLines()) {
+      CB_TRY(const DecodedEntry* c, cited(ref, K::PRICED_LINE, "a priced line"));
+      if (c == nullptr) {
+        all = false;
+        continue;
+      }
+      auto l = c->reader().getKind().getPricedLine();
+      if (l.getPeriod() != r.getPeriod() || l.getVendor() != r.getVendor() || l.getSubscriptionId() != r.getSubscriptionId() ||
+          l.getSkuId() != r.getSkuId()) {
+        return broke("R23", where + " counts priced line " + text(l.getLineId()) + " of another period, vendor, subscription or SKU");
+      }
+      CB_TRY(Decimal q, dec("R23", l.getQuantity(), where + " line quantity"));
+      CB_TRY(Decimal c_amount, dec("R23", l.getCostAmount(), where + " line cost"));
+      CB_TRY(Decimal s_amount, dec("R23", l.getSellAmount(), where + " line sell"));
+      CB_TRY(quantity, quantity.add(q));
+      CB_TRY(cost, cost.add(c_amount));
+      CB_TRY(sell, sell.add(s_amount));
+      if (currency.empty()) currency = text(l.getCurrency());
+    }
+    CB_TRY(Decimal vendor_amount, dec("R23", r.getVendorAmount(), where + " vendorAmount"));
+    (void)vendor_amount;
+    if (all) {
+      CB_CHECK(expect("R23", quantity, r.getPricedQuantity(), where + " pricedQuantity"));
+      CB_CHECK(expect("R23", cost, r.getPricedCost(), where + " pricedCost"));
+      CB_CHECK(expect("R23", sell, r.getPricedSell(), where + " pricedSell"));
+      if (currency != text(r.getCurrency())) return broke("R23", where + ": its currency is not its priced lines'");
+    }
+    // Mismatched exactly when it names a finding other than TIMING.
+    bool mismatched = false;
+    for (auto id : r.getExceptionIds()) {
+      auto latest = latest_exception_.find(text(id));
+      const DecodedEntry* x = latest != latest_exception_.end() ? get_(latest->second) : nullptr;
+      if (x == nullptr) {
+        if (complete_) return broke("R23", where + " names exception " + text(id) + ", which is not an exception before it");
+        return {};  // a bundle without the exception cannot say whether it mismatches
+      }
+      if (x->reader().getKind().getException().getPeriod() != r.getPeriod()) {
+        return broke("R23", where + " names exception " + text(id) + " of another period");
+      }
+      if (x->reader().getKind().getException().getCategory() != schema::Category::TIMING) mismatched = true;
+    }
+    if ((r.getStatus() == schema::MatchResult::Status::MISMATCHED) != mismatched) {
+      return broke("R23", where + (mismatched ? " is matched, yet names a finding other than TIMING"
+                                              : " is mismatched, yet names no finding other than TIMING"));
+    }
+    return {};
+  }
+
+  Status check_run_totals(const std::string& where, const PeriodSeen& p) {
+    if (!p.match_run) return {};  // R18 refuses a sign-off without one
+    const DecodedEntry* e = get_(*p.match_run);
+    if (e == nullptr || !e->reader().getKind().isMatchRun()) return broke("R23", where + ": its period's match run cannot be read");
+    auto run = e->reader().getKind().getMatchRun();
+    const RunSeen& seen = runs_[*p.match_run];
+    const std::string of = where + ": match run " + std::to_string(*p.match_run);
+    if (run.getKeyCount() != seen.results || run.getMatchedCount() != seen.matched) {
+      return broke("R23", of + " counts " + std::to_string(run.getKeyCount()) + " keys, " + std::to_string(run.getMatchedCount()) +
+                              " matched; its results are " + std::to_string(seen.results) + ", " + std::to_string(seen.matched) + " matched");
+    }
+    if (run.getTotals().size() != seen.totals.size()) return broke("R23", of + ": its totals are not one per currency of its results");
+    unsigned at = 0;
+    for (const auto& [currency, t] : seen.totals) {
+      auto total = run.getTotals()[at++];
+      if (text(total.getCurrency()) != currency) return broke("R23", of + ": its totals are not one per currency of its results, in order");
+      CB_CHECK(expect("R23", t[0], total.getVendorAmount(), of + " " + currency + " vendorAmount"));
+      CB_CHECK(expect("R23", t[1], total.getPricedCost(), of + " " + currency + " pricedCost"));
+      CB_CHECK(expect("R23", t[2], total.getPricedSell(), of + " " + currency + " pricedSell"));
+    }
+    if (seen.totals.size() == 1) {
+      const auto& [currency, t] = *seen.totals.begin();
+      if (text(run.getCurrency()) != currency) return broke("R23", of + ": its currency is not its one total's");
+      CB_CHECK(expect("R23", t[0], run.getVendorTotal(), of + " vendorTotal"));
+      CB_CHECK(expect("R23", t[1], run.getPricedCostTotal(), of + " pricedCostTotal"));
+      CB_CHECK(expect("R23", t[2], run.getPricedSellTotal(), of + " pricedSellTotal"));
+    } else if (run.getCurrency().size() || run.getVendorTotal().size() || run.getPricedCostTotal().size() || run.getPricedSellTotal().size()) {
+      return broke("R23", of + " fills the one-currency totals of a run in " + std::to_string(seen.totals.size()) + " currencies");
+    }
+    return {};
+  }
+
+  // ------------------------------------------------------------------------------------
+  // R24: what an entry's `effective` says
+
+  Status check_effective(uint64_t index, schema::Entry::Reader e) {
+    auto kind = e.getKind();
+    std::optional<std::string> expected;
+    switch (kind.which()) {
+      case K::INVOICE_LINE: expected = text(kind.getInvoiceLine().getPeriod()); break;
+      case K::PRICED_LINE: expected = text(kind.getPricedLine().getPeriod()); break;
+      case K::FX_LOCK: expected = text(kind.getFxLock().getPeriod()); break;
+      case K::MATCH_RUN: expected = text(kind.getMatchRun().getPeriod()); break;
+      case K::MATCH_RESULT: expected = text(kind.getMatchResult().getPeriod()); break;
+      case K::EXCEPTION: expected = text(kind.getException().getPeriod()); break;
+      case K::PERIOD_REOPEN: expected = text(kind.getPeriodReopen().getPeriod()); break;
+      case K::CREDIT: expected = text(kind.getCredit().getPeriod()); break;
+      case K::INVOICE: expected = text(kind.getInvoice().getPeriod()); break;
+      case K::JOURNAL_POSTING: expected = text(kind.getJournalPosting().getPeriod()); break;
+      case K::POSTING_ACK: expected = text(kind.getPostingAck().getPeriod()); break;
+      case K::USAGE_RECORD: expected = text(kind.getUsageRecord().getUsageDate()); break;
+      case K::FX_RATE: expected = text(kind.getFxRate().getDate()); break;
+      case K::TENANT_EDGE: expected = text(kind.getTenantEdge().getValidFrom()); break;
+      case K::RULE_VERSION: expected = text(kind.getRuleVersion().getEffectiveFrom()); break;
+      case K::INGEST: expected = text(kind.getIngest().getPeriod()); break;
+      case K::PARTNER: expected = ""; break;
+      case K::EXCEPTION_UPDATE: {
+        auto latest = latest_exception_.find(text(kind.getExceptionUpdate().getExceptionId()));
+        const DecodedEntry* x = latest != latest_exception_.end() ? get_(latest->second) : nullptr;
+        if (x != nullptr) expected = text(x->reader().getKind().getException().getPeriod());
+        break;
+      }
+      case K::DISPUTE: {
+        const uint64_t line = kind.getDispute().getLine().getIndex();
+        const DecodedEntry* l = line < index ? get_(line) : nullptr;
+        if (l != nullptr && l->reader().getKind().isPricedLine()) expected = text(l->reader().getKind().getPricedLine().getPeriod());
+        break;
+      }
+      default: break;  // a sign-off's is checked with its statement (R7), a key event's is not read
+    }
+    if (expected && text(e.getEffective()) != *expected) {
+      return broke("R24", kind_name(e) + " " + std::to_string(index) + ": its effective \"" + text(e.getEffective()) +
+                              "\" is not what it speaks about, \"" + *expected + "\"");
+    }
+    return {};
+  }
+
   Lookup get_;
   const bool complete_;
   std::map<std::string, std::vector<RuleSeen>> rules_;  // "vendor|sku" -> versions
@@ -783,6 +1388,18 @@ class Rules::State {
   std::map<std::string, uint64_t> partners_;            // id -> its latest Partner entry
   std::vector<std::pair<std::set<uint64_t>, Decimal>> credits_;  // each credit's lines and amount
   std::map<uint64_t, uint64_t> billed_by_;              // line or credit -> the invoice billing it
+  std::set<std::string> invoice_ids_;
+  std::map<std::string, uint64_t> latest_exception_;    // exception id -> its latest Exception entry
+  struct LoadSeen {
+    std::set<schema::Ingest::Source> sources;
+    uint64_t row_count = 0, rows = 0;
+  };
+  std::map<Hash, LoadSeen> loads_;                      // by the file's SHA-256
+  struct RunSeen {
+    uint64_t results = 0, matched = 0;
+    std::map<std::string, std::array<Decimal, 3>> totals;  // currency -> vendor amount, priced cost, priced sell
+  };
+  std::map<uint64_t, RunSeen> runs_;                    // by the MatchRun's index
   std::map<std::string, PeriodSeen> periods_;
 };
 

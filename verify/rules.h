@@ -1,6 +1,8 @@
 // The rules of docs/evidence.md §2 that every entry of a close must keep, checked over entries
 // fed in ledger order: a priced line's days, usage, quantity, rule version, tenant, FX and
-// amounts; credits; invoices; sign-off statements. One checker serves both verifiers, so they
+// amounts; credits; invoices; sign-off statements and reopens; journals and their
+// acknowledgements; disputes; the exception queue; loads; match results; every entry's
+// effective date. One checker serves both verifiers, so they
 // cannot drift: `closebook-verify bundle` feeds it a bundle's entries, `closebook-verify ledger`
 // every entry of the ledger (`complete`: the rules that need the whole log apply too).
 //

@@ -7,6 +7,21 @@
 namespace closebook::match {
 namespace {
 
+// closebook's own vocabulary; any other ChargeType is read as a change within a cycle, its
+// sign its amount's (docs/matching.md §1).
+constexpr ChargeType kGenericChargeTypes[] = {
+    {"cyclecharge", ChargeRole::kCycle, true, "the charge for a billing cycle (the default)"},
+    {"renew", ChargeRole::kCycle, true, "the charge for a renewed term's cycle"},
+    {"new", ChargeRole::kCycle, false, "the first charge of a new subscription"},
+    {"addquantity", ChargeRole::kChange, false, "seats added within a cycle"},
+    {"convert", ChargeRole::kChange, false, "a change of SKU within a cycle"},
+    {"removequantity", ChargeRole::kRefund, false, "seats removed within a cycle: a refund"},
+    {"cancel", ChargeRole::kRefund, false, "a cancellation: a refund"},
+    {"cancelimmediate", ChargeRole::kRefund, false, "a cancellation: a refund"},
+    {"customercredit", ChargeRole::kCredit, false, "a credit: money, not seats"},
+    {"usage", ChargeRole::kUsage, false, "consumption: the quantity is a total"},
+};
+
 const std::vector<csv::ColumnSpec>& generic_columns() {
   static const std::vector<csv::ColumnSpec> columns = {
       {"Vendor"}, {"InvoiceNumber"}, {"LineRef"}, {"TenantRef"}, {"SubscriptionId", false},
@@ -63,6 +78,8 @@ Status build_generic_line(const RowContext& c) {
 extern const Format kGenericInvoice{"generic", "closebook's generic vendor invoice layout",
                                     schema::Ingest::Source::VENDOR_INVOICE, generic_columns, build_generic_line,
                                     {.unit_cut_to_cents = false, .amount_rounding = Rounding::kHalfUp,
-                                     .bills_billable_quantity = false, .customer_id_domain_name = false}};
+                                     .bills_billable_quantity = false, .customer_id_domain_name = false,
+                                     .usage_cut_before_fx = false, .charge_types = kGenericChargeTypes,
+                                     .charge_types_closed = false}};
 
 }  // namespace closebook::match

@@ -46,6 +46,13 @@ Result<const Format*> find_format(std::string_view name, schema::Ingest::Source 
       .in_field("--format");
 }
 
+const ChargeType* find_charge_type(const VendorArithmetic& arithmetic, std::string_view charge) {
+  for (const ChargeType& t : arithmetic.charge_types) {
+    if (t.name == charge) return &t;
+  }
+  return nullptr;
+}
+
 Result<const Format*> format_of_line(std::string_view name) {
   for (const Format* f : formats()) {
     if (f->name == name) return f;
