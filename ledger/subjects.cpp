@@ -102,9 +102,10 @@ std::string content_subject(std::string_view content_key) { return index_db_key(
 
 const Hash& empty_subjects_root() { return empty_subject_node(kSubjectTreeLevels); }
 
-Result<std::optional<SubjectHead>> read_subject_head(MDB_txn* txn, const SubjectTables& tables,
-                                                     std::string_view subject) {
-  const std::string key = head_db_key(subject);
+namespace {
+
+// The head stored under a heads-table key (bucket bytes, then the subject).
+Result<std::optional<SubjectHead>> read_head_at(MDB_txn* txn, const SubjectTables& tables, const std::string& key) {
   MDB_val k = as_val(key);
   MDB_val v;
   const int rc = mdb_get(txn, tables.heads, &k, &v);
@@ -112,6 +113,13 @@ Result<std::optional<SubjectHead>> read_subject_head(MDB_txn* txn, const Subject
   if (rc != 0) return lmdb_error(rc, "read subject head");
   CB_TRY(SubjectHead head, SubjectHead::decode(as_view(v)));
   return std::optional<SubjectHead>(head);
+}
+
+}  // namespace
+
+Result<std::optional<SubjectHead>> read_subject_head(MDB_txn* txn, const SubjectTables& tables,
+                                                     std::string_view subject) {
+  return read_head_at(txn, tables, head_db_key(subject));
 }
 
 Status prove_bucket(MDB_txn* txn, const SubjectTables& tables, uint16_t bucket, const Hash& root) {
@@ -140,13 +148,7 @@ Result<std::optional<SubjectHead>> SubjectWriter::head(std::string_view subject)
 Result<std::optional<SubjectHead>> SubjectWriter::head_at(const std::string& key) {
   CB_CHECK(touch(static_cast<uint16_t>(static_cast<uint8_t>(key[0]) << 8 | static_cast<uint8_t>(key[1]))));
   if (auto it = pending_.find(key); it != pending_.end()) return std::optional<SubjectHead>(it->second);
-  MDB_val k = as_val(key);
-  MDB_val v;
-  const int rc = mdb_get(txn_, tables_.heads, &k, &v);
-  if (rc == MDB_NOTFOUND) return std::optional<SubjectHead>();
-  if (rc != 0) return lmdb_error(rc, "read subject head");
-  CB_TRY(SubjectHead head, SubjectHead::decode(as_view(v)));
-  return std::optional<SubjectHead>(head);
+  return read_head_at(txn_, tables_, key);
 }
 
 Status SubjectWriter::file(std::string_view subject, uint64_t index) {
