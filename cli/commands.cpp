@@ -17,9 +17,9 @@ commands:
   init [--origin NAME]                 create a ledger and its log key
   keygen --out FILE --name NAME        make an Ed25519 key pair (FILE, FILE.pub)
   load partners|tenants|rules|fx FILE  append reference data (atomic, idempotent)
-  ingest invoice|usage FILE [--format F] [--period YYYY-MM]
-                                       append a vendor feed (atomic, idempotent); formats:
-                                       `closebook ingest --help`
+  ingest invoice|usage FILE [--format F | --profile P] [--period YYYY-MM]
+                                       append a vendor feed (atomic, idempotent); formats
+                                       and profiles: `closebook ingest --help`
   price --period YYYY-MM [--config F]  price the period's usage: lines, FX locks, exceptions
   match --period YYYY-MM [--config F]  three-way match: vendor invoice, usage, priced lines
   exceptions list --period P [--status S] [--category C] [--format table|csv|json]

@@ -112,6 +112,8 @@ struct Ingest {
   fileSha256 @3 :Data $Json.hex;
   rowCount @4 :UInt64;      # data rows in the file
   period @5 :Text;          # the period the file belongs to, if any
+  profileSha256 @6 :Data $Json.hex;  # read through a feed profile (docs/matching.md §1.1): its text's SHA-256
+  skippedRows @7 :UInt64;   # rows the profile's skip rules left out (tax lines, subtotals); rowCount counts them too
 
   enum Source {
     partners @0; tenants @1; rules @2; fx @3; vendorInvoice @4; usage @5; legacyBilling @6;
@@ -229,6 +231,19 @@ struct UsageRecord {
   quantityBasis @7 :QuantityBasis;
   unitType @8 :Text;
   sourceRef @9 :Text;
+  # What a rated-usage file (Partner Center's daily rated usage, docs/matching.md §1) says of
+  # the meter and its price, kept on the record for the auditor and for pricing from the
+  # vendor's own price; empty for feeds that do not rate usage.
+  meterId @10 :Text;
+  meterCategory @11 :Text;
+  meterName @12 :Text;
+  resourceGroup @13 :Text;
+  tags @14 :Text;              # the vendor's tags as it wrote them (a JSON object)
+  vendorUnitPrice @15 :Text;   # EffectiveUnitPrice, in pricingCurrency
+  vendorAmount @16 :Text;      # BillingPreTaxTotal, in vendorCurrency
+  vendorCurrency @17 :Text;    # the vendor's billing currency
+  pricingCurrency @18 :Text;
+  fxRate @19 :Text;            # PCToBCExchangeRate: pricing to billing currency
 
   enum QuantityBasis { snapshot @0; peak @1; consumed @2; }
 }

@@ -44,17 +44,27 @@ Hash row_identity(ledger::Draft& draft, Occurrences& occurrences) {
 
 Result<LoadPlan> plan_feed_load(const Format& spec, const std::string& file_name,
                                 std::string_view bytes, const FeedOptions& options) {
+  CB_CHECK(check_period_option(options));
+  CB_TRY(csv::Document doc, csv::Document::parse(file_name, bytes));
+  return plan_rows(spec, doc, ingest_draft(spec.source, spec.name, file_name, bytes, doc.rows.size(), options.period),
+                   sha256(bytes), options);
+}
+
+Status check_period_option(const FeedOptions& options) {
   if (!options.period.empty() && !Period::parse(options.period).ok()) {
     return Error::invalid("the period \"" + options.period + "\" is not YYYY-MM").in_field("--period");
   }
-  CB_TRY(csv::Document doc, csv::Document::parse(file_name, bytes));
-  if (doc.rows.empty()) return Error::invalid("the file has a header but no rows").at(file_name, doc.header_line);
+  return {};
+}
+
+Result<LoadPlan> plan_rows(const Format& spec, const csv::Document& doc, ledger::Draft ingest, const Hash& file_sha,
+                           const FeedOptions& options) {
+  if (doc.rows.empty()) return Error::invalid("the file has a header but no rows").at(doc.file, doc.header_line);
   CB_TRY(csv::Columns columns, csv::Columns::bind(doc, spec.columns()));
-  const Hash file_sha = sha256(bytes);
   LoadPlan plan;
   plan.row_count = doc.rows.size();
   plan.drafts.reserve(doc.rows.size() + 1);
-  plan.drafts.push_back(ingest_draft(spec.source, spec.name, file_name, bytes, doc.rows.size(), options.period));
+  plan.drafts.push_back(std::move(ingest));
   Occurrences occurrences;
   occurrences.reserve(doc.rows.size());
   uint64_t done = 0;

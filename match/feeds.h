@@ -30,6 +30,14 @@ struct FeedOptions {
 Result<LoadPlan> plan_feed_load(const Format& format, const std::string& file_name,
                                 std::string_view bytes, const FeedOptions& options);
 
+// The plan of a parsed document whose columns are `spec`'s: `ingest` first, then one entry per
+// row built by `spec`, each naming the file (`file_sha`) and its line. plan_feed_load and the
+// profiles (match/formats/profile.h) share it.
+Result<LoadPlan> plan_rows(const Format& spec, const csv::Document& doc, ledger::Draft ingest, const Hash& file_sha,
+                           const FeedOptions& options);
+// Invalid, in field --period, unless the period option is empty or YYYY-MM.
+Status check_period_option(const FeedOptions& options);
+
 // Refuses (Conflict, at the row's file and line) a plan holding an invoice number of a vendor
 // that the ledger already records for another period: the same invoice loaded again under
 // another --period would otherwise be billed twice.

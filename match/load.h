@@ -12,7 +12,8 @@ namespace closebook::match {
 
 struct LoadPlan {
   std::vector<ledger::Draft> drafts;  // drafts[0] is the Ingest entry, then one per row
-  uint64_t row_count = 0;
+  uint64_t row_count = 0;             // rows that become entries
+  uint64_t skipped_rows = 0;          // rows a feed profile's filter left out (match/formats/profile.h)
   uint64_t planned_at_size = 0;       // the ledger size the rows were checked against
 };
 

@@ -223,6 +223,41 @@ TEST_F(CliTest, SampleFeedsIngestOnceAndBadFeedsChangeNothing) {
   EXPECT_EQ(run(kVerify, {"ledger", ledger_, "--key", tmp_ / "vkey"}).exit_code, 0);
 }
 
+// Shipped profiles load by name, any profile by --profile; --help lists both, and a bad profile
+// or a row that breaks it is refused with its file, line and field, changing nothing.
+TEST_F(CliTest, FeedProfilesLoadByNameOrFileAndABadOneChangesNothing) {
+  const std::string layouts = test::source_dir() + "/tests/vendor-layouts/";
+  RunResult help = cb({"ingest", "--help"});
+  for (const char* name : {"microsoft-azure-daily-rated", "aws-cur (usage, profile)", "aws-marketplace (invoice, profile)",
+                           "sophos", "backup-seat-report", "--profile"}) {
+    EXPECT_NE(help.out.find(name), std::string::npos) << name << " is not in:\n" << help.out;
+  }
+  RunResult r = cb({"ingest", "usage", "--format", "aws-cur", layouts + "aws-cur.csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("6 rows, 6 new entries, 0 already in the ledger; 6 rows skipped by the profile's row filter"),
+            std::string::npos) << r.out;
+  ASSERT_EQ(cb({"ingest", "usage", "--format", "microsoft-azure-daily-rated", layouts + "microsoft-azure-daily-rated.csv"}).exit_code, 0);
+  write(tmp_ / "p.yaml", "closebook-profile: 1\nname: nable\ntarget: usage\nsource: a test\ndates: DD/MM/YYYY\ncolumns:\n"
+                         "  Vendor: {value: n-able}\n  UsageDate: Day\n  TenantRef: Site\n  SkuId: Module\n"
+                         "  Quantity: Devices\n  QuantityBasis: {value: snapshot}\n  UnitType: {value: device}\n");
+  write(tmp_ / "n.csv", "Day,Site,Module,Devices\n31/10/2026,site-9,EDR,14\n");
+  r = cb({"ingest", "usage", "--profile", tmp_ / "p.yaml", tmp_ / "n.csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string before = cb({"log", "checkpoint"}).out;
+  write(tmp_ / "n2.csv", "Day,Site,Module,Devices\n10/31/2026,site-9,EDR,14\n");
+  r = cb({"ingest", "usage", "--profile", tmp_ / "p.yaml", tmp_ / "n2.csv"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("n2.csv:2: field Day: for UsageDate:"), std::string::npos) << r.err;
+  write(tmp_ / "bad.yaml", "closebook-profile: 1\nname: nable\ntarget: usage\nsource: a test\ncolums: {}\n");
+  r = cb({"ingest", "usage", "--profile", tmp_ / "bad.yaml", tmp_ / "n.csv"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad.yaml:5: field colums: unknown key"), std::string::npos) << r.err;
+  EXPECT_EQ(cb({"ingest", "invoice", "--profile", tmp_ / "p.yaml", tmp_ / "n.csv"}).exit_code, 2);  // a usage profile
+  EXPECT_EQ(cb({"ingest", "usage", "--format", "aws-cur", "--profile", tmp_ / "p.yaml", tmp_ / "n.csv"}).exit_code, 2);
+  EXPECT_EQ(cb({"log", "checkpoint"}).out, before);
+  EXPECT_EQ(run(kVerify, {"ledger", ledger_, "--key", tmp_ / "vkey"}).exit_code, 0);
+}
+
 TEST_F(CliTest, PricingTheSamplePeriodIsIdempotentAndABadConfigChangesNothing) {
   ASSERT_EQ(cb({"ingest", "usage", sample("usage.csv")}).exit_code, 0);
   write(tmp_ / "bad.json", "{\"exceptions\": {\"NO_PRICING_RULE\": {\"owner\": \"x\", \"due\": 3}}}");

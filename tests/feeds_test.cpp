@@ -164,8 +164,9 @@ TEST_F(FeedsTest, BadNceValuesNameTheLineAndColumn) {
 // Every charge type Partner Center documents for new commerce loads, stored lower-case, and
 // means what its format says; a type it does not document refuses the file at its line and column.
 TEST_F(FeedsTest, EveryNewCommerceChargeTypeLoadsAndAnUnknownOneIsRefusedAtItsLineAndColumn) {
-  const std::vector<std::string> types = {"new", "Renew", "cycleCharge", "addQuantity", "removeQuantity", "convert",
-                                          "trialConversion", "cancel", "cancelImmediate", "customerCredit"};
+  const std::vector<std::string> types = {"new", "Renew", "cycleCharge", "addQuantity", "removeQuantity", "moveQuantity",
+                                          "convert", "changeBillingPlan", "extendTerm", "Cancel", "cancelImmediate",
+                                          "customerCredit", "creditNote"};
   std::string file = kNceHeader;
   for (const std::string& t : types) file += published_row({{"ChargeType", t}, {"OrderId", "ord-" + t}});
   auto r = ingest(match::format("microsoft-nce"), "types.csv", file);
@@ -188,12 +189,15 @@ TEST_F(FeedsTest, EveryNewCommerceChargeTypeLoadsAndAnUnknownOneIsRefusedAtItsLi
   EXPECT_EQ(roles.at("addquantity"), match::ChargeRole::kChange);
   EXPECT_EQ(roles.at("removequantity"), match::ChargeRole::kChange);
   EXPECT_EQ(roles.at("convert"), match::ChargeRole::kChange);
-  EXPECT_EQ(roles.at("trialconversion"), match::ChargeRole::kChange);
+  EXPECT_EQ(roles.at("movequantity"), match::ChargeRole::kChange);
+  EXPECT_EQ(roles.at("changebillingplan"), match::ChargeRole::kChange);
+  EXPECT_EQ(roles.at("extendterm"), match::ChargeRole::kChange);
+  EXPECT_EQ(roles.at("creditnote"), match::ChargeRole::kCredit);
   EXPECT_EQ(roles.at("cancel"), match::ChargeRole::kRefund);
   EXPECT_EQ(roles.at("cancelimmediate"), match::ChargeRole::kRefund);
   EXPECT_EQ(roles.at("customercredit"), match::ChargeRole::kCredit);
 
-  for (const std::string unknown : {"moveQuantity", "refundish", "Cycle fee"}) {
+  for (const std::string unknown : {"trialConversion", "refundish", "Cycle fee"}) {
     Error e = expect_refused(match::format("microsoft-nce"),
                              kNceHeader + published_row({}) + published_row({{"ChargeType", unknown}}));
     EXPECT_EQ(e.line, 3u) << unknown;

@@ -65,14 +65,19 @@ class ForgeryTest : public ::testing::Test {
   }
 
   // The close as the writer runs it, with the forger's hand at each step.
-  void close_period(const Tamper& on_pricing = nullptr, const Tamper& on_invoices = nullptr) {
+  void close_period(const Tamper& on_pricing = nullptr, const Tamper& on_invoices = nullptr, const Tamper& on_match = nullptr) {
     auto priced = match::plan_pricing(snap(), {"2026-10"}).value();
     if (on_pricing) {
       auto s = snap();
       on_pricing(s, priced.drafts);
     }
     append(priced.drafts);
-    append(match::plan_match(snap(), {"2026-10"}).value().drafts);
+    auto matched = match::plan_match(snap(), {"2026-10"}).value();
+    if (on_match) {
+      auto s = snap();
+      on_match(s, matched.drafts);
+    }
+    append(matched.drafts);
     Drafts key;
     key.push_back(close::plan_key_change(snap(), {KeyAction::REGISTER, KeyRole::FINANCE, finance_.verifier(), {}, ""}).value());
     append(key);
@@ -120,6 +125,26 @@ class ForgeryTest : public ::testing::Test {
     ledger_ = ledger::Ledger::open(dir_, {}).value();
   }
 
+  // Only the ledger replay can refuse it (a rule marked (ledger)): the bundle passes.
+  void refused_by_the_ledger(const std::string& rule) {
+    auto bundle = close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P001");
+    ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
+    EXPECT_TRUE(verify::check_bundle(*bundle, log_key_.verifier()).ok());
+    ledger_.reset();
+    auto replayed = verify::replay_ledger(dir_, log_key_.verifier());
+    ASSERT_FALSE(replayed.ok()) << "the ledger passed";
+    EXPECT_NE(replayed.error().message.find(rule + ":"), std::string::npos) << replayed.error().to_string();
+    ledger_ = ledger::Ledger::open(dir_, {}).value();
+  }
+  // The match's result for T001's Business Premium subscription, as the forger finds it in the drafts.
+  static schema::MatchResult::Builder result_of(Drafts& drafts, const std::string& subscription) {
+    for (auto& d : drafts) {
+      auto k = d.entry().getKind();
+      if (k.isMatchResult() && std::string(k.getMatchResult().getSubscriptionId().cStr()) == subscription) return k.getMatchResult();
+    }
+    throw std::runtime_error("no match result of " + subscription);
+  }
+
   test::TempDir tmp_;
   std::string dir_;
   std::string override_;  // what finance signs despite blocking exceptions, when a forgery raises them
@@ -129,6 +154,7 @@ class ForgeryTest : public ::testing::Test {
 };
 
 constexpr const char* kBp = "CFQ7TTC0LCHC:0002";
+constexpr const char* kT001Bp = "dc480acf-98b3-4b67-b73c-f9f0d92551b4";  // T001's Business Premium (P001)
 
 // The honest close passes both verifiers: the forgeries below differ from it in one thing each.
 TEST_F(ForgeryTest, TheHonestClosePassesBothVerifiers) {
@@ -338,6 +364,76 @@ TEST_F(ForgeryTest, AnInvoiceOnASupersededSignOffIsRefused) {  // class 8
   inv.setTotal("0");
   append(d);
   refused("R17", close::BundleSubject::kInvoice, "INV-2026-10-P005-late");
+}
+
+// R25–R30: the three-way match re-derived. A result or finding the forger rewrites no longer
+// follows from the rows it compares.
+
+TEST_F(ForgeryTest, AnInvoiceLineWithABillingPlanPartnerCenterDoesNotHaveIsRefused) {  // R25
+  // T001's seats added on 10-20, loaded with a billing plan no Partner Center line carries.
+  auto plan = match::plan_feed_load(
+      match::format("microsoft-nce"), "late-nce.csv",
+      "CustomerId,InvoiceNumber,OrderId,ProductId,SkuId,ChargeType,UnitPrice,EffectiveUnitPrice,Quantity,BillableQuantity,"
+      "Subtotal,Currency,PricingCurrency,PCToBCExchangeRate,SubscriptionId,ChargeStartDate,ChargeEndDate,BillingFrequency,"
+      "Tier2MpnId\n"
+      "de6799dd-16e2-4542-8982-fcd5407b50a3,G1,O9,CFQ7TTC0LCHC,0002,addQuantity,32.67,32.67,1,0.387097,12.64,AUD,AUD,1," +
+          std::string(kT001Bp) + ",2026-10-20,2026-10-31,Monthly,6120431\n",
+      {"2026-10", nullptr});
+  ASSERT_TRUE(plan.ok()) << plan.error().to_string();
+  for (auto& d : plan->drafts) {
+    if (d.entry().getKind().isInvoiceLine()) d.entry().getKind().getInvoiceLine().setBillingFrequency("fortnightly");
+  }
+  append(plan->drafts);
+  override_ = "signed in a hurry";
+  close_period();
+  refused("R25", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+TEST_F(ForgeryTest, AMatchResultOfAnotherTenantIsRefused) {  // R26: T001's key reported as T012's
+  close_period(nullptr, nullptr, [](ledger::Snapshot&, Drafts& d) { result_of(d, kT001Bp).setTenantId("T012"); });
+  refused("R26", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+TEST_F(ForgeryTest, AVendorQuantityTheInvoiceLinesDoNotChargeIsRefused) {  // R27: 18 seats reported as 17
+  close_period(nullptr, nullptr, [](ledger::Snapshot&, Drafts& d) { result_of(d, kT001Bp).setVendorQuantity("17.000000"); });
+  refused("R27", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+TEST_F(ForgeryTest, AUsageRecordNoResultComparesIsRefused) {  // R28: T001's later count of 18 left out
+  close_period(nullptr, nullptr, [](ledger::Snapshot&, Drafts& d) {
+    auto r = result_of(d, kT001Bp);
+    std::vector<std::pair<uint64_t, std::string>> kept;
+    for (auto u : r.asReader().getUsage()) kept.emplace_back(u.getIndex(), std::string(reinterpret_cast<const char*>(u.getHash().begin()), u.getHash().size()));
+    kept.pop_back();
+    auto usage = r.initUsage(static_cast<unsigned>(kept.size()));
+    for (unsigned i = 0; i < kept.size(); ++i) {
+      usage[i].setIndex(kept[i].first);
+      usage[i].setHash(capnp::Data::Reader(reinterpret_cast<const uint8_t*>(kept[i].second.data()), kept[i].second.size()));
+    }
+  });
+  refused_by_the_ledger("R28");
+}
+
+TEST_F(ForgeryTest, ARunCountingAFindingItDidNotRaiseIsRefused) {  // R29
+  close_period(nullptr, nullptr, [](ledger::Snapshot&, Drafts& d) {
+    for (auto& draft : d) {
+      auto k = draft.entry().getKind();
+      if (k.isMatchRun()) k.getMatchRun().setExceptionCount(k.getMatchRun().getExceptionCount() + 1);
+    }
+  });
+  refused_by_the_ledger("R29");
+}
+
+TEST_F(ForgeryTest, ACreditRecoveryUnderstatingWhatItsLinesBilledIsRefused) {  // R30
+  close_period();
+  auto credit = close::plan_credit(snap(), {{line_id(kBp, "P001")}, Decimal::parse("5.00").value(), std::nullopt, "outage", ""});
+  ASSERT_TRUE(credit.ok()) << credit.error().to_string();
+  for (auto& d : credit->drafts) {
+    auto k = d.entry().getKind();
+    if (k.isException() && k.getException().getLegs().size() == 2) k.getException().getLegs()[1].setAmount("0.01");
+  }
+  append(credit->drafts);
+  refused("R30", close::BundleSubject::kLine, line_id(kBp, "P001"));
 }
 
 // Class 11: a bundle's role that is not its entry's kind (a credit labelled match_result).

@@ -63,7 +63,8 @@ class MatchCasesTest : public ::testing::Test {
   // A new ledger with one partner, two tenants and three rules.
   void fresh(const std::string& dir) {
     ledger_.reset();
-    ledger_ = test::new_ledger(tmp_ / dir, key_);
+    ledger_dir_ = tmp_ / dir;
+    ledger_ = test::new_ledger(ledger_dir_, key_);
     reference(ReferenceKind::kPartners, "PartnerId,Name,Country,Currency,ResellerMpnId,MarginFloorPct\nP001,One,AU,AUD,,\n");
     reference(ReferenceKind::kTenants,
               std::string("TenantId,PartnerId,Vendor,IdType,IdValue,ValidFrom,ValidTo\nT001,P001,microsoft,customer_id,") +
@@ -100,6 +101,9 @@ class MatchCasesTest : public ::testing::Test {
     auto matched = match::plan_match(ledger_->snapshot().value(), {"2026-10", config});
     ASSERT_TRUE(matched.ok()) << matched.error().to_string();
     ASSERT_TRUE(ledger_->append(matched->drafts, key_).ok());
+    // Every case's honest close verifies: the verifier re-derives the match (docs/evidence.md R25–R30).
+    auto replayed = verify::replay_ledger(ledger_dir_, key_.verifier());
+    EXPECT_TRUE(replayed.ok()) << replayed.error().to_string();
   }
   std::vector<match::ExceptionState> exceptions() {
     return match::list_exceptions(ledger_->snapshot().value(), {"2026-10", std::nullopt, std::nullopt}).value();
@@ -124,6 +128,7 @@ class MatchCasesTest : public ::testing::Test {
   test::TempDir tmp_;
   SigningKey key_ = SigningKey::generate("closebook.test/match-cases").value();
   std::unique_ptr<ledger::Ledger> ledger_;
+  std::string ledger_dir_;
   int files_ = 0;
 };
 

@@ -16,6 +16,7 @@
 #include "match/reference.h"
 #include "match/three_way.h"
 #include "tests/test_util.h"
+#include "verify/verify.h"
 
 namespace closebook {
 namespace {
@@ -136,6 +137,12 @@ class MatchTruthTest : public ::testing::Test {
       want.insert(joined);
     }
     EXPECT_EQ(found(options.period), want);
+    // The verifier re-derives the match from the same entries (docs/evidence.md R25–R30): the
+    // honest close of every shape verifies.
+    const std::string dir = tmp_ / ("l" + std::to_string(options.seed) + options.period.to_string());
+    ledger_.reset();
+    auto replayed = verify::replay_ledger(dir, key_.verifier());
+    EXPECT_TRUE(replayed.ok()) << replayed.error().to_string();
     return {billing.size(), want.size()};
   }
 

@@ -783,6 +783,12 @@ const Listed* listed(const std::vector<Listed>& list, const Mutation& m) {
 const std::vector<Listed> kNotEvidence = {
     {"keyEvent", "reason", "free text: why a key was registered or rotated"},
     {"keyEvent", "effective", "not read (R24): entry 0's is the day the log began, a signer's key event has none"},
+    {"ingest", "profileSha256 skippedRows",
+     "how a feed profile read the file (docs/matching.md §1.1), which the ledger does not hold: the rows are proven by their "
+     "inclusion, not by the file or the profile they came from (R22)"},
+    {"usageRecord", "meterId meterCategory meterName resourceGroup tags vendorUnitPrice vendorAmount vendorCurrency pricingCurrency fxRate",
+     "a rated meter's description and Microsoft's price, kept on the record for the auditor (docs/matching.md §1); neither "
+     "pricing nor the match reads them"},
     {"ingest", "format fileName rowCount",
      "a load's description of its file, which the ledger does not hold: the parser's and the file's names, and its row count, "
      "which only bounds the rows naming the file (R22: a row loaded before from an identical file is not appended again), so a "
@@ -796,6 +802,16 @@ const std::vector<Listed> kNotEvidence = {
      "fixed price's currency is read"},
     {"ruleVersion", "unit", "the unit's label (\"Licence/Month\"); quantities come from the usage (R11)"},
     {"fxLock", "policy", "free text naming the lock policy; R14 checks the rate, date and source it locked"},
+    {"invoiceLine", "lineRef skuName taxTotal total fxRateDate referenceId",
+     "the vendor's own references, labels and tax: the match reads none of them (docs/matching.md §8.1: amounts are the "
+     "Subtotal, FX is compared with the period's lock, not the vendor's rate date)"},
+    {"invoiceLine", "customerName customerDomain",
+     "this line resolves by its CustomerId (R26): its domain and name are tried only when the id resolves to no tenant, so "
+     "any domain or name is valid here"},
+    {"invoiceLine", "invoiceNumber orderId unitPrice",
+     "only FX_VARIANCE groups lines by invoice number (this line converts nothing) and only DUPLICATE_CHARGE compares order "
+     "ids and list prices (no other line of its subscription bills the same); Partner Center's amounts use "
+     "EffectiveUnitPrice, not the list UnitPrice (R27)"},
     {"invoiceLine usageRecord", "source.line",
      "the row's line in a file the ledger does not hold; R22 checks it is a row after the header"},
     {"usageRecord", "unitType sourceRef", "the unit's label and the vendor's own reference for the row, outside the log"},
@@ -826,9 +842,11 @@ const std::vector<Listed> kNotEvidence = {
 const std::vector<Listed> kLedgerOnly = {
     {"invoiceLine usageRecord", "source.fileSha256", "R22: the loads of input files are not bundled"},
     {"matchRun", "inputs* inputFileSha256s*", "R22 and L7: the loads it names are not bundled"},
-    {"matchRun", "keyCount matchedCount vendorTotal pricedCostTotal pricedSellTotal currency totals*",
+    {"matchRun", "keyCount matchedCount exceptionCount vendorTotal pricedCostTotal pricedSellTotal currency totals*",
      "R23 (ledger): a bundle carries the results of its own lines' keys, not every result of the run"},
-    {"matchResult", "vendorAmount vendorCurrency", "R23 (ledger): they are read only through the run's totals"},
+    {"invoiceLine", "pricingCurrency",
+     "R29 (ledger): a converted invoice is compared with its period's FX lock for the run as a whole, and a bundle carries "
+     "the results of its own lines, not the run's"},
     {"exception#1", "blocking delta currency",
      "R18 (ledger): the statement rebuilt from the whole ledger counts the exception; a bundle proves the statement signed"},
     {"exception#3", "blocking", "R18 (ledger), as for exception#1"},
@@ -839,28 +857,31 @@ const std::vector<Listed> kLedgerOnly = {
 // Known gaps: evidence an auditor relies on that no rule checks yet. The ledger replay accepts
 // the change today; the test insists, so that a fix moves the field out of this list.
 const std::vector<Listed> kKnownGaps = {
-    // The three-way match (docs/matching.md §8) is not re-run by the verifier: R23 checks a
-    // result's priced side, its status against its findings and the run's counts and totals,
-    // but the vendor's lines, the usage side, tenant resolution and the findings themselves
-    // (their keys, legs and evidence) are the matcher's word. Re-deriving them in verify/ is
-    // a second implementation of the match, too large for this change.
-    {"invoiceLine",
-     "vendor format invoiceNumber lineRef tenantRef customerName customerDomain resellerMpnId orderId productId skuId skuName "
-     "subscriptionId chargeType chargeStartDate chargeEndDate billingFrequency unitPrice effectiveUnitPrice quantity "
-     "billableQuantity subtotal taxTotal total currency pricingCurrency fxRate fxRateDate referenceId usageBased",
-     "the vendor's invoice line as loaded: only the match reads it"},
-    {"partner", "resellerMpnId marginFloorPct", "read by the match only (the reseller check, MARGIN_FLOOR_BREACH)"},
-    {"ruleVersion", "marginFloorPct", "read by the match only (MARGIN_FLOOR_BREACH)"},
-    {"matchRun", "tolerance fxToleranceBps exceptionCount",
-     "the match's settings, and its count of findings (a run-level finding names no result, so R23 cannot count them)"},
-    {"matchResult",
-     "tenantId partnerId vendorQuantity usageQuantity invoiceLines[0].index invoiceLines:drop invoiceLines:dup usage[0].index "
-     "usage:drop usage:dup",
-     "the match's tenant resolution, its vendor and usage quantities, and which rows it compared"},
-    {"exception#1", "vendor partnerId tenantId subscriptionId skuId",
-     "a match finding's key (a credit recovery's and a dispute's are checked: R16, R20)"},
-    {"exception", "legs[0].quantity legs[0].unitPrice legs[0].amount legs:drop legs:dup evidence[0].index evidence:drop evidence:dup",
-     "a finding's legs (the values it compared) and its evidence list"},
+    // R25–R30 re-derive the three-way match (docs/matching.md §8) from the rows a result compares:
+    // its key, tenant and partner, its vendor and usage legs, the copies, PARTNER_MISMATCH,
+    // FX_VARIANCE, the run's coverage and count, and the legs and evidence of findings. What
+    // they do not re-derive is COST_RATE_MISMATCH (the book cost per cycle, and Partner Center's
+    // two ways of prorating a charge) and MARGIN_FLOOR_BREACH; the fields only those read stay here.
+    {"invoiceLine", "effectiveUnitPrice billableQuantity fxRate",
+     "read only by COST_RATE_MISMATCH, which the verifier does not re-derive: this AUD line converts nothing (FX_VARIANCE, "
+     "R29), its seats are its Quantity (R27), and its vendor amount its Subtotal"},
+    {"invoiceLine", "skuId",
+     "a second SKU on a subscription is SKU_MISMATCH (docs/matching.md §8.2 check 9), which the verifier does not re-derive; "
+     "R26 requires only that some row of the result is of its SKU, and the usage and priced lines are"},
+    {"partner", "marginFloorPct", "read only by MARGIN_FLOOR_BREACH (pricing), which the verifier does not re-derive; and this "
+     "partner's lines are priced under a rule with a floor of its own"},
+    {"ruleVersion", "marginFloorPct",
+     "read only by MARGIN_FLOOR_BREACH (pricing), which the verifier does not re-derive (no line of this rule has a margin "
+     "between 8.0 and 8.1 % either)"},
+    {"matchRun", "tolerance",
+     "read by COST_RATE_MISMATCH and the quantity pairs; the only comparison of this sample between 0.01 and 0.02 is "
+     "COST_RATE_MISMATCH's, which the verifier does not re-derive"},
+    {"matchRun", "fxToleranceBps",
+     "R29 compares each converted invoice's rate with it, but this sample's rates are 0 and 13.67 bps from their locks: 10 and "
+     "11 decide alike"},
+    {"exception#1", "legs[0].unitPrice legs[0].amount legs:drop legs:dup",
+     "a COST_RATE_MISMATCH's legs are the vendor's and the price book's amounts, which only a re-derived COST_RATE_MISMATCH "
+     "could check"},
 };
 
 class MutationTest : public ::testing::Test {

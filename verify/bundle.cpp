@@ -306,7 +306,7 @@ class BundleChecker {
   }
 
   // ------------------------------------------------------------------------------------
-  // R8–R24, over the bundled entries in ledger order (verify/rules.h): what is not bundled
+  // R8–R30, over the bundled entries in ledger order (verify/rules.h): what is not bundled
   // is not known, so the rules that need the whole ledger are closebook-verify ledger's.
 
   Status recompute() {

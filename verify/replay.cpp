@@ -545,7 +545,7 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
     out = prepare(k, v);
     return true;
   };
-  // R8–R24 with the whole ledger (verify/rules.h): earlier entries are read back from the
+  // R8–R30 with the whole ledger (verify/rules.h): earlier entries are read back from the
   // snapshot as the rules ask for them, decoded once per add and kept for a while.
   std::map<uint64_t, DecodedEntry> earlier;
   Rules rules(
@@ -585,6 +585,7 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
     }
   }
   if (pipeline) CB_CHECK(pipeline->error());
+  CB_CHECK(rules.finish());
   // Every key of the table was replayed: none beyond the last index, none of another shape.
   if (reader.count(reader.entries_) != index) {
     return Error::corruption("L1: the entries table holds " + std::to_string(reader.count(reader.entries_)) +

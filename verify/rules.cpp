@@ -12,6 +12,8 @@
 #include "evidence/checkpoint.h"
 #include "evidence/date.h"
 #include "evidence/decimal.h"
+#include "verify/match_rules.h"
+#include "verify/rule_text.h"
 
 namespace closebook::verify {
 namespace {
@@ -19,40 +21,6 @@ namespace {
 using K = schema::Entry::Kind;
 using Basis = schema::UsageRecord::QuantityBasis;
 constexpr int64_t kMsPerDay = 86'400'000;
-
-Error broke(const char* rule, const std::string& what) { return Error::corruption(std::string(rule) + ": " + what); }
-
-std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
-
-std::string lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
-Result<Decimal> dec(const char* rule, capnp::Text::Reader t, const std::string& what) {
-  auto d = Decimal::parse(text(t));
-  if (!d.ok()) return broke(rule, what + " \"" + text(t) + "\" is not a decimal");
-  return d;
-}
-
-// R8: a date the rules read is written YYYY-MM-DD, nothing else; a period YYYY-MM.
-Result<Date> iso_date(capnp::Text::Reader t, const std::string& what) {
-  auto d = Date::parse(text(t));
-  if (!d.ok() || d->to_iso() != text(t)) return broke("R8", what + " \"" + text(t) + "\" is not a date written YYYY-MM-DD");
-  return *d;
-}
-Result<std::optional<Date>> optional_iso_date(capnp::Text::Reader t, const std::string& what) {
-  if (t.size() == 0) return std::optional<Date>();
-  CB_TRY(Date d, iso_date(t, what));
-  return std::optional<Date>(d);
-}
-Result<Period> iso_period(capnp::Text::Reader t, const std::string& what) {
-  auto p = Period::parse(text(t));
-  if (!p.ok()) return broke("R8", what + " \"" + text(t) + "\" is not a period written YYYY-MM");
-  return *p;
-}
 
 // "unbilledUsage" (the schema's enumerant) -> "UNBILLED_USAGE" (the statement's name).
 std::string category_name(schema::Category c) {
@@ -163,7 +131,7 @@ bool hex_id(const std::string& id, const std::string& prefix) {
 
 class Rules::State {
  public:
-  State(Lookup lookup, bool complete) : get_(std::move(lookup)), complete_(complete) {}
+  State(Lookup lookup, bool complete) : get_(lookup), complete_(complete), match_(std::move(lookup), complete) {}
 
   Status add(const DecodedEntry& e) {
     const uint64_t index = e.reader().getIndex();
@@ -192,8 +160,13 @@ class Rules::State {
       case K::MATCH_RESULT: CB_CHECK(check_result(index, kind.getMatchResult())); break;
       default: break;
     }
-    return record(e);
+    CB_CHECK(match_.check(e));
+    CB_CHECK(record(e));
+    match_.record(e);
+    return {};
   }
+
+  Status finish() { return match_.finish(); }
 
   RuleCounts counts;
 
@@ -1401,11 +1374,13 @@ class Rules::State {
   };
   std::map<uint64_t, RunSeen> runs_;                    // by the MatchRun's index
   std::map<std::string, PeriodSeen> periods_;
+  MatchRules match_;  // R25–R30: the three-way match re-derived
 };
 
 Rules::Rules(Lookup lookup, bool complete) : state_(std::make_unique<State>(std::move(lookup), complete)) {}
 Rules::~Rules() = default;
 Status Rules::add(const DecodedEntry& entry) { return state_->add(entry); }
+Status Rules::finish() { return state_->finish(); }
 const RuleCounts& Rules::counts() const { return state_->counts; }
 
 }  // namespace closebook::verify

@@ -2,7 +2,7 @@
 // fed in ledger order: a priced line's days, usage, quantity, rule version, tenant, FX and
 // amounts; credits; invoices; sign-off statements and reopens; journals and their
 // acknowledgements; disputes; the exception queue; loads; match results; every entry's
-// effective date. One checker serves both verifiers, so they
+// effective date; and the three-way match re-derived (R25–R30, verify/match_rules.h). One checker serves both verifiers, so they
 // cannot drift: `closebook-verify bundle` feeds it a bundle's entries, `closebook-verify ledger`
 // every entry of the ledger (`complete`: the rules that need the whole log apply too).
 //
@@ -42,6 +42,8 @@ class Rules {
   // Checks `entry` by every rule that applies to its kind, then records what later rules need
   // of it. Entries come in ledger order; a SignOff's signatures are checked by the caller first.
   Status add(const DecodedEntry& entry);
+  // After the last entry: the rules that judge a whole match run (R28, R29; with the whole ledger).
+  Status finish();
 
   const RuleCounts& counts() const;
 

@@ -31,7 +31,7 @@ struct RowContext {
 // says it, so the match reads a line's meaning from its format, never from a vendor's name.
 enum class ChargeRole {
   kCycle,   // one charge per billing cycle (new, renew, cycleCharge): a second over the same days is a duplicate
-  kChange,  // a change within a cycle (addQuantity, removeQuantity, convert, trialConversion): its
+  kChange,  // a change within a cycle (addQuantity, removeQuantity, moveQuantity, convert): its
             // sign is its amount's, so a refund line (negative amount) counts negative
   kRefund,  // gives seats back (cancel, cancelImmediate): its quantity counts negative whatever its sign
   kCredit,  // money, not seats (customerCredit): never a quantity, never carried into another period
@@ -85,13 +85,8 @@ struct Format {
 const std::vector<const Format*>& formats();
 // The shipped format named `name` (asserted: for code that names one it ships).
 const Format& format(std::string_view name);
-// The format named `name` that reads `source` files; Invalid, listing those that do, if none.
-Result<const Format*> find_format(std::string_view name, schema::Ingest::Source source);
 // A line's recorded format; Corruption for one this closebook does not know.
 Result<const Format*> format_of_line(std::string_view name);
-
-// The formats of `source`, as "a, b or c", for help and errors.
-std::string format_names(schema::Ingest::Source source);
 
 // Row helpers the formats share (match/formats/rows.cpp).
 namespace rows {

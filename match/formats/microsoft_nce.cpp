@@ -13,21 +13,27 @@ namespace {
 
 // Partner Center charge types for new commerce, compared case-insensitively and stored
 // lower-case, with what each means to the match (docs/matching.md §1). Sources:
-//   https://learn.microsoft.com/en-us/partner-center/billing/recon-file-charge-types
-//     (formerly https://learn.microsoft.com/en-us/partner-center/recon-file-charge-types; its
-//     modern/one-time table, as archived in MicrosoftDocs/partner-center-pr.ja-jp and .de-de,
-//     partner-center/recon-file-charge-types.md: New "used when a new purchase is created",
-//     addQuantity / removeQuantity "used in both the refund of the original purchase and the new
-//     quantity after an increase / a decrease", Cancel "used when a subscription is canceled",
-//     Convert "used when a license is upgraded but the number of licenses remains unchanged")
+//   https://learn.microsoft.com/en-us/partner-center/billing/recon-file-charge-types, its table
+//     "New commerce license-based reconciliation charges" (doc source recon-file-charge-types.md,
+//     ms.date 11/08/2022): new "When you buy a new subscription", renew "When you renew your
+//     subscription", cycleCharge "Regular recurring charges for your subscription", addQuantity /
+//     removeQuantity "Refunds and charges when you add / remove seats", moveQuantity "When you
+//     upgrade to an existing subscription", cancelImmediate "When you cancel your subscription",
+//     convert "When you change from a free trial to a paid subscription or upgrade to a new
+//     subscription", changeBillingPlan "Changing from monthly to yearly billing or vice versa",
+//     customerCredit "Credits for Azure, SLA, etc.", extendTerm "When you are given a longer trial
+//     period". Refunds are negative rows under the same type, so every change is signed by its amount.
+//   The same page's earlier tables (archived in MicrosoftDocs/partner-center-pr.ja-jp and .de-de):
+//     Cancel "used when a subscription is canceled" — read as a refund.
+//   creditNote is not a ChargeType in any table read (Microsoft issues credit notes as documents
+//     of their own), but exports with it have been reported; it is read as what its name says,
+//     money credited, never seats.
 //   https://learn.microsoft.com/en-us/partner-center/billing/modern-invoice-reconciliation-file
 //     (ChargeType "type of charge or credit"; Quantity "use BillableQuantity for reconciliation";
 //     the Subtotal formulas for usage-based and licence-based lines; TermAndBillingCycle,
 //     BillingFrequency, UnitType, MeterDescription)
-// renew, cycleCharge, cancelImmediate, customerCredit and trialConversion are the new-commerce
-// names Partner Center writes in those files (cycleCharge for the legacy "Cycle fee",
-// customerCredit for Azure plan and NCE credits); their meanings follow the documented ones.
-// A type not listed here refuses the file: its meaning is not guessed.
+// A type not listed here (a legacy "Cycle fee", an undocumented "trialConversion") refuses the
+// file: its meaning is not guessed.
 constexpr ChargeType kNceChargeTypes[] = {
     {"new", ChargeRole::kCycle, false, "a new purchase: the first (possibly partial) cycle of a subscription"},
     {"renew", ChargeRole::kCycle, true, "a renewal: the first cycle of the renewed term"},
@@ -36,18 +42,24 @@ constexpr ChargeType kNceChargeTypes[] = {
      "seats added within a cycle: the refund of the original purchase and the new quantity, each line signed by its amount"},
     {"removequantity", ChargeRole::kChange, false,
      "seats removed within a cycle: the refund of the original purchase and the new quantity, each line signed by its amount"},
+    {"movequantity", ChargeRole::kChange, false,
+     "seats moved into an existing subscription on an upgrade: the seats charged on the one, refunded on the other, each line signed by its amount"},
     {"convert", ChargeRole::kChange, false,
-     "an upgrade with the number of licences unchanged: the new SKU charged, the old one refunded"},
-    {"trialconversion", ChargeRole::kChange, false, "a trial converted to a paid subscription: its first paid charge"},
+     "a trial converted to paid, or an upgrade to a new subscription: the new SKU charged, the old one refunded"},
+    {"changebillingplan", ChargeRole::kChange, false,
+     "monthly billing changed to yearly or back: the new plan's charge and the old plan's refund, each signed by its amount"},
+    {"extendterm", ChargeRole::kChange, false, "a longer trial period: a change within the cycle, signed by its amount (usually zero)"},
     {"cancel", ChargeRole::kRefund, false, "a subscription cancelled: a refund of its seats"},
     {"cancelimmediate", ChargeRole::kRefund, false,
      "a subscription cancelled at once: a prorated refund of the unused days"},
-    {"customercredit", ChargeRole::kCredit, false, "a credit to the customer: money, not seats"},
+    {"customercredit", ChargeRole::kCredit, false, "a credit to the customer (Azure, SLA): money, not seats"},
+    {"creditnote", ChargeRole::kCredit, false, "a credit note: money, not seats"},
 };
 
 std::string charge_type_names() {
-  static const char* const written[] = {"new", "renew", "cycleCharge", "addQuantity", "removeQuantity", "convert",
-                                        "trialConversion", "cancel", "cancelImmediate", "customerCredit"};
+  static const char* const written[] = {"new", "renew", "cycleCharge", "addQuantity", "removeQuantity", "moveQuantity",
+                                        "convert", "changeBillingPlan", "extendTerm", "cancel", "cancelImmediate",
+                                        "customerCredit", "creditNote"};
   std::string out;
   for (const char* w : written) out += std::string(out.empty() ? "" : ", ") + w;
   return out;

@@ -9,9 +9,11 @@ namespace closebook::match {
 extern const Format kMicrosoftNce;
 extern const Format kGenericInvoice;
 extern const Format kClosebookUsage;
+extern const Format kMicrosoftAzureDailyRated;
 
 const std::vector<const Format*>& formats() {
-  static const std::vector<const Format*> all = {&kMicrosoftNce, &kGenericInvoice, &kClosebookUsage};
+  static const std::vector<const Format*> all = {&kMicrosoftNce, &kGenericInvoice, &kClosebookUsage,
+                                                     &kMicrosoftAzureDailyRated};
   return all;
 }
 
@@ -21,29 +23,6 @@ const Format& format(std::string_view name) {
   }
   assert(false && "no such shipped format");
   return *formats().front();
-}
-
-std::string format_names(schema::Ingest::Source source) {
-  std::vector<std::string_view> names;
-  for (const Format* f : formats()) {
-    if (f->source == source) names.push_back(f->name);
-  }
-  std::string out;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) out += i + 1 == names.size() ? " or " : ", ";
-    out += names[i];
-  }
-  return out;
-}
-
-Result<const Format*> find_format(std::string_view name, schema::Ingest::Source source) {
-  for (const Format* f : formats()) {
-    if (f->name == name && f->source == source) return f;
-  }
-  const char* what = source == schema::Ingest::Source::USAGE ? "usage" : "invoice";
-  return Error::invalid("unknown " + std::string(what) + " format \"" + std::string(name) + "\" (expected " +
-                        format_names(source) + ")")
-      .in_field("--format");
 }
 
 const ChargeType* find_charge_type(const VendorArithmetic& arithmetic, std::string_view charge) {

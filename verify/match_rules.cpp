@@ -1,0 +1,841 @@
+// R25–R30 of docs/evidence.md §2 (match_rules.h). Each check cites its rule number in its error.
+#include "verify/match_rules.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "evidence/date.h"
+#include "evidence/decimal.h"
+#include "verify/rule_text.h"
+
+namespace closebook::verify {
+namespace {
+
+using K = schema::Entry::Kind;
+using IdType = schema::TenantEdge::IdType;
+using Basis = schema::UsageRecord::QuantityBasis;
+using Category = schema::Category;
+
+// docs/matching.md §1: what a charge type means in the match.
+enum class Role { kPerCycle, kChange, kRefund, kCredit, kConsumption };
+
+struct Format {
+  const char* name;
+  std::vector<std::pair<const char*, Role>> types;
+  bool closed;  // a type it does not list is refused (Partner Center); else a change within a cycle
+};
+
+// The formats' charge types, from docs/matching.md §1's tables (lower-case, as stored).
+const std::vector<Format>& formats() {
+  static const std::vector<Format> all = {
+      {"microsoft-nce",
+       {{"new", Role::kPerCycle}, {"renew", Role::kPerCycle}, {"cyclecharge", Role::kPerCycle}, {"addquantity", Role::kChange},
+        {"removequantity", Role::kChange}, {"movequantity", Role::kChange}, {"convert", Role::kChange},
+        {"changebillingplan", Role::kChange}, {"extendterm", Role::kChange}, {"cancel", Role::kRefund},
+        {"cancelimmediate", Role::kRefund}, {"customercredit", Role::kCredit}, {"creditnote", Role::kCredit}},
+       true},
+      {"generic",
+       {{"cyclecharge", Role::kPerCycle}, {"renew", Role::kPerCycle}, {"new", Role::kPerCycle}, {"removequantity", Role::kRefund},
+        {"cancel", Role::kRefund}, {"cancelimmediate", Role::kRefund}, {"customercredit", Role::kCredit},
+        {"usage", Role::kConsumption}},
+       false},
+  };
+  return all;
+}
+
+constexpr const char* kPartnerCenter = "microsoft-nce";
+
+bool is_currency(const std::string& c) {
+  return c.size() == 3 && std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
+}
+
+// A vendor invoice line as the match reads it (R25).
+struct Charge {
+  uint64_t index = 0;
+  std::string vendor, format, period, tenant_ref, domain, name, mpn, subscription, sku, type, currency, pricing, invoice;
+  std::string identity;  // what the vendor bills by (DUPLICATE_CHARGE), line and invoice numbers aside
+  Role role = Role::kPerCycle;
+  bool usage_based = false;
+  Date start, end;
+  Decimal quantity, billable, amount, unit_price, effective, rate;
+};
+
+Result<Decimal> optional_dec(const char* rule, capnp::Text::Reader t, const Decimal& otherwise, const std::string& what) {
+  if (t.size() == 0) return otherwise;
+  return dec(rule, t, what);
+}
+
+Result<Role> role_of(const Format& f, const std::string& type, bool usage_based, const std::string& where) {
+  if (type.empty() || type != lower(type)) return broke("R25", where + ": charge type \"" + type + "\" is not stored lower-case");
+  if (usage_based) return Role::kConsumption;  // a Partner Center meter is consumption whatever its type
+  for (const auto& [name, role] : f.types) {
+    if (type == name) return role;
+  }
+  if (f.closed) return broke("R25", where + ": charge type \"" + type + "\" is not one of " + f.name + "'s");
+  return Role::kChange;
+}
+
+Status check_form(const Charge& c, schema::InvoiceLine::Reader l, const std::string& where) {
+  if (c.vendor.empty() || c.vendor != lower(c.vendor)) return broke("R25", where + ": vendor \"" + c.vendor + "\" is not lower-case");
+  if (c.end < c.start) return broke("R25", where + ": its charge ends before it starts");
+  if (!is_currency(c.currency) || (!c.pricing.empty() && !is_currency(c.pricing))) {
+    return broke("R25", where + ": its currencies are not ISO 4217 codes");
+  }
+  if (c.rate.sign() <= 0) return broke("R25", where + ": its FX rate is not more than zero");
+  const std::string frequency = text(l.getBillingFrequency());
+  if (c.format != kPartnerCenter) {
+    if (c.usage_based || !frequency.empty() || l.getProductId().size() != 0) {
+      return broke("R25", where + ": a " + c.format + " line names a billing plan, a product or a meter");
+    }
+    return {};
+  }
+  if (c.vendor != "microsoft") return broke("R25", where + ": a Partner Center line of vendor " + c.vendor);
+  const bool plan = frequency == "monthly" || frequency == "annual" || frequency == "triennial";
+  if (c.usage_based ? !frequency.empty() : !plan) {
+    return broke("R25", where + (c.usage_based ? ": a meter with billing plan \"" : ": a licence with billing plan \"") + frequency + "\"");
+  }
+  if (c.sku.size() <= l.getProductId().size() + 1 || c.sku.compare(0, l.getProductId().size() + 1, text(l.getProductId()) + ":") != 0) {
+    return broke("R25", where + ": its SKU " + c.sku + " is not ProductId:SkuId of product " + text(l.getProductId()));
+  }
+  if (c.tenant_ref != lower(c.tenant_ref) || c.subscription != lower(c.subscription)) {
+    return broke("R25", where + ": its customer or subscription id is not stored lower-case");
+  }
+  return {};
+}
+
+Result<Charge> charge_of(uint64_t index, schema::InvoiceLine::Reader l) {
+  const std::string where = "vendor invoice line " + std::to_string(index);
+  Charge c;
+  c.index = index;
+  c.vendor = text(l.getVendor());
+  c.format = text(l.getFormat());
+  const auto f = std::find_if(formats().begin(), formats().end(), [&](const Format& x) { return c.format == x.name; });
+  if (f == formats().end()) return broke("R25", where + ": format \"" + c.format + "\" is not one the match knows");
+  c.usage_based = l.getUsageBased();
+  c.type = text(l.getChargeType());
+  CB_TRY(c.role, role_of(*f, c.type, c.usage_based, where));
+  CB_TRY(Period period, iso_period(l.getPeriod(), where + " period"));
+  c.period = period.to_string();
+  CB_TRY(c.start, iso_date(l.getChargeStartDate(), where + " chargeStartDate"));
+  CB_TRY(c.end, iso_date(l.getChargeEndDate(), where + " chargeEndDate"));
+  CB_TRY(c.quantity, dec("R25", l.getQuantity(), where + " quantity"));
+  CB_TRY(c.amount, dec("R25", l.getSubtotal(), where + " subtotal"));
+  CB_TRY(c.unit_price, dec("R25", l.getUnitPrice(), where + " unitPrice"));
+  // Partner Center's optional columns: without them the unit price and quantity are billed as is.
+  CB_TRY(c.billable, optional_dec("R25", l.getBillableQuantity(), c.quantity, where + " billableQuantity"));
+  CB_TRY(c.effective, optional_dec("R25", l.getEffectiveUnitPrice(), c.unit_price, where + " effectiveUnitPrice"));
+  CB_TRY(c.rate, optional_dec("R25", l.getFxRate(), Decimal::from_int(1), where + " fxRate"));
+  c.tenant_ref = text(l.getTenantRef());
+  c.domain = text(l.getCustomerDomain());
+  c.name = text(l.getCustomerName());
+  c.mpn = text(l.getResellerMpnId());
+  c.subscription = text(l.getSubscriptionId());
+  c.sku = text(l.getSkuId());
+  c.currency = text(l.getCurrency());
+  c.pricing = text(l.getPricingCurrency());
+  c.invoice = text(l.getInvoiceNumber());
+  c.identity = c.vendor + "|" + c.tenant_ref + "|" + c.subscription + "|" + c.sku + "|" + c.type + "|" + c.start.to_iso() + "|" +
+               c.end.to_iso() + "|" + c.quantity.to_string() + "|" + c.billable.to_string() + "|" + c.unit_price.to_string() + "|" +
+               c.effective.to_string() + "|" + c.amount.to_string() + "|" + text(l.getOrderId()) + "|" + c.currency;
+  CB_CHECK(check_form(c, l, where));
+  return c;
+}
+
+bool overlap(const Charge& a, const Charge& b) { return !(a.end < b.start || b.end < a.start); }
+
+// docs/matching.md §8.2 check 1: the copies among the period's own lines — a line identical to an
+// earlier one in everything the vendor bills by, or a second per-cycle charge of a subscription's
+// SKU over days an earlier one already covers. The first of each stays; copies leave every other
+// comparison.
+using Copies = std::map<uint64_t, uint64_t>;  // a copy -> the charge it copies
+
+Copies copies(const std::vector<const Charge*>& lines) {
+  std::vector<const Charge*> order = lines;
+  std::sort(order.begin(), order.end(), [](const Charge* a, const Charge* b) { return a->index < b->index; });
+  std::map<std::string, uint64_t> billed;                    // identity -> its first line
+  std::map<std::string, std::vector<const Charge*>> cycles;  // subscription (else tenant) and SKU -> per-cycle charges
+  Copies out;
+  for (const Charge* c : order) {
+    if (auto [first, fresh] = billed.emplace(c->identity, c->index); !fresh) {
+      out.emplace(c->index, first->second);
+      continue;
+    }
+    if (c->role != Role::kPerCycle || c->amount.sign() < 0) continue;
+    auto& earlier = cycles[c->vendor + "|" + (c->subscription.empty() ? c->tenant_ref : c->subscription) + "|" + c->sku];
+    auto covered = std::find_if(earlier.begin(), earlier.end(), [&](const Charge* e) { return overlap(*e, *c); });
+    if (covered != earlier.end()) {
+      out.emplace(c->index, (*covered)->index);
+    } else {
+      earlier.push_back(c);
+    }
+  }
+  return out;
+}
+
+// Days of [from, to] within the period.
+int64_t days_within(const Date& from, const Date& to, const Period& p) {
+  const int64_t first = std::max(from.days_since_epoch(), p.first_day().days_since_epoch());
+  const int64_t last = std::min(to.days_since_epoch(), p.last_day().days_since_epoch());
+  return last < first ? 0 : last - first + 1;
+}
+
+// The day a line's tenant resolves on (docs/matching.md §8.1): its first charge day within the
+// period; a line wholly outside the period, its first charge day.
+Date resolution_day(const Charge& c, const Period& p) {
+  const Date first = std::max(c.start, p.first_day());
+  return first <= c.end && first <= p.last_day() ? first : c.start;
+}
+
+// Seats a line charges on each day it covers: refunds and negative amounts count negative, changes
+// within a cycle are signed by their amount (docs/matching.md §8.1).
+Decimal signed_seats(const Charge& c) {
+  const Decimal seats = c.quantity.abs();
+  if (c.role == Role::kRefund || c.amount.sign() < 0) return seats.negated();
+  return seats;
+}
+
+struct Use {
+  uint64_t index;
+  Date day;
+  Decimal quantity;
+  Basis basis;
+  std::string vendor, tenant_ref, subscription, sku;
+};
+
+struct Priced {
+  uint64_t index;
+  std::string tenant, partner, cadence, sku;
+  Date from;
+};
+
+struct Edge {
+  uint64_t index;
+  std::string tenant, partner;
+  Date from;
+  std::optional<Date> to;
+};
+
+std::string edge_key(const std::string& vendor, IdType type, const std::string& value) {
+  return lower(vendor) + "|" + std::to_string(static_cast<int>(type)) + "|" + (type == IdType::NAME ? value : lower(value));
+}
+
+using Tries = std::vector<std::pair<IdType, std::string>>;
+
+// docs/matching.md §2 and §8.1: how each kind of row names its customer, in the order tried.
+Tries tries_of(const Charge& c) {
+  if (c.format == kPartnerCenter) return {{IdType::CUSTOMER_ID, c.tenant_ref}, {IdType::DOMAIN, c.domain}, {IdType::NAME, c.name}};
+  return {{IdType::CUSTOMER_ID, c.tenant_ref}, {IdType::ORG_ID, c.tenant_ref}, {IdType::DOMAIN, c.tenant_ref}, {IdType::NAME, c.tenant_ref}};
+}
+
+std::string list(const std::vector<uint64_t>& ids) {
+  std::string out;
+  for (uint64_t i : ids) out += (out.empty() ? "" : ",") + std::to_string(i);
+  return "[" + out + "]";
+}
+
+// A DUPLICATE_CHARGE cites the charges copied and their copies, in ledger order.
+std::vector<uint64_t> copied_and_copies(const Copies& copied) {
+  std::set<uint64_t> both;
+  for (const auto& [copy, of] : copied) {
+    both.insert(copy);
+    both.insert(of);
+  }
+  return {both.begin(), both.end()};
+}
+
+std::vector<uint64_t> indexes(capnp::List<schema::EntryRef>::Reader refs) {
+  std::vector<uint64_t> out;
+  for (auto r : refs) out.push_back(r.getIndex());
+  return out;
+}
+
+}  // namespace
+
+class MatchRules::State {
+ public:
+  State(Lookup lookup, bool complete) : get_(std::move(lookup)), complete_(complete) {}
+
+  Status check(const DecodedEntry& e) {
+    const uint64_t index = e.reader().getIndex();
+    auto kind = e.reader().getKind();
+    switch (kind.which()) {
+      case K::INVOICE_LINE: {
+        CB_TRY(Charge c, charge_of(index, kind.getInvoiceLine()));
+        (void)c;
+        return {};
+      }
+      case K::MATCH_RESULT: return check_result(index, kind.getMatchResult());
+      case K::EXCEPTION: return check_legs_and_evidence(index, kind.getException());
+      default: return {};
+    }
+  }
+
+  void record(const DecodedEntry& e) {
+    const uint64_t index = e.reader().getIndex();
+    auto kind = e.reader().getKind();
+    switch (kind.which()) {
+      case K::TENANT_EDGE: {
+        auto t = kind.getTenantEdge();
+        auto from = Date::parse(text(t.getValidFrom()));  // R8 refused a date written otherwise
+        if (!from.ok()) return;
+        std::optional<Date> to;
+        if (auto parsed = Date::parse(text(t.getValidTo())); parsed.ok()) to = *parsed;
+        edges_[edge_key(text(t.getVendor()), t.getIdType(), text(t.getIdValue()))].push_back(
+            {index, text(t.getTenantId()), text(t.getPartnerId()), *from, to});
+        break;
+      }
+      case K::PARTNER: partners_[text(kind.getPartner().getPartnerId())] = index; break;
+      case K::INVOICE_LINE: invoice_rows_.push_back({index, text(kind.getInvoiceLine().getPeriod())}); break;
+      case K::USAGE_RECORD: usage_rows_.push_back({index, text(kind.getUsageRecord().getUsageDate()).substr(0, 7)}); break;
+      case K::EXCEPTION: {
+        auto x = kind.getException();
+        latest_exception_[text(x.getExceptionId())] = index;
+        if (x.getCategory() == Category::FX_VARIANCE) fx_findings_[text(x.getPeriod())].push_back(index);
+        break;
+      }
+      case K::FX_LOCK: {
+        auto f = kind.getFxLock();
+        locks_.emplace(text(f.getPeriod()) + "|" + text(f.getBase()) + "|" + text(f.getQuote()), index);  // fixed once: the first
+        break;
+      }
+      case K::MATCH_RUN: runs_[index].period = text(kind.getMatchRun().getPeriod()); break;
+      case K::MATCH_RESULT: {
+        auto r = kind.getMatchResult();
+        RunSeen& run = runs_[r.getRun().getIndex()];
+        for (auto ref : r.getInvoiceLines()) ++run.cited[ref.getIndex()];
+        for (auto ref : r.getUsage()) ++run.cited[ref.getIndex()];
+        for (auto id : r.getExceptionIds()) run.findings.insert(text(id));
+        break;
+      }
+      default: break;
+    }
+  }
+
+  Status finish() {
+    if (!complete_) return {};
+    for (const auto& [index, run] : runs_) {
+      const DecodedEntry* e = get_(index);
+      if (e == nullptr || !e->reader().getKind().isMatchRun()) continue;  // R23 refuses a result of no run
+      CB_CHECK(check_coverage(index, run));
+      CB_CHECK(check_run_findings(index, e->reader().getKind().getMatchRun(), run));
+    }
+    return {};
+  }
+
+ private:
+  struct RunSeen {
+    std::string period;
+    std::map<uint64_t, int> cited;  // row -> how many of the run's results cite it
+    std::set<std::string> findings;
+  };
+  struct Row {
+    uint64_t index;
+    std::string period;
+  };
+
+  // ------------------------------------------------------------------------------------
+  // What a result cites, as far as it is known.
+
+  struct Cited {
+    std::vector<Charge> lines;
+    std::vector<Use> uses;
+    std::vector<Priced> priced;
+    bool all_lines = true, all_uses = true, all_priced = true;
+  };
+
+  const DecodedEntry* earlier(uint64_t index, uint64_t before) const { return index < before ? get_(index) : nullptr; }
+
+  Result<Cited> cited_by(uint64_t index, schema::MatchResult::Reader r) {
+    Cited c;
+    for (auto ref : r.getInvoiceLines()) {
+      const DecodedEntry* e = earlier(ref.getIndex(), index);
+      if (e == nullptr || !e->reader().getKind().isInvoiceLine()) {
+        c.all_lines = false;  // R23 refuses another kind
+        continue;
+      }
+      CB_TRY(Charge line, charge_of(ref.getIndex(), e->reader().getKind().getInvoiceLine()));
+      c.lines.push_back(std::move(line));
+    }
+    for (auto ref : r.getUsage()) {
+      const DecodedEntry* e = earlier(ref.getIndex(), index);
+      if (e == nullptr || !e->reader().getKind().isUsageRecord()) {
+        c.all_uses = false;
+        continue;
+      }
+      auto u = e->reader().getKind().getUsageRecord();
+      const std::string where = "match result " + std::to_string(index) + " usage " + std::to_string(ref.getIndex());
+      CB_TRY(Date day, iso_date(u.getUsageDate(), where + " usageDate"));
+      CB_TRY(Decimal q, dec("R27", u.getQuantity(), where + " quantity"));
+      c.uses.push_back({ref.getIndex(), day, q, u.getQuantityBasis(), text(u.getVendor()), text(u.getTenantRef()),
+                        text(u.getSubscriptionId()), text(u.getSkuId())});
+    }
+    for (auto ref : r.getPricedLines()) {
+      const DecodedEntry* e = earlier(ref.getIndex(), index);
+      if (e == nullptr || !e->reader().getKind().isPricedLine()) {
+        c.all_priced = false;
+        continue;
+      }
+      auto l = e->reader().getKind().getPricedLine();
+      CB_TRY(Date from, iso_date(l.getFromDate(), "priced line " + std::to_string(ref.getIndex()) + " fromDate"));
+      c.priced.push_back({ref.getIndex(), text(l.getTenantId()), text(l.getPartnerId()), text(l.getCadence()), text(l.getSkuId()), from});
+    }
+    return c;
+  }
+
+  Status check_result(uint64_t index, schema::MatchResult::Reader r) {
+    const std::string where = "match result " + std::to_string(index);
+    CB_TRY(Period period, iso_period(r.getPeriod(), where + " period"));
+    CB_TRY(Cited c, cited_by(index, r));
+    CB_CHECK(check_key(where, r, c));
+    std::vector<const Charge*> own;  // the period's own lines, among which copies are found
+    for (const Charge& l : c.lines) {
+      if (l.period == text(r.getPeriod())) own.push_back(&l);
+    }
+    const Copies copied = c.all_lines ? copies(own) : Copies();
+    CB_CHECK(check_tenant(where, r, period, c, copied));
+    if (c.all_lines) CB_CHECK(check_vendor_leg(where, r, period, c, copied));
+    if (c.all_uses) CB_CHECK(check_usage_leg(where, r, period, c));
+    CB_CHECK(check_findings(index, where, r, c, copied));
+    return {};
+  }
+
+  // ------------------------------------------------------------------------------------
+  // R26: the key, its tenant and partner, and the key of every finding on it
+
+  Status check_key(const std::string& where, schema::MatchResult::Reader r, const Cited& c) {
+    const std::string vendor = text(r.getVendor()), subscription = text(r.getSubscriptionId()), sku = text(r.getSkuId());
+    auto of_key = [&](const std::string& v, const std::string& s, const std::string& k) {
+      return v == vendor && s == subscription && (!subscription.empty() || k == sku);
+    };
+    bool bills_sku = false;
+    for (const Charge& l : c.lines) {
+      if (!of_key(l.vendor, l.subscription, l.sku)) {
+        return broke("R26", where + " compares vendor invoice line " + std::to_string(l.index) + " of another key (" + l.vendor + " " +
+                                l.subscription + " " + l.sku + ")");
+      }
+      bills_sku = bills_sku || l.sku == sku;
+    }
+    for (const Use& u : c.uses) {
+      if (!of_key(u.vendor, u.subscription, u.sku)) {
+        return broke("R26", where + " compares usage record " + std::to_string(u.index) + " of another key");
+      }
+      bills_sku = bills_sku || u.sku == sku;
+    }
+    for (const Priced& p : c.priced) bills_sku = bills_sku || p.sku == sku;
+    const bool all = c.all_lines && c.all_uses && c.all_priced;
+    const bool rows = !c.lines.empty() || !c.uses.empty() || !c.priced.empty();
+    if (all && rows && !bills_sku) return broke("R26", where + ": none of the rows it compares is of its SKU " + sku);
+    return {};
+  }
+
+  struct Resolved {
+    const Edge* edge = nullptr;
+    Date day;
+  };
+
+  const Edge* resolve(const std::string& vendor, const Tries& tries, const Date& day) const {
+    for (const auto& [type, value] : tries) {
+      if (value.empty()) continue;
+      auto it = edges_.find(edge_key(vendor, type, value));
+      if (it == edges_.end()) continue;
+      for (const Edge& e : it->second) {
+        if (e.from <= day && (!e.to || day <= *e.to)) return &e;
+      }
+    }
+    return nullptr;
+  }
+
+  // The tenant the key's lines resolve to, each on its day; the partner of the earliest.
+  Status check_tenant(const std::string& where, schema::MatchResult::Reader r, const Period& period, const Cited& c,
+                      const Copies& copied) {
+    const std::string tenant = text(r.getTenantId()), partner = text(r.getPartnerId());
+    std::optional<Resolved> first;
+    bool every_line = c.all_lines;
+    for (const Charge& l : c.lines) {
+      const Date day = resolution_day(l, period);
+      const Edge* e = resolve(l.vendor, tries_of(l), day);
+      if (e == nullptr) {
+        every_line = false;
+        continue;
+      }
+      if (e->tenant != tenant) {
+        return broke("R26", where + " is of tenant " + tenant + "; its vendor invoice line " + std::to_string(l.index) + " resolves on " +
+                                day.to_iso() + " to " + e->tenant + " (tenant edge " + std::to_string(e->index) + ")");
+      }
+      if (copied.count(l.index) == 0 && (!first || day < first->day)) first = Resolved{e, day};
+    }
+    for (const Priced& p : c.priced) {
+      if (p.tenant != tenant) return broke("R26", where + " is of tenant " + tenant + "; it compares priced line " + std::to_string(p.index) + " of " + p.tenant);
+    }
+    if (first) {
+      if (!every_line) return {};  // an unresolved or unknown line might have charged earlier
+      if (first->edge->partner != partner) {
+        return broke("R26", where + " names partner " + partner + "; its tenant's partner on its first charged day " + first->day.to_iso() +
+                                " is " + first->edge->partner + " (tenant edge " + std::to_string(first->edge->index) + ")");
+      }
+      return {};
+    }
+    if (!c.lines.empty() || !c.all_priced) return {};  // no line resolves: TENANT_UNRESOLVED says so
+    // No vendor line: the partner of its first priced day, else of its usage's first day.
+    const Priced* earliest = nullptr;
+    for (const Priced& p : c.priced) {
+      if (earliest == nullptr || p.from < earliest->from) earliest = &p;
+    }
+    if (earliest != nullptr && earliest->partner != partner) {
+      return broke("R26", where + " names partner " + partner + "; its first priced line " + std::to_string(earliest->index) + " is " + earliest->partner + "'s");
+    }
+    return {};
+  }
+
+  // ------------------------------------------------------------------------------------
+  // R27: the vendor leg (quantity and amount) and the usage leg, recomputed
+
+  Status check_vendor_leg(const std::string& where, schema::MatchResult::Reader r, const Period& period, const Cited& c,
+                          const Copies& copied) {
+    Decimal seat_days, consumed, shares;
+    std::string currency;
+    for (const Charge& l : c.lines) {
+      if (copied.count(l.index) != 0) continue;
+      if (!currency.empty() && l.currency != currency) return broke("R27", where + " compares vendor lines in two currencies");
+      currency = l.currency;
+      const int64_t days = days_within(l.start, l.end, period);
+      const int64_t window = l.end.days_since_epoch() - l.start.days_since_epoch() + 1;
+      CB_TRY(Decimal part, l.amount.mul(Decimal::from_int(days)));
+      CB_TRY(Decimal share, part.div(Decimal::from_int(window), 12, Rounding::kHalfEven));
+      CB_TRY(shares, shares.add(share));
+      if (l.role == Role::kCredit) continue;  // money, not seats
+      if (l.role == Role::kConsumption) {
+        if (l.period == text(r.getPeriod())) {
+          CB_TRY(consumed, consumed.add(l.usage_based ? l.billable : l.quantity));
+        }
+        continue;
+      }
+      CB_TRY(Decimal seats, signed_seats(l).mul(Decimal::from_int(days)));
+      CB_TRY(seat_days, seat_days.add(seats));
+    }
+    CB_TRY(Decimal per_period, seat_days.div(Decimal::from_int(period.days()), 6, Rounding::kHalfEven));
+    CB_TRY(Decimal quantity, per_period.add(consumed));
+    CB_CHECK(expect(quantity, r.getVendorQuantity(), where + " vendorQuantity"));
+    CB_TRY(Decimal amount, shares.round(2, Rounding::kHalfEven));
+    CB_CHECK(expect(amount, r.getVendorAmount(), where + " vendorAmount"));
+    if (text(r.getVendorCurrency()) != currency) {
+      return broke("R27", where + ": its vendorCurrency \"" + text(r.getVendorCurrency()) + "\" is not its vendor lines' \"" + currency + "\"");
+    }
+    return {};
+  }
+
+  Status expect(const Decimal& computed, capnp::Text::Reader stored, const std::string& what) {
+    CB_TRY(Decimal s, dec("R27", stored, what));
+    if (!(s == computed)) return broke("R27", what + " is " + s.to_string() + "; recomputed " + computed.to_string());
+    return {};
+  }
+
+  // The usage leg by basis and cadence (docs/matching.md §3), the cadence its priced lines record;
+  // a key without priced lines has a cadence only the close configuration knows, so only its
+  // consumption is recomputed.
+  Status check_usage_leg(const std::string& where, schema::MatchResult::Reader r, const Period& period, const Cited& c) {
+    const auto consumed = std::count_if(c.uses.begin(), c.uses.end(), [](const Use& u) { return u.basis == Basis::CONSUMED; });
+    if (consumed != 0 && static_cast<size_t>(consumed) != c.uses.size()) return {};  // mixed: pricing refused it (QTY_MISMATCH)
+    Decimal quantity;
+    if (c.uses.empty()) {
+      quantity = Decimal();
+    } else if (consumed != 0) {
+      for (const Use& u : c.uses) {
+        if (period.contains(u.day)) {
+          CB_TRY(quantity, quantity.add(u.quantity));
+        }
+      }
+    } else {
+      if (c.priced.empty() || !c.all_priced) return {};
+      const std::string cadence = c.priced.front().cadence.empty() ? "daily" : c.priced.front().cadence;
+      CB_TRY(quantity, counted(c.uses, period, cadence));
+    }
+    return expect(quantity, r.getUsageQuantity(), where + " usageQuantity");
+  }
+
+  // Seat counts in units of the period: the largest count (monthly, or peaks alone), else each
+  // day's latest snapshot on or before it (weekly: the first of the 6 days after), ÷ days.
+  static Result<Decimal> counted(const std::vector<Use>& uses, const Period& period, const std::string& cadence) {
+    const bool snapshots = std::any_of(uses.begin(), uses.end(), [](const Use& u) { return u.basis == Basis::SNAPSHOT; });
+    if (cadence == "monthly" || !snapshots) {
+      Decimal largest;
+      for (const Use& u : uses) {
+        if (period.contains(u.day) && (u.basis == Basis::SNAPSHOT) == snapshots) largest = std::max(largest, u.quantity);
+      }
+      return largest;
+    }
+    Decimal seat_days;
+    for (int64_t d = period.first_day().days_since_epoch(); d <= period.last_day().days_since_epoch(); ++d) {
+      const Use* current = nullptr;
+      for (const Use& u : uses) {
+        const int64_t day = u.day.days_since_epoch();
+        if (u.basis != Basis::SNAPSHOT || day > d) continue;
+        if (current == nullptr || day > current->day.days_since_epoch() || (day == current->day.days_since_epoch() && u.index > current->index)) current = &u;
+      }
+      for (const Use& u : uses) {
+        const int64_t day = u.day.days_since_epoch();
+        if (cadence != "weekly" || u.basis != Basis::SNAPSHOT || day <= d || day > d + 6) continue;
+        if (current != nullptr && current->day.days_since_epoch() <= d) break;
+        if (current == nullptr || day < current->day.days_since_epoch() || (day == current->day.days_since_epoch() && u.index > current->index)) current = &u;
+      }
+      if (current != nullptr) {
+        CB_TRY(seat_days, seat_days.add(current->quantity));
+      }
+    }
+    return seat_days.div(Decimal::from_int(period.days()), 6, Rounding::kHalfEven);
+  }
+
+  // ------------------------------------------------------------------------------------
+  // R26 (keys and evidence of a result's findings) and R29 (PARTNER_MISMATCH)
+
+  const DecodedEntry* latest_exception(const std::string& id) const {
+    auto it = latest_exception_.find(id);
+    return it == latest_exception_.end() ? nullptr : get_(it->second);
+  }
+
+  Status check_findings(uint64_t index, const std::string& where, schema::MatchResult::Reader r, const Cited& c,
+                        const Copies& copied) {
+    std::vector<uint64_t> rows = indexes(r.getInvoiceLines());
+    for (uint64_t u : indexes(r.getUsage())) rows.push_back(u);
+    for (uint64_t p : indexes(r.getPricedLines())) rows.push_back(p);
+    std::set<Category> named;
+    bool all = true;
+    for (auto id : r.getExceptionIds()) {
+      const DecodedEntry* e = latest_exception(text(id));
+      if (e == nullptr || e->reader().getIndex() >= index) {
+        all = false;  // R23 refuses an unknown one with the whole ledger
+        continue;
+      }
+      auto x = e->reader().getKind().getException();
+      named.insert(x.getCategory());
+      const std::string of = where + ": its finding " + text(id);
+      if (x.getVendor() != r.getVendor() || x.getTenantId() != r.getTenantId() || x.getPartnerId() != r.getPartnerId() ||
+          x.getSubscriptionId() != r.getSubscriptionId() || x.getSkuId() != r.getSkuId()) {
+        return broke("R26", of + " is not of its key (vendor, partner, tenant, subscription, SKU)");
+      }
+      const bool copies_known = x.getCategory() != Category::DUPLICATE_CHARGE || c.all_lines;
+      const std::vector<uint64_t> evidence = x.getCategory() == Category::DUPLICATE_CHARGE ? copied_and_copies(copied) : rows;
+      if (copies_known && indexes(x.getEvidence()) != evidence) {
+        return broke("R26", of + " cites entries " + list(indexes(x.getEvidence())) + ", not " + list(evidence));
+      }
+    }
+    if (!all || !c.all_lines || named.count(Category::TENANT_UNRESOLVED) != 0) return {};
+    return check_partner_mismatch(where, r, c, copied, named.count(Category::PARTNER_MISMATCH) != 0);
+  }
+
+  // docs/matching.md §8.2 check 5: a Partner Center line naming a reseller MPN that is not the MPN
+  // of its tenant's partner on its first charge day.
+  Status check_partner_mismatch(const std::string& where, schema::MatchResult::Reader r, const Cited& c,
+                                const Copies& copied, bool raised) {
+    CB_TRY(Period period, iso_period(r.getPeriod(), where + " period"));
+    bool mismatch = false;
+    for (const Charge& l : c.lines) {
+      if (copied.count(l.index) != 0 || l.format != kPartnerCenter || l.mpn.empty()) continue;
+      const Edge* e = resolve(l.vendor, tries_of(l), resolution_day(l, period));
+      if (e == nullptr) continue;
+      auto known = partners_.find(e->partner);
+      const DecodedEntry* p = known == partners_.end() ? nullptr : get_(known->second);
+      if (p == nullptr) {
+        if (complete_) return broke("R29", where + ": partner " + e->partner + " is not in the ledger");
+        return {};  // a bundle without the partner cannot say
+      }
+      if (text(p->reader().getKind().getPartner().getResellerMpnId()) != l.mpn) mismatch = true;
+    }
+    if (mismatch != raised) {
+      return broke("R29", where + (mismatch ? ": a Partner Center line names another reseller MPN than its partner's, and no PARTNER_MISMATCH is raised"
+                                            : ": a PARTNER_MISMATCH is raised, yet every line names its partner's reseller MPN"));
+    }
+    return {};
+  }
+
+  // ------------------------------------------------------------------------------------
+  // R30: legs and evidence
+
+  Status check_legs_and_evidence(uint64_t index, schema::Exception::Reader x) {
+    const std::string where = "exception " + std::to_string(index) + " (" + text(x.getExceptionId()) + ")";
+    for (auto leg : x.getLegs()) {
+      for (auto value : {leg.getQuantity(), leg.getUnitPrice(), leg.getAmount()}) {
+        if (value.size() != 0 && !Decimal::parse(text(value)).ok()) {
+          return broke("R30", where + ": its leg " + text(leg.getName()) + " gives \"" + text(value) + "\", not a decimal");
+        }
+      }
+    }
+    std::set<uint64_t> cited;
+    for (auto ref : x.getEvidence()) {
+      if (!cited.insert(ref.getIndex()).second) return broke("R30", where + " cites entry " + std::to_string(ref.getIndex()) + " twice");
+    }
+    if (x.getCategory() == Category::CREDIT_RECOVERY) return check_recovery(index, where, x);
+    if (x.getCategory() == Category::DISPUTE) return check_dispute_finding(index, where, x);
+    return {};
+  }
+
+  // A leg is known by its place; its name is a label.
+  static Status leg_is(const std::string& where, schema::Leg::Reader leg, const char* name, const std::string& quantity,
+                       const std::string& unit, const Decimal& amount) {
+    auto same = [](capnp::Text::Reader t, const std::string& want) {
+      if (want.empty() || t.size() == 0) return t.size() == 0 && want.empty();
+      auto d = Decimal::parse(text(t));
+      return d.ok() && *d == Decimal::parse(want).value();
+    };
+    auto a = Decimal::parse(text(leg.getAmount()));
+    if (!same(leg.getQuantity(), quantity) || !same(leg.getUnitPrice(), unit) || !a.ok() || !(*a == amount)) {
+      return broke("R30", where + ": its " + name + " leg is not " + (quantity.empty() ? "" : quantity + " × " + unit + " = ") +
+                              amount.to_string());
+    }
+    return {};
+  }
+
+  // docs/close.md §3: a credit against a signed period raises CREDIT_RECOVERY with the credit and
+  // what its lines billed as legs, citing the credited lines, the credit and the reopen it caused.
+  Status check_recovery(uint64_t index, const std::string& where, schema::Exception::Reader x) {
+    const DecodedEntry* credit = nullptr;
+    for (auto ref : x.getEvidence()) {
+      const DecodedEntry* e = earlier(ref.getIndex(), index);
+      if (e == nullptr) return {};  // a bundle without it cannot follow the evidence
+      if (e->reader().getKind().isCredit()) credit = e;
+    }
+    if (credit == nullptr) return broke("R30", where + " cites no credit");
+    auto c = credit->reader().getKind().getCredit();
+    std::vector<uint64_t> want = indexes(c.getLines());
+    Decimal billed;
+    for (uint64_t line : want) {
+      const DecodedEntry* l = earlier(line, index);
+      if (l == nullptr || !l->reader().getKind().isPricedLine()) return {};  // R16 judges the credit's lines
+      CB_TRY(Decimal sell, dec("R30", l->reader().getKind().getPricedLine().getSellAmount(), where + " line sell"));
+      CB_TRY(billed, billed.add(sell));
+    }
+    want.push_back(credit->reader().getIndex());
+    for (auto ref : x.getEvidence()) {
+      const DecodedEntry* e = get_(ref.getIndex());
+      if (e->reader().getKind().isPeriodReopen() && e->reader().getKind().getPeriodReopen().getCause().getIndex() == credit->reader().getIndex()) {
+        want.push_back(ref.getIndex());
+      }
+    }
+    if (indexes(x.getEvidence()) != want) return broke("R30", where + " does not cite the credited lines, the credit and its reopen");
+    CB_TRY(Decimal amount, dec("R30", c.getAmount(), where + " credit amount"));
+    if (x.getLegs().size() != 2) return broke("R30", where + ": its legs are not the credit and what its lines billed");
+    CB_CHECK(leg_is(where, x.getLegs()[0], "credit", "", "", amount));
+    return leg_is(where, x.getLegs()[1], "signed_off", "", "", billed);
+  }
+
+  // docs/close.md §6: a DISPUTE's legs are the line as priced and the partner's claim; it cites the
+  // Dispute and the line.
+  Status check_dispute_finding(uint64_t index, const std::string& where, schema::Exception::Reader x) {
+    const DecodedEntry* dispute = nullptr;
+    for (auto ref : x.getEvidence()) {
+      const DecodedEntry* e = earlier(ref.getIndex(), index);
+      if (e == nullptr) return {};
+      if (e->reader().getKind().isDispute()) dispute = e;
+    }
+    if (dispute == nullptr) return broke("R30", where + " cites no dispute");
+    auto d = dispute->reader().getKind().getDispute();
+    const DecodedEntry* line = earlier(d.getLine().getIndex(), index);
+    if (line == nullptr || !line->reader().getKind().isPricedLine()) return {};  // R20 judges the line
+    bool cites_line = false;
+    for (auto ref : x.getEvidence()) cites_line = cites_line || ref.getIndex() == d.getLine().getIndex();
+    if (!cites_line) return broke("R30", where + " does not cite the line its dispute names");
+    auto l = line->reader().getKind().getPricedLine();
+    CB_TRY(Decimal sell, dec("R30", l.getSellAmount(), where + " line sell"));
+    CB_TRY(Decimal claim, dec("R30", d.getAmount(), where + " dispute amount"));
+    if (x.getLegs().size() != 2) return broke("R30", where + ": its legs are not the line as priced and the claim");
+    CB_CHECK(leg_is(where, x.getLegs()[0], "priced", text(l.getQuantity()), text(l.getSellUnitPrice()), sell));
+    return leg_is(where, x.getLegs()[1], "dispute", "", "", claim);
+  }
+
+  // ------------------------------------------------------------------------------------
+  // R28 and R29 (ledger): a run compared every row of its period once, and counted its findings
+
+  Status check_coverage(uint64_t run_index, const RunSeen& run) {
+    const std::string where = "match run " + std::to_string(run_index);
+    for (const auto& [row, times] : run.cited) {
+      if (times > 1) return broke("R28", where + ": row " + std::to_string(row) + " is compared by " + std::to_string(times) + " of its results");
+    }
+    for (const auto* rows : {&invoice_rows_, &usage_rows_}) {
+      for (const Row& row : *rows) {
+        if (row.index >= run_index || row.period != run.period || run.cited.count(row.index) != 0) continue;
+        return broke("R28", where + ": row " + std::to_string(row.index) + " of " + run.period + " is compared by none of its results");
+      }
+    }
+    return {};
+  }
+
+  Status check_run_findings(uint64_t run_index, schema::MatchRun::Reader run, const RunSeen& seen) {
+    const std::string where = "match run " + std::to_string(run_index);
+    CB_TRY(Period period, iso_period(run.getPeriod(), where + " period"));
+    std::vector<Charge> lines;
+    for (const Row& row : invoice_rows_) {
+      if (row.index >= run_index || row.period != seen.period) continue;
+      const DecodedEntry* e = get_(row.index);
+      CB_TRY(Charge c, charge_of(row.index, e->reader().getKind().getInvoiceLine()));
+      lines.push_back(std::move(c));
+    }
+    std::vector<const Charge*> all;
+    for (const Charge& c : lines) all.push_back(&c);
+    const Copies copied = copies(all);
+    // docs/matching.md §8.2 check 2: per vendor invoice and rate, the rate against the lock.
+    std::map<std::string, std::vector<const Charge*>> converted;
+    for (const Charge& c : lines) {
+      if (copied.count(c.index) != 0 || c.pricing.empty() || c.pricing == c.currency) continue;
+      converted[c.vendor + "|" + c.invoice + "|" + c.pricing + "|" + c.currency + "|" + c.rate.to_string()].push_back(&c);
+    }
+    uint64_t variances = 0;
+    for (const auto& [group, of_group] : converted) {
+      CB_TRY(bool beyond, fx_beyond(where, period, *of_group.front(), run.getFxToleranceBps()));
+      if (!beyond) continue;
+      ++variances;
+      CB_CHECK(fx_finding_raised(where, seen.period, of_group));
+    }
+    const uint64_t counted = seen.findings.size() + variances;
+    if (run.getExceptionCount() != counted) {
+      return broke("R29", where + " counts " + std::to_string(run.getExceptionCount()) + " findings; its results name " +
+                              std::to_string(seen.findings.size()) + " and its invoices' FX variances are " + std::to_string(variances));
+    }
+    return {};
+  }
+
+  // |rate − lock| ÷ lock × 10 000 beyond the run's basis points, compared exactly.
+  Result<bool> fx_beyond(const std::string& where, const Period& period, const Charge& c, uint32_t bps) {
+    auto lock = locks_.find(period.to_string() + "|" + c.pricing + "|" + c.currency);
+    const DecodedEntry* e = lock == locks_.end() ? nullptr : get_(lock->second);
+    if (e == nullptr) return broke("R29", where + ": invoice " + c.invoice + " converts " + c.pricing + "/" + c.currency + ", which no FX lock of the period fixes");
+    CB_TRY(Decimal locked, dec("R29", e->reader().getKind().getFxLock().getRate(), where + " lock rate"));
+    CB_TRY(Decimal gap, c.rate.sub(locked));
+    CB_TRY(Decimal scaled, gap.abs().mul(Decimal::from_int(10000)));
+    CB_TRY(Decimal allowed, locked.mul(Decimal::from_int(bps)));
+    return allowed < scaled;
+  }
+
+  Status fx_finding_raised(const std::string& where, const std::string& period, const std::vector<const Charge*>& lines) {
+    for (uint64_t at : fx_findings_[period]) {
+      const DecodedEntry* e = get_(at);
+      if (e == nullptr) continue;
+      auto x = e->reader().getKind().getException();
+      std::set<uint64_t> cited;
+      for (auto ref : x.getEvidence()) cited.insert(ref.getIndex());
+      const bool all = std::all_of(lines.begin(), lines.end(), [&](const Charge* c) { return cited.count(c->index) != 0; });
+      if (text(x.getVendor()) == lines.front()->vendor && all) return {};
+    }
+    return broke("R29", where + ": invoice " + lines.front()->invoice + " converts beyond the FX tolerance, and no FX_VARIANCE cites its lines");
+  }
+
+  Lookup get_;
+  const bool complete_;
+  std::map<std::string, std::vector<Edge>> edges_;       // by edge_key: vendor, kind of id, value
+  std::map<std::string, uint64_t> partners_;             // id -> its latest Partner entry
+  std::map<std::string, uint64_t> latest_exception_;     // exception id -> its latest Exception entry
+  std::map<std::string, std::vector<uint64_t>> fx_findings_;  // period -> its FX_VARIANCE entries
+  std::map<std::string, uint64_t> locks_;                // "period|base|quote" -> the period's FxLock
+  std::vector<Row> invoice_rows_, usage_rows_;           // every input row and its period
+  std::map<uint64_t, RunSeen> runs_;                     // by the MatchRun's index
+};
+
+MatchRules::MatchRules(Lookup lookup, bool complete) : state_(std::make_unique<State>(std::move(lookup), complete)) {}
+MatchRules::~MatchRules() = default;
+Status MatchRules::check(const DecodedEntry& entry) { return state_->check(entry); }
+void MatchRules::record(const DecodedEntry& entry) { state_->record(entry); }
+Status MatchRules::finish() { return state_->finish(); }
+
+}  // namespace closebook::verify

@@ -1,0 +1,49 @@
+// What every rule reads the same way (verify/rules.cpp, verify/match_rules.cpp): an entry's
+// text, its decimals, and its dates and periods as R8 has them written. A failure names its rule.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "evidence/date.h"
+#include "evidence/decimal.h"
+#include "evidence/entry.h"
+#include "evidence/result.h"
+
+namespace closebook::verify {
+
+inline Error broke(const char* rule, const std::string& what) { return Error::corruption(std::string(rule) + ": " + what); }
+
+inline std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
+inline std::string lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+inline Result<Decimal> dec(const char* rule, capnp::Text::Reader t, const std::string& what) {
+  auto d = Decimal::parse(text(t));
+  if (!d.ok()) return broke(rule, what + " \"" + text(t) + "\" is not a decimal");
+  return d;
+}
+
+// R8: a date the rules read is written YYYY-MM-DD, nothing else; a period YYYY-MM.
+inline Result<Date> iso_date(capnp::Text::Reader t, const std::string& what) {
+  auto d = Date::parse(text(t));
+  if (!d.ok() || d->to_iso() != text(t)) return broke("R8", what + " \"" + text(t) + "\" is not a date written YYYY-MM-DD");
+  return *d;
+}
+inline Result<std::optional<Date>> optional_iso_date(capnp::Text::Reader t, const std::string& what) {
+  if (t.size() == 0) return std::optional<Date>();
+  CB_TRY(Date d, iso_date(t, what));
+  return std::optional<Date>(d);
+}
+inline Result<Period> iso_period(capnp::Text::Reader t, const std::string& what) {
+  auto p = Period::parse(text(t));
+  if (!p.ok()) return broke("R8", what + " \"" + text(t) + "\" is not a period written YYYY-MM");
+  return *p;
+}
+
+}  // namespace closebook::verify
