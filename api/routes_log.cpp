@@ -1,4 +1,4 @@
-// The log interface over HTTP (BRIEF §6): checkpoints, entries and RFC 9162 proofs, in the
+// The log interface over HTTP (docs/ledger.md §9): checkpoints, entries and RFC 9162 proofs, in the
 // same documents as `closebook log` (docs/ledger.md §9).
 #include "api/body.h"
 #include "api/service.h"

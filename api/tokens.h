@@ -1,4 +1,4 @@
-// API bearer tokens (BRIEF §7). A token is shown once, at creation; the store keeps only the
+// API bearer tokens (docs/api.md). A token is shown once, at creation; the store keeps only the
 // SHA-256 of its secret half, in DIR/tokens.mdb beside the ledger (not in the log: tokens are
 // access control, not evidence, and revoking one must not need a log entry).
 //

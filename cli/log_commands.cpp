@@ -1,4 +1,4 @@
-// log: the stable log interface of BRIEF §6, which scripts and third-party verifiers use.
+// log: the stable log interface of docs/ledger.md §9, which scripts and third-party verifiers use.
 // Output formats are a public contract (docs/ledger.md §9): change them only compatibly.
 #include <charconv>
 #include <iostream>

@@ -1,5 +1,5 @@
 // Progress of a long step on the terminal: done/total, the rate, and the time left at that
-// rate (BRIEF §9: a million-line close takes minutes). Shown only when stderr is a terminal,
+// rate (docs/performance.md: a million-line close takes minutes). Shown only when stderr is a terminal,
 // so scripts, pipes and logs stay clean; redrawn at most ten times a second.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Evidence bundles (BRIEF §6): one JSON file that proves an invoice's or a line's lineage
+// Evidence bundles (docs/evidence.md): one JSON file that proves an invoice's or a line's lineage
 // offline — the log's signed checkpoint, every lineage entry (canonical bytes, decoded JSON,
 // inclusion proof), every key event, and a consistency proof from each sign-off's tree head.
 // closebook-verify checks it with nothing but the log's verifier key. See docs/evidence.md.

@@ -1,4 +1,4 @@
-// Credits (BRIEF §5): an amount or quantity credited back to a partner against priced lines,
+// Credits (docs/close.md §3): an amount or quantity credited back to a partner against priced lines,
 // naming them by index and hash. A credit against a signed period reopens it (PeriodReopen)
 // and raises a CREDIT_RECOVERY exception, so the next sign-off covers it; the partner's next
 // invoice carries it as a credit note. See docs/close.md §3.

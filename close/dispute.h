@@ -1,4 +1,4 @@
-// Partner disputes (BRIEF §7): a partner disputes one of its priced lines with a reason and an
+// Partner disputes (docs/close.md §6): a partner disputes one of its priced lines with a reason and an
 // amount. The Dispute entry and a DISPUTE exception citing it and the line's whole lineage are
 // appended together, so the queue owns the follow-up and the evidence is already gathered.
 // See docs/close.md §6.

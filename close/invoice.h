@@ -1,4 +1,4 @@
-// Partner invoices (BRIEF §5): one consolidated invoice per partner per signed period, its
+// Partner invoices (docs/close.md §2): one consolidated invoice per partner per signed period, its
 // items the partner's priced lines, with GST. See docs/close.md §2.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The GL journal of a signed, invoiced period (BRIEF §5): balanced, one per billing currency,
+// The GL journal of a signed, invoiced period (docs/close.md §5): balanced, one per billing currency,
 // each line carrying the entries it sums; exported as JSON or as Xero manual-journal CSV;
 // posted once, acknowledged with the GL's reference. See docs/close.md §5.
 #pragma once

@@ -1,5 +1,5 @@
 // The signer key registry in the ledger: KeyEvent entries that register, rotate and revoke
-// the keys finance (and others) sign with (BRIEF §3). See docs/ledger.md §6.
+// the keys finance (and others) sign with (docs/ledger.md §6). See docs/ledger.md §6.
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// The lineage of a priced line (BRIEF §5): every entry that decided, matched, signed, billed,
+// The lineage of a priced line (docs/close.md §4): every entry that decided, matched, signed, billed,
 // credited, disputed or posted it — the line, its rule version, FX lock and rate, the usage it
 // sums, the vendor invoice lines and match result it was compared in, its exceptions, the
 // sign-offs and their signers' keys, the invoices that bill it, every later credit, every reopen of its period,

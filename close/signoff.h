@@ -1,4 +1,4 @@
-// Sign-off (BRIEF §5): a statement of the matched period that finance signs offline, and the
+// Sign-off (docs/close.md §1): a statement of the matched period that finance signs offline, and the
 // SignOff entry that records it with the signatures. See docs/close.md §1.
 //
 // The statement is a C2SP tlog-checkpoint of the ledger with extension lines, so a finance

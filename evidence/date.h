@@ -2,7 +2,7 @@
 //
 // A Date is a day with no time and no zone: the charge and invoice dates of distributor
 // exports are calendar days, and the close works on whole days and whole months. Instants
-// (when something was recorded) are UTC milliseconds since the epoch elsewhere (STYLE §6);
+// (when something was recorded) are UTC milliseconds since the epoch elsewhere (docs/conventions.md §6);
 // days_since_epoch() is the bridge, counted from 1970-01-01 = day 0.
 //
 // Accepted text (Date::parse):
@@ -16,7 +16,7 @@
 // Rejected with Error::invalid and a hint: impossible days (2026-02-30), two-digit years,
 // Excel serial day numbers (45200), YYYYMMDD without dashes, and anything else.
 //
-// A Period is one calendar month, written YYYY-MM (STYLE §6); the close seals periods.
+// A Period is one calendar month, written YYYY-MM (docs/conventions.md §6); the close seals periods.
 //
 // Thread-safety: plain values; use from any thread.
 #pragma once

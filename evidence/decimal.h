@@ -5,7 +5,7 @@
 // negation never overflows). No float or double is used anywhere: a binary float cannot hold
 // 0.1, and a ledger must reproduce an invoice to the cent.
 //
-// Rounding rules, stated once for the whole product (STYLE §6):
+// Rounding rules, stated once for the whole product (docs/conventions.md §6):
 // - Sums are exact. add() and sub() never round: the result has the larger scale of the
 //   operands, and a result that does not fit 38 digits is an error, never a truncation.
 // - Products are exact. mul() adds the scales; only if that exceeds 30 are trailing zeros of

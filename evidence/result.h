@@ -1,4 +1,4 @@
-// One error type for the whole product (STYLE §2).
+// One error type for the whole product (docs/conventions.md §2).
 //
 // An Error names its kind by a stable Code, and carries the context a user needs to act:
 // the file, line and field of bad input, or the ledger index of bad evidence. Exit codes

@@ -25,7 +25,7 @@ namespace closebook::match {
 using Category = schema::Category;
 using Severity = schema::Exception::Severity;
 
-// "UNBILLED_USAGE" etc., as in BRIEF §5.
+// "UNBILLED_USAGE" etc., as in docs/matching.md §4.
 const char* category_name(Category category);
 Result<Category> parse_category(std::string_view name);
 

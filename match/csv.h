@@ -1,4 +1,4 @@
-// Strict RFC 4180 reader for the CSV feeds of BRIEF §4.
+// Strict RFC 4180 reader for the CSV feeds of docs/matching.md §1 and docs/ledger.md §8.
 //
 // Accepted: UTF-8 with an optional UTF-8 byte-order mark; CRLF, LF or mixed line ends;
 // fields quoted with '"' that contain commas, line ends and doubled quotes (""). Rejected,
@@ -7,7 +7,7 @@
 // rows with more or fewer fields than the header, empty or duplicate header names, and
 // anything past a Limits maximum. Completely empty lines are skipped anywhere.
 //
-// The reader is written by hand, not on Debian's libcsv (STYLE §10), because the errors
+// The reader is written by hand, not on Debian's libcsv (docs/conventions.md §10), because the errors
 // must name the physical line where each record starts (a quoted field may span lines)
 // and a field must be refused as soon as it passes Limits::field_bytes_max; libcsv
 // reports neither the line nor lets us stop a field part-way.
@@ -33,7 +33,7 @@
 
 namespace closebook::csv {
 
-// STYLE §4: every field, row and header is bounded; past a limit parse() fails naming it.
+// docs/conventions.md §4: every field, row and header is bounded; past a limit parse() fails naming it.
 struct Limits {
   size_t field_bytes_max = 1 << 20;   // one field, after removing quotes
   size_t columns_max = 1024;          // header columns

@@ -1,5 +1,5 @@
 // Typed CSV fields for input files: each reader returns the value or an error naming the
-// file, line and column, with what was expected and what was found (STYLE §2).
+// file, line and column, with what was expected and what was found (docs/conventions.md §2).
 #pragma once
 
 #include <optional>

@@ -1,5 +1,5 @@
 // Findings become Exception entries: categorised, owned, due-dated, with the legs' values,
-// the delta and the entries that are their evidence (BRIEF §5). See docs/matching.md §4.
+// the delta and the entries that are their evidence. See docs/matching.md §4.
 #pragma once
 
 #include <string>

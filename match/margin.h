@@ -1,4 +1,4 @@
-// The margin report (BRIEF §1): cost, sell and margin of a period's current priced lines,
+// The margin report (docs/matching.md §6): cost, sell and margin of a period's current priced lines,
 // by partner or by SKU, with the margin-floor breaches raised by pricing. See
 // docs/matching.md §6.
 #pragma once

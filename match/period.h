@@ -1,4 +1,4 @@
-// A period's place in the close (BRIEF §5): open → matched → signed → invoiced → posted, and
+// A period's place in the close (docs/close.md): open → matched → signed → invoiced → posted, and
 // back to open when a credit reopens it. Read from the entries filed under the period.
 #pragma once
 

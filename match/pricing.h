@@ -1,4 +1,4 @@
-// Pricing a period (BRIEF §5): one PricedLine per (vendor identity, subscription, SKU) and
+// Pricing a period (docs/matching.md §3): one PricedLine per (vendor identity, subscription, SKU) and
 // stretch of days with the same tenant, partner and rule version, each naming its rule
 // version, FX lock and the usage records it sums. What cannot be priced becomes an exception
 // (NO_PRICING_RULE, TENANT_UNRESOLVED) — never a line priced at zero. See docs/matching.md §3.

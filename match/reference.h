@@ -1,4 +1,4 @@
-// Reference data loads (BRIEF §4): partners, the tenant identity graph, price-book rule
+// Reference data loads (docs/ledger.md §8): partners, the tenant identity graph, price-book rule
 // versions and FX rates, each turned into ledger entries. See docs/ledger.md §8.
 //
 // A load is planned in full before anything is written: every row is parsed and checked

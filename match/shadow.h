@@ -1,4 +1,4 @@
-// Shadow mode (BRIEF §1): the legacy billing output of a period beside closebook's priced
+// Shadow mode (docs/matching.md §7): the legacy billing output of a period beside closebook's priced
 // lines, line by line, before cut-over. A report, not a ledger change. See docs/matching.md §7.
 #pragma once
 
@@ -31,7 +31,7 @@ struct ShadowReport {
   std::vector<Total> totals;
 };
 
-// Reads the legacy file (BRIEF §4 "Legacy billing output"; bad rows refuse it with file, line
+// Reads the legacy file (docs/matching.md §7; bad rows refuse it with file, line
 // and field) and compares it with the period's current priced lines. Amounts equal within
 // `tolerance` count as the same.
 Result<ShadowReport> shadow_period(const ledger::Snapshot& snapshot, const std::string& period,

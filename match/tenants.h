@@ -1,4 +1,4 @@
-// The tenant identity graph (BRIEF §1): one canonical tenant, many vendor identities, each
+// The tenant identity graph (docs/matching.md §2): one canonical tenant, many vendor identities, each
 // edge (a TenantEdge entry) valid over a date range. Resolution is exact — an identity with
 // no edge on that date is unresolved (a TENANT_UNRESOLVED finding), never a fuzzy guess.
 // See docs/matching.md §2.

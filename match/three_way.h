@@ -1,4 +1,4 @@
-// The three-way match (BRIEF §5): per key — vendor and subscription (or tenant and SKU when a
+// The three-way match (docs/matching.md §8): per key — vendor and subscription (or tenant and SKU when a
 // feed has no subscription) — the vendor invoice, the usage feed and the priced partner lines
 // of a period are compared by the vendor's own amount formulas, by days and by quantity
 // basis. The run appends a MatchRun, one MatchResult per key and an Exception per finding.

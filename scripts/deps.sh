@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages closebook needs (BRIEF §2), only those missing.
+# Installs the Debian 12 packages closebook needs (README, docs/conventions.md §10), only those missing.
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config

@@ -1,5 +1,5 @@
 // The real `closebook` and `closebook-verify` binaries: key files, the log interface of
-// BRIEF §6 exactly, clear errors and exit codes, and offline verification of their output.
+// docs/ledger.md §9 exactly, clear errors and exit codes, and offline verification of their output.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 

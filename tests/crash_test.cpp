@@ -1,4 +1,4 @@
-// Crash safety (BRIEF §3, issue 8): the real `closebook` and `closebookd` are SIGKILLed at
+// Crash safety (docs/ledger.md §7, issue 8): the real `closebook` and `closebookd` are SIGKILLed at
 // random points while they ingest, price, match, sign off and write through the API. After
 // every kill the ledger must replay with the independent verifier, stand at a signed
 // checkpoint (an interrupted batch is wholly in or wholly out), and hold every append the

@@ -1,4 +1,4 @@
-// File reading for closebook-verify, which must not depend on ledger/ (BRIEF §2).
+// File reading for closebook-verify, which must not depend on ledger/ (README, Layout; tests/layering_test.cpp).
 #pragma once
 
 #include <string>
