@@ -226,6 +226,15 @@ TEST_F(ProfileTest, ABadValueNamesTheVendorsColumnAndChangesNothing) {
   EXPECT_EQ(e.field, "billableQuantity");
   EXPECT_NE(e.message.find("Quantity"), std::string::npos) << e.to_string();
 
+  // A blank part of a template is refused, not read as another key ("AmazonEC2:").
+  std::string cur = layout("aws-cur.csv");
+  const size_t type = cur.find("APS2-BoxUsage:m5.large");
+  ASSERT_NE(type, std::string::npos);
+  cur.replace(type, std::string("APS2-BoxUsage:m5.large").size(), "");
+  Error blank = expect_refused(shipped("aws-cur"), cur);
+  EXPECT_EQ(blank.line, 2u);
+  EXPECT_EQ(blank.field, "line_item_usage_type") << blank.to_string();
+
   Error missing = expect_refused(shipped("sophos"), "productCode,billableQuantity\nX,1\n");
   EXPECT_EQ(missing.line, 1u);
   EXPECT_EQ(missing.field, "billingEndDate") << missing.to_string();
@@ -366,6 +375,8 @@ TEST_F(ProfileTest, ABadProfileIsRefusedAtItsLineAndKey) {
       {"  SkuId: {template: \"ACME-{Plan}\"}", "  SkuId: {template: \"ACME-{Plan\"}", "columns.SkuId.template"},
       {"  TenantRef: {position: 2}", "  TenantRef: {position: 0}", "columns.TenantRef.position"},
       {"closebook-profile: 1", "closebook-profile: 2", "closebook-profile"},
+      {"name: acme-au", "name: generic", "name"},
+      {"  Currency: {value: AUD}", "  Currency: {value: AUD}\n  Currency: {value: NZD}", "columns.Currency"},
   };
   for (const Case& c : cases) {
     std::string yaml = kDayFirstProfile;

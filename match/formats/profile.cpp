@@ -277,6 +277,10 @@ class ProfileReader {
                            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
                          });
     if (!name_ok) return error(root["name"], "name", "a profile name is lower-case letters, digits and '-': \"" + p.name + "\"");
+    const auto& built_in = formats();
+    if (std::any_of(built_in.begin(), built_in.end(), [&](const Format* f) { return f->name == p.name; })) {
+      return error(root["name"], "name", "\"" + p.name + "\" is a format of closebook's own: name the profile after its vendor");
+    }
     if (root["summary"]) {
       CB_TRY(p.summary, scalar(root["summary"], "summary"));
     }
@@ -340,6 +344,9 @@ class ProfileReader {
         std::string list;
         for (const auto& c : targets) list += (list.empty() ? "" : ", ") + std::string(c.name);
         return error(item.first, "columns." + target, "not a column of " + std::string(p.target->name) + " (its columns: " + list + ")");
+      }
+      if (std::any_of(p.fields.begin(), p.fields.end(), [&](const FieldSource& f) { return f.target == target; })) {
+        return error(item.first, "columns." + target, "mapped twice");
       }
       CB_TRY(FieldSource f, field(target, item.second, default_date));
       p.fields.push_back(std::move(f));
@@ -449,7 +456,25 @@ class RowMapper {
         return out;
       }
       case FieldSource::From::kTemplate:
-        for (const auto& piece : f.pieces) out.value += piece.column ? std::string(trimmed(row.fields[columns_.index(piece.text)])) : piece.text;
+        for (const auto& piece : f.pieces) {
+          if (!piece.column) {
+            out.value += piece.text;
+            continue;
+          }
+          const size_t i = columns_.index(piece.text);
+          const std::string_view v = trimmed(row.fields[i]);
+          // A blank part would make another key ("AmazonEC2:"), never a wrong one in silence.
+          if (v.empty() && !f.when_blank) {
+            return Error::invalid("for " + f.target + ": the template needs " + doc_.header[i] + ", which is blank")
+                .at(doc_.file, row.line)
+                .in_field(doc_.header[i]);
+          }
+          if (v.empty()) {
+            out.value.clear();
+            break;
+          }
+          out.value += v;
+        }
         break;
       case FieldSource::From::kColumn: {
         const size_t i = f.position > 0 ? f.position - 1 : columns_.index(f.column);
