@@ -13,12 +13,6 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 // 1024-column header does not become a 20 KB message.
 constexpr size_t kListedColumnsMax = 40;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // ASCII-only folding: header names are ASCII in every feed we read, and a locale-aware
 // fold would make the same file bind differently on different machines.
 std::string fold(std::string_view s) {
@@ -514,6 +508,12 @@ std::string cell(const std::string& value, bool text) {
   std::string quoted = "\"";
   for (char c : v) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
   return quoted + "\"";
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
 }
 
 }  // namespace closebook::csv

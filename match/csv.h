@@ -115,6 +115,9 @@ class RowReader {
   const Row& row_;
 };
 
+// `s` without surrounding spaces and tabs, as RowReader::text returns values.
+std::string_view trim(std::string_view s);
+
 // A cell of CSV written for people's spreadsheets (RFC 4180), safe to open: a text cell a
 // spreadsheet would run as a formula (=, +, -, @, tab or CR first) gets a leading apostrophe.
 // `text` false: a decimal, written as it is (a leading '-' is a sign, not a formula).

@@ -37,12 +37,6 @@ ValueKind kind_of(std::string_view target_column) {
   return ValueKind::kText;
 }
 
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -177,7 +171,7 @@ class ProfileReader {
     f.target = target;
     if (node.IsScalar()) {  // shorthand: the vendor's column name
       f.column = node.as<std::string>();
-      if (trimmed(f.column).empty()) return error(node, key, "a column name cannot be blank");
+      if (csv::trim(f.column).empty()) return error(node, key, "a column name cannot be blank");
     } else {
       if (!node.IsMap()) return error(node, key, "expected a column name or a map");
       CB_CHECK(only_keys(node, key, {"column", "position", "value", "template", "row_number", "period", "values", "when_blank",
@@ -186,7 +180,7 @@ class ProfileReader {
       if (node["column"]) {
         ++sources;
         CB_TRY(f.column, scalar(node["column"], key + ".column"));
-        if (trimmed(f.column).empty()) return error(node["column"], key + ".column", "a column name cannot be blank");
+        if (csv::trim(f.column).empty()) return error(node["column"], key + ".column", "a column name cannot be blank");
       }
       if (node["position"]) {
         ++sources;
@@ -225,7 +219,7 @@ class ProfileReader {
         if (!node["values"].IsMap()) return error(node["values"], key + ".values", "expected a map of the vendor's values to closebook's");
         for (const auto& item : node["values"]) {
           CB_TRY(std::string to, scalar(item.second, key + ".values"));
-          f.values[lower(trimmed(item.first.as<std::string>()))] = to;
+          f.values[lower(csv::trim(item.first.as<std::string>()))] = to;
         }
       }
       if (node["when_blank"]) {
@@ -326,7 +320,7 @@ class ProfileReader {
       for (const char* list : {"load", "skip"}) {
         if (!rule[list]) continue;
         CB_TRY(std::vector<std::string> values, strings(rule[list], std::string("rows.") + list));
-        for (const std::string& v : values) (std::string_view(list) == "load" ? f.load : f.skip).push_back(lower(trimmed(v)));
+        for (const std::string& v : values) (std::string_view(list) == "load" ? f.load : f.skip).push_back(lower(csv::trim(v)));
       }
       CB_TRY(f.reason, scalar(rule["reason"], "rows.reason"));
       p.rows.push_back(std::move(f));
@@ -374,7 +368,7 @@ class VendorColumns {
     auto need = [&](const std::string& name, const std::string& why) -> Status {
       if (out.by_name_.count(lower(name))) return {};
       for (size_t i = 0; i < doc.header.size(); ++i) {
-        if (lower(doc.header[i]) == lower(trimmed(name))) {
+        if (lower(doc.header[i]) == lower(csv::trim(name))) {
           out.by_name_[lower(name)] = i;
           return {};
         }
@@ -421,14 +415,14 @@ class RowMapper {
   Result<bool> skipped(const csv::Row& row) const {
     for (const RowFilter& r : profile_.rows) {
       const size_t i = columns_.index(r.column);
-      const std::string v = lower(trimmed(row.fields[i]));
+      const std::string v = lower(csv::trim(row.fields[i]));
       if (std::find(r.skip.begin(), r.skip.end(), v) != r.skip.end()) return true;
       if (!r.load.empty() && std::find(r.load.begin(), r.load.end(), v) == r.load.end()) {
         std::string known;
         for (const auto* list : {&r.load, &r.skip}) {
           for (const std::string& k : *list) known += (known.empty() ? "" : ", ") + k;
         }
-        return Error::invalid("\"" + std::string(trimmed(row.fields[i])) + "\" is a kind of row the profile " + profile_.name +
+        return Error::invalid("\"" + std::string(csv::trim(row.fields[i])) + "\" is a kind of row the profile " + profile_.name +
                               " neither loads nor skips (it knows: " + known + "); nothing was guessed")
             .at(doc_.file, row.line)
             .in_field(doc_.header[i]);
@@ -462,7 +456,7 @@ class RowMapper {
             continue;
           }
           const size_t i = columns_.index(piece.text);
-          const std::string_view v = trimmed(row.fields[i]);
+          const std::string_view v = csv::trim(row.fields[i]);
           // A blank part would make another key ("AmazonEC2:"), never a wrong one in silence.
           if (v.empty() && !f.when_blank) {
             return Error::invalid("for " + f.target + ": the template needs " + doc_.header[i] + ", which is blank")
@@ -479,7 +473,7 @@ class RowMapper {
       case FieldSource::From::kColumn: {
         const size_t i = f.position > 0 ? f.position - 1 : columns_.index(f.column);
         out.vendor_column = doc_.header[i];
-        out.value = std::string(trimmed(row.fields[i]));
+        out.value = std::string(csv::trim(row.fields[i]));
         break;
       }
     }
@@ -658,11 +652,11 @@ bool iso_midnight(std::string_view text) {
 bool strip_symbol(std::string& t, const std::vector<std::string>& symbols) {
   for (const std::string& s : symbols) {
     if (t.size() > s.size() && t.compare(0, s.size(), s) == 0) {
-      t = std::string(trimmed(t.substr(s.size())));
+      t = std::string(csv::trim(t.substr(s.size())));
       return true;
     }
     if (t.size() > s.size() && t.compare(t.size() - s.size(), s.size(), s) == 0) {
-      t = std::string(trimmed(t.substr(0, t.size() - s.size())));
+      t = std::string(csv::trim(t.substr(0, t.size() - s.size())));
       return true;
     }
   }
@@ -713,17 +707,17 @@ Result<Date> parse_profile_date(std::string_view text, const DatePattern& patter
 Result<std::string> parse_profile_decimal(std::string_view raw, const ProfileDecimals& d) {
   const std::string as_written(raw);
   auto bad = [&](const std::string& why) { return Error::invalid("\"" + as_written + "\" is not a number (" + why + ")"); };
-  std::string t(trimmed(raw));
+  std::string t(csv::trim(raw));
   if (t.size() > Decimal::kTextBytesMax) return bad("longer than any amount");
   bool negative = false;
   if (d.parentheses_negative && t.size() > 2 && t.front() == '(' && t.back() == ')') {
     negative = true;
-    t = std::string(trimmed(t.substr(1, t.size() - 2)));
+    t = std::string(csv::trim(t.substr(1, t.size() - 2)));
   }
   auto take_sign = [&]() {
     if (!t.empty() && (t[0] == '-' || t[0] == '+')) {
       if (t[0] == '-') negative = !negative;
-      t = std::string(trimmed(t.substr(1)));
+      t = std::string(csv::trim(t.substr(1)));
       return true;
     }
     return false;
