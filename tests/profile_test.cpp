@@ -374,6 +374,8 @@ TEST_F(ProfileTest, ABadProfileIsRefusedAtItsLineAndKey) {
       {"dates: DD/MM/YYYY", "dates: DD/MM", "dates"},
       {"  SkuId: {template: \"ACME-{Plan}\"}", "  SkuId: {template: \"ACME-{Plan\"}", "columns.SkuId.template"},
       {"  TenantRef: {position: 2}", "  TenantRef: {position: 0}", "columns.TenantRef.position"},
+      {"  SkuId: {template: \"ACME-{Plan}\"}", "  SkuId: {template: \"ACME-{ }\"}", "columns.SkuId.template"},
+      {"{column: Kind, load:", "{column: \" \", load:", "rows.column"},
       {"closebook-profile: 1", "closebook-profile: 2", "closebook-profile"},
       {"name: acme-au", "name: generic", "name"},
       {"  Currency: {value: AUD}", "  Currency: {value: AUD}\n  Currency: {value: NZD}", "columns.Currency"},

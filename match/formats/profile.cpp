@@ -147,7 +147,9 @@ class ProfileReader {
         ++i;
       } else if (text[i] == '{') {
         const size_t close = text.find('}', i);
-        if (close == std::string::npos || close == i + 1) return error(node, key, "a template names columns as {Column}: \"" + text + "\"");
+        if (close == std::string::npos || csv::trim(std::string_view(text).substr(i + 1, close - i - 1)).empty()) {
+          return error(node, key, "a template names columns as {Column}: \"" + text + "\"");
+        }
         if (!literal.empty()) pieces.push_back({false, std::move(literal)});
         literal.clear();
         pieces.push_back({true, text.substr(i + 1, close - i - 1)});
@@ -317,6 +319,7 @@ class ProfileReader {
       }
       RowFilter f;
       CB_TRY(f.column, scalar(rule["column"], "rows.column"));
+      if (csv::trim(f.column).empty()) return error(rule["column"], "rows.column", "a column name cannot be blank");
       for (const char* list : {"load", "skip"}) {
         if (!rule[list]) continue;
         CB_TRY(std::vector<std::string> values, strings(rule[list], std::string("rows.") + list));
@@ -363,42 +366,42 @@ class ProfileReader {
 // Where each of the vendor's columns a profile reads sits in the vendor's header.
 class VendorColumns {
  public:
+  // Binds through csv::Columns, as the formats do (any case, the header listed when one is
+  // missing), then says what the profile reads a missing column for.
   static Result<VendorColumns> bind(const Profile& profile, const csv::Document& doc) {
-    VendorColumns out;
-    auto need = [&](const std::string& name, const std::string& why) -> Status {
-      if (out.by_name_.count(lower(name))) return {};
-      for (size_t i = 0; i < doc.header.size(); ++i) {
-        if (lower(doc.header[i]) == lower(csv::trim(name))) {
-          out.by_name_[lower(name)] = i;
-          return {};
-        }
-      }
-      std::string have;
-      for (const std::string& h : doc.header) have += (have.empty() ? "" : ", ") + h;
-      return Error::invalid("missing column \"" + name + "\", which the profile " + profile.name + " reads for " + why +
-                            " (the file has: " + have + ")")
-          .at(doc.file, doc.header_line)
-          .in_field(name);
+    std::vector<csv::ColumnSpec> specs;
+    std::map<std::string, std::string, std::less<>> read_for;  // the profile's name for a column -> what it fills
+    auto need = [&](const std::string& name, const std::string& why) {
+      if (read_for.emplace(name, why).second) specs.push_back({name});
     };
     for (const FieldSource& f : profile.fields) {
-      if (f.from == FieldSource::From::kColumn && f.position == 0) CB_CHECK(need(f.column, f.target));
+      if (f.from == FieldSource::From::kColumn && f.position == 0) need(f.column, f.target);
       if (f.from == FieldSource::From::kColumn && f.position > doc.header.size()) {
         return Error::invalid("the profile " + profile.name + " reads column " + std::to_string(f.position) + " for " + f.target +
                               ", but the header has " + std::to_string(doc.header.size()) + " columns")
             .at(doc.file, doc.header_line);
       }
       for (const auto& piece : f.pieces) {
-        if (piece.column) CB_CHECK(need(piece.text, f.target));
+        if (piece.column) need(piece.text, f.target);
       }
     }
-    for (const RowFilter& r : profile.rows) CB_CHECK(need(r.column, "its row filter"));
-    return out;
+    for (const RowFilter& r : profile.rows) need(r.column, "its row filter");
+    auto columns = csv::Columns::bind(doc, specs);
+    if (!columns.ok()) {
+      Error e = columns.error();
+      const auto it = read_for.find(e.field);
+      if (it != read_for.end()) e.message += " (the profile " + profile.name + " reads it for " + it->second + ")";
+      return e;
+    }
+    return VendorColumns(std::move(*columns));
   }
 
-  size_t index(const std::string& name) const { return by_name_.at(lower(name)); }
+  // `name` is one the profile reads, spelled as in the profile.
+  size_t index(const std::string& name) const { return *columns_.index(name); }
 
  private:
-  std::map<std::string, size_t> by_name_;  // lower-case name -> header position
+  explicit VendorColumns(csv::Columns columns) : columns_(std::move(columns)) {}
+  csv::Columns columns_;
 };
 
 struct Mapped {
