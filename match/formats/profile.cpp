@@ -406,7 +406,7 @@ class VendorColumns {
 
 struct Mapped {
   std::string value;
-  std::string vendor_column;  // where it came from, for messages: the vendor's header name, or empty
+  std::string_view vendor_column;  // where it came from, for messages: the vendor's header name, or empty
 };
 
 class RowMapper {
@@ -483,7 +483,7 @@ class RowMapper {
     auto fail = [&](std::string message) {
       return Error::invalid("for " + f.target + ": " + std::move(message))
           .at(doc_.file, row.line)
-          .in_field(out.vendor_column.empty() ? f.target : out.vendor_column);
+          .in_field(out.vendor_column.empty() ? f.target : std::string(out.vendor_column));
     };
     if (out.value.empty() && f.when_blank) out.value = *f.when_blank;
     if (out.value.empty()) return out;  // the target's builder says whether blank is allowed
@@ -558,7 +558,10 @@ Result<MappedDocument> map_document(const Profile& profile, const csv::Document&
   MappedDocument out;
   out.doc.file = vendor.file;
   out.doc.header_line = vendor.header_line;
-  for (const FieldSource& f : profile.fields) out.doc.header.push_back(f.target);
+  for (const FieldSource& f : profile.fields) {
+    out.doc.header.push_back(f.target);
+    if (f.from == FieldSource::From::kColumn) out.sources[f.target] = vendor.header[f.position > 0 ? f.position - 1 : columns.index(f.column)];
+  }
   out.doc.rows.reserve(vendor.rows.size());
   for (const csv::Row& row : vendor.rows) {
     CB_TRY(bool skip, mapper.skipped(row));
@@ -570,7 +573,6 @@ Result<MappedDocument> map_document(const Profile& profile, const csv::Document&
     mapped.fields.reserve(profile.fields.size());
     for (const FieldSource& f : profile.fields) {
       CB_TRY(Mapped m, mapper.map(f, row));
-      if (!m.vendor_column.empty()) out.sources[f.target] = m.vendor_column;
       mapped.fields.push_back(std::move(m.value));
     }
     out.doc.rows.push_back(std::move(mapped));
