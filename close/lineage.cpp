@@ -34,6 +34,32 @@ Status add_citing(const ledger::Snapshot& snapshot, uint64_t index, std::set<uin
   return {};
 }
 
+// A priced line and what it was priced from (docs/evidence.md R5): its rule version, FX lock
+// and the rate it fixes, its usage records, and its partner as the line was priced — the floor
+// R31 compares its margin with when the rule names none.
+Status add_line_core(const ledger::Snapshot& snapshot, Collector& c, const DecodedEntry& line) {
+  auto l = line.reader().getKind().getPricedLine();
+  const uint64_t at = line.reader().getIndex();
+  c.add("priced_line", Ref{at, line.hash()});
+  c.add("rule_version", ref_of(l.getRule()));
+  CB_TRY(std::vector<uint64_t> partners, snapshot.lookup("partner", text_of(l.getPartnerId())));
+  for (auto it = partners.rbegin(); it != partners.rend(); ++it) {
+    if (*it >= at) continue;
+    CB_TRY(DecodedEntry p, snapshot.entry(*it));
+    if (!p.reader().getKind().isPartner()) continue;
+    c.add("partner", Ref{*it, p.hash()});
+    break;
+  }
+  if (l.getFxLock().getHash().size() != 0) {
+    const Ref lock = ref_of(l.getFxLock());
+    c.add("fx_lock", lock);
+    CB_TRY(DecodedEntry lock_entry, snapshot.entry(lock.index));
+    c.add("fx_rate", ref_of(lock_entry.reader().getKind().getFxLock().getRateRef()));
+  }
+  for (auto u : l.getUsage()) c.add("usage", ref_of(u));
+  return {};
+}
+
 }  // namespace
 
 Lineage for_audience(Lineage lineage, Audience audience) {
@@ -110,15 +136,7 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
   auto l = line->reader().getKind().getPricedLine();
   out.period = text_of(l.getPeriod());
   const uint64_t at = line->reader().getIndex();
-  c.add("priced_line", Ref{at, line->hash()});
-  c.add("rule_version", ref_of(l.getRule()));
-  if (l.getFxLock().getHash().size() != 0) {
-    const Ref lock = ref_of(l.getFxLock());
-    c.add("fx_lock", lock);
-    CB_TRY(DecodedEntry lock_entry, snapshot.entry(lock.index));
-    c.add("fx_rate", ref_of(lock_entry.reader().getKind().getFxLock().getRateRef()));
-  }
-  for (auto u : l.getUsage()) c.add("usage", ref_of(u));
+  CB_CHECK(add_line_core(snapshot, c, *line));
 
   // Its credits and disputes, by its id.
   std::set<uint64_t> credits, disputes;
@@ -186,6 +204,12 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
   for (uint64_t i : credits) {
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     c.add("credit", Ref{i, e.hash()});
+    // The other lines it credits, so that R16 sums the credits of each against what it billed.
+    for (auto credited : e.reader().getKind().getCredit().getLines()) {
+      if (c.has(credited.getIndex())) continue;
+      CB_TRY(DecodedEntry other, snapshot.entry(credited.getIndex()));
+      CB_CHECK(add_line_core(snapshot, c, other));
+    }
   }
   for (uint64_t i : disputes) {
     CB_TRY(DecodedEntry e, snapshot.entry(i));

@@ -4,6 +4,8 @@
 // verifiers, closebook-verify ledger and closebook-verify bundle, naming the rule it breaks.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "close/bundle.h"
@@ -16,6 +18,7 @@
 #include "match/fields.h"
 #include "match/findings.h"
 #include "match/pricing.h"
+#include "match/reference.h"
 #include "match/three_way.h"
 #include "tests/test_util.h"
 #include "verify/verify.h"
@@ -434,6 +437,83 @@ TEST_F(ForgeryTest, ACreditRecoveryUnderstatingWhatItsLinesBilledIsRefused) {  /
   }
   append(credit->drafts);
   refused("R30", close::BundleSubject::kLine, line_id(kBp, "P001"));
+}
+
+// R31: margin floors. P001's own rule for Microsoft 365 Business Basic names no floor, so
+// P001's 8.0 % applies: 6.40 sold on 5.94 is a 7.19 % margin, a breach on each of its lines.
+constexpr const char* kBasic = "CFQ7TTC0LH16:0001";
+class MarginFloorForgeryTest : public ForgeryTest {
+ protected:
+  void SetUp() override {
+    ForgeryTest::SetUp();
+    const std::string rules =
+        "RuleId,Version,Vendor,SkuId,PartnerId,EffectiveFrom,EffectiveTo,CostUnitPrice,CostCurrency,SellMethod,SellValue,"
+        "SellCurrency,Unit,MarginFloorPct\n"
+        "R011,1,microsoft,CFQ7TTC0LH16:0001,P001,2026-01-01,,5.9400,AUD,fixed,6.4000,AUD,Licence/Month,\n";
+    append(match::plan_reference_load(match::ReferenceKind::kRules, "p001-rules.csv", rules, snap()).value().drafts);
+  }
+  static bool is_breach(ledger::Draft& d) {
+    auto k = d.entry().getKind();
+    return k.isException() && k.getException().getCategory() == schema::Category::MARGIN_FLOOR_BREACH;
+  }
+};
+
+TEST_F(MarginFloorForgeryTest, TheHonestBreachesPassBothVerifiers) {
+  int breaches = 0;
+  close_period([&](ledger::Snapshot&, Drafts& d) {
+    for (auto& draft : d) breaches += is_breach(draft);
+  });
+  EXPECT_EQ(breaches, 2);  // T001's 4 seats and T002's 14
+  auto bundle = close::build_bundle(snap(), close::BundleSubject::kLine, line_id(kBasic, "P001"));
+  ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
+  auto checked = verify::check_bundle(*bundle, log_key_.verifier());
+  EXPECT_TRUE(checked.ok()) << checked.error().to_string();
+  ledger_.reset();
+  auto replayed = verify::replay_ledger(dir_, log_key_.verifier());
+  EXPECT_TRUE(replayed.ok()) << replayed.error().to_string();
+}
+
+TEST_F(MarginFloorForgeryTest, ALineBelowItsFloorWithNoBreachIsRefused) {
+  close_period([&](ledger::Snapshot&, Drafts& d) {
+    d.erase(std::remove_if(d.begin(), d.end(), is_breach), d.end());
+  });
+  refused_by_the_ledger("R31");
+}
+
+TEST_F(MarginFloorForgeryTest, ABreachUnderstatingItsShortfallIsRefused) {
+  close_period([&](ledger::Snapshot&, Drafts& d) {
+    for (auto& draft : d) {
+      if (is_breach(draft)) draft.entry().getKind().getException().setDelta("0.01");
+    }
+  });
+  refused("R31", close::BundleSubject::kLine, line_id(kBasic, "P001"));
+}
+
+TEST_F(MarginFloorForgeryTest, ABreachOnALineAboveItsFloorIsRefused) {  // a partner's good margin made to look bad
+  close_period([&](ledger::Snapshot& s, Drafts& d) {
+    size_t at = 0;
+    while (!(d[at].entry().getKind().isPricedLine() && std::string(d[at].entry().getKind().getPricedLine().getSkuId().cStr()) == kBp &&
+             std::string(d[at].entry().getKind().getPricedLine().getPartnerId().cStr()) == "P001")) {
+      ++at;
+    }
+    auto l = d[at].entry().getKind().getPricedLine().asReader();
+    match::Finding f;
+    f.category = match::Category::MARGIN_FLOOR_BREACH;
+    f.vendor = l.getVendor().cStr();
+    f.partner_id = l.getPartnerId().cStr();
+    f.tenant_id = l.getTenantId().cStr();
+    f.subscription_id = l.getSubscriptionId().cStr();
+    f.sku_id = l.getSkuId().cStr();
+    f.subject = "forged";
+    f.legs = {{"priced", "", l.getSellUnitPrice().cStr(), l.getSellAmount().cStr(), ""}, {"floor", "", "", "999.00", ""}};
+    f.delta = "1.00";
+    f.currency = l.getCurrency().cStr();
+    auto rule = s.entry(l.getRule().getIndex()).value();
+    f.evidence = {{l.getRule().getIndex(), rule.hash()}};
+    f.evidence_in_batch = {at};
+    d.push_back(match::exception_draft("2026-10", f, match::CloseConfig::defaults()));
+  });
+  refused("R31", close::BundleSubject::kLine, line_id(kBp, "P001"));
 }
 
 // Class 11: a bundle's role that is not its entry's kind (a credit labelled match_result).

@@ -121,7 +121,14 @@ std::unique_ptr<Honest> build_honest() {
   h->sealed = test::cheap_seal(h->log_key);
   auto led = test::new_ledger(h->dir, h->log_key);
   auto snap = [&] { return must(led->snapshot(), "snapshot"); };
-  test::load_period(*led, h->log_key, test::bundled_sample(), kPeriod);
+  // P001's own rules, so that its floors decide (R31): R011 names none, so P001's 8.0 % applies
+  // and 6.40 sold on 5.94 breaches it; under R012's 7.40 % an 8 % markup (a 7.41 % margin) just
+  // holds on T001's 18 seats, and 7.41 % would not.
+  auto files = test::bundled_sample();
+  files["rules.csv"] +=
+      "R011,1,microsoft,CFQ7TTC0LH16:0001,P001,2026-01-01,,5.9400,AUD,fixed,6.4000,AUD,Licence/Month,\n"
+      "R012,1,microsoft,CFQ7TTC0LCHC:0002,P001,2026-01-01,,32.6700,AUD,markup_pct,8.00,AUD,Licence/Month,7.40\n";
+  test::load_period(*led, h->log_key, files, kPeriod);
   test::price_and_match(*led, h->log_key, kPeriod);
   {
     Drafts keys;
@@ -702,6 +709,11 @@ std::vector<std::pair<std::string, uint64_t>> representatives(const Honest& h) {
   if (auto i = first([](schema::Entry::Reader e) { return e.getKind().isIngest() && e.getKind().getIngest().getSource() == schema::Ingest::Source::USAGE; })) {
     add(*i);
   }
+  // P001's own rule versions, whose floors decide its lines (R31), before the "*" ones.
+  for (uint64_t i : lineage) {
+    auto k = h.entries[i].reader().getKind();
+    if (k.isRuleVersion() && str(k.getRuleVersion().getPartnerId()) == "P001") add(i);
+  }
   const auto kinds = capnp::Schema::from<schema::Entry::Kind>().getUnionFields();
   for (auto f : kinds) {
     if (count.count(f.getProto().getName().cStr()) != 0) continue;
@@ -719,6 +731,13 @@ std::vector<std::pair<std::string, uint64_t>> representatives(const Honest& h) {
       add(h.entries[*i].reader().getKind().getPricedLine().getUsage()[0].getIndex());
     }
   }
+  // The first exception of P001's lineage is its margin-floor breach (R31); its cost-rate
+  // mismatch is the second.
+  if (auto i = first([](schema::Entry::Reader e) {
+        return e.getKind().isException() && e.getKind().getException().getCategory() == schema::Category::COST_RATE_MISMATCH;
+      })) {
+    add(*i);
+  }
   int sign_offs = 0;
   for (uint64_t i = 1; i < h.entries.size(); ++i) {
     auto k = h.entries[i].reader().getKind();
@@ -730,6 +749,7 @@ std::vector<std::pair<std::string, uint64_t>> representatives(const Honest& h) {
     if (k.isKeyEvent() && k.getKeyEvent().getAction() == KeyAction::ROTATE) add(i);
     if (k.isException() && k.getException().getCategory() == schema::Category::CREDIT_RECOVERY) add(i);
     if (k.isException() && k.getException().getCategory() == schema::Category::DISPUTE) add(i);
+
   }
   return out;
 }
@@ -797,8 +817,8 @@ const std::vector<Listed> kNotEvidence = {
     {"tenantEdge", "idType",
      "R13 matches customer ids, domains and org ids alike (case-insensitively) and only `name` exactly: one non-name type for "
      "another maps the same identity"},
-    {"ruleVersion", "sellCurrency",
-     "this is a markup rule: its sell price is the cost, in the line's currency through the FX lock, marked up (R14); only a "
+    {"ruleVersion#2", "sellCurrency",
+     "R012 is a markup rule: its sell price is the cost, in the line's currency through the FX lock, marked up (R14); only a "
      "fixed price's currency is read"},
     {"ruleVersion", "unit", "the unit's label (\"Licence/Month\"); quantities come from the usage (R11)"},
     {"fxLock", "policy", "free text naming the lock policy; R14 checks the rate, date and source it locked"},
@@ -819,9 +839,9 @@ const std::vector<Listed> kNotEvidence = {
      "set by the close configuration (docs/matching.md §4), which the ledger does not record: workflow that no rule reads "
      "(whether an exception blocks is read: R18)"},
     {"exception", "summary legs[0].name legs[0].detail", "a finding's free text and the labels of its legs"},
-    {"exception#2", "blocking",
-     "whether an exception blocks counts only while it is outstanding at a sign-off (R18 refuses the change on exception#1 and "
-     "#3); this credit recovery is resolved before the next"},
+    {"exception#3", "blocking",
+     "whether an exception blocks counts only while it is outstanding at a sign-off (R18 refuses the change on exception#2 and "
+     "#4); this credit recovery is resolved before the next"},
     {"exceptionUpdate", "owner dueDate note evidenceSha256 evidenceName actor",
      "workflow: who owns it and when it is due (an assign must name an owner, R21; this update resolves), the note, a file "
      "outside the log, who acted"},
@@ -847,9 +867,11 @@ const std::vector<Listed> kLedgerOnly = {
     {"invoiceLine", "pricingCurrency",
      "R29 (ledger): a converted invoice is compared with its period's FX lock for the run as a whole, and a bundle carries "
      "the results of its own lines, not the run's"},
-    {"exception#1", "blocking delta currency",
+    {"exception#2", "blocking delta currency",
      "R18 (ledger): the statement rebuilt from the whole ledger counts the exception; a bundle proves the statement signed"},
-    {"exception#3", "blocking", "R18 (ledger), as for exception#1"},
+    {"exception#1 exception#4", "blocking", "R18 (ledger), as for exception#2"},
+    {"ruleVersion#2", "marginFloorPct",
+     "R31 (ledger): at 7.41 % T001's line falls below its floor with no breach raised, which only the whole ledger shows"},
     {"journalPosting", "lines[0].account lines[0].refs[0].index",
      "R19: a bundle carries its subject's invoices, not every invoice the journal posts, so it recomputes only the lines it can"},
 };
@@ -861,25 +883,20 @@ const std::vector<Listed> kKnownGaps = {
     // its key, tenant and partner, its vendor and usage legs, the copies, PARTNER_MISMATCH,
     // FX_VARIANCE, the run's coverage and count, and the legs and evidence of findings. What
     // they do not re-derive is COST_RATE_MISMATCH (the book cost per cycle, and Partner Center's
-    // two ways of prorating a charge) and MARGIN_FLOOR_BREACH; the fields only those read stay here.
+    // two ways of prorating a charge); the fields only it reads stay here.
     {"invoiceLine", "effectiveUnitPrice billableQuantity fxRate",
      "read only by COST_RATE_MISMATCH, which the verifier does not re-derive: this AUD line converts nothing (FX_VARIANCE, "
      "R29), its seats are its Quantity (R27), and its vendor amount its Subtotal"},
     {"invoiceLine", "skuId",
      "a second SKU on a subscription is SKU_MISMATCH (docs/matching.md §8.2 check 9), which the verifier does not re-derive; "
      "R26 requires only that some row of the result is of its SKU, and the usage and priced lines are"},
-    {"partner", "marginFloorPct", "read only by MARGIN_FLOOR_BREACH (pricing), which the verifier does not re-derive; and this "
-     "partner's lines are priced under a rule with a floor of its own"},
-    {"ruleVersion", "marginFloorPct",
-     "read only by MARGIN_FLOOR_BREACH (pricing), which the verifier does not re-derive (no line of this rule has a margin "
-     "between 8.0 and 8.1 % either)"},
     {"matchRun", "tolerance",
      "read by COST_RATE_MISMATCH and the quantity pairs; the only comparison of this sample between 0.01 and 0.02 is "
      "COST_RATE_MISMATCH's, which the verifier does not re-derive"},
     {"matchRun", "fxToleranceBps",
      "R29 compares each converted invoice's rate with it, but this sample's rates are 0 and 13.67 bps from their locks: 10 and "
      "11 decide alike"},
-    {"exception#1", "legs[0].unitPrice legs[0].amount legs:drop legs:dup",
+    {"exception#2", "legs[0].unitPrice legs[0].amount legs:drop legs:dup",
      "a COST_RATE_MISMATCH's legs are the vendor's and the price book's amounts, which only a re-derived COST_RATE_MISMATCH "
      "could check"},
 };

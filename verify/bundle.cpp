@@ -118,6 +118,7 @@ class BundleChecker {
     CB_CHECK(check_sign_offs(b["sign_offs"]));
     CB_CHECK(recompute());
     CB_CHECK(check_subject());
+    CB_CHECK(check_line_partners());
     return {};
   }
 
@@ -232,7 +233,7 @@ class BundleChecker {
           CB_CHECK(ref(kind.getPeriodReopen().getPreviousSignOff(), index, false));
           break;
         case K::CREDIT:
-          for (auto x : kind.getCredit().getLines()) CB_CHECK(ref(x, index, false));
+          for (auto x : kind.getCredit().getLines()) CB_CHECK(ref(x, index, true));
           break;
         case K::INVOICE: {
           // The subject invoice brings every line it bills; another (an earlier invoice of a
@@ -306,7 +307,7 @@ class BundleChecker {
   }
 
   // ------------------------------------------------------------------------------------
-  // R8–R30, over the bundled entries in ledger order (verify/rules.h): what is not bundled
+  // R8–R31, over the bundled entries in ledger order (verify/rules.h): what is not bundled
   // is not known, so the rules that need the whole ledger are closebook-verify ledger's.
 
   Status recompute() {
@@ -330,6 +331,23 @@ class BundleChecker {
       return failed("R5: invoice " + std::to_string(index) + ": the partner it bills is not in the bundle");
     }
     return failed("R7: the bundle does not hold its subject, " + report_.subject_kind + " " + report_.subject_id);
+  }
+
+  // R5: each priced line's partner is bundled, whose margin floor R31 reads when the line's
+  // rule names none.
+  Status check_line_partners() {
+    std::map<std::string, uint64_t> first_partner;  // partner id -> its first bundled Partner entry
+    for (const auto& [i, p] : entries_) {
+      if (p.reader().getKind().isPartner()) first_partner.emplace(text(p.reader().getKind().getPartner().getPartnerId()), i);
+    }
+    for (const auto& [index, e] : entries_) {
+      if (!e.reader().getKind().isPricedLine()) continue;
+      auto known = first_partner.find(text(e.reader().getKind().getPricedLine().getPartnerId()));
+      if (known == first_partner.end() || known->second > index) {
+        return failed("R5: priced line " + std::to_string(index) + ": its partner is not in the bundle");
+      }
+    }
+    return {};
   }
 
   const VerifierKey& key_;

@@ -673,20 +673,6 @@ class MatchRules::State {
   }
 
   // A leg is known by its place; its name is a label.
-  static Status leg_is(const std::string& where, schema::Leg::Reader leg, const char* name, const std::string& quantity,
-                       const std::string& unit, const Decimal& amount) {
-    auto same = [](capnp::Text::Reader t, const std::string& want) {
-      if (want.empty() || t.size() == 0) return t.size() == 0 && want.empty();
-      auto d = Decimal::parse(text(t));
-      return d.ok() && *d == Decimal::parse(want).value();
-    };
-    auto a = Decimal::parse(text(leg.getAmount()));
-    if (!same(leg.getQuantity(), quantity) || !same(leg.getUnitPrice(), unit) || !a.ok() || !(*a == amount)) {
-      return broke("R30", where + ": its " + name + " leg is not " + (quantity.empty() ? "" : quantity + " × " + unit + " = ") +
-                              amount.to_string());
-    }
-    return {};
-  }
 
   // docs/close.md §3: a credit against a signed period raises CREDIT_RECOVERY with the credit and
   // what its lines billed as legs, citing the credited lines, the credit and the reopen it caused.
@@ -694,10 +680,12 @@ class MatchRules::State {
     const DecodedEntry* credit = nullptr;
     for (auto ref : x.getEvidence()) {
       const DecodedEntry* e = earlier(ref.getIndex(), index);
-      if (e == nullptr) return {};  // a bundle without it cannot follow the evidence
-      if (e->reader().getKind().isCredit()) credit = e;
+      if (e != nullptr && e->reader().getKind().isCredit()) credit = e;
     }
-    if (credit == nullptr) return broke("R30", where + " cites no credit");
+    if (credit == nullptr) {
+      if (complete_) return broke("R30", where + " cites no credit");
+      return {};  // a bundle without its credit cannot follow the evidence
+    }
     auto c = credit->reader().getKind().getCredit();
     std::vector<uint64_t> want = indexes(c.getLines());
     Decimal billed;
@@ -709,16 +697,16 @@ class MatchRules::State {
     }
     want.push_back(credit->reader().getIndex());
     for (auto ref : x.getEvidence()) {
-      const DecodedEntry* e = get_(ref.getIndex());
-      if (e->reader().getKind().isPeriodReopen() && e->reader().getKind().getPeriodReopen().getCause().getIndex() == credit->reader().getIndex()) {
+      const DecodedEntry* e = earlier(ref.getIndex(), index);
+      if (e != nullptr && e->reader().getKind().isPeriodReopen() && e->reader().getKind().getPeriodReopen().getCause().getIndex() == credit->reader().getIndex()) {
         want.push_back(ref.getIndex());
       }
     }
     if (indexes(x.getEvidence()) != want) return broke("R30", where + " does not cite the credited lines, the credit and its reopen");
     CB_TRY(Decimal amount, dec("R30", c.getAmount(), where + " credit amount"));
     if (x.getLegs().size() != 2) return broke("R30", where + ": its legs are not the credit and what its lines billed");
-    CB_CHECK(leg_is(where, x.getLegs()[0], "credit", "", "", amount));
-    return leg_is(where, x.getLegs()[1], "signed_off", "", "", billed);
+    CB_CHECK(leg_is("R30", where, x.getLegs()[0], "credit", "", "", amount));
+    return leg_is("R30", where, x.getLegs()[1], "signed_off", "", "", billed);
   }
 
   // docs/close.md §6: a DISPUTE's legs are the line as priced and the partner's claim; it cites the
@@ -741,8 +729,8 @@ class MatchRules::State {
     CB_TRY(Decimal sell, dec("R30", l.getSellAmount(), where + " line sell"));
     CB_TRY(Decimal claim, dec("R30", d.getAmount(), where + " dispute amount"));
     if (x.getLegs().size() != 2) return broke("R30", where + ": its legs are not the line as priced and the claim");
-    CB_CHECK(leg_is(where, x.getLegs()[0], "priced", text(l.getQuantity()), text(l.getSellUnitPrice()), sell));
-    return leg_is(where, x.getLegs()[1], "dispute", "", "", claim);
+    CB_CHECK(leg_is("R30", where, x.getLegs()[0], "priced", text(l.getQuantity()), text(l.getSellUnitPrice()), sell));
+    return leg_is("R30", where, x.getLegs()[1], "dispute", "", "", claim);
   }
 
   // ------------------------------------------------------------------------------------

@@ -46,4 +46,20 @@ inline Result<Period> iso_period(capnp::Text::Reader t, const std::string& what)
   return *p;
 }
 
+// A leg gives `quantity` × `unit` = `amount` (an empty want: the leg gives nothing there).
+inline Status leg_is(const char* rule, const std::string& where, schema::Leg::Reader leg, const char* name,
+                     const std::string& quantity, const std::string& unit, const Decimal& amount) {
+  auto same = [](capnp::Text::Reader t, const std::string& want) {
+    if (want.empty() || t.size() == 0) return t.size() == 0 && want.empty();
+    auto d = Decimal::parse(text(t));
+    return d.ok() && *d == Decimal::parse(want).value();
+  };
+  auto a = Decimal::parse(text(leg.getAmount()));
+  if (!same(leg.getQuantity(), quantity) || !same(leg.getUnitPrice(), unit) || !a.ok() || !(*a == amount)) {
+    return broke(rule, where + ": its " + name + " leg is not " + (quantity.empty() ? "" : quantity + " × ") +
+                           (unit.empty() ? "" : unit + " = ") + amount.to_string());
+  }
+  return {};
+}
+
 }  // namespace closebook::verify

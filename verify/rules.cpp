@@ -12,6 +12,7 @@
 #include "evidence/checkpoint.h"
 #include "evidence/date.h"
 #include "evidence/decimal.h"
+#include "verify/margin_floor.h"
 #include "verify/match_rules.h"
 #include "verify/rule_text.h"
 
@@ -131,7 +132,7 @@ bool hex_id(const std::string& id, const std::string& prefix) {
 
 class Rules::State {
  public:
-  State(Lookup lookup, bool complete) : get_(lookup), complete_(complete), match_(std::move(lookup), complete) {}
+  State(Lookup lookup, bool complete) : get_(lookup), complete_(complete), floors_(complete), match_(std::move(lookup), complete) {}
 
   Status add(const DecodedEntry& e) {
     const uint64_t index = e.reader().getIndex();
@@ -166,7 +167,10 @@ class Rules::State {
     return {};
   }
 
-  Status finish() { return match_.finish(); }
+  Status finish() {
+    CB_CHECK(floors_.finish());
+    return match_.finish();
+  }
 
   RuleCounts counts;
 
@@ -342,6 +346,7 @@ class Rules::State {
     CB_CHECK(check_rule_choice(l, where, from, to));
     CB_CHECK(check_tenant(l, where, from, to, uses));
     CB_CHECK(check_amounts(l, where, quantity));
+    CB_CHECK(floors_.check_line(index, l, get_(l.getRule().getIndex())->reader().getKind().getRuleVersion(), partner(l.getPartnerId()), where));
     ++counts.lines_recomputed;
     return {};
   }
@@ -1061,6 +1066,10 @@ class Rules::State {
     if (!hex_id(text(x.getExceptionId()), prefix)) return broke("R21", where + ": its id is not " + prefix + "<32 hex digits>");
     if (x.getStatus() != schema::ExceptionStatus::OPEN) return broke("R21", where + " is raised " + status_name(x.getStatus()) + ", not open");
     if (x.getCategory() == schema::Category::CREDIT_RECOVERY) return check_recovery(index, where, x);
+    if (x.getCategory() == schema::Category::MARGIN_FLOOR_BREACH) {
+      auto cited = [&](unsigned n) { return n < x.getEvidence().size() && x.getEvidence()[n].getIndex() < index ? get_(x.getEvidence()[n].getIndex()) : nullptr; };
+      return floors_.check_breach(where, x, cited(0), cited(1));
+    }
     if (x.getCategory() != schema::Category::DISPUTE) return {};
     // R20: a DISPUTE exception says what its dispute says.
     const DecodedEntry* dispute = nullptr;
@@ -1354,6 +1363,12 @@ class Rules::State {
     return {};
   }
 
+  // A partner's latest Partner entry known here, or null.
+  const DecodedEntry* partner(capnp::Text::Reader id) const {
+    const auto it = partners_.find(text(id));
+    return it == partners_.end() ? nullptr : get_(it->second);
+  }
+
   Lookup get_;
   const bool complete_;
   std::map<std::string, std::vector<RuleSeen>> rules_;  // "vendor|sku" -> versions
@@ -1374,7 +1389,8 @@ class Rules::State {
   };
   std::map<uint64_t, RunSeen> runs_;                    // by the MatchRun's index
   std::map<std::string, PeriodSeen> periods_;
-  MatchRules match_;  // R25–R30: the three-way match re-derived
+  MarginFloors floors_;  // R31
+  MatchRules match_;    // R25–R30: the three-way match re-derived
 };
 
 Rules::Rules(Lookup lookup, bool complete) : state_(std::make_unique<State>(std::move(lookup), complete)) {}
