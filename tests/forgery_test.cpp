@@ -516,6 +516,45 @@ TEST_F(MarginFloorForgeryTest, ABreachOnALineAboveItsFloorIsRefused) {  // a par
   refused("R31", close::BundleSubject::kLine, line_id(kBp, "P001"));
 }
 
+// R29, SKU_MISMATCH: Acronis charges T001's backup subscription for a second SKU that no line
+// bills (a conversion), 6 workloads of ACR-CPC-ADVBKP-PLUS for October: 44.29 AUD at stake.
+class SkuMismatchForgeryTest : public ForgeryTest {
+ protected:
+  void SetUp() override {
+    ForgeryTest::SetUp();
+    const std::string invoice =
+        "Vendor,InvoiceNumber,LineRef,TenantRef,SubscriptionId,SkuId,ChargeType,ChargeStartDate,ChargeEndDate,Quantity,"
+        "UnitPrice,Subtotal,Currency,PricingCurrency,FxRate\n"
+        "acronis,ACR-AU-202610-09999,09999-001,88825278-08a8-4728-94af-fd0e00ff815f,5552cc85-c1b8-4b52-8281-57ef4f1ab28b,"
+        "ACR-CPC-ADVBKP-PLUS,cycleCharge,2026-10-01,2026-10-31,6,4.85,44.29,AUD,USD,1.521838\n";
+    append(match::plan_feed_load(match::format("generic"), "acronis-plus.csv", invoice, {"2026-10", nullptr}).value().drafts);
+    override_ = "the conversion is billed next month";
+  }
+  static schema::Exception::Builder sku_mismatch(Drafts& d) {
+    for (auto& draft : d) {
+      auto k = draft.entry().getKind();
+      if (k.isException() && k.getException().getCategory() == schema::Category::SKU_MISMATCH) return k.getException();
+    }
+    throw std::runtime_error("no SKU_MISMATCH");
+  }
+};
+
+TEST_F(SkuMismatchForgeryTest, TheHonestFindingPassesBothVerifiers) {
+  close_period(nullptr, nullptr, [](ledger::Snapshot&, Drafts& d) { EXPECT_STREQ(sku_mismatch(d).getDelta().cStr(), "44.29"); });
+  auto bundle = close::build_bundle(snap(), close::BundleSubject::kLine, line_id("ACR-CPC-ADVBKP-WL", "P001"));
+  ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
+  auto checked = verify::check_bundle(*bundle, log_key_.verifier());
+  EXPECT_TRUE(checked.ok()) << checked.error().to_string();
+  ledger_.reset();
+  auto replayed = verify::replay_ledger(dir_, log_key_.verifier());
+  EXPECT_TRUE(replayed.ok()) << replayed.error().to_string();
+}
+
+TEST_F(SkuMismatchForgeryTest, AFindingUnderstatingTheUnbilledChargeIsRefused) {
+  close_period(nullptr, nullptr, [](ledger::Snapshot&, Drafts& d) { sku_mismatch(d).setDelta("0.01"); });
+  refused("R29", close::BundleSubject::kLine, line_id("ACR-CPC-ADVBKP-WL", "P001"));
+}
+
 // Class 11: a bundle's role that is not its entry's kind (a credit labelled match_result).
 TEST_F(ForgeryTest, ARoleThatIsNotItsEntrysKindIsRefused) {
   close_period();

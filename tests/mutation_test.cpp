@@ -899,9 +899,6 @@ const std::vector<Listed> kKnownGaps = {
     {"invoiceLine", "effectiveUnitPrice billableQuantity fxRate",
      "read only by COST_RATE_MISMATCH, which the verifier does not re-derive: this AUD line converts nothing (FX_VARIANCE, "
      "R29), its seats are its Quantity (R27), and its vendor amount its Subtotal"},
-    {"invoiceLine", "skuId",
-     "a second SKU on a subscription is SKU_MISMATCH (docs/matching.md §8.2 check 9), which the verifier does not re-derive; "
-     "R26 requires only that some row of the result is of its SKU, and the usage and priced lines are"},
     {"matchRun", "tolerance",
      "read by COST_RATE_MISMATCH and the quantity pairs; the only comparison of this sample between 0.01 and 0.02 is "
      "COST_RATE_MISMATCH's, which the verifier does not re-derive"},

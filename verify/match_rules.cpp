@@ -601,7 +601,7 @@ class MatchRules::State {
     std::vector<uint64_t> rows = indexes(r.getInvoiceLines());
     for (uint64_t u : indexes(r.getUsage())) rows.push_back(u);
     for (uint64_t p : indexes(r.getPricedLines())) rows.push_back(p);
-    std::set<Category> named;
+    std::map<Category, const DecodedEntry*> named;
     bool all = true;
     for (auto id : r.getExceptionIds()) {
       const DecodedEntry* e = latest_exception(text(id));
@@ -610,7 +610,7 @@ class MatchRules::State {
         continue;
       }
       auto x = e->reader().getKind().getException();
-      named.insert(x.getCategory());
+      named.emplace(x.getCategory(), e);
       const std::string of = where + ": its finding " + text(id);
       if (x.getVendor() != r.getVendor() || x.getTenantId() != r.getTenantId() || x.getPartnerId() != r.getPartnerId() ||
           x.getSubscriptionId() != r.getSubscriptionId() || x.getSkuId() != r.getSkuId()) {
@@ -623,7 +623,52 @@ class MatchRules::State {
       }
     }
     if (!all || !c.all_lines || named.count(Category::TENANT_UNRESOLVED) != 0) return {};
-    return check_partner_mismatch(where, r, c, copied, named.count(Category::PARTNER_MISMATCH) != 0);
+    CB_CHECK(check_partner_mismatch(where, r, c, copied, named.count(Category::PARTNER_MISMATCH) != 0));
+    if (!c.all_priced) return {};
+    auto sku = named.find(Category::SKU_MISMATCH);
+    return check_sku_mismatch(where, r, c, copied, sku == named.end() ? nullptr : sku->second);
+  }
+
+  // docs/matching.md §8.2 check 9, reached on a key with priced lines and a charge covering a day
+  // of the period (checks 7 and 8 end the others): the vendor charging, with a positive amount,
+  // a SKU none of the key's priced lines bills raises SKU_MISMATCH, its delta the period's share
+  // of those charges.
+  Status check_sku_mismatch(const std::string& where, schema::MatchResult::Reader r, const Cited& c, const Copies& copied,
+                            const DecodedEntry* raised) {
+    CB_TRY(Period period, iso_period(r.getPeriod(), where + " period"));
+    std::set<std::string> billed;
+    for (const Priced& p : c.priced) billed.insert(p.sku);
+    bool charged = false, converted = false;
+    Decimal share;
+    std::string currency;
+    for (const Charge& l : c.lines) {
+      const int64_t days = days_within(l.start, l.end, period);
+      if (copied.count(l.index) != 0 || l.role == Role::kCredit || days <= 0) continue;
+      charged = true;
+      if (billed.count(l.sku) != 0 || l.amount.sign() <= 0) continue;
+      converted = true;
+      currency = l.currency;
+      const int64_t window = l.end.days_since_epoch() - l.start.days_since_epoch() + 1;
+      CB_TRY(Decimal part, l.amount.mul(Decimal::from_int(days)));
+      CB_TRY(Decimal of_period, part.div(Decimal::from_int(window), 12, Rounding::kHalfEven));
+      CB_TRY(share, share.add(of_period));
+    }
+    if (c.priced.empty() || !charged) converted = false;  // checks 7 and 8 ended the key
+    if (converted != (raised != nullptr)) {
+      return broke("R29", where + (converted ? ": the vendor charges a SKU none of its priced lines bills, and no SKU_MISMATCH is raised"
+                                             : ": a SKU_MISMATCH is raised, yet its priced lines bill every SKU the vendor charges"));
+    }
+    if (raised == nullptr) return {};
+    auto x = raised->reader().getKind().getException();
+    const std::string of = where + ": its SKU_MISMATCH";
+    CB_TRY(Decimal amount, share.round(2, Rounding::kHalfEven));
+    CB_TRY(Decimal delta, dec("R29", x.getDelta(), of + " delta"));
+    if (!(delta == amount) || text(x.getCurrency()) != currency) {
+      return broke("R29", of + " is " + delta.to_string() + " " + text(x.getCurrency()) + "; the period's share of the charges is " +
+                              amount.to_string() + " " + currency);
+    }
+    if (x.getLegs().size() != 2) return broke("R29", of + ": its legs are not the vendor's charges and the priced lines");
+    return leg_is("R29", of, x.getLegs()[0], "vendor_invoice", "", "", amount);
   }
 
   // docs/matching.md §8.2 check 5: a Partner Center line naming a reseller MPN that is not the MPN

@@ -2,7 +2,7 @@
 // and §8 and docs/close.md §3, §6, never from the matcher): vendor invoice lines read by their
 // format's table of charge types; each match result's key, tenant and partner resolved again
 // from the tenant edges; its vendor and usage quantities and vendor amount recomputed from the
-// rows it cites; the findings the evidence decides (PARTNER_MISMATCH, FX_VARIANCE) and the legs
+// rows it cites; the findings the evidence decides (PARTNER_MISMATCH, FX_VARIANCE, SKU_MISMATCH) and the legs
 // and evidence of findings; and, with the whole ledger, that each run compared every row of its
 // period once and counted its findings.
 #pragma once
