@@ -128,6 +128,18 @@ class ForgeryTest : public ::testing::Test {
     ledger_ = ledger::Ledger::open(dir_, {}).value();
   }
 
+  // Both verifiers accept: the ledger replay, and the bundle of `subject`.
+  void accepted(close::BundleSubject kind, const std::string& subject) {
+    auto bundle = close::build_bundle(snap(), kind, subject);
+    ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
+    auto checked = verify::check_bundle(*bundle, log_key_.verifier());
+    EXPECT_TRUE(checked.ok()) << checked.error().to_string();
+    ledger_.reset();
+    auto replayed = verify::replay_ledger(dir_, log_key_.verifier());
+    EXPECT_TRUE(replayed.ok()) << replayed.error().to_string();
+    ledger_ = ledger::Ledger::open(dir_, {}).value();
+  }
+
   // Only the ledger replay can refuse it (a rule marked (ledger)): the bundle passes.
   void refused_by_the_ledger(const std::string& rule) {
     auto bundle = close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P001");
@@ -464,13 +476,7 @@ TEST_F(MarginFloorForgeryTest, TheHonestBreachesPassBothVerifiers) {
     for (auto& draft : d) breaches += is_breach(draft);
   });
   EXPECT_EQ(breaches, 2);  // T001's 4 seats and T002's 14
-  auto bundle = close::build_bundle(snap(), close::BundleSubject::kLine, line_id(kBasic, "P001"));
-  ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
-  auto checked = verify::check_bundle(*bundle, log_key_.verifier());
-  EXPECT_TRUE(checked.ok()) << checked.error().to_string();
-  ledger_.reset();
-  auto replayed = verify::replay_ledger(dir_, log_key_.verifier());
-  EXPECT_TRUE(replayed.ok()) << replayed.error().to_string();
+  accepted(close::BundleSubject::kLine, line_id(kBasic, "P001"));
 }
 
 TEST_F(MarginFloorForgeryTest, ALineBelowItsFloorWithNoBreachIsRefused) {
@@ -541,13 +547,7 @@ class SkuMismatchForgeryTest : public ForgeryTest {
 
 TEST_F(SkuMismatchForgeryTest, TheHonestFindingPassesBothVerifiers) {
   close_period(nullptr, nullptr, [](ledger::Snapshot&, Drafts& d) { EXPECT_STREQ(sku_mismatch(d).getDelta().cStr(), "44.29"); });
-  auto bundle = close::build_bundle(snap(), close::BundleSubject::kLine, line_id("ACR-CPC-ADVBKP-WL", "P001"));
-  ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
-  auto checked = verify::check_bundle(*bundle, log_key_.verifier());
-  EXPECT_TRUE(checked.ok()) << checked.error().to_string();
-  ledger_.reset();
-  auto replayed = verify::replay_ledger(dir_, log_key_.verifier());
-  EXPECT_TRUE(replayed.ok()) << replayed.error().to_string();
+  accepted(close::BundleSubject::kLine, line_id("ACR-CPC-ADVBKP-WL", "P001"));
 }
 
 TEST_F(SkuMismatchForgeryTest, AFindingUnderstatingTheUnbilledChargeIsRefused) {
