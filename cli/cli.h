@@ -39,6 +39,7 @@ int cmd_exceptions(const Context& ctx);
 int cmd_margin(const Context& ctx);
 int cmd_shadow(const Context& ctx);
 int cmd_log(const Context& ctx);
+int cmd_publish(const Context& ctx);
 int cmd_reindex(const Context& ctx);
 int cmd_backup(const Context& ctx);
 int cmd_restore(const Context& ctx);

@@ -46,6 +46,7 @@ commands:
   log entry I [--format raw|base64|json]
   log prove inclusion I [--size N]     RFC 9162 inclusion proof (JSON)
   log prove consistency M [--size N]   RFC 9162 consistency proof (JSON)
+  publish --to DIR                     the log as C2SP tlog-tiles static files, for any web server
   reindex                              rebuild every secondary index from the entries
   backup --to DIR                      a live, consistent, compacted copy (with the API tokens)
   restore --from DIR [--key VKEY]      verify a backup, then make it the ledger at --ledger
@@ -138,6 +139,7 @@ int run(int argc, const char* const* argv) {
     if (command == "margin") return cmd_margin(ctx);
     if (command == "shadow") return cmd_shadow(ctx);
     if (command == "log") return cmd_log(ctx);
+    if (command == "publish") return cmd_publish(ctx);
     if (command == "reindex") return cmd_reindex(ctx);
     if (command == "backup") return cmd_backup(ctx);
     if (command == "restore") return cmd_restore(ctx);

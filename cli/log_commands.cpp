@@ -8,6 +8,7 @@
 #include "close/views.h"
 #include "ledger/indexes.h"
 #include "ledger/ledger.h"
+#include "ledger/tiles.h"
 
 namespace closebook::cli {
 namespace {
@@ -132,6 +133,21 @@ int cmd_reindex(const Context& ctx) {
 int cmd_log(const Context& ctx) {
   const LogArgs a = parse_log_args(ctx);
   if (auto st = run_log(ctx, a); !st.ok()) return report(ctx, st.error());
+  return 0;
+}
+
+// publish --to DIR: the log as static tlog-tiles files (docs/ledger.md §9.1).
+int cmd_publish(const Context& ctx) {
+  po::options_description options("publish options");
+  std::string to;
+  options.add_options()("to", po::value(&to)->required(), "the directory a web server or object store serves");
+  parse_args(ctx.args, options);
+  auto view = open_read_view(ctx);
+  if (!view.ok()) return report(ctx, view.error());
+  auto published = ledger::publish_tiles(**view, to);
+  if (!published.ok()) return report(ctx, published.error());
+  ctx.out << "published " << to << ": checkpoint of size " << published->size << " (was "
+          << published->previous_size << "), " << published->tiles_written << " tiles written\n";
   return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "api/tokens.h"
 #include "cli/options.h"
 #include "ledger/files.h"
+#include "ledger/tiles.h"
 
 namespace closebook::cli {
 namespace {
@@ -94,6 +95,35 @@ int tokens_revoke(const Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
+// Waits for a stop signal. With a publish directory, publishes the log there now and again
+// within a second of each time it grows, whichever process wrote it (docs/ledger.md §9.1).
+// A failed publish is reported and retried; it never stops the server: the writes are in the
+// ledger, and readers keep the last published checkpoint meanwhile.
+int wait_publishing(const Context& ctx, const api::Service& service, const std::string& publish_dir,
+                    const sigset_t& stop_signals) {
+  uint64_t published = UINT64_MAX;
+  std::string last_failure;
+  for (;;) {
+    if (!publish_dir.empty()) {
+      auto snapshot = service.snapshot();
+      if (snapshot.ok() && snapshot->size() != published) {
+        auto report = ledger::publish_tiles(*snapshot, publish_dir);
+        if (report.ok()) {
+          published = snapshot->size();
+          last_failure.clear();
+        } else if (report.error().to_string() != last_failure) {
+          last_failure = report.error().to_string();
+          ctx.err << "closebookd: publishing to " << publish_dir << " failed (retrying): " << last_failure << "\n"
+                  << std::flush;
+        }
+      }
+    }
+    const timespec one_second{1, 0};
+    const int signal = sigtimedwait(&stop_signals, nullptr, &one_second);
+    if (signal > 0) return signal;
+  }
+}
+
 }  // namespace
 
 int cmd_tokens(const Context& ctx) {
@@ -108,7 +138,7 @@ int cmd_tokens(const Context& ctx) {
 int cmd_serve(const Context& ctx_in) {
   po::options_description options("serve options");
   Context ctx = ctx_in;
-  std::string listen = "127.0.0.1:8080", config_file, close_config, passphrase_file, access_log = "-", port_file;
+  std::string listen = "127.0.0.1:8080", config_file, close_config, passphrase_file, access_log = "-", port_file, publish_dir;
   api::ServerOptions server;
   api::ServiceOptions service_options;
   unsigned header_timeout = 10, body_timeout = 30, drain_timeout = 30;
@@ -121,6 +151,7 @@ int cmd_serve(const Context& ctx_in) {
       ("passphrase-file", po::value(&passphrase_file), "the log key's passphrase")
       ("access-log", po::value(&access_log), "access log file (JSON lines), or - for standard error")
       ("port-file", po::value(&port_file), "write the port listened on to this new file")
+      ("publish", po::value(&publish_dir), "keep DIR the log as tlog-tiles static files (closebook publish)")
       ("max-body-bytes", po::value(&service_options.max_body_bytes), "largest request body (default 1 MiB)")
       ("header-timeout", po::value(&header_timeout), "seconds to receive a request's headers (default 10)")
       ("body-timeout", po::value(&body_timeout), "seconds to receive its body (default 30)")
@@ -173,8 +204,7 @@ int cmd_serve(const Context& ctx_in) {
     if (auto st = write_new_file(port_file, std::to_string(port) + "\n", 0644); !st.ok()) return report(ctx, st.error());
   }
   ctx.err << "closebookd: serving " << ctx.ledger_dir << " on " << server.host << ":" << port << "\n" << std::flush;
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
+  const int signal = wait_publishing(ctx, **service, publish_dir, stop_signals);
   ctx.err << "closebookd: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ": finishing requests in flight\n" << std::flush;
   (*running)->stop();
   ctx.err << "closebookd: stopped\n";

@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev wrk curl python3-pandas time
   clang libclang-rt-14-dev
   golang-go golang-golang-x-mod-dev
+  libcurl4-openssl-dev nginx
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -4,6 +4,8 @@
 
 #include <boost/program_options.hpp>
 #include <cerrno>
+#include <charconv>
+#include <fstream>
 #include <filesystem>
 #include <iostream>
 
@@ -23,6 +25,10 @@ constexpr const char* kUsage = R"(usage: closebook-verify <command> --key VKEY .
   consistency --old F --new F --proof F        a consistency proof between two checkpoints
   bundle FILE                                  an evidence bundle: proofs, signers, and every
                                                amount recomputed (docs/evidence.md)
+  tiles BASE --entry I [--old CP] [--out F]    entry I of the log published as tlog-tiles at BASE
+                                               (a URL or a directory): its checkpoint, bundle and
+                                               inclusion proof from the hash tiles; with --old, that
+                                               the published checkpoint extends CP
 
 VKEY is a verifier key line (name+hash+key) or a file holding one: the log key you trust,
 obtained independently of the ledger being checked. Exit status: 0 verified, 1 usage,
@@ -117,6 +123,33 @@ int run(const std::string& command, const po::variables_map& vm) {
     std::cout << "OK: size " << report->size << " of " << report->origin << " extends the older checkpoint\n";
     return 0;
   }
+  if (command == "tiles") {
+    if (!vm.count("target") || !vm.count("entry")) return fail(Error::invalid("tiles: give BASE and --entry I"));
+    std::optional<std::string> old_note;
+    if (vm.count("old")) {
+      auto text = file("old");
+      if (!text.ok()) return fail(text.error());
+      old_note = *text;
+    }
+    const std::string& index_text = vm["entry"].as<std::string>();
+    uint64_t index = 0;
+    const auto parsed = std::from_chars(index_text.data(), index_text.data() + index_text.size(), index);
+    if (parsed.ec != std::errc{} || parsed.ptr != index_text.data() + index_text.size()) {
+      return fail(Error::invalid("--entry: an entry index (0, 1, ...) for tiles, not \"" + index_text + "\""));
+    }
+    auto r = verify::check_tiles_entry(file_reader(vm["target"].as<std::string>()), index, *key,
+                                       old_note ? std::optional<std::string_view>(*old_note) : std::nullopt);
+    if (!r.ok()) return fail(r.error());
+    if (vm.count("out")) {
+      std::ofstream out(vm["out"].as<std::string>(), std::ios::binary);
+      out << r->entry;
+      if (!out) return fail(Error::io("cannot write " + vm["out"].as<std::string>()));
+    }
+    std::cout << "OK: entry " << r->index << " (" << r->kind << ") is included in " << r->checkpoint.origin << " at size "
+              << r->checkpoint.size << ", proven from " << r->tiles_fetched << " published tiles\n";
+    if (vm.count("old")) std::cout << "  the published checkpoint extends the given one of size " << r->old_size << "\n";
+    return 0;
+  }
   if (command == "bundle") {
     if (!vm.count("target")) return fail(Error::invalid("bundle: give the bundle file"));
     auto text = read_whole_file(vm["target"].as<std::string>());
@@ -144,7 +177,7 @@ int main(int argc, char** argv) {
   po::options_description options;
   options.add_options()("help,h", "")("key", po::value<std::string>())("checkpoint", po::value<std::string>())(
       "proof", po::value<std::string>())("entry", po::value<std::string>())("old", po::value<std::string>())(
-      "new", po::value<std::string>())("command", po::value<std::string>())("target", po::value<std::string>());
+      "new", po::value<std::string>())("out", po::value<std::string>())("command", po::value<std::string>())("target", po::value<std::string>());
   po::positional_options_description positional;
   positional.add("command", 1).add("target", 1);
   po::variables_map vm;

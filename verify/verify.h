@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <iosfwd>
 #include <set>
 #include <string>
@@ -45,6 +47,24 @@ Result<CheckpointReport> check_inclusion(std::string_view signed_note, std::stri
 // proof_json: {"old_size","size","hashes"}.
 Result<CheckpointReport> check_consistency(std::string_view old_note, std::string_view new_note,
                                            std::string_view proof_json, const VerifierKey& key);
+
+// An entry read from the log's tlog-tiles (docs/ledger.md §9.1), wherever they are served:
+// `fetch` returns a file by its path under the tiles' base ("checkpoint", "tile/…"). The
+// checkpoint is verified under `key`; the entry is the one at `index` in its entry bundle,
+// canonical and saying it is that index, and included under the checkpoint's root by a proof
+// computed from the hash tiles. With `old_note` (a checkpoint the caller already holds, e.g.
+// from a witness), the published checkpoint must extend it, proven from the tiles too.
+struct TilesReport {
+  CheckpointReport checkpoint;
+  uint64_t index = 0;
+  std::string entry;  // its raw bytes
+  std::string kind;   // e.g. "invoice"
+  uint64_t old_size = 0;
+  uint64_t tiles_fetched = 0;
+};
+using TileFetch = std::function<Result<std::string>(const std::string& path)>;
+Result<TilesReport> check_tiles_entry(const TileFetch& fetch, uint64_t index, const VerifierKey& key,
+                                      std::optional<std::string_view> old_note = std::nullopt);
 
 // An evidence bundle (docs/evidence.md), checked offline with the log's key alone.
 struct BundleReport {
