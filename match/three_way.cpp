@@ -1026,8 +1026,10 @@ Result<Matcher::Next> Matcher::check_priced_cost(Key& k, const KeyView& view) {
   f.subject += "priced-cost";
   f.delta = delta.to_string();
   f.currency = currency;
-  f.legs = {FindingLeg{"vendor_invoice", "", vendor_units, "", "vendor unit price per month"},
-            FindingLeg{"priced", "", priced_units, "", "unit cost of the priced lines"}};
+  // Several priced lines may rest on several units, in two currencies: the units are named in
+  // the legs' detail, and the legs' numeric fields (decimals, docs/evidence.md R30) stay empty.
+  f.legs = {FindingLeg{"vendor_invoice", "", "", "", "vendor unit price per month: " + vendor_units},
+            FindingLeg{"priced", "", "", "", "unit cost of the priced lines: " + priced_units}};
   f.summary = "the partner's lines of " + k.sku + " are costed at " + priced_units + " where the vendor charges " +
               vendor_units + " per unit and month (" + delta.to_string() + " " + currency + " over the priced quantity)";
   k.findings.push_back(std::move(f));

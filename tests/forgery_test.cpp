@@ -555,6 +555,87 @@ TEST_F(SkuMismatchForgeryTest, AFindingUnderstatingTheUnbilledChargeIsRefused) {
   refused("R29", close::BundleSubject::kLine, line_id("ACR-CPC-ADVBKP-WL", "P001"));
 }
 
+// R32, COST_RATE_MISMATCH: the key's finding of check 6 (vendor against the price book) or of
+// check 12 (the priced lines' cost against the vendor's), found among the match's drafts.
+schema::Exception::Builder cost_rate_mismatch(Drafts& d, const std::string& tenant) {
+  for (auto& draft : d) {
+    auto k = draft.entry().getKind();
+    if (k.isException() && k.getException().getCategory() == schema::Category::COST_RATE_MISMATCH &&
+        std::string(k.getException().getTenantId().cStr()) == tenant) {
+      return k.getException();
+    }
+  }
+  throw std::runtime_error("no COST_RATE_MISMATCH of " + tenant);
+}
+
+// The finding relabelled TIMING, as a forger must do it for R21 to pass: a TIMING id, named
+// by its result, which then reads matched (a key whose findings are only TIMING).
+void pass_off_as_timing(Drafts& d, const std::string& tenant) {
+  auto x = cost_rate_mismatch(d, tenant);
+  const std::string old_id = x.getExceptionId().cStr();
+  const std::string new_id = "EX-2026-10-TIMING-" + old_id.substr(old_id.size() - 32);
+  x.setCategory(schema::Category::TIMING);
+  x.setExceptionId(new_id);
+  for (auto& draft : d) {
+    auto k = draft.entry().getKind();
+    if (!k.isMatchResult()) continue;
+    auto r = k.getMatchResult();
+    for (unsigned i = 0; i < r.getExceptionIds().size(); ++i) {
+      if (std::string(r.getExceptionIds()[i].cStr()) != old_id) continue;
+      r.getExceptionIds().set(i, new_id);
+      if (r.getExceptionIds().size() == 1) r.setStatus(schema::MatchResult::Status::MATCHED);
+    }
+  }
+}
+
+// Check 6 on the sample: T012's Business Premium is charged 32.66 where R001 costs 32.67 (−0.02).
+TEST_F(ForgeryTest, ACostRateMismatchUnderstatedIsRefused) {
+  close_period(nullptr, nullptr, [](ledger::Snapshot&, Drafts& d) {
+    ASSERT_STREQ(cost_rate_mismatch(d, "T012").getDelta().cStr(), "-0.02");
+    cost_rate_mismatch(d, "T012").setDelta("-0.01");
+  });
+  refused("R32", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+TEST_F(ForgeryTest, ACostRateMismatchPassedOffAsTimingIsRefused) {  // the key then reads matched
+  close_period(nullptr, nullptr, [](ledger::Snapshot&, Drafts& d) { pass_off_as_timing(d, "T012"); });
+  refused("R32", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+// Check 12: P001 gets its own Exchange Online rule from 10-16 at 6.50, while Microsoft charges
+// T001's subscription 5.94 for the whole month. The vendor's lines come to their book price
+// (R004's 5.94 is in effect on their first day), but the line priced from 10-16 rests on a cost
+// the vendor does not charge: (5.94 − 6.50) × 4 seats × 16 ÷ 31 = −1.16 AUD.
+class PricedCostForgeryTest : public ForgeryTest {
+ protected:
+  void SetUp() override {
+    ForgeryTest::SetUp();
+    const std::string rules =
+        "RuleId,Version,Vendor,SkuId,PartnerId,EffectiveFrom,EffectiveTo,CostUnitPrice,CostCurrency,SellMethod,SellValue,"
+        "SellCurrency,Unit,MarginFloorPct\n"
+        "R011,1,microsoft,CFQ7TTC0LH16:0001,P001,2026-10-16,,6.5000,AUD,fixed,7.5000,AUD,Licence/Month,10.0\n";
+    append(match::plan_reference_load(match::ReferenceKind::kRules, "rules-r011.csv", rules, snap()).value().drafts);
+    override_ = "the new cost is agreed with Microsoft from November";
+  }
+};
+
+TEST_F(PricedCostForgeryTest, TheHonestFindingPassesBothVerifiers) {
+  close_period(nullptr, nullptr, [](ledger::Snapshot&, Drafts& d) {
+    EXPECT_STREQ(cost_rate_mismatch(d, "T001").getDelta().cStr(), "-1.16");
+  });
+  accepted(close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+TEST_F(PricedCostForgeryTest, AFindingUnderstatingTheGapIsRefused) {
+  close_period(nullptr, nullptr, [](ledger::Snapshot&, Drafts& d) { cost_rate_mismatch(d, "T001").setDelta("-0.16"); });
+  refused("R32", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
+TEST_F(PricedCostForgeryTest, TheFindingPassedOffAsTimingIsRefused) {
+  close_period(nullptr, nullptr, [](ledger::Snapshot&, Drafts& d) { pass_off_as_timing(d, "T001"); });
+  refused("R32", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+}
+
 // Class 11: a bundle's role that is not its entry's kind (a credit labelled match_result).
 TEST_F(ForgeryTest, ARoleThatIsNotItsEntrysKindIsRefused) {
   close_period();

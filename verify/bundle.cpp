@@ -307,7 +307,7 @@ class BundleChecker {
   }
 
   // ------------------------------------------------------------------------------------
-  // R8–R31, over the bundled entries in ledger order (verify/rules.h): what is not bundled
+  // R8–R32, over the bundled entries in ledger order (verify/rules.h): what is not bundled
   // is not known, so the rules that need the whole ledger are closebook-verify ledger's.
 
   Status recompute() {

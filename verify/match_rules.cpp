@@ -1,4 +1,4 @@
-// R25–R30 of docs/evidence.md §2 (match_rules.h). Each check cites its rule number in its error.
+// R25–R30 and R32 of docs/evidence.md §2 (match_rules.h). Each check cites its rule number in its error.
 #include "verify/match_rules.h"
 
 #include <algorithm>
@@ -59,6 +59,7 @@ struct Charge {
   std::string identity;  // what the vendor bills by (DUPLICATE_CHARGE), line and invoice numbers aside
   Role role = Role::kPerCycle;
   bool usage_based = false;
+  int months = 1;  // of its billing cycle: Partner Center's annual 12, triennial 36; else 1
   Date start, end;
   Decimal quantity, billable, amount, unit_price, effective, rate;
 };
@@ -141,6 +142,8 @@ Result<Charge> charge_of(uint64_t index, schema::InvoiceLine::Reader l) {
                c.end.to_iso() + "|" + c.quantity.to_string() + "|" + c.billable.to_string() + "|" + c.unit_price.to_string() + "|" +
                c.effective.to_string() + "|" + c.amount.to_string() + "|" + text(l.getOrderId()) + "|" + c.currency;
   CB_CHECK(check_form(c, l, where));
+  const std::string frequency = text(l.getBillingFrequency());
+  c.months = frequency == "annual" ? 12 : frequency == "triennial" ? 36 : 1;
   return c;
 }
 
@@ -197,6 +200,87 @@ Decimal signed_seats(const Charge& c) {
   return seats;
 }
 
+// ------------------------------------------------------------------------------------
+// The vendor's arithmetic (docs/matching.md §8.1; docs/evidence.md R32), for the book price.
+
+// Days of the billing cycle of `months` months that ends on `end`: it began the day after `end`,
+// `months` months earlier, on that day of the month or the month's last day if it is shorter.
+int64_t whole_cycle_days(const Date& end, int months) {
+  const Date after = Date::from_days(end.days_since_epoch() + 1);
+  const int month_number = after.year * 12 + (after.month - 1) - months;
+  const int year = month_number / 12, month = month_number % 12 + 1;
+  if (year < Date::kYearMin) return after.days_since_epoch() - Date{Date::kYearMin, 1, 1}.days_since_epoch();
+  const int day = std::min<int>(after.day, Date::days_in_month(year, month));
+  const Date began{year, static_cast<uint8_t>(month), static_cast<uint8_t>(day)};
+  return after.days_since_epoch() - began.days_since_epoch();
+}
+
+int64_t window_days(const Charge& c) { return c.end.days_since_epoch() - c.start.days_since_epoch() + 1; }
+
+// Refunds count negative (docs/matching.md §8.1): a positive quantity of a refund, or of a line
+// with a negative amount, is negated.
+Decimal signed_value(const Charge& c, const Decimal& v) {
+  const bool refund = c.role == Role::kRefund || c.amount.sign() < 0;
+  return refund && v.sign() > 0 ? v.negated() : v;
+}
+
+// The quantity the vendor's formula multiplies: Partner Center's BillableQuantity (a meter's
+// consumption too), the generic Quantity.
+Decimal billed_quantity(const Charge& c) { return signed_value(c, c.format == kPartnerCenter ? c.billable : c.quantity); }
+
+// Partner Center prorated the quantity, not the unit price.
+bool quantity_prorated(const Charge& c) {
+  return signed_value(c, c.billable).abs() < signed_value(c, c.usage_based ? c.billable : c.quantity).abs();
+}
+
+bool partial_cycle(const Charge& c) { return !c.usage_based && window_days(c) < whole_cycle_days(c.end, c.months); }
+
+// The unit in the billing currency: Partner Center cuts a licence's to cents; a meter's and a
+// generic line's are exact.
+Result<Decimal> unit_in_billing(const Charge& c, const Decimal& unit, const Decimal& rate) {
+  CB_TRY(Decimal converted, unit.mul(rate));
+  if (c.format == kPartnerCenter && !c.usage_based) return converted.round(2, Rounding::kDown);
+  return converted;
+}
+
+// What the vendor's formula gives for the line at `cycle_unit` (per billing cycle, in the
+// pricing currency) converted at `rate`, prorated as the vendor prorated the line.
+Result<Decimal> amount_by_formula(const Charge& c, const Decimal& cycle_unit, const Decimal& rate) {
+  const Decimal quantity = billed_quantity(c);
+  if (c.format == kPartnerCenter && c.usage_based) {
+    CB_TRY(Decimal exact, cycle_unit.mul(quantity));
+    CB_TRY(Decimal cut, exact.round(2, Rounding::kDown));
+    CB_TRY(Decimal converted, cut.mul(rate));
+    return converted.round(2, Rounding::kDown);
+  }
+  Decimal unit = cycle_unit;
+  if (partial_cycle(c) && !quantity_prorated(c)) {
+    CB_TRY(Decimal unit_days, cycle_unit.mul(Decimal::from_int(window_days(c))));
+    CB_TRY(unit, unit_days.div(Decimal::from_int(whole_cycle_days(c.end, c.months)), 12, Rounding::kHalfEven));
+  }
+  CB_TRY(Decimal unit_bc, unit_in_billing(c, unit, rate));
+  CB_TRY(Decimal exact, unit_bc.mul(quantity));
+  return exact.round(2, c.format == kPartnerCenter ? Rounding::kDown : Rounding::kHalfUp);
+}
+
+// The vendor's price of one unit for one month (docs/matching.md §8.1 `unit`): a unit price
+// prorated over part of a cycle scaled back to the whole cycle, in the billing currency unless
+// asked for the pricing currency's, ÷ the months of the cycle (12 places, half-even).
+Result<Decimal> monthly_unit(const Charge& c, bool in_billing_currency) {
+  Decimal unit = c.effective;
+  if (partial_cycle(c) && !quantity_prorated(c)) {
+    CB_TRY(Decimal cycle, unit.mul(Decimal::from_int(whole_cycle_days(c.end, c.months))));
+    CB_TRY(unit, cycle.div(Decimal::from_int(window_days(c)), 12, Rounding::kHalfEven));
+  }
+  if (in_billing_currency) {
+    CB_TRY(unit, unit_in_billing(c, unit, c.rate));
+  }
+  return unit.div(Decimal::from_int(c.months), 12, Rounding::kHalfEven);
+}
+
+// Seats a line charges (a meter's consumption): negative for a refund.
+Decimal signed_quantity(const Charge& c) { return signed_value(c, c.usage_based ? c.billable : c.quantity); }
+
 struct Use {
   uint64_t index;
   Date day;
@@ -207,8 +291,9 @@ struct Use {
 
 struct Priced {
   uint64_t index;
-  std::string tenant, partner, cadence, sku;
-  Date from;
+  std::string tenant, partner, cadence, sku, cost_currency;
+  Date from, to;
+  Decimal quantity, cost_unit;
 };
 
 struct Edge {
@@ -288,6 +373,17 @@ class MatchRules::State {
         break;
       }
       case K::PARTNER: partners_[text(kind.getPartner().getPartnerId())] = index; break;
+      case K::RULE_VERSION: {
+        auto v = kind.getRuleVersion();
+        auto from = Date::parse(text(v.getEffectiveFrom()));  // R8 refused a date written otherwise
+        auto cost = Decimal::parse(text(v.getCostUnitPrice()));
+        if (!from.ok() || !cost.ok()) return;
+        std::optional<Date> to;
+        if (auto parsed = Date::parse(text(v.getEffectiveTo())); parsed.ok()) to = *parsed;
+        rules_[text(v.getVendor()) + "|" + text(v.getSkuId())].push_back(
+            {{index, text(v.getRuleId()), text(v.getPartnerId()), v.getVersion(), *from, to}, *cost, text(v.getCostCurrency())});
+        break;
+      }
       case K::INVOICE_LINE: invoice_rows_.push_back({index, text(kind.getInvoiceLine().getPeriod())}); break;
       case K::USAGE_RECORD: usage_rows_.push_back({index, text(kind.getUsageRecord().getUsageDate()).substr(0, 7)}); break;
       case K::EXCEPTION: {
@@ -335,6 +431,11 @@ class MatchRules::State {
     uint64_t index;
     std::string period;
   };
+  struct RuleCost {
+    RuleSeen seen;
+    Decimal cost;  // per month
+    std::string currency;
+  };
 
   // ------------------------------------------------------------------------------------
   // What a result cites, as far as it is known.
@@ -379,8 +480,13 @@ class MatchRules::State {
         continue;
       }
       auto l = e->reader().getKind().getPricedLine();
-      CB_TRY(Date from, iso_date(l.getFromDate(), "priced line " + std::to_string(ref.getIndex()) + " fromDate"));
-      c.priced.push_back({ref.getIndex(), text(l.getTenantId()), text(l.getPartnerId()), text(l.getCadence()), text(l.getSkuId()), from});
+      const std::string of = "priced line " + std::to_string(ref.getIndex());
+      CB_TRY(Date from, iso_date(l.getFromDate(), of + " fromDate"));
+      CB_TRY(Date to, iso_date(l.getToDate(), of + " toDate"));
+      CB_TRY(Decimal quantity, dec("R32", l.getQuantity(), of + " quantity"));
+      CB_TRY(Decimal cost_unit, dec("R32", l.getCostUnitPrice(), of + " costUnitPrice"));
+      c.priced.push_back({ref.getIndex(), text(l.getTenantId()), text(l.getPartnerId()), text(l.getCadence()), text(l.getSkuId()),
+                          text(l.getCostCurrency()), from, to, quantity, cost_unit});
     }
     return c;
   }
@@ -624,6 +730,19 @@ class MatchRules::State {
     }
     if (!all || !c.all_lines || named.count(Category::TENANT_UNRESOLVED) != 0) return {};
     CB_CHECK(check_partner_mismatch(where, r, c, copied, named.count(Category::PARTNER_MISMATCH) != 0));
+    std::vector<const DecodedEntry*> cost_findings;
+    bool explained = false;  // by a finding of another check than 6 and 12, TIMING aside
+    for (const auto& [category, e] : named) {
+      if (category != Category::TIMING && category != Category::COST_RATE_MISMATCH) explained = true;
+    }
+    for (auto id : r.getExceptionIds()) {
+      const DecodedEntry* e = latest_exception(text(id));
+      if (e->reader().getKind().getException().getCategory() == Category::COST_RATE_MISMATCH) cost_findings.push_back(e);
+    }
+    if (cost_findings.size() > 1) return broke("R32", where + " names " + std::to_string(cost_findings.size()) + " COST_RATE_MISMATCHes; a key raises one at most");
+    const DecodedEntry* cost_finding = cost_findings.empty() ? nullptr : cost_findings.front();
+    CB_TRY(std::optional<bool> book_flagged, check_book_cost(where, r, c, copied, cost_finding));
+    if (book_flagged && !*book_flagged) CB_CHECK(check_priced_cost(where, r, c, copied, cost_finding, explained));
     if (!c.all_priced) return {};
     auto sku = named.find(Category::SKU_MISMATCH);
     return check_sku_mismatch(where, r, c, copied, sku == named.end() ? nullptr : sku->second);
@@ -669,6 +788,215 @@ class MatchRules::State {
     }
     if (x.getLegs().size() != 2) return broke("R29", of + ": its legs are not the vendor's charges and the priced lines");
     return leg_is("R29", of, x.getLegs()[0], "vendor_invoice", "", "", amount);
+  }
+
+  // The rule version pricing the SKU for the partner on `day`, by the precedence of §3.
+  const RuleCost* rule_for(const Charge& l, const std::string& partner, const Date& day) const {
+    auto known = rules_.find(l.vendor + "|" + l.sku);
+    if (known == rules_.end()) return nullptr;
+    const RuleCost* best = nullptr;
+    for (const RuleCost& r : known->second) {
+      const bool applies = (r.seen.partner == partner || r.seen.partner == "*") && r.seen.from <= day && (!r.seen.to || day <= *r.seen.to);
+      if (applies && (best == nullptr || outranks(r.seen, best->seen))) best = &r;
+    }
+    return best;
+  }
+
+  // The rate the book cost converts at on the line: 1 in the billing currency, the vendor's own
+  // in its pricing currency, else the period's lock; nullopt when there is no lock.
+  Result<std::optional<Decimal>> book_rate(const Charge& l, const std::string& cost_currency, const std::string& period,
+                                           const std::string& where) const {
+    if (cost_currency == l.currency) return std::optional<Decimal>(Decimal::from_int(1));
+    if (cost_currency == (l.pricing.empty() ? l.currency : l.pricing)) return std::optional<Decimal>(l.rate);
+    auto lock = locks_.find(period + "|" + cost_currency + "|" + l.currency);
+    const DecodedEntry* e = lock == locks_.end() ? nullptr : get_(lock->second);
+    if (e == nullptr) return std::optional<Decimal>();
+    CB_TRY(Decimal rate, dec("R32", e->reader().getKind().getFxLock().getRate(), where + " lock rate"));
+    return std::optional<Decimal>(rate);
+  }
+
+  std::optional<schema::MatchRun::Reader> run_of(schema::MatchResult::Reader r) const {
+    const DecodedEntry* run = get_(r.getRun().getIndex());
+    if (run == nullptr || !run->reader().getKind().isMatchRun()) return std::nullopt;  // R23 refuses a result of no run
+    return run->reader().getKind().getMatchRun();
+  }
+
+  // docs/matching.md §8.2 check 6 (R32): each of the period's own lines of the key (not a copy,
+  // not a credit, its tenant resolved, a rule version pricing its SKU for the partner on its
+  // first day in the period) recomputed by the vendor's formula at the rule's cost per cycle.
+  // Any line off by more than the run's tolerance raises COST_RATE_MISMATCH, its delta
+  // Σ (amount − recomputed) over those lines and its legs the two sums. Whether it is raised, or
+  // nothing when the evidence at hand cannot say.
+  Result<std::optional<bool>> check_book_cost(const std::string& where, schema::MatchResult::Reader r, const Cited& c,
+                                              const Copies& copied, const DecodedEntry* raised) {
+    const std::optional<bool> unknown;
+    CB_TRY(Period period, iso_period(r.getPeriod(), where + " period"));
+    const auto run = run_of(r);
+    if (!run) return unknown;
+    CB_TRY(Decimal tolerance, dec("R32", run->getTolerance(), where + " run tolerance"));
+    Decimal billed, expected, vendor_unit, book_unit;
+    bool flagged = false;
+    std::string currency;
+    for (const Charge& l : c.lines) {
+      if (copied.count(l.index) != 0 || l.role == Role::kCredit || l.period != period.to_string()) continue;
+      const Edge* e = resolve(l.vendor, tries_of(l), resolution_day(l, period));
+      if (e == nullptr && !complete_) return unknown;  // a bundle without the edge cannot say
+      if (e == nullptr) continue;
+      const Date day = std::min(std::max(l.start, period.first_day()), period.last_day());
+      const RuleCost* rule = rule_for(l, e->partner, day);
+      if (rule == nullptr && !complete_) return unknown;  // nor one without the rule version
+      if (rule == nullptr) continue;
+      CB_TRY(std::optional<Decimal> rate, book_rate(l, rule->currency, period.to_string(), where));
+      if (!rate && !complete_) return unknown;
+      if (!rate) continue;
+      CB_TRY(Decimal cycle_cost, rule->cost.mul(Decimal::from_int(l.months)));
+      CB_TRY(Decimal at_book, amount_by_formula(l, cycle_cost, *rate));
+      CB_TRY(Decimal off, l.amount.sub(at_book));
+      CB_TRY(billed, billed.add(l.amount));
+      CB_TRY(expected, expected.add(at_book));
+      currency = l.currency;
+      if (!flagged && tolerance < off.abs()) {
+        flagged = true;
+        CB_TRY(vendor_unit, unit_in_billing(l, l.effective, l.rate));
+        CB_TRY(book_unit, unit_in_billing(l, cycle_cost, *rate));
+      }
+    }
+    if (!flagged) return std::optional<bool>(false);
+    if (raised == nullptr) {
+      return broke("R32", where + ": a line recomputed at its rule version's cost differs by more than the tolerance, and no "
+                                  "COST_RATE_MISMATCH is raised");
+    }
+    auto x = raised->reader().getKind().getException();
+    const std::string of = where + ": its COST_RATE_MISMATCH";
+    CB_TRY(Decimal want, billed.sub(expected));
+    CB_CHECK(delta_is(of, x, want, currency, "the lines against their book price"));
+    if (x.getLegs().size() != 2) return broke("R32", of + ": its legs are not the vendor's and the price book's");
+    CB_CHECK(leg_is("R32", of, x.getLegs()[0], "vendor_invoice", "", vendor_unit.to_string(), billed));
+    CB_CHECK(leg_is("R32", of, x.getLegs()[1], "price_book", "", book_unit.to_string(), expected));
+    return std::optional<bool>(true);
+  }
+
+  Status delta_is(const std::string& of, schema::Exception::Reader x, const Decimal& want, const std::string& currency,
+                  const char* what) {
+    CB_TRY(Decimal delta, dec("R32", x.getDelta(), of + " delta"));
+    if (!(delta == want) || text(x.getCurrency()) != currency) {
+      return broke("R32", of + " is " + delta.to_string() + " " + text(x.getCurrency()) + "; " + what + " come to " + want.to_string() +
+                              " " + currency);
+    }
+    return {};
+  }
+
+  // The first day the legs are compared (docs/matching.md §8.2 check 11), as a day of the period:
+  // on a key counted in seats with usage, when its first covered day is later than the 1st and a
+  // counted line starts that day and runs past the period, that day (the days before were billed
+  // in a cycle before the period); else the 1st.
+  static int64_t compared_from(const Period& period, const Cited& c, const std::vector<const Charge*>& counted) {
+    if (c.uses.empty()) return 0;
+    const bool consumed = c.uses.front().basis == Basis::CONSUMED;
+    const bool one_basis = std::all_of(c.uses.begin(), c.uses.end(), [&](const Use& u) { return (u.basis == Basis::CONSUMED) == consumed; });
+    const bool has_unit = std::any_of(counted.begin(), counted.end(), [](const Charge* l) { return signed_quantity(*l).sign() > 0; });
+    if (consumed || !one_basis || !has_unit) return 0;
+    const int64_t first = period.first_day().days_since_epoch(), days = period.days();
+    int64_t covered = days;
+    for (const Charge* l : counted) covered = std::min(covered, std::max(l->start.days_since_epoch(), first) - first);
+    const bool anniversary = covered > 0 && covered < days && std::any_of(counted.begin(), counted.end(), [&](const Charge* l) {
+      return l->start.days_since_epoch() - first == covered && l->end.days_since_epoch() - first >= days;
+    });
+    return anniversary ? covered : 0;
+  }
+
+  // A priced line's quantity on the compared days: in full when it charges none before them,
+  // else by its days from then (12 places, half-even); nothing when it charges none of them.
+  static Result<std::optional<Decimal>> priced_on_compared_days(const Period& period, const Priced& p, int64_t from) {
+    const int64_t first_day = period.first_day().days_since_epoch();
+    const int64_t first = std::max<int64_t>(0, p.from.days_since_epoch() - first_day);
+    const int64_t last = std::min<int64_t>(period.days() - 1, p.to.days_since_epoch() - first_day);
+    const int64_t counted = last - std::max(first, from) + 1;
+    if (counted <= 0) return std::optional<Decimal>();
+    if (counted == last - first + 1) return std::optional<Decimal>(p.quantity);
+    CB_TRY(Decimal q_days, p.quantity.mul(Decimal::from_int(counted)));
+    CB_TRY(Decimal q, q_days.div(Decimal::from_int(last - first + 1), 12, Rounding::kHalfEven));
+    return std::optional<Decimal>(q);
+  }
+
+  // The counted vendor line charging most of the priced line's days in its SKU (a whole cycle
+  // before a part of one on a tie, else the first cited), or null.
+  static const Charge* vendor_line_for(const std::vector<const Charge*>& counted, const Priced& p) {
+    const Charge* best = nullptr;
+    int64_t best_days = 0;
+    for (const Charge* l : counted) {
+      if (l->sku != p.sku || signed_quantity(*l).sign() <= 0) continue;
+      const int64_t days = std::min(l->end, p.to).days_since_epoch() - std::max(l->start, p.from).days_since_epoch() + 1;
+      const bool better = days > best_days || (days == best_days && best != nullptr && partial_cycle(*best) && !partial_cycle(*l));
+      if (days > 0 && better) best = l, best_days = days;
+    }
+    return best;
+  }
+
+  // docs/matching.md §8.2 check 12 (R32), on a key no other check than TIMING explained: each
+  // priced line's unit cost against the monthly unit of the vendor line that charges most of its
+  // days — in the pricing currency when the rule is priced in it (the gap then valued at the
+  // vendor's rate), else in the billing currency through the lock — over its quantity on the
+  // compared days, summed and rounded half-even to cents. Beyond the tolerance: COST_RATE_MISMATCH.
+  Status check_priced_cost(const std::string& where, schema::MatchResult::Reader r, const Cited& c, const Copies& copied,
+                           const DecodedEntry* raised, bool explained) {
+    const std::string of = where + ": its COST_RATE_MISMATCH";
+    if (explained) {
+      if (raised != nullptr) return broke("R32", of + " is raised by neither check 6 (its lines come to their book price) nor check 12 (another finding explains the key)");
+      return {};
+    }
+    if (!c.all_priced) return {};
+    CB_TRY(Period period, iso_period(r.getPeriod(), where + " period"));
+    const auto run = run_of(r);
+    if (!run) return {};
+    CB_TRY(Decimal tolerance, dec("R32", run->getTolerance(), where + " run tolerance"));
+    std::vector<const Charge*> counted;
+    for (const Charge& l : c.lines) {
+      if (copied.count(l.index) == 0 && l.role != Role::kCredit && days_within(l.start, l.end, period) > 0) counted.push_back(&l);
+    }
+    const int64_t from = compared_from(period, c, counted);
+    Decimal gap_value;
+    std::string currency;
+    for (const Priced& p : c.priced) {
+      const Charge* l = vendor_line_for(counted, p);
+      if (l == nullptr) continue;
+      if (l->period == period.to_string() && !l->pricing.empty() && l->pricing != l->currency) {
+        auto lock = locks_.find(period.to_string() + "|" + l->pricing + "|" + l->currency);
+        if (lock == locks_.end() || get_(lock->second) == nullptr) return {};  // R29 refuses a conversion without a lock
+        CB_TRY(bool beyond, fx_beyond(where, period, *l, run->getFxToleranceBps()));
+        if (beyond) continue;  // a rate gap is FX_VARIANCE's
+      }
+      CB_TRY(std::optional<Decimal> q, priced_on_compared_days(period, p, from));
+      if (!q) continue;
+      const bool in_pricing_currency = p.cost_currency == (l->pricing.empty() ? l->currency : l->pricing);
+      CB_TRY(Decimal vendor_unit, monthly_unit(*l, !in_pricing_currency));
+      Decimal book_unit = p.cost_unit;
+      if (!in_pricing_currency && p.cost_currency != l->currency) {
+        auto lock = locks_.find(period.to_string() + "|" + p.cost_currency + "|" + l->currency);
+        const DecodedEntry* e = lock == locks_.end() ? nullptr : get_(lock->second);
+        if (e == nullptr && !complete_) return {};
+        if (e == nullptr) continue;
+        CB_TRY(Decimal rate, dec("R32", e->reader().getKind().getFxLock().getRate(), where + " lock rate"));
+        CB_TRY(book_unit, p.cost_unit.mul(rate));
+      }
+      CB_TRY(Decimal unit_gap, vendor_unit.sub(book_unit));
+      if (in_pricing_currency) {
+        CB_TRY(unit_gap, unit_gap.mul(l->rate));
+      }
+      CB_TRY(Decimal line_gap, unit_gap.mul(*q));
+      CB_TRY(gap_value, gap_value.add(line_gap));
+      currency = l->currency;
+    }
+    CB_TRY(Decimal delta, gap_value.round(2, Rounding::kHalfEven));
+    const bool flagged = tolerance < delta.abs();
+    if (flagged != (raised != nullptr)) {
+      return broke("R32", where + (flagged ? ": its priced lines' unit cost is " + delta.to_string() + " " + currency +
+                                                 " off the vendor's unit price over their quantity, and no COST_RATE_MISMATCH is raised"
+                                           : std::string(": a COST_RATE_MISMATCH is raised, yet its lines come to their book price and "
+                                                         "its priced lines' unit cost to the vendor's within the tolerance")));
+    }
+    if (raised == nullptr) return {};
+    return delta_is(of, raised->reader().getKind().getException(), delta, currency, "the priced lines' unit cost against the vendor's");
   }
 
   // docs/matching.md §8.2 check 5: a Partner Center line naming a reseller MPN that is not the MPN
@@ -861,6 +1189,7 @@ class MatchRules::State {
   std::map<std::string, uint64_t> latest_exception_;     // exception id -> its latest Exception entry
   std::map<std::string, std::vector<uint64_t>> fx_findings_;  // period -> its FX_VARIANCE entries
   std::map<std::string, uint64_t> locks_;                // "period|base|quote" -> the period's FxLock
+  std::map<std::string, std::vector<RuleCost>> rules_;   // "vendor|sku" -> its rule versions
   std::vector<Row> invoice_rows_, usage_rows_;           // every input row and its period
   std::map<uint64_t, RunSeen> runs_;                     // by the MatchRun's index
 };

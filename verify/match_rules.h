@@ -1,10 +1,11 @@
-// The three-way match re-derived (docs/evidence.md R25–R30, written from docs/matching.md §1, §2
-// and §8 and docs/close.md §3, §6, never from the matcher): vendor invoice lines read by their
-// format's table of charge types; each match result's key, tenant and partner resolved again
-// from the tenant edges; its vendor and usage quantities and vendor amount recomputed from the
-// rows it cites; the findings the evidence decides (PARTNER_MISMATCH, FX_VARIANCE, SKU_MISMATCH) and the legs
-// and evidence of findings; and, with the whole ledger, that each run compared every row of its
-// period once and counted its findings.
+// The three-way match re-derived (docs/evidence.md R25–R32, written from their text and from
+// docs/matching.md §1, §2 and §8 and docs/close.md §3, §6, not from the matcher's code): vendor
+// invoice lines read by their format's table of charge types; each match result's key, tenant
+// and partner resolved again from the tenant edges; its vendor and usage quantities and vendor
+// amount recomputed from the rows it cites; the findings the evidence decides
+// (PARTNER_MISMATCH, FX_VARIANCE, SKU_MISMATCH, COST_RATE_MISMATCH by the vendor's own
+// arithmetic) and the legs and evidence of findings; and, with the whole ledger, that each run
+// compared every row of its period once and counted its findings.
 #pragma once
 
 #include <functional>

@@ -46,6 +46,25 @@ inline Result<Period> iso_period(capnp::Text::Reader t, const std::string& what)
   return *p;
 }
 
+// A rule version as the precedence of docs/matching.md §3 sees it.
+struct RuleSeen {
+  uint64_t index;
+  std::string rule_id, partner;
+  uint32_t version;
+  Date from;
+  std::optional<Date> to;
+};
+
+// docs/matching.md §3: a partner's own rule beats "*"; then the later start; then the higher
+// version; then the lower rule id.
+inline bool outranks(const RuleSeen& a, const RuleSeen& b) {
+  const bool a_own = a.partner != "*", b_own = b.partner != "*";
+  if (a_own != b_own) return a_own;
+  if (a.from != b.from) return b.from < a.from;
+  if (a.version != b.version) return a.version > b.version;
+  return a.rule_id < b.rule_id;
+}
+
 // A leg gives `quantity` × `unit` = `amount` (an empty want: the leg gives nothing there).
 inline Status leg_is(const char* rule, const std::string& where, schema::Leg::Reader leg, const char* name,
                      const std::string& quantity, const std::string& unit, const Decimal& amount) {

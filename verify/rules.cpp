@@ -44,24 +44,6 @@ bool covers(const Date& from, const std::optional<Date>& to, const Date& a, cons
   return from <= a && (!to || b <= *to);
 }
 
-struct RuleSeen {
-  uint64_t index;
-  std::string rule_id, partner;
-  uint32_t version;
-  Date from;
-  std::optional<Date> to;
-};
-
-// docs/matching.md §3: a partner's own rule beats "*"; then the later start; then the higher
-// version; then the lower rule id.
-bool outranks(const RuleSeen& a, const RuleSeen& b) {
-  const bool a_own = a.partner != "*", b_own = b.partner != "*";
-  if (a_own != b_own) return a_own;
-  if (a.from != b.from) return b.from < a.from;
-  if (a.version != b.version) return a.version > b.version;
-  return a.rule_id < b.rule_id;
-}
-
 struct EdgeSeen {
   uint64_t index;
   std::string tenant, partner, vendor, value;  // value lower-cased unless a name

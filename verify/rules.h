@@ -2,7 +2,7 @@
 // fed in ledger order: a priced line's days, usage, quantity, rule version, tenant, FX and
 // amounts; credits; invoices; sign-off statements and reopens; journals and their
 // acknowledgements; disputes; the exception queue; loads; match results; every entry's
-// effective date; the three-way match re-derived (R25–R30, verify/match_rules.h); and margin floors (R31). One checker serves both verifiers, so they
+// effective date; the three-way match re-derived (R25–R30 and R32, verify/match_rules.h); and margin floors (R31). One checker serves both verifiers, so they
 // cannot drift: `closebook-verify bundle` feeds it a bundle's entries, `closebook-verify ledger`
 // every entry of the ledger (`complete`: the rules that need the whole log apply too).
 //
