@@ -45,6 +45,13 @@ class ForgeryTest : public ::testing::Test {
     ASSERT_TRUE(r.ok()) << r.error().to_string();
   }
   void append(Drafts&& drafts) { append(drafts); }
+  // Loads one more rule version, a row of the rules file.
+  void load_rule(const std::string& row) {
+    const std::string rules =
+        "RuleId,Version,Vendor,SkuId,PartnerId,EffectiveFrom,EffectiveTo,CostUnitPrice,CostCurrency,SellMethod,SellValue,"
+        "SellCurrency,Unit,MarginFloorPct\n" + row + "\n";
+    append(match::plan_reference_load(match::ReferenceKind::kRules, "more-rules.csv", rules, snap()).value().drafts);
+  }
   // An entry as the forger finds it: index and hash, to refer to.
   match::Ref ref_of_kind(const std::string& index_name, const std::string& value, schema::Entry::Kind::Which kind) {
     auto s = snap();
@@ -458,11 +465,7 @@ class MarginFloorForgeryTest : public ForgeryTest {
  protected:
   void SetUp() override {
     ForgeryTest::SetUp();
-    const std::string rules =
-        "RuleId,Version,Vendor,SkuId,PartnerId,EffectiveFrom,EffectiveTo,CostUnitPrice,CostCurrency,SellMethod,SellValue,"
-        "SellCurrency,Unit,MarginFloorPct\n"
-        "R011,1,microsoft,CFQ7TTC0LH16:0001,P001,2026-01-01,,5.9400,AUD,fixed,6.4000,AUD,Licence/Month,\n";
-    append(match::plan_reference_load(match::ReferenceKind::kRules, "p001-rules.csv", rules, snap()).value().drafts);
+    load_rule("R011,1,microsoft,CFQ7TTC0LH16:0001,P001,2026-01-01,,5.9400,AUD,fixed,6.4000,AUD,Licence/Month,");
   }
   static bool is_breach(ledger::Draft& d) {
     auto k = d.entry().getKind();
@@ -610,11 +613,7 @@ class PricedCostForgeryTest : public ForgeryTest {
  protected:
   void SetUp() override {
     ForgeryTest::SetUp();
-    const std::string rules =
-        "RuleId,Version,Vendor,SkuId,PartnerId,EffectiveFrom,EffectiveTo,CostUnitPrice,CostCurrency,SellMethod,SellValue,"
-        "SellCurrency,Unit,MarginFloorPct\n"
-        "R011,1,microsoft,CFQ7TTC0LH16:0001,P001,2026-10-16,,6.5000,AUD,fixed,7.5000,AUD,Licence/Month,10.0\n";
-    append(match::plan_reference_load(match::ReferenceKind::kRules, "rules-r011.csv", rules, snap()).value().drafts);
+    load_rule("R011,1,microsoft,CFQ7TTC0LH16:0001,P001,2026-10-16,,6.5000,AUD,fixed,7.5000,AUD,Licence/Month,10.0");
     override_ = "the new cost is agreed with Microsoft from November";
   }
 };
