@@ -94,7 +94,8 @@ Status collect_ownership(const ledger::Snapshot& snapshot, Collection& c) {
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     auto r = e.reader().getKind().getRuleVersion();
     for (const auto& [vendor, sku, partner] : skus) {
-      const bool may_price = r.getVendor() == vendor && r.getSkuId() == sku && (r.getPartnerId() == "*" || r.getPartnerId() == partner);
+      const bool of_sku = r.getSkuPattern().size() == 0 ? r.getSkuId() == sku : match::sku_matches(text_of(r.getSkuPattern()), sku);
+      const bool may_price = r.getVendor() == vendor && of_sku && (r.getPartnerId() == "*" || r.getPartnerId() == partner);
       if (may_price) c.add("rule_version", i);
     }
   }

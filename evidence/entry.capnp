@@ -157,6 +157,15 @@ struct RuleVersion {
   sellCurrency @11 :Text;
   unit @12 :Text;
   marginFloorPct @13 :Text;
+  # A rule for many SKUs (docs/matching.md §3.1): with skuId empty, it prices every SKU of its
+  # vendor that skuPattern matches ("*" stands for any run of characters), and, when
+  # meterCategory is given, only usage of that meter category.
+  skuPattern @14 :Text;
+  meterCategory @15 :Text;
+  # Cost-plus on the vendor's own price: the cost of each line is its usage records'
+  # vendorUnitPrice in their pricingCurrency (costUnitPrice and costCurrency stay empty here);
+  # the sell method is markupPct.
+  costFromVendor @16 :Bool;
 
   enum SellMethod { markupPct @0; fixed @1; }
 }

@@ -16,14 +16,36 @@ Status each_of_kind(const ledger::Snapshot& snapshot, const char* kind, Fn&& fn)
 }
 
 bool outranks(const RuleInfo& a, const RuleInfo& b) {
+  if (a.pattern.empty() != b.pattern.empty()) return a.pattern.empty();
   const bool a_own = a.partner != "*", b_own = b.partner != "*";
   if (a_own != b_own) return a_own;
+  if (a.meter_category.empty() != b.meter_category.empty()) return !a.meter_category.empty();
   if (a.from != b.from) return a.from > b.from;
   if (a.version != b.version) return a.version > b.version;
   return a.rule_id < b.rule_id;
 }
 
 }  // namespace
+
+bool sku_matches(std::string_view pattern, std::string_view sku) {
+  // Glob matching with one wildcard, by the greedy two-pointer walk (backtrack to the last "*").
+  size_t p = 0, s = 0, star = std::string_view::npos, resume = 0;
+  while (s < sku.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = s;
+    } else if (p < pattern.size() && pattern[p] == sku[s]) {
+      ++p, ++s;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      s = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
 
 Result<std::vector<DecodedEntry>> entries_of_kind(const ledger::Snapshot& snapshot, std::string_view name,
                                                   std::string_view value, schema::Entry::Kind::Which kind) {
@@ -47,13 +69,21 @@ Result<PriceBook> PriceBook::load(const ledger::Snapshot& snapshot) {
   }));
   CB_CHECK(each_of_kind(snapshot, "ruleVersion", [&](const DecodedEntry& e, const Ref& ref) -> Status {
     auto r = e.reader().getKind().getRuleVersion();
-    CB_TRY(Decimal cost, decimal_of(r.getCostUnitPrice()));
+    Decimal cost;
+    if (!r.getCostFromVendor()) {
+      CB_TRY(cost, decimal_of(r.getCostUnitPrice()));
+    }
     CB_TRY(Decimal sell, decimal_of(r.getSellValue()));
     CB_TRY(auto floor, optional_decimal_of(r.getMarginFloorPct()));
-    book.rules_[text_of(r.getVendor()) + "|" + text_of(r.getSkuId())].push_back(
-        RuleInfo{ref, text_of(r.getRuleId()), r.getVersion(), text_of(r.getPartnerId()),
-                 text_of(r.getEffectiveFrom()), text_of(r.getEffectiveTo()), cost, text_of(r.getCostCurrency()),
-                 r.getSellMethod(), sell, text_of(r.getSellCurrency()), floor});
+    RuleInfo info{ref, text_of(r.getRuleId()), r.getVersion(), text_of(r.getPartnerId()), text_of(r.getEffectiveFrom()),
+                  text_of(r.getEffectiveTo()), text_of(r.getSkuPattern()), text_of(r.getMeterCategory()),
+                  r.getCostFromVendor(), cost, text_of(r.getCostCurrency()), r.getSellMethod(), sell,
+                  text_of(r.getSellCurrency()), floor};
+    if (info.pattern.empty()) {
+      book.rules_[text_of(r.getVendor()) + "|" + text_of(r.getSkuId())].push_back(std::move(info));
+    } else {
+      book.patterns_[text_of(r.getVendor())].push_back(std::move(info));
+    }
     return {};
   }));
   CB_CHECK(each_of_kind(snapshot, "fxRate", [&](const DecodedEntry& e, const Ref& ref) -> Status {
@@ -72,14 +102,21 @@ const PartnerInfo* PriceBook::partner(const std::string& id) const {
 }
 
 const RuleInfo* PriceBook::rule(const std::string& vendor, const std::string& sku, const std::string& partner,
-                                const std::string& day) const {
-  auto it = rules_.find(vendor + "|" + sku);
-  if (it == rules_.end()) return nullptr;
+                                const std::string& day, const std::string& meter_category) const {
   const RuleInfo* best = nullptr;
-  for (const RuleInfo& r : it->second) {
+  auto consider = [&](const RuleInfo& r) {
     const bool applies =
         (r.partner == partner || r.partner == "*") && r.from <= day && (r.to.empty() || day <= r.to);
     if (applies && (best == nullptr || outranks(r, *best))) best = &r;
+  };
+  if (auto it = rules_.find(vendor + "|" + sku); it != rules_.end()) {
+    for (const RuleInfo& r : it->second) consider(r);
+  }
+  if (auto it = patterns_.find(vendor); it != patterns_.end()) {
+    for (const RuleInfo& r : it->second) {
+      const bool of_meter = r.meter_category.empty() || r.meter_category == meter_category;
+      if (of_meter && sku_matches(r.pattern, sku)) consider(r);
+    }
   }
   return best;
 }

@@ -22,6 +22,9 @@ struct RuleInfo {
   uint32_t version = 0;
   std::string partner;   // "*" = every partner
   std::string from, to;  // ISO, inclusive; `to` empty = open
+  std::string pattern;         // a SKU pattern ("*" any run), for a rule of many SKUs; empty: one SKU
+  std::string meter_category;  // a pattern rule for usage of this meter category only
+  bool cost_from_vendor = false;  // cost-plus on each usage record's own price: `cost` is unused
   Decimal cost;
   std::string cost_currency;
   SellMethod method = SellMethod::FIXED;
@@ -29,6 +32,9 @@ struct RuleInfo {
   std::string sell_currency;
   std::optional<Decimal> floor_pct;
 };
+
+// Whether `sku` matches `pattern`, where "*" stands for any run of characters (none too).
+bool sku_matches(std::string_view pattern, std::string_view sku);
 
 struct PartnerInfo {
   std::string name, country;
@@ -57,17 +63,20 @@ class PriceBook {
   // A later Partner entry for the same id supersedes the earlier one.
   const PartnerInfo* partner(const std::string& id) const;
 
-  // The rule version that prices `sku` for `partner` on `day`: a partner's own rule beats
-  // "*"; then the latest start; then the highest version; then the rule id (determinism).
+  // The rule version that prices `sku` for `partner` on `day` (docs/matching.md §3.1): a rule
+  // naming the SKU beats a pattern; a partner's own rule beats "*"; a pattern for the usage's
+  // meter category beats one for any; then the latest start; then the highest version; then
+  // the rule id (determinism). A pattern for a meter category applies only to usage of it.
   const RuleInfo* rule(const std::string& vendor, const std::string& sku, const std::string& partner,
-                       const std::string& day) const;
+                       const std::string& day, const std::string& meter_category = "") const;
 
   // The rate a period locks for base → quote (kFxPolicy), or nullptr.
   const FxInfo* fx(const std::string& base, const std::string& quote, const Period& period) const;
 
  private:
   std::map<std::string, PartnerInfo> partners_;
-  std::map<std::string, std::vector<RuleInfo>> rules_;  // "vendor|sku" -> versions
+  std::map<std::string, std::vector<RuleInfo>> rules_;     // "vendor|sku" -> versions
+  std::map<std::string, std::vector<RuleInfo>> patterns_;  // vendor -> its pattern rules' versions
   std::map<std::string, std::vector<FxInfo>> fx_;       // "BASE/QUOTE" -> rates
 };
 

@@ -53,7 +53,7 @@ class Inputs {
       // The period's invoice lines value what pricing cannot price (money on every exception).
       if (!e.reader().getKind().isInvoiceLine() || e.reader().getKind().getInvoiceLine().getPeriod() != period.to_string()) return {};
       CB_TRY(VendorLine l, vendor_line(e));
-      if (!l.credit()) in.charges_[charge_key(l.vendor, l.subscription, l.tenant_ref, l.sku)].push_back(std::move(l));
+      if (!l.credit()) in.charges_[charge_key(l.vendor, l.subscription, l.tenant_ref, l.sku, l.consumption())].push_back(std::move(l));
       return {};
     }));
     return in;
@@ -62,7 +62,7 @@ class Inputs {
   // What the vendor charges for a usage group's days `from`..`to` (inclusive) of the period,
   // each invoice line by its share of days; nullopt when no line of the period charges it.
   Result<std::optional<std::pair<Decimal, std::string>>> vendor_amount(const UsageGroup& g, const Date& from, const Date& to) const {
-    auto it = charges_.find(charge_key(g.vendor, g.subscription, g.tenant_ref, g.sku));
+    auto it = charges_.find(charge_key(g.vendor, g.subscription, g.tenant_ref, g.sku, g.consumed()));
     if (it == charges_.end()) return std::optional<std::pair<Decimal, std::string>>();
     Decimal share_total;
     for (const VendorLine& l : it->second) {
@@ -100,29 +100,67 @@ class Inputs {
 // ---------------------------------------------------------------------------------------
 // Days: who the identity belongs to and which rule prices it, day by day, in stretches.
 
+// The vendor's own price of a unit (docs/matching.md §3.1), what a cost-plus rule costs at.
+struct VendorPrice {
+  Decimal price;
+  std::string currency;
+  bool operator==(const VendorPrice&) const = default;
+};
+
 struct Stretch {
   int first_day = 0;  // 0-based day of the period
   int day_count = 0;
   std::optional<TenantMatch> tenant;
   const RuleInfo* rule = nullptr;  // null: no effective rule
+  // A cost-plus rule's cost: the price its usage records carry; nullopt when they carry none
+  // or disagree on one day.
+  std::optional<VendorPrice> vendor_price;
 };
+
+// The price the records of each day carry (the day before's when a day has none): nullopt
+// where no record so far carries one, or two records of the day disagree.
+std::vector<std::optional<VendorPrice>> daily_vendor_prices(const UsageGroup& group, const Period& period) {
+  std::vector<std::optional<VendorPrice>> out(static_cast<size_t>(period.days()));
+  std::vector<bool> seen(out.size(), false), conflict(out.size(), false);
+  const int64_t first = period.first_day().days_since_epoch();
+  for (const UsageInfo& u : group.records) {
+    const int64_t d = u.date.days_since_epoch() - first;
+    if (d < 0 || d >= period.days()) continue;
+    const std::optional<VendorPrice> price =
+        u.vendor_price ? std::optional<VendorPrice>(VendorPrice{*u.vendor_price, u.pricing_currency}) : std::nullopt;
+    const size_t day = static_cast<size_t>(d);
+    if (seen[day] && out[day] != price) conflict[day] = true;
+    seen[day] = true;
+    out[day] = price;
+  }
+  for (size_t day = 0; day < out.size(); ++day) {
+    if (conflict[day]) out[day] = std::nullopt;
+    else if (!seen[day] && day > 0) out[day] = out[day - 1];
+  }
+  return out;
+}
 
 std::vector<Stretch> stretches_of(const UsageGroup& group, const Inputs& in, const Period& period) {
   std::vector<Stretch> out;
   const int64_t first = period.first_day().days_since_epoch();
   const TenantGraph::AnyResolver resolver = in.graph().resolver_any(group.vendor, group.tenant_ref);
+  const std::string meter_category = group.meter_category();
+  const std::vector<std::optional<VendorPrice>> prices = daily_vendor_prices(group, period);
   for (int day = 0; day < period.days(); ++day) {
     const Date date = Date::from_days(first + day);
     auto tenant = resolver.on(date);
-    const RuleInfo* rule = tenant ? in.book().rule(group.vendor, group.sku, tenant->partner_id, date.to_iso()) : nullptr;
-    const bool same = !out.empty() && out.back().rule == rule &&
+    const RuleInfo* rule =
+        tenant ? in.book().rule(group.vendor, group.sku, tenant->partner_id, date.to_iso(), meter_category) : nullptr;
+    const std::optional<VendorPrice> price =
+        rule != nullptr && rule->cost_from_vendor ? prices[static_cast<size_t>(day)] : std::nullopt;
+    const bool same = !out.empty() && out.back().rule == rule && out.back().vendor_price == price &&
                       out.back().tenant.has_value() == tenant.has_value() &&
                       (!tenant || (out.back().tenant->tenant_id == tenant->tenant_id &&
                                    out.back().tenant->partner_id == tenant->partner_id));
     if (same) {
       ++out.back().day_count;
     } else {
-      out.push_back(Stretch{day, 1, tenant, rule});
+      out.push_back(Stretch{day, 1, tenant, rule, price});
     }
   }
   return out;
@@ -209,7 +247,7 @@ struct PriceResult {
   std::string problem;
 };
 
-Result<PriceResult> price(const RuleInfo& rule, const PartnerInfo& partner, const Decimal& quantity,
+Result<PriceResult> price(const RuleInfo& rule, const VendorPrice& cost, const PartnerInfo& partner, const Decimal& quantity,
                           const Inputs& in, const Period& period) {
   const std::string& currency = partner.currency;
   auto convert = [&](const std::string& from) -> std::optional<Conversion> {
@@ -218,8 +256,8 @@ Result<PriceResult> price(const RuleInfo& rule, const PartnerInfo& partner, cons
     if (fx == nullptr) return std::nullopt;
     return Conversion{fx->rate, fx, from, currency};
   };
-  auto cost_fx = convert(rule.cost_currency);
-  if (!cost_fx) return PriceResult{std::nullopt, "no " + rule.cost_currency + "/" + currency + " rate on or before " + period.first_day().to_iso()};
+  auto cost_fx = convert(cost.currency);
+  if (!cost_fx) return PriceResult{std::nullopt, "no " + cost.currency + "/" + currency + " rate on or before " + period.first_day().to_iso()};
   const bool sell_in_cost_terms = rule.method == SellMethod::MARKUP_PCT;
   auto sell_fx = sell_in_cost_terms ? cost_fx : convert(rule.sell_currency);
   if (!sell_fx) return PriceResult{std::nullopt, "no " + rule.sell_currency + "/" + currency + " rate on or before " + period.first_day().to_iso()};
@@ -228,7 +266,7 @@ Result<PriceResult> price(const RuleInfo& rule, const PartnerInfo& partner, cons
   }
   Amounts a;
   a.lock = cost_fx->fx != nullptr ? cost_fx : (sell_fx->fx != nullptr ? sell_fx : std::nullopt);
-  CB_TRY(Decimal cost_unit, rule.cost.mul(cost_fx->rate));
+  CB_TRY(Decimal cost_unit, cost.price.mul(cost_fx->rate));
   CB_TRY(Decimal cost_exact, cost_unit.mul(quantity));
   CB_TRY(a.cost_amount, cost_exact.round(kAmountScale, Rounding::kHalfEven));
   if (sell_in_cost_terms) {
@@ -355,9 +393,15 @@ Status PlanBuilder::price_stretch(const UsageGroup& group, const Stretch& s, con
   const PartnerInfo* partner = in_.book().partner(s.tenant->partner_id);
   std::string problem = partner == nullptr ? "partner " + s.tenant->partner_id + " is not in the ledger" : "";
   if (problem.empty() && s.rule == nullptr) problem = "no rule version prices " + group.sku + " for " + s.tenant->partner_id + " on " + days;
+  if (problem.empty() && s.rule->cost_from_vendor && !s.vendor_price) {
+    problem = "rule " + s.rule->rule_id + " v" + std::to_string(s.rule->version) + " costs from the vendor's price, and the usage of " +
+              days + " carries none (or two on one day)";
+  }
+  VendorPrice cost;  // the unit cost and its currency: the rule's, or the usage's own price (cost-plus)
   std::optional<Amounts> amounts;
   if (problem.empty()) {
-    CB_TRY(PriceResult priced, price(*s.rule, *partner, q.quantity, in_, period_));
+    cost = s.rule->cost_from_vendor ? *s.vendor_price : VendorPrice{s.rule->cost, s.rule->cost_currency};
+    CB_TRY(PriceResult priced, price(*s.rule, cost, *partner, q.quantity, in_, period_));
     amounts = priced.amounts;
     problem = priced.problem;
   }
@@ -396,8 +440,8 @@ Status PlanBuilder::price_stretch(const UsageGroup& group, const Stretch& s, con
   l.setRuleId(s.rule->rule_id);
   l.setRuleVersion(s.rule->version);
   if (locked) draft.link(l.initFxLock(), lock_position);
-  l.setCostUnitPrice(s.rule->cost.to_string());
-  l.setCostCurrency(s.rule->cost_currency);
+  l.setCostUnitPrice(cost.price.to_string());
+  l.setCostCurrency(cost.currency);
   l.setCostAmount(amounts->cost_amount.to_string());
   l.setSellUnitPrice(amounts->sell_unit.to_string());
   l.setSellAmount(amounts->sell_amount.to_string());

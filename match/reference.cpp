@@ -173,10 +173,33 @@ Status build_rule_version(const RowReader& row, Known& known, ledger::Draft& dra
   CB_TRY(Date from, field_date(row, "EffectiveFrom"));
   CB_TRY(auto to, field_optional_date(row, "EffectiveTo"));
   CB_CHECK(check_range(row, "EffectiveTo", from, to));
-  CB_TRY(Decimal cost, field_non_negative(row, "CostUnitPrice"));
-  CB_TRY(std::string cost_currency, field_code(row, "CostCurrency", 3));
+  // docs/matching.md §3.1: a SkuId with "*" is a pattern; CostSource "vendor" prices cost-plus
+  // on each usage record's own price, so the rule states no cost.
+  const bool pattern = sku.find('*') != std::string_view::npos;
+  const std::string_view meter_category = row.optional_text("MeterCategory");
+  if (!meter_category.empty() && !pattern) {
+    return row.error("MeterCategory", "a meter category narrows a SKU pattern; SkuId \"" + std::string(sku) + "\" is one SKU");
+  }
+  bool cost_from_vendor = false;
+  if (!row.optional_text("CostSource").empty()) {
+    CB_TRY(cost_from_vendor, field_enum<bool>(row, "CostSource", {{"rule", false}, {"vendor", true}}));
+  }
+  Decimal cost;
+  std::string cost_currency;
+  if (cost_from_vendor) {
+    if (!row.optional_text("CostUnitPrice").empty() || !row.optional_text("CostCurrency").empty()) {
+      return row.error(row.optional_text("CostUnitPrice").empty() ? "CostCurrency" : "CostUnitPrice",
+                       "a rule costed from the vendor's price (CostSource vendor) states no cost of its own");
+    }
+  } else {
+    CB_TRY(cost, field_non_negative(row, "CostUnitPrice"));
+    CB_TRY(cost_currency, field_code(row, "CostCurrency", 3));
+  }
   CB_TRY(Method method, field_enum<Method>(row, "SellMethod", {{"markup_pct", Method::MARKUP_PCT},
                                                                {"fixed", Method::FIXED}}));
+  if (cost_from_vendor && method != Method::MARKUP_PCT) {
+    return row.error("SellMethod", "a rule costed from the vendor's price sells cost-plus: markup_pct");
+  }
   CB_TRY(Decimal sell_value, field_decimal(row, "SellValue"));
   if (method == Method::FIXED && sell_value.sign() < 0) {
     return row.error("SellValue", "a fixed sell price cannot be negative");
@@ -191,12 +214,20 @@ Status build_rule_version(const RowReader& row, Known& known, ledger::Draft& dra
   r.setRuleId(std::string(rule_id));
   r.setVersion(version);
   r.setVendor(lower(vendor));
-  r.setSkuId(std::string(sku));
+  if (pattern) {
+    r.setSkuPattern(std::string(sku));
+    r.setMeterCategory(std::string(meter_category));
+  } else {
+    r.setSkuId(std::string(sku));
+  }
   r.setPartnerId(std::string(partner));
   r.setEffectiveFrom(from.to_iso());
   if (to) r.setEffectiveTo(to->to_iso());
-  r.setCostUnitPrice(cost.to_string());
-  r.setCostCurrency(cost_currency);
+  r.setCostFromVendor(cost_from_vendor);
+  if (!cost_from_vendor) {
+    r.setCostUnitPrice(cost.to_string());
+    r.setCostCurrency(cost_currency);
+  }
   r.setSellMethod(method);
   r.setSellValue(sell_value.to_string());
   r.setSellCurrency(sell_currency);
@@ -272,7 +303,8 @@ const KindSpec& spec_of(ReferenceKind kind) {
       "rules", "closebook-rules-v1", S::RULES,
       {{"RuleId"}, {"Version"}, {"Vendor"}, {"SkuId"}, {"PartnerId"}, {"EffectiveFrom"},
        {"EffectiveTo", false}, {"CostUnitPrice"}, {"CostCurrency"}, {"SellMethod"},
-       {"SellValue"}, {"SellCurrency"}, {"Unit"}, {"MarginFloorPct", false}},
+       {"SellValue"}, {"SellCurrency"}, {"Unit"}, {"MarginFloorPct", false}, {"MeterCategory", false},
+       {"CostSource", false}},
       build_rule_version, {"RuleId", "Version"}};
   static const KindSpec kFx{
       "fx", "closebook-fx-v1", S::FX,

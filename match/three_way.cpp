@@ -35,6 +35,7 @@ struct PricedInfo {
   std::string vendor, subscription, partner, tenant, sku, currency, cost_currency;
   Decimal quantity, cost, sell, cost_unit;
   Date from, to;  // the days it charges, inclusive
+  bool consumed = false;  // its quantity is consumption, not seats
 };
 
 Result<PricedInfo> priced_info(const DecodedEntry& e) {
@@ -48,6 +49,7 @@ Result<PricedInfo> priced_info(const DecodedEntry& e) {
   info.sku = text_of(p.getSkuId());
   info.currency = text_of(p.getCurrency());
   info.cost_currency = text_of(p.getCostCurrency());
+  info.consumed = p.getQuantityBasis() == schema::UsageRecord::QuantityBasis::CONSUMED;
   CB_TRY(info.quantity, decimal_of(p.getQuantity()));
   CB_TRY(info.cost, decimal_of(p.getCostAmount()));
   CB_TRY(info.sell, decimal_of(p.getSellAmount()));
@@ -335,7 +337,7 @@ Status Matcher::report_duplicate(const std::vector<VendorLine*>& group) {
               ", " + first.subtotal.to_string() + " " + first.currency + ") is billed " + std::to_string(group.size()) +
               " times: " + where;
   const std::string id = charge_key(first.vendor, first.subscription,
-                                first.tenant ? first.tenant->tenant_id : "ref:" + first.tenant_ref, first.sku);
+                                first.tenant ? first.tenant->tenant_id : "ref:" + first.tenant_ref, first.sku, first.consumption());
   key_for(id, first.vendor, first.subscription, first.sku, first.tenant_ref).findings.push_back(std::move(f));
   return {};
 }
@@ -492,7 +494,7 @@ bool Matcher::pricing_explains(const Key& k) const {
       const Date date = Date::from_days(first + d);
       auto tenant = graph_->resolve_any(g->vendor, g->tenant_ref, date);
       if (!tenant || book_->partner(tenant->partner_id) == nullptr ||
-          book_->rule(g->vendor, g->sku, tenant->partner_id, date.to_iso()) == nullptr) {
+          book_->rule(g->vendor, g->sku, tenant->partner_id, date.to_iso(), g->meter_category()) == nullptr) {
         return true;
       }
     }
@@ -730,7 +732,9 @@ Result<Matcher::Next> Matcher::check_cost(Key& k, const KeyView& view) {
   for (const VendorLine* l : k.lines) {
     if (l->copy || l->credit() || !l->tenant) continue;
     const RuleInfo* rule = book_->rule(l->vendor, l->sku, l->tenant->partner_id, clamp(l->start, period_).to_iso());
-    if (rule == nullptr) continue;
+    // A cost-plus rule's cost is the vendor's own price: no book price to hold the line to
+    // (check 12 compares the priced cost with it).
+    if (rule == nullptr || rule->cost_from_vendor) continue;
     CB_TRY(Decimal cycle_cost, rule->cost.mul(Decimal::from_int(l->months_per_cycle())));
     Decimal rate = l->rate;
     if (rule->cost_currency == l->currency) {
@@ -804,14 +808,22 @@ Result<Matcher::Next> Matcher::check_unpriced(Key& k, const KeyView& view) {
   for (const UsageGroup* g : k.usage) records += g->records.size();
   // Valued at the book cost of the rule that would price it (pricing_explains found one).
   CB_TRY(Decimal quantity, usage_quantity(k));
-  const RuleInfo* rule = tenant ? book_->rule(k.vendor, k.sku, tenant->partner_id, period_.first_day().to_iso()) : nullptr;
-  if (rule != nullptr) {
-    CB_TRY(Decimal value, rule->cost.mul(quantity));
+  const std::string meter_category = k.usage.empty() ? "" : k.usage.front()->meter_category();
+  const RuleInfo* rule = tenant ? book_->rule(k.vendor, k.sku, tenant->partner_id, period_.first_day().to_iso(), meter_category) : nullptr;
+  // At the rule's cost; a cost-plus rule's is the usage's own price (its first record's).
+  std::optional<std::pair<Decimal, std::string>> unit_cost;
+  if (rule != nullptr && !rule->cost_from_vendor) unit_cost = {rule->cost, rule->cost_currency};
+  if (rule != nullptr && rule->cost_from_vendor && !k.usage.empty() && k.usage.front()->records.front().vendor_price) {
+    const UsageInfo& u = k.usage.front()->records.front();
+    unit_cost = {*u.vendor_price, u.pricing_currency};
+  }
+  if (unit_cost) {
+    CB_TRY(Decimal value, unit_cost->first.mul(quantity));
     CB_TRY(Decimal at_cost, round_amount(value));
     f.delta = at_cost.to_string();
-    f.currency = rule->cost_currency;
+    f.currency = unit_cost->second;
   }
-  f.legs = {FindingLeg{"usage", quantity.to_string(), rule ? rule->cost.to_string() : "", f.delta,
+  f.legs = {FindingLeg{"usage", quantity.to_string(), unit_cost ? unit_cost->first.to_string() : "", f.delta,
                        std::to_string(records) + " records" + (rule ? ", at " + rule->rule_id + " v" + std::to_string(rule->version) + " cost" : "")},
             FindingLeg{"priced", "0", "", "0", "no priced line"}};
   f.summary = "usage of " + k.sku + " has no priced line: it arrived after pricing; run price again";
@@ -1210,17 +1222,18 @@ Result<MatchPlan> Matcher::run() {
 
   for (VendorLine& l : lines_) {
     files_.insert(l.file);
-    const std::string id = charge_key(l.vendor, l.subscription, l.tenant ? l.tenant->tenant_id : "ref:" + l.tenant_ref, l.sku);
+    const std::string id =
+        charge_key(l.vendor, l.subscription, l.tenant ? l.tenant->tenant_id : "ref:" + l.tenant_ref, l.sku, l.consumption());
     key_for(id, l.vendor, l.subscription, l.sku, l.tenant_ref).lines.push_back(&l);
   }
   for (const auto& [group_key, g] : usage_) {
     for (const UsageInfo& u : g.records) files_.insert(u.file);
     const std::string label = g.subscription.empty() ? tenant_label(g.vendor, g.tenant_ref, clamp(g.records.front().date, period_)) : "";
-    key_for(charge_key(g.vendor, g.subscription, label, g.sku), g.vendor, g.subscription, g.sku, g.tenant_ref).usage.push_back(&g);
+    key_for(charge_key(g.vendor, g.subscription, label, g.sku, g.consumed()), g.vendor, g.subscription, g.sku, g.tenant_ref).usage.push_back(&g);
   }
   for (const auto& [line_id, info] : priced_) {
     priced_tenant_skus_.insert(info.vendor + "|" + info.tenant + "|" + info.sku);
-    key_for(charge_key(info.vendor, info.subscription, info.tenant, info.sku), info.vendor, info.subscription, info.sku, "")
+    key_for(charge_key(info.vendor, info.subscription, info.tenant, info.sku, info.consumed), info.vendor, info.subscription, info.sku, "")
         .priced.push_back(info);
   }
   for (const Finding& f : run_findings_) {

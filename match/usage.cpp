@@ -65,6 +65,13 @@ std::vector<Decimal> UsageGroup::daily_counts(const Period& period) const {
   return std::vector<Decimal>(days, peak);
 }
 
+std::string UsageGroup::meter_category() const {
+  for (const UsageInfo& u : records) {
+    if (u.meter_category != records.front().meter_category) return "";
+  }
+  return records.empty() ? "" : records.front().meter_category;
+}
+
 namespace {
 
 struct DecodedUsage {
@@ -80,6 +87,9 @@ Result<DecodedUsage> decode_usage(const DecodedEntry& e) {
                  UsageInfo{Ref{e.reader().getIndex(), e.hash()}, {}, {}, {}, u.getQuantityBasis()}};
   CB_TRY(d.info.date, Date::parse(text_of(u.getUsageDate())));
   CB_TRY(d.info.quantity, decimal_of(u.getQuantity()));
+  d.info.meter_category = text_of(u.getMeterCategory());
+  CB_TRY(d.info.vendor_price, optional_decimal_of(u.getVendorUnitPrice()));
+  d.info.pricing_currency = text_of(u.getPricingCurrency());
   d.info.file = hash_of(u.getSource().getFileSha256());
   return d;
 }

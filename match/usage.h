@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ struct UsageInfo {
   Date date;
   Decimal quantity;
   Basis basis = Basis::SNAPSHOT;
+  // What a rated-usage feed says of the meter and its price (empty otherwise): a cost-plus rule
+  // prices from vendor_price, in pricing_currency (docs/matching.md §3.1).
+  std::string meter_category;
+  std::optional<Decimal> vendor_price;
+  std::string pricing_currency;
 };
 
 // One vendor identity's usage of one subscription and SKU.
@@ -32,6 +38,8 @@ struct UsageGroup {
   Cadence cadence = Cadence::DAILY;  // the vendor's, from the close configuration
 
   bool consumed() const { return records.front().basis == Basis::CONSUMED; }
+  // The meter category every record names, else empty (records of several, or of none).
+  std::string meter_category() const;
   bool has_snapshots() const;
   // Seat counts by day of the period, by the cadence (docs/matching.md §3): daily, a count
   // holds from its date until the next (0 before the first); weekly, the period's first count

@@ -115,8 +115,9 @@ Result<Decimal> amount_at(const VendorLine& l, const Decimal& cycle_unit, const 
 }
 
 std::string charge_key(const std::string& vendor, const std::string& subscription, const std::string& tenant,
-                       const std::string& sku) {
-  return subscription.empty() ? vendor + "|~" + tenant + "|" + sku : vendor + "|" + subscription;
+                       const std::string& sku, bool consumption) {
+  if (subscription.empty()) return vendor + "|~" + tenant + "|" + sku;
+  return consumption ? vendor + "|" + subscription + "|" + sku : vendor + "|" + subscription;
 }
 
 std::string charge_signature(const VendorLine& l) {

@@ -82,8 +82,10 @@ Result<Decimal> amount_at(const VendorLine& l, const Decimal& cycle_unit, const 
 
 // Where a vendor's lines and usage meet (the match's key, pricing's valuation): the vendor's
 // subscription, else the tenant (or vendor identity) and SKU when the feed has no subscription.
+// Consumption keys by SKU within its subscription too: an Azure plan is one subscription of
+// many meters, each compared on its own (docs/matching.md §8.1).
 std::string charge_key(const std::string& vendor, const std::string& subscription, const std::string& tenant,
-                       const std::string& sku);
+                       const std::string& sku, bool consumption);
 
 // What makes two lines the same charge: every field the vendor bills by, the line and
 // invoice numbers aside.

@@ -147,7 +147,9 @@ constexpr std::string_view kRuleVersionJson =
     R"("kind":{"ruleVersion":{"ruleId":"RV-0001","version":3,"vendor":"microsoft",)"
     R"("skuId":"CFQ7TTC0LH18:0001","partnerId":"*","effectiveFrom":"2024-01-01",)"
     R"("costUnitPrice":"12.50","costCurrency":"AUD","sellMethod":"markupPct","sellValue":"15",)"
-    R"("sellCurrency":"AUD","unit":"licence","marginFloorPct":"8.5"}}})";
+    // JsonCodec prints a Bool at its default too: costFromVendor (@16) reads false on every
+    // rule version written before it, whose bytes are unchanged (kRuleVersionCanonicalHex).
+    R"("sellCurrency":"AUD","unit":"licence","marginFloorPct":"8.5","costFromVendor":false}}})";
 constexpr std::string_view kRuleVersionCanonicalHex =
     "00000000030004002a00000000000000009418d18f0100000400000000000000"
     "0d00000002010000190000004200000019000000020100002400000001000c00"
@@ -323,6 +325,9 @@ TEST(EntryDecode, RejectsObjectsOutOfPreorder) {
   capnp::MallocMessageBuilder message;
   auto e = message.initRoot<schema::Entry>();
   auto rv = e.getKind().initRuleVersion();
+  rv.setCostFromVendor(true);
+  rv.setMeterCategory("Storage");
+  rv.setSkuPattern("CFQ7TTC0*");
   rv.setMarginFloorPct("8.5");
   rv.setUnit("licence");
   rv.setSellCurrency("AUD");

@@ -3,18 +3,24 @@
 // money on every exception, and ids that cannot collide.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <functional>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "close/bundle.h"
 #include "close/dispute.h"
+#include "match/book.h"
 #include "match/feeds.h"
+#include "match/formats/profile.h"
 #include "match/findings.h"
 #include "match/pricing.h"
 #include "match/queue.h"
 #include "match/reference.h"
 #include "match/three_way.h"
 #include "tests/test_util.h"
+#include "verify/rule_text.h"
 #include "verify/verify.h"
 
 namespace closebook {
@@ -402,6 +408,170 @@ TEST_F(MatchCasesTest, AnAzureMeterIsValuedByTheUsageFormulaToTheCent) {
   EXPECT_EQ(found().count("COST_RATE_MISMATCH 10.37 AUD"), 1u);  // 84.44 − 74.07
 }
 
+// ---------------------------------------------------------------------------------------
+// Azure pricing (docs/matching.md §3.1): rule versions for SKU patterns and meter categories,
+// cost-plus on the price Partner Center's daily rated usage carries.
+
+constexpr const char* kAzureRules =
+    "RuleId,Version,Vendor,SkuId,PartnerId,EffectiveFrom,EffectiveTo,CostUnitPrice,CostCurrency,SellMethod,SellValue,"
+    "SellCurrency,Unit,MarginFloorPct,MeterCategory,CostSource\n"
+    "AZ,1,microsoft,DZH318Z0*,*,2020-01-01,,,,markup_pct,15,AUD,unit,,,vendor\n"
+    "AZ-STORAGE,1,microsoft,DZH318Z0*,*,2020-01-01,,,,markup_pct,20,AUD,unit,,Storage,vendor\n";
+
+// Rows of kSubscription in the daily rated usage layout (tests/vendor-layouts), `values` by
+// column over a blank row.
+std::string daily_rated(const std::vector<std::map<std::string, std::string>>& rows) {
+  std::ifstream in(test::source_dir() + "/tests/vendor-layouts/microsoft-azure-daily-rated.csv", std::ios::binary);
+  std::string header;
+  std::getline(in, header);
+  if (!header.empty() && header.back() == '\r') header.pop_back();
+  std::string out = header + "\n";
+  for (const auto& values : rows) {
+    std::map<std::string, std::string> v = {{"CustomerId", kCustomer}, {"SubscriptionId", kSubscription}, {"ChargeType", "new"},
+                                            {"BillingCurrency", "AUD"}, {"PricingCurrency", "USD"}, {"PCToBCExchangeRate", "1.521838"}};
+    for (const auto& [column, value] : values) v[column] = value;
+    std::string row;
+    for (size_t from = 0, to; from <= header.size(); from = to + 1) {
+      to = header.find(',', from);
+      if (to == std::string::npos) to = header.size();
+      row += std::string(from == 0 ? "" : ",") + v[header.substr(from, to - from)];
+    }
+    out += row + "\n";
+  }
+  return out;
+}
+
+class AzurePricingTest : public MatchCasesTest {
+ protected:
+  void SetUp() override {
+    MatchCasesTest::SetUp();
+    reference(ReferenceKind::kFx, "Date,Base,Quote,Rate,Source\n2026-10-01,USD,AUD,1.521838,RBA F11.1\n");
+    reference(ReferenceKind::kRules, kAzureRules);
+    // Two days of a D4s v5 VM and a day of page blob storage, each at Microsoft's price in USD.
+    auto reader = match::find_reader("microsoft-azure-daily-rated", schema::Ingest::Source::USAGE);
+    ASSERT_TRUE(reader.ok());
+    auto vm = [](const std::string& day, const std::string& hours) {
+      return std::map<std::string, std::string>{{"ProductId", "DZH318Z0BQ3Q"}, {"SkuId", "00T9"}, {"UsageDate", day},
+                                                {"ChargeStartDate", "10/1/2026"}, {"ChargeEndDate", "10/31/2026"},
+                                                {"MeterCategory", "Virtual Machines"}, {"MeterId", "2d6b0f3e"}, {"MeterName", "D4s v5"},
+                                                {"Quantity", hours}, {"UnitType", "1 Hour"}, {"EffectiveUnitPrice", "0.2108000000"}};
+    };
+    auto storage = std::map<std::string, std::string>{{"ProductId", "DZH318Z0BNZ5"}, {"SkuId", "006G"}, {"UsageDate", "10/1/2026"},
+                                                      {"ChargeStartDate", "10/1/2026"}, {"ChargeEndDate", "10/31/2026"},
+                                                      {"MeterCategory", "Storage"}, {"MeterId", "9c3e8a1f"}, {"MeterName", "LRS Data Stored"},
+                                                      {"Quantity", "3.266129"}, {"UnitType", "1 GB/Month"}, {"EffectiveUnitPrice", "0.0448800000"}};
+    append(match::plan_reader_load(*reader, "daily-rated.csv", daily_rated({vm("10/1/2026", "24"), vm("10/2/2026", "23.500004"), storage}),
+                                   {}));
+  }
+  // Partner Center's invoice rows for the two meters, by its usage formula at `vm_price`.
+  void invoice(const std::string& vm_price, const std::string& vm_subtotal) {
+    auto meter = [](const std::string& product, const std::string& sku, const std::string& price, const std::string& billable,
+                    const std::string& subtotal) {
+      return published({{"OrderId", "A1"}, {"ProductId", product}, {"SkuId", sku}, {"ChargeType", "New"}, {"UnitPrice", price},
+                        {"EffectiveUnitPrice", price}, {"Quantity", "1"}, {"BillableQuantity", billable}, {"Subtotal", subtotal},
+                        {"PricingCurrency", "USD"}, {"PCToBCExchangeRate", "1.521838"}, {"ChargeStartDate", "10/1/2026"},
+                        {"ChargeEndDate", "10/31/2026"}, {"MeterDescription", "Azure plan meter"}});
+    };
+    feed(match::format("microsoft-nce"), std::string(kPublishedNceHeader) + meter("DZH318Z0BQ3Q", "00T9", vm_price, "47.500004", vm_subtotal) +
+                                             // ROUNDDOWN(ROUNDDOWN(0.04488 × 3.266129, 2) × 1.521838, 2) = 0.21
+                                             meter("DZH318Z0BNZ5", "006G", "0.04488", "3.266129", "0.21"));
+  }
+  schema::PricedLine::Reader line_of(const std::vector<DecodedEntry>& lines, const std::string& sku) {
+    for (const DecodedEntry& e : lines) {
+      if (std::string(e.reader().getKind().getPricedLine().getSkuId().cStr()) == sku) return e.reader().getKind().getPricedLine();
+    }
+    ADD_FAILURE() << "no priced line of " << sku;
+    return lines.front().reader().getKind().getPricedLine();
+  }
+};
+
+// Each meter is priced by the pattern rule for its meter category, else the general one, at
+// Microsoft's own price (cost-plus), and matches Partner Center's invoice to the cent:
+// ROUNDDOWN(ROUNDDOWN(0.2108 × 47.500004, 2) × 1.521838, 2) = 15.23.
+TEST_F(AzurePricingTest, MetersArePricedCostPlusByTheirPatternRuleAndMatch) {
+  invoice("0.2108", "15.23");
+  close();
+  EXPECT_TRUE(found().empty()) << *found().begin();
+  const auto lines = of_kind(schema::Entry::Kind::PRICED_LINE);
+  ASSERT_EQ(lines.size(), 2u);
+  auto vm = line_of(lines, "DZH318Z0BQ3Q:00T9");
+  EXPECT_STREQ(vm.getRuleId().cStr(), "AZ");
+  EXPECT_STREQ(vm.getCostUnitPrice().cStr(), "0.2108000000");
+  EXPECT_STREQ(vm.getCostCurrency().cStr(), "USD");
+  EXPECT_STREQ(vm.getQuantity().cStr(), "47.500004");
+  EXPECT_STREQ(vm.getCostAmount().cStr(), "15.24");  // ROUND_HALF_EVEN(0.2108 × 1.521838 × 47.500004, 2): the lock's rate
+  auto storage = line_of(lines, "DZH318Z0BNZ5:006G");
+  EXPECT_STREQ(storage.getRuleId().cStr(), "AZ-STORAGE");
+  EXPECT_STREQ(storage.getCostUnitPrice().cStr(), "0.0448800000");
+  for (const auto& e : of_kind(schema::Entry::Kind::MATCH_RESULT)) {
+    EXPECT_EQ(e.reader().getKind().getMatchResult().getStatus(), schema::MatchResult::Status::MATCHED);
+  }
+  // The line's bundle carries the pattern rules that may price it, and verifies.
+  auto bundle = close::build_bundle(ledger_->snapshot().value(), close::BundleSubject::kLine, vm.getLineId().cStr());
+  ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
+  auto checked = verify::check_bundle(*bundle, key_.verifier());
+  EXPECT_TRUE(checked.ok()) << checked.error().to_string();
+}
+
+// Microsoft invoicing the VM above the price its rated usage carried: the partner's line rests
+// on a cost the vendor does not charge (check 12): (0.25 − 0.2108) × 1.521838 × 47.500004 = 2.83.
+TEST_F(AzurePricingTest, AnInvoicePriceOtherThanTheRatedUsagesIsACostRateMismatch) {
+  invoice("0.25", "18.06");  // ROUNDDOWN(ROUNDDOWN(0.25 × 47.500004, 2) × 1.521838, 2)
+  close();
+  EXPECT_EQ(found().count("COST_RATE_MISMATCH 2.83 AUD"), 1u) << (found().empty() ? "nothing" : *found().begin());
+}
+
+// A forger holding the log key prices the storage meter by the general rule although the
+// storage rule outranks it (R12), or at a price its usage does not carry (R14): refused.
+class AzureForgeryTest : public AzurePricingTest {
+ protected:
+  void forge(const std::function<void(schema::PricedLine::Builder)>& edit, const std::string& rule) {
+    invoice("0.2108", "15.23");
+    auto priced = match::plan_pricing(ledger_->snapshot().value(), {"2026-10", match::CloseConfig::defaults()});
+    ASSERT_TRUE(priced.ok());
+    for (auto& d : priced->drafts) {
+      auto k = d.entry().getKind();
+      if (k.isPricedLine() && std::string(k.getPricedLine().getSkuId().cStr()) == "DZH318Z0BNZ5:006G") edit(k.getPricedLine());
+    }
+    ASSERT_TRUE(ledger_->append(priced->drafts, key_).ok());
+    auto replayed = verify::replay_ledger(ledger_dir_, key_.verifier());
+    ASSERT_FALSE(replayed.ok()) << "accepted";
+    EXPECT_NE(replayed.error().message.find(rule + ":"), std::string::npos) << replayed.error().to_string();
+  }
+};
+
+TEST_F(AzureForgeryTest, TheGeneralRuleWhereTheMeterCategorysOutranksItIsRefused) {
+  auto snap = ledger_->snapshot().value();
+  const std::vector<uint64_t> az = snap.lookup("rule", "AZ").value();
+  ASSERT_EQ(az.size(), 1u);
+  const std::optional<match::Ref> general = match::Ref{az[0], snap.entry(az[0]).value().hash()};
+  forge([&](schema::PricedLine::Builder l) {
+    l.getRule().setIndex(general->index);
+    l.getRule().setHash(capnp::Data::Reader(general->hash.data(), general->hash.size()));
+    l.setRuleId("AZ");
+  }, "R12");
+}
+
+TEST_F(AzureForgeryTest, ACostPlusLineAtAPriceItsUsageDoesNotCarryIsRefused) {
+  forge([](schema::PricedLine::Builder l) { l.setCostUnitPrice("0.0400000000"); }, "R14");
+}
+
+TEST_F(MatchCasesTest, RulesForPatternsAndCostPlusAreCheckedAsTheyLoad) {
+  const std::string header =
+      "RuleId,Version,Vendor,SkuId,PartnerId,EffectiveFrom,EffectiveTo,CostUnitPrice,CostCurrency,SellMethod,SellValue,"
+      "SellCurrency,Unit,MarginFloorPct,MeterCategory,CostSource\n";
+  auto refused = [&](const std::string& row, const std::string& column) {
+    auto plan = match::plan_reference_load(ReferenceKind::kRules, "rules.csv", header + row + "\n", ledger_->snapshot().value());
+    ASSERT_FALSE(plan.ok()) << row;
+    EXPECT_NE(plan.error().to_string().find("field " + column), std::string::npos) << plan.error().to_string();
+  };
+  refused("AZ,1,microsoft,DZH318Z0*,*,2020-01-01,,0.10,USD,markup_pct,15,AUD,unit,,,vendor", "CostUnitPrice");
+  refused("AZ,1,microsoft,DZH318Z0*,*,2020-01-01,,,,fixed,15,AUD,unit,,,vendor", "SellMethod");
+  refused("AZ,1,microsoft,DZH318Z0BQ3Q:00T9,*,2020-01-01,,0.10,USD,markup_pct,15,AUD,unit,,Storage,", "MeterCategory");
+  refused("AZ,1,microsoft,DZH318Z0*,*,2020-01-01,,0.10,USD,markup_pct,15,AUD,unit,,,both", "CostSource");
+  refused("AZ,1,microsoft,DZH318Z0*,*,2020-01-01,,,,markup_pct,15,AUD,unit,,,", "CostUnitPrice");  // a rule's own cost, not given
+}
+
 // A refunding charge type counts negative: 10 seats all month, cancelled from 10/21 (Partner
 // Center writes the cancelled seats as a positive Quantity), against usage that drops to 0
 // then: V = U = P = 10 × 20 ÷ 31, and nothing is raised.
@@ -427,6 +597,45 @@ TEST_F(MatchCasesTest, ACancelCountsItsSeatsNegative) {
   auto r = results.front().reader().getKind().getMatchResult();
   EXPECT_EQ(r.getStatus(), schema::MatchResult::Status::MATCHED);
   EXPECT_STREQ(r.getVendorQuantity().cStr(), "6.451613");
+}
+
+}  // namespace
+}  // namespace closebook
+
+namespace closebook {
+namespace {
+
+// A SKU pattern (docs/matching.md §3.1) matches as its std::regex translation does ("*" is
+// ".*", every other character itself), for the writer's matcher and the verifier's, over
+// every pattern and SKU of up to 5 characters from a small alphabet, and the cases that matter.
+TEST(SkuPatternTest, WriterAndVerifierMatchAsTheRegexOracleDoes) {
+  const std::string alphabet = "ab:*";
+  auto all = [&](size_t most) {
+    std::vector<std::string> out{""};
+    for (size_t from = 0; from < out.size(); ++from) {
+      if (out[from].size() == most) continue;
+      for (char c : alphabet) out.push_back(out[from] + c);
+    }
+    return out;
+  };
+  const std::vector<std::string> patterns = all(4), skus = all(5);
+  size_t checked = 0;
+  for (const std::string& pattern : patterns) {
+    std::string re;
+    for (char c : pattern) re += c == '*' ? std::string(".*") : std::string(1, c);
+    const std::regex oracle(re);
+    for (const std::string& sku : skus) {
+      if (sku.find('*') != std::string::npos) continue;
+      const bool want = std::regex_match(sku, oracle);
+      ASSERT_EQ(match::sku_matches(pattern, sku), want) << pattern << " " << sku;
+      ASSERT_EQ(verify::pattern_matches(pattern, sku), want) << pattern << " " << sku;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 10000u);
+  EXPECT_TRUE(match::sku_matches("DZH318Z0*", "DZH318Z0BQ3Q:00T9"));
+  EXPECT_FALSE(match::sku_matches("DZH318Z0*", "CFQ7TTC0LH16:0001"));
+  EXPECT_TRUE(match::sku_matches("*:00T9", "DZH318Z0BQ3Q:00T9"));
 }
 
 }  // namespace

@@ -376,12 +376,16 @@ class MatchRules::State {
       case K::RULE_VERSION: {
         auto v = kind.getRuleVersion();
         auto from = Date::parse(text(v.getEffectiveFrom()));  // R8 refused a date written otherwise
-        auto cost = Decimal::parse(text(v.getCostUnitPrice()));
+        auto cost = v.getCostFromVendor() ? Result<Decimal>(Decimal()) : Decimal::parse(text(v.getCostUnitPrice()));
         if (!from.ok() || !cost.ok()) return;
         std::optional<Date> to;
         if (auto parsed = Date::parse(text(v.getEffectiveTo())); parsed.ok()) to = *parsed;
-        rules_[text(v.getVendor()) + "|" + text(v.getSkuId())].push_back(
-            {{index, text(v.getRuleId()), text(v.getPartnerId()), v.getVersion(), *from, to}, *cost, text(v.getCostCurrency())});
+        RuleCost rule{rule_seen(index, v, *from, to), *cost, text(v.getCostCurrency())};
+        if (v.getSkuPattern().size() == 0) {
+          rules_[text(v.getVendor()) + "|" + text(v.getSkuId())].push_back(std::move(rule));
+        } else {
+          patterns_[text(v.getVendor())].push_back(std::move(rule));
+        }
         break;
       }
       case K::INVOICE_LINE: invoice_rows_.push_back({index, text(kind.getInvoiceLine().getPeriod())}); break;
@@ -513,19 +517,21 @@ class MatchRules::State {
 
   Status check_key(const std::string& where, schema::MatchResult::Reader r, const Cited& c) {
     const std::string vendor = text(r.getVendor()), subscription = text(r.getSubscriptionId()), sku = text(r.getSkuId());
-    auto of_key = [&](const std::string& v, const std::string& s, const std::string& k) {
-      return v == vendor && s == subscription && (!subscription.empty() || k == sku);
+    // A consumption row is of its subscription's SKU too (docs/matching.md §8.1: each meter of an
+    // Azure plan is a key of its own).
+    auto of_key = [&](const std::string& v, const std::string& s, const std::string& k, bool consumption) {
+      return v == vendor && s == subscription && ((!subscription.empty() && !consumption) || k == sku);
     };
     bool bills_sku = false;
     for (const Charge& l : c.lines) {
-      if (!of_key(l.vendor, l.subscription, l.sku)) {
+      if (!of_key(l.vendor, l.subscription, l.sku, l.role == Role::kConsumption)) {
         return broke("R26", where + " compares vendor invoice line " + std::to_string(l.index) + " of another key (" + l.vendor + " " +
                                 l.subscription + " " + l.sku + ")");
       }
       bills_sku = bills_sku || l.sku == sku;
     }
     for (const Use& u : c.uses) {
-      if (!of_key(u.vendor, u.subscription, u.sku)) {
+      if (!of_key(u.vendor, u.subscription, u.sku, u.basis == Basis::CONSUMED)) {
         return broke("R26", where + " compares usage record " + std::to_string(u.index) + " of another key");
       }
       bills_sku = bills_sku || u.sku == sku;
@@ -790,14 +796,24 @@ class MatchRules::State {
     return leg_is("R29", of, x.getLegs()[0], "vendor_invoice", "", "", amount);
   }
 
-  // The rule version pricing the SKU for the partner on `day`, by the precedence of §3.
-  const RuleCost* rule_for(const Charge& l, const std::string& partner, const Date& day) const {
-    auto known = rules_.find(l.vendor + "|" + l.sku);
-    if (known == rules_.end()) return nullptr;
+  // The rule version pricing the SKU for the partner on `day`, by the precedence of §3 and §3.1:
+  // its own versions and the vendor's patterns matching it that name no meter category (an
+  // invoice line has none). Nothing known: nullptr, and `known` false.
+  const RuleCost* rule_for(const Charge& l, const std::string& partner, const Date& day, bool& known) const {
     const RuleCost* best = nullptr;
-    for (const RuleCost& r : known->second) {
+    known = false;
+    auto consider = [&](const RuleCost& r) {
+      known = true;
       const bool applies = (r.seen.partner == partner || r.seen.partner == "*") && r.seen.from <= day && (!r.seen.to || day <= *r.seen.to);
       if (applies && (best == nullptr || outranks(r.seen, best->seen))) best = &r;
+    };
+    if (auto it = rules_.find(l.vendor + "|" + l.sku); it != rules_.end()) {
+      for (const RuleCost& r : it->second) consider(r);
+    }
+    if (auto it = patterns_.find(l.vendor); it != patterns_.end()) {
+      for (const RuleCost& r : it->second) {
+        if (r.seen.meter_category.empty() && pattern_matches(r.seen.pattern, l.sku)) consider(r);
+      }
     }
     return best;
   }
@@ -843,9 +859,11 @@ class MatchRules::State {
       if (e == nullptr && !complete_) return unknown;  // a bundle without the edge cannot say
       if (e == nullptr) continue;
       const Date day = std::min(std::max(l.start, period.first_day()), period.last_day());
-      const RuleCost* rule = rule_for(l, e->partner, day);
-      if (rule == nullptr && !complete_) return unknown;  // nor one without the rule version
-      if (rule == nullptr) continue;
+      bool known = false;
+      const RuleCost* rule = rule_for(l, e->partner, day, known);
+      if (rule == nullptr && !complete_ && !known) return unknown;  // nor one without the rule versions
+      // No rule version prices it; or a cost-plus one, whose cost is the vendor's own price.
+      if (rule == nullptr || rule->seen.cost_from_vendor) continue;
       CB_TRY(std::optional<Decimal> rate, book_rate(l, rule->currency, period.to_string(), where));
       if (!rate && !complete_) return unknown;
       if (!rate) continue;
@@ -1189,7 +1207,8 @@ class MatchRules::State {
   std::map<std::string, uint64_t> latest_exception_;     // exception id -> its latest Exception entry
   std::map<std::string, std::vector<uint64_t>> fx_findings_;  // period -> its FX_VARIANCE entries
   std::map<std::string, uint64_t> locks_;                // "period|base|quote" -> the period's FxLock
-  std::map<std::string, std::vector<RuleCost>> rules_;   // "vendor|sku" -> its rule versions
+  std::map<std::string, std::vector<RuleCost>> rules_;     // "vendor|sku" -> its rule versions
+  std::map<std::string, std::vector<RuleCost>> patterns_;  // vendor -> its pattern rules' versions
   std::vector<Row> invoice_rows_, usage_rows_;           // every input row and its period
   std::map<uint64_t, RunSeen> runs_;                     // by the MatchRun's index
 };

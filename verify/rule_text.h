@@ -53,16 +53,41 @@ struct RuleSeen {
   uint32_t version;
   Date from;
   std::optional<Date> to;
+  std::string pattern, meter_category;  // a rule of many SKUs (docs/matching.md §3.1)
+  bool cost_from_vendor = false;
 };
 
-// docs/matching.md §3: a partner's own rule beats "*"; then the later start; then the higher
-// version; then the lower rule id.
+// docs/matching.md §3 and §3.1: a rule naming the SKU beats a pattern; a partner's own rule
+// beats "*"; a pattern for a meter category beats one for any; then the later start; then the
+// higher version; then the lower rule id.
 inline bool outranks(const RuleSeen& a, const RuleSeen& b) {
+  if (a.pattern.empty() != b.pattern.empty()) return a.pattern.empty();
   const bool a_own = a.partner != "*", b_own = b.partner != "*";
   if (a_own != b_own) return a_own;
+  if (a.meter_category.empty() != b.meter_category.empty()) return !a.meter_category.empty();
   if (a.from != b.from) return b.from < a.from;
   if (a.version != b.version) return a.version > b.version;
   return a.rule_id < b.rule_id;
+}
+
+// docs/matching.md §3.1: "*" in a SKU pattern stands for any run of characters, none too;
+// every other character stands for itself. (Matched by recursion on each "*": patterns are a
+// rule's few characters.)
+inline bool pattern_matches(std::string_view pattern, std::string_view sku) {
+  const size_t star = pattern.find('*');
+  if (star == std::string_view::npos) return pattern == sku;
+  if (sku.substr(0, star) != pattern.substr(0, star)) return false;
+  const std::string_view rest = pattern.substr(star + 1);
+  for (size_t at = star; at <= sku.size(); ++at) {
+    if (pattern_matches(rest, sku.substr(at))) return true;
+  }
+  return false;
+}
+
+// A RuleVersion as the precedence sees it.
+inline RuleSeen rule_seen(uint64_t index, schema::RuleVersion::Reader r, const Date& from, const std::optional<Date>& to) {
+  return {index, text(r.getRuleId()), text(r.getPartnerId()), r.getVersion(), from, to,
+          text(r.getSkuPattern()), text(r.getMeterCategory()), r.getCostFromVendor()};
 }
 
 // A leg gives `quantity` × `unit` = `amount` (an empty want: the leg gives nothing there).

@@ -170,8 +170,11 @@ class Rules::State {
         auto r = kind.getRuleVersion();
         CB_TRY(Date from, iso_date(r.getEffectiveFrom(), "rule version " + std::to_string(index) + " effectiveFrom"));
         CB_TRY(auto to, optional_iso_date(r.getEffectiveTo(), "rule version " + std::to_string(index) + " effectiveTo"));
-        rules_[text(r.getVendor()) + "|" + text(r.getSkuId())].push_back(
-            {index, text(r.getRuleId()), text(r.getPartnerId()), r.getVersion(), from, to});
+        if (r.getSkuPattern().size() == 0) {
+          rules_[text(r.getVendor()) + "|" + text(r.getSkuId())].push_back(rule_seen(index, r, from, to));
+        } else {
+          patterns_[text(r.getVendor())].push_back(rule_seen(index, r, from, to));
+        }
         break;
       }
       case K::TENANT_EDGE: {
@@ -289,6 +292,7 @@ class Rules::State {
     Decimal quantity;
     Basis basis;
     std::string tenant_ref;
+    std::string meter_category, vendor_price, pricing_currency;  // a rated record's (docs/matching.md §3.1)
   };
 
   Status check_line(uint64_t index, schema::PricedLine::Reader l) {
@@ -321,13 +325,14 @@ class Rules::State {
       }
       CB_TRY(Date date, iso_date(rec.getUsageDate(), where + " usage " + std::to_string(r.getIndex()) + " usageDate"));
       CB_TRY(Decimal q, dec("R10", rec.getQuantity(), where + " usage quantity"));
-      uses.push_back({date.days_since_epoch(), r.getIndex(), q, rec.getQuantityBasis(), text(rec.getTenantRef())});
+      uses.push_back({date.days_since_epoch(), r.getIndex(), q, rec.getQuantityBasis(), text(rec.getTenantRef()),
+                      text(rec.getMeterCategory()), text(rec.getVendorUnitPrice()), text(rec.getPricingCurrency())});
     }
     CB_TRY(Decimal quantity, quantity_of(l, where, period, first, last, uses));
     CB_CHECK(expect("R11", quantity, l.getQuantity(), where + " quantity"));
-    CB_CHECK(check_rule_choice(l, where, from, to));
+    CB_CHECK(check_rule_choice(l, where, from, to, uses));
     CB_CHECK(check_tenant(l, where, from, to, uses));
-    CB_CHECK(check_amounts(l, where, quantity));
+    CB_CHECK(check_amounts(l, where, quantity, uses));
     CB_CHECK(floors_.check_line(index, l, get_(l.getRule().getIndex())->reader().getKind().getRuleVersion(), partner(l.getPartnerId()), where));
     ++counts.lines_recomputed;
     return {};
@@ -394,15 +399,29 @@ class Rules::State {
     return seat_days.div(period_days, 6, Rounding::kHalfEven);
   }
 
+  // The meter category every usage record names, else empty (docs/matching.md §3.1).
+  static std::string meter_category_of(const std::vector<Use>& uses) {
+    for (const Use& u : uses) {
+      if (u.meter_category != uses.front().meter_category) return "";
+    }
+    return uses.empty() ? "" : uses.front().meter_category;
+  }
+
   // R12: the rule version priced every day of the line, and is the one the documented
-  // precedence picks among the versions of the vendor's SKU known here.
-  Status check_rule_choice(schema::PricedLine::Reader l, const std::string& where, const Date& from, const Date& to) {
+  // precedence picks among the versions known here that may price the vendor's SKU: its own,
+  // and the vendor's patterns that match it (for the line's meter category, or any).
+  Status check_rule_choice(schema::PricedLine::Reader l, const std::string& where, const Date& from, const Date& to,
+                           const std::vector<Use>& uses) {
     const DecodedEntry* entry = get_(l.getRule().getIndex());
     if (entry == nullptr || !entry->reader().getKind().isRuleVersion()) return broke("R12", where + ": its rule is not a rule version");
     auto rule = entry->reader().getKind().getRuleVersion();
-    if (rule.getRuleId() != l.getRuleId() || rule.getVersion() != l.getRuleVersion() || rule.getVendor() != l.getVendor() ||
-        rule.getSkuId() != l.getSkuId()) {
-      return broke("R12", where + ": its rule version is for another rule, vendor or SKU");
+    const std::string sku = text(l.getSkuId()), category = meter_category_of(uses);
+    const bool of_sku = rule.getSkuPattern().size() == 0
+                            ? rule.getSkuId() == l.getSkuId() && rule.getMeterCategory().size() == 0
+                            : rule.getSkuId().size() == 0 && pattern_matches(text(rule.getSkuPattern()), sku) &&
+                                  (rule.getMeterCategory().size() == 0 || text(rule.getMeterCategory()) == category);
+    if (rule.getRuleId() != l.getRuleId() || rule.getVersion() != l.getRuleVersion() || rule.getVendor() != l.getVendor() || !of_sku) {
+      return broke("R12", where + ": its rule version is for another rule, vendor, SKU or meter category");
     }
     const std::string partner = text(l.getPartnerId());
     if (rule.getPartnerId() != "*" && text(rule.getPartnerId()) != partner) {
@@ -414,21 +433,29 @@ class Rules::State {
     if (!covers(rule_from, rule_to, from, to)) {
       return broke("R12", where + ": its rule version is not in effect on " + from.to_iso() + ".." + to.to_iso());
     }
-    const auto known = rules_.find(text(l.getVendor()) + "|" + text(l.getSkuId()));
     auto stated = Decimal::parse(text(l.getQuantity()));
     const bool withdrawn = l.getUsage().size() == 0 && stated.ok() && stated->is_zero();
-    if (known == rules_.end() || withdrawn) return {};  // a withdrawn line bills nothing: no choice to prove
+    if (withdrawn) return {};  // a withdrawn line bills nothing: no choice to prove
+    std::vector<const RuleSeen*> candidates;
+    if (auto known = rules_.find(text(l.getVendor()) + "|" + sku); known != rules_.end()) {
+      for (const RuleSeen& r : known->second) candidates.push_back(&r);
+    }
+    if (auto known = patterns_.find(text(l.getVendor())); known != patterns_.end()) {
+      for (const RuleSeen& r : known->second) {
+        if (pattern_matches(r.pattern, sku) && (r.meter_category.empty() || r.meter_category == category)) candidates.push_back(&r);
+      }
+    }
     for (int64_t d = from.days_since_epoch(); d <= to.days_since_epoch(); ++d) {
       const Date day = Date::from_days(d);
       const RuleSeen* best = nullptr;
-      for (const RuleSeen& r : known->second) {
-        if (r.partner != "*" && r.partner != partner) continue;
-        if (!covers(r.from, r.to, day, day)) continue;
-        if (best == nullptr || outranks(r, *best)) best = &r;
+      for (const RuleSeen* r : candidates) {
+        if (r->partner != "*" && r->partner != partner) continue;
+        if (!covers(r->from, r->to, day, day)) continue;
+        if (best == nullptr || outranks(*r, *best)) best = r;
       }
       if (best != nullptr && best->index != l.getRule().getIndex()) {
         return broke("R12", where + ": on " + day.to_iso() + " rule " + best->rule_id + " v" + std::to_string(best->version) +
-                                " (entry " + std::to_string(best->index) + ") prices " + text(l.getSkuId()) + " for " + partner +
+                                " (entry " + std::to_string(best->index) + ") prices " + sku + " for " + partner +
                                 ", not the rule the line names");
       }
     }
@@ -498,12 +525,35 @@ class Rules::State {
     return {};
   }
 
-  Status check_amounts(schema::PricedLine::Reader l, const std::string& where, const Decimal& quantity) {
+  // R14: the unit cost and its currency — the rule's, or with a cost-plus rule the price and
+  // pricing currency every cited usage record carries (docs/matching.md §3.1).
+  Result<std::pair<Decimal, std::string>> unit_cost(schema::RuleVersion::Reader rule, const std::string& where,
+                                                    const std::vector<Use>& uses) {
+    if (!rule.getCostFromVendor()) {
+      CB_TRY(Decimal cost, dec("R14", rule.getCostUnitPrice(), where + " rule cost"));
+      return std::pair<Decimal, std::string>(cost, text(rule.getCostCurrency()));
+    }
+    if (uses.empty()) return broke("R14", where + ": a cost-plus line cites no usage record to take its cost from");
+    for (const Use& u : uses) {
+      if (u.vendor_price != uses.front().vendor_price || u.pricing_currency != uses.front().pricing_currency) {
+        return broke("R14", where + ": its usage records carry two vendor prices (" + uses.front().vendor_price + " " +
+                                uses.front().pricing_currency + ", " + u.vendor_price + " " + u.pricing_currency + ")");
+      }
+    }
+    auto price = Decimal::parse(uses.front().vendor_price);
+    if (!price.ok()) return broke("R14", where + ": its usage's vendorUnitPrice \"" + uses.front().vendor_price + "\" is not a decimal");
+    return std::pair<Decimal, std::string>(*price, uses.front().pricing_currency);
+  }
+
+  Status check_amounts(schema::PricedLine::Reader l, const std::string& where, const Decimal& quantity, const std::vector<Use>& uses) {
     auto rule = get_(l.getRule().getIndex())->reader().getKind().getRuleVersion();
-    CB_TRY(Decimal cost, dec("R14", rule.getCostUnitPrice(), where + " rule cost"));
+    CB_TRY(auto unit, unit_cost(rule, where, uses));
+    const auto& [cost, cost_currency] = unit;
     CB_CHECK(expect("R14", cost, l.getCostUnitPrice(), where + " cost unit price"));
-    if (rule.getCostCurrency() != l.getCostCurrency()) return broke("R14", where + ": costCurrency is not its rule's");
-    CB_TRY(Decimal cost_rate, rate(l, text(rule.getCostCurrency()), where));
+    if (cost_currency != text(l.getCostCurrency())) {
+      return broke("R14", where + ": costCurrency is not " + (rule.getCostFromVendor() ? "its usage's pricing currency" : "its rule's"));
+    }
+    CB_TRY(Decimal cost_rate, rate(l, cost_currency, where));
     CB_TRY(Decimal cost_unit, cost.mul(cost_rate));
     CB_TRY(Decimal cost_exact, cost_unit.mul(quantity));
     CB_TRY(Decimal cost_amount, cost_exact.round(2, Rounding::kHalfEven));
@@ -1353,7 +1403,8 @@ class Rules::State {
 
   Lookup get_;
   const bool complete_;
-  std::map<std::string, std::vector<RuleSeen>> rules_;  // "vendor|sku" -> versions
+  std::map<std::string, std::vector<RuleSeen>> rules_;     // "vendor|sku" -> versions
+  std::map<std::string, std::vector<RuleSeen>> patterns_;  // vendor -> its pattern rules' versions
   std::map<std::string, std::vector<EdgeSeen>> edges_;  // by edge_key: vendor, kind of id, value
   std::map<std::string, uint64_t> partners_;            // id -> its latest Partner entry
   std::vector<std::pair<std::set<uint64_t>, Decimal>> credits_;  // each credit's lines and amount
