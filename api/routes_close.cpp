@@ -69,7 +69,7 @@ Result<Reply> invoices(Call& call) {
     if (call.is_partner() && text_of(inv.getPartnerId()) != call.partner_id()) continue;
     list.push_back({{"invoice_id", text_of(inv.getInvoiceId())}, {"entry", e.reader().getIndex()},
                     {"partner_id", text_of(inv.getPartnerId())}, {"currency", text_of(inv.getCurrency())},
-                    {"items", inv.getItems().size()}, {"subtotal", text_of(inv.getSubtotal())},
+                    {"items", close::item_count(inv)}, {"subtotal", text_of(inv.getSubtotal())},
                     {"gst", text_of(inv.getGst())}, {"total", text_of(inv.getTotal())}});
   }
   return Reply::json(200, {{"period", period}, {"invoices", std::move(list)}});
@@ -82,8 +82,12 @@ Result<Reply> invoice(Call& call) {
   if (format != "json" && format != "csv") return Error::invalid("must be json or csv").in_field("format");
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
   CB_TRY(DecodedEntry e, visible_invoice(call, snapshot, call.params[0]));
-  if (format == "json") return Reply::text(200, close::invoice_json(e), "application/json");
-  Reply r = Reply::text(200, close::invoice_csv(e), "text/csv; charset=utf-8");
+  if (format == "json") {
+    CB_TRY(std::string body, close::invoice_json(snapshot, e));
+    return Reply::text(200, std::move(body), "application/json");
+  }
+  CB_TRY(std::string body, close::invoice_csv(snapshot, e));
+  Reply r = Reply::text(200, std::move(body), "text/csv; charset=utf-8");
   // The id as the ledger has it, kept to characters a quoted filename cannot be broken by
   // (partner ids come from loaded files).
   std::string name = text_of(e.reader().getKind().getInvoice().getInvoiceId());

@@ -24,14 +24,16 @@ int invoice_issue(const Context& ctx, const std::vector<std::string>& args) {
   ctx.out << std::left << std::setw(22) << "INVOICE" << std::setw(6) << "CUR" << std::right << std::setw(7) << "ITEMS"
           << std::setw(14) << "SUBTOTAL" << std::setw(12) << "GST" << std::setw(14) << "TOTAL" << "  ENTRY\n";
   for (size_t i = 0; i < plan.drafts.size(); ++i) {
-    auto inv = const_cast<ledger::Draft&>(plan.drafts[i]).reader().getKind().getInvoice();
+    auto kind = const_cast<ledger::Draft&>(plan.drafts[i]).reader().getKind();
+    if (!kind.isInvoice()) continue;  // a chunk of the invoice after it
+    auto inv = kind.getInvoice();
     ctx.out << std::left << std::setw(22) << inv.getInvoiceId().cStr() << std::setw(6) << inv.getCurrency().cStr()
-            << std::right << std::setw(7) << inv.getItems().size() << std::setw(14) << inv.getSubtotal().cStr()
+            << std::right << std::setw(7) << close::item_count(inv) << std::setw(14) << inv.getSubtotal().cStr()
             << std::setw(12) << inv.getGst().cStr() << std::setw(14) << inv.getTotal().cStr() << "  "
             << receipt.entries[i].index << (receipt.entries[i].duplicate ? " (issued before)" : "") << "\n";
   }
   for (const auto& [id, at] : plan.already_issued) ctx.out << std::left << std::setw(22) << id << "issued before, entry " << at << "\n";
-  ctx.out << plan.drafts.size() + plan.already_issued.size() << " invoices for " << period << "; " << receipt.new_entry_count
+  ctx.out << plan.invoice_ids.size() + plan.already_issued.size() << " invoices for " << period << "; " << receipt.new_entry_count
           << " new entries\n";
   return 0;
 }
@@ -50,7 +52,9 @@ int invoice_show(const Context& ctx, const std::vector<std::string>& args) {
   if (!view.ok()) return report(ctx, view.error());
   auto entry = close::find_invoice(**view, id);
   if (!entry.ok()) return report(ctx, entry.error());
-  ctx.out << (format == "json" ? close::invoice_json(*entry) : close::invoice_csv(*entry));
+  auto text = format == "json" ? close::invoice_json(**view, *entry) : close::invoice_csv(**view, *entry);
+  if (!text.ok()) return report(ctx, text.error());
+  ctx.out << *text;
   return 0;
 }
 

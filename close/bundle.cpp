@@ -45,7 +45,8 @@ Status collect_invoice(const ledger::Snapshot& snapshot, const std::string& id, 
     for (const Ref& key : s.key_events) c.add("key_event", key.index);
   }
   for (const PeriodTrail::Item& r : trail.reopens) c.add("period_reopen", r.ref.index);
-  for (auto item : inv.getItems()) {
+  for (auto chunk : inv.getChunks()) c.add("invoice_chunk", chunk.getIndex());
+  auto visit = [&](schema::InvoiceItem::Reader item) -> Status {
     CB_TRY(DecodedEntry line, snapshot.entry(item.getLine().getIndex()));
     if (line.reader().getKind().isCredit()) {
       c.add("credit", item.getLine().getIndex());
@@ -53,11 +54,13 @@ Status collect_invoice(const ledger::Snapshot& snapshot, const std::string& id, 
         CB_TRY(Lineage l, line_lineage_at(snapshot, credited.getIndex(), trail));
         c.add(for_audience(std::move(l), audience));
       }
-      continue;
+      return {};
     }
     CB_TRY(Lineage l, line_lineage_at(snapshot, item.getLine().getIndex(), trail));  // the version it bills
     c.add(for_audience(std::move(l), audience));
-  }
+    return {};
+  };
+  CB_CHECK(each_item(snapshot, invoice, visit));
   CB_TRY(std::vector<uint64_t> partners, snapshot.lookup("partner", text_of(inv.getPartnerId())));
   for (auto it = partners.rbegin(); it != partners.rend(); ++it) {
     CB_TRY(DecodedEntry e, snapshot.entry(*it));

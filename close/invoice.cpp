@@ -1,5 +1,6 @@
 #include "close/invoice.h"
 
+#include <cassert>
 #include <map>
 #include <set>
 #include <nlohmann/json.hpp>
@@ -55,11 +56,76 @@ Result<Item> credit_item(const DecodedEntry& e) {
   return item;
 }
 
-Result<ledger::Draft> invoice_draft(const std::string& id, const std::string& period, const std::string& partner_id,
-                                    const match::PartnerInfo& partner, const std::string& issue_date,
-                                    const match::Ref& sign_off, const std::vector<Item>& items) {
+// An item as it is written: its amount and GST at cents.
+struct Billed {
+  const Item* item;
+  Decimal amount, gst;
+};
+
+void set_item(schema::InvoiceItem::Builder out, const Billed& b) {
+  match::set_ref(out.initLine(), b.item->ref);
+  out.setLineId(b.item->id);
+  out.setDescription(b.item->description);
+  out.setQuantity(b.item->quantity);
+  out.setUnitPrice(b.item->unit_price);
+  out.setAmount(b.amount.to_string());
+  out.setGst(b.gst.to_string());
+}
+
+Result<std::pair<Decimal, Decimal>> sums(const std::vector<Billed>& billed, size_t from, size_t to) {
+  Decimal subtotal, gst;
+  for (size_t i = from; i < to; ++i) {
+    CB_TRY(subtotal, subtotal.add(billed[i].amount));
+    CB_TRY(gst, gst.add(billed[i].gst));
+  }
+  CB_TRY(Decimal subtotal2, subtotal.rescale(2));
+  CB_TRY(Decimal gst2, gst.rescale(2));
+  return std::pair<Decimal, Decimal>(subtotal2, gst2);
+}
+
+// The partner's invoice, appended to `drafts`: its header, preceded by its chunks when it has
+// more than `items_per_chunk` items (docs/close.md §4).
+Status invoice_drafts(const std::string& id, const std::string& period, const std::string& partner_id,
+                      const match::PartnerInfo& partner, const std::string& issue_date, const match::Ref& sign_off,
+                      const std::vector<Item>& items, size_t items_per_chunk, std::vector<ledger::Draft>& drafts) {
   const bool taxable = partner.country == "AU";
   const Decimal rate = Decimal::parse(kGstRate).value();
+  std::vector<Billed> billed;
+  for (const Item& item : items) {
+    if (item.currency != partner.currency) {
+      return Error::invalid(item.id + " is in " + item.currency + ", partner " + partner_id + " is billed in " +
+                            partner.currency);
+    }
+    Decimal gst;
+    if (taxable) {
+      CB_TRY(Decimal exact, item.amount.mul(rate));
+      CB_TRY(gst, exact.round(2, Rounding::kHalfUp));
+    }
+    CB_TRY(Decimal amount, item.amount.rescale(2));
+    CB_TRY(Decimal gst2, gst.rescale(2));
+    billed.push_back({&item, amount, gst2});
+  }
+  const bool chunked = billed.size() > items_per_chunk;
+  std::vector<size_t> chunk_positions;
+  for (size_t first = 0; chunked && first < billed.size(); first += items_per_chunk) {
+    const size_t last = std::min(billed.size(), first + items_per_chunk);
+    ledger::Draft draft;
+    draft.entry().setEffective(period);
+    auto chunk = draft.entry().getKind().initInvoiceChunk();
+    chunk.setInvoiceId(id);
+    chunk.setPeriod(period);
+    chunk.setPartnerId(partner_id);
+    chunk.setCurrency(partner.currency);
+    chunk.setPosition(static_cast<uint32_t>(chunk_positions.size()));
+    chunk.setFirst(first);
+    auto list = chunk.initItems(static_cast<unsigned>(last - first));
+    for (size_t i = first; i < last; ++i) set_item(list[static_cast<unsigned>(i - first)], billed[i]);
+    CB_TRY(auto chunk_sums, sums(billed, first, last));
+    chunk.setSubtotal(chunk_sums.first.to_string());
+    chunk.setGst(chunk_sums.second.to_string());
+    chunk_positions.push_back(drafts.size());
+    drafts.push_back(std::move(draft));
+  }
   ledger::Draft draft;
   draft.entry().setEffective(period);
   auto inv = draft.entry().getKind().initInvoice();
@@ -70,39 +136,21 @@ Result<ledger::Draft> invoice_draft(const std::string& id, const std::string& pe
   inv.setIssueDate(issue_date);
   inv.setGstTreatment(taxable ? GstTreatment::TAXABLE : GstTreatment::GST_FREE);
   match::set_ref(inv.initSignOff(), sign_off);
-  auto list = inv.initItems(static_cast<unsigned>(items.size()));
-  Decimal subtotal, gst_total;
-  for (unsigned i = 0; i < items.size(); ++i) {
-    const Item& item = items[i];
-    if (item.currency != partner.currency) {
-      return Error::invalid(item.id + " is in " + item.currency + ", partner " + partner_id + " is billed in " +
-                            partner.currency);
-    }
-    Decimal gst;
-    if (taxable) {
-      CB_TRY(Decimal exact, item.amount.mul(rate));
-      CB_TRY(gst, exact.round(2, Rounding::kHalfUp));
-    }
-    CB_TRY(subtotal, subtotal.add(item.amount));
-    CB_TRY(gst_total, gst_total.add(gst));
-    match::set_ref(list[i].initLine(), item.ref);
-    list[i].setLineId(item.id);
-    list[i].setDescription(item.description);
-    list[i].setQuantity(item.quantity);
-    list[i].setUnitPrice(item.unit_price);
-    CB_TRY(Decimal amount, item.amount.rescale(2));
-    CB_TRY(Decimal gst2, gst.rescale(2));
-    list[i].setAmount(amount.to_string());
-    list[i].setGst(gst2.to_string());
+  if (chunked) {
+    auto refs = inv.initChunks(static_cast<unsigned>(chunk_positions.size()));
+    for (unsigned i = 0; i < chunk_positions.size(); ++i) draft.link(refs[i], chunk_positions[i]);
+    inv.setItemCount(billed.size());
+  } else {
+    auto list = inv.initItems(static_cast<unsigned>(billed.size()));
+    for (unsigned i = 0; i < billed.size(); ++i) set_item(list[i], billed[i]);
   }
-  CB_TRY(Decimal total, subtotal.add(gst_total));
-  CB_TRY(Decimal subtotal2, subtotal.rescale(2));
-  CB_TRY(Decimal gst2, gst_total.rescale(2));
-  CB_TRY(Decimal total2, total.rescale(2));
-  inv.setSubtotal(subtotal2.to_string());
-  inv.setGst(gst2.to_string());
-  inv.setTotal(total2.to_string());
-  return draft;
+  CB_TRY(auto totals, sums(billed, 0, billed.size()));
+  CB_TRY(Decimal total, totals.first.add(totals.second));
+  inv.setSubtotal(totals.first.to_string());
+  inv.setGst(totals.second.to_string());
+  inv.setTotal(total.to_string());
+  drafts.push_back(std::move(draft));
+  return {};
 }
 
 // Entries billed on the period's invoices of earlier sign-offs (this sign-off's own invoices
@@ -114,7 +162,11 @@ Result<std::set<uint64_t>> invoiced_before(const ledger::Snapshot& snapshot, con
   for (const DecodedEntry& e : invoices) {
     auto inv = e.reader().getKind().getInvoice();
     if (inv.getPeriod() != period || inv.getSignOff().getIndex() == sign_off_index) continue;
-    for (auto item : inv.getItems()) out.insert(item.getLine().getIndex());
+    auto visit = [&](schema::InvoiceItem::Reader item) -> Status {
+      out.insert(item.getLine().getIndex());
+      return {};
+    };
+    CB_CHECK(each_item(snapshot, e, visit));
   }
   return out;
 }
@@ -125,7 +177,8 @@ std::string invoice_id(const std::string& period, const std::string& partner_id,
   return "INV-" + period + "-" + partner_id + (issue > 1 ? "-" + std::to_string(issue) : "");
 }
 
-Result<InvoicePlan> plan_invoices(const ledger::Snapshot& snapshot, const std::string& period) {
+Result<InvoicePlan> plan_invoices(const ledger::Snapshot& snapshot, const std::string& period, size_t items_per_chunk) {
+  assert(items_per_chunk > 0);
   if (!Period::parse(period).ok()) return Error::invalid("the period \"" + period + "\" is not YYYY-MM").in_field("--period");
   CB_TRY(match::PeriodState state, match::period_state(snapshot, period));
   if (!state.sign_off) {
@@ -163,13 +216,34 @@ Result<InvoicePlan> plan_invoices(const ledger::Snapshot& snapshot, const std::s
       plan.already_issued.push_back({id, existing->reader().getIndex()});
       continue;
     }
-    CB_TRY(ledger::Draft draft, invoice_draft(id, period, partner_id, *partner, issue_date, *state.sign_off, items));
-    plan.drafts.push_back(std::move(draft));
+    CB_CHECK(invoice_drafts(id, period, partner_id, *partner, issue_date, *state.sign_off, items, items_per_chunk, plan.drafts));
     plan.invoice_ids.push_back(id);
   }
   if (plan.drafts.empty() && plan.already_issued.empty()) return Error::invalid("period " + period + " has nothing left to invoice");
   return plan;
 }
+
+Status each_item(const ledger::Snapshot& snapshot, const DecodedEntry& invoice,
+                 const std::function<Status(schema::InvoiceItem::Reader)>& fn) {
+  auto inv = invoice.reader().getKind().getInvoice();
+  for (auto item : inv.getItems()) CB_CHECK(fn(item));
+  uint32_t position = 0;
+  for (auto ref : inv.getChunks()) {
+    CB_TRY(DecodedEntry chunk, snapshot.entry(ref.getIndex()));
+    // Decided from the entries: the chunk the header names by hash, of this invoice, in order.
+    const bool named = chunk.reader().getKind().isInvoiceChunk() && ref.getHash() == capnp::Data::Reader(chunk.hash().data(), chunk.hash().size()) &&
+                       chunk.reader().getKind().getInvoiceChunk().getInvoiceId() == inv.getInvoiceId() &&
+                       chunk.reader().getKind().getInvoiceChunk().getPosition() == position++;
+    if (!named) {
+      return Error::corruption("invoice " + text_of(inv.getInvoiceId()) + " names entry " + std::to_string(ref.getIndex()) +
+                               " as its chunk " + std::to_string(position - 1) + ", which it is not");
+    }
+    for (auto item : chunk.reader().getKind().getInvoiceChunk().getItems()) CB_CHECK(fn(item));
+  }
+  return {};
+}
+
+uint64_t item_count(schema::Invoice::Reader inv) { return inv.getChunks().size() ? inv.getItemCount() : inv.getItems().size(); }
 
 Result<DecodedEntry> find_invoice(const ledger::Snapshot& snapshot, const std::string& invoice_id) {
   CB_TRY(std::optional<DecodedEntry> found,
@@ -178,7 +252,7 @@ Result<DecodedEntry> find_invoice(const ledger::Snapshot& snapshot, const std::s
   return std::move(*found);
 }
 
-std::string invoice_json(const DecodedEntry& entry) {
+Result<std::string> invoice_json(const ledger::Snapshot& snapshot, const DecodedEntry& entry) {
   auto inv = entry.reader().getKind().getInvoice();
   nlohmann::ordered_json j{{"invoice_id", text_of(inv.getInvoiceId())},
                            {"entry", entry.reader().getIndex()},
@@ -191,7 +265,7 @@ std::string invoice_json(const DecodedEntry& entry) {
                            {"sign_off", {{"index", inv.getSignOff().getIndex()},
                                          {"hash", to_hex(Bytes(inv.getSignOff().getHash().begin(), inv.getSignOff().getHash().size()))}}}};
   j["items"] = nlohmann::ordered_json::array();
-  for (auto item : inv.getItems()) {
+  auto visit = [&](schema::InvoiceItem::Reader item) -> Status {
     j["items"].push_back({{"line_id", text_of(item.getLineId())},
                           {"line", {{"index", item.getLine().getIndex()},
                                     {"hash", to_hex(Bytes(item.getLine().getHash().begin(), item.getLine().getHash().size()))}}},
@@ -200,14 +274,16 @@ std::string invoice_json(const DecodedEntry& entry) {
                           {"unit_price", text_of(item.getUnitPrice())},
                           {"amount", text_of(item.getAmount())},
                           {"gst", text_of(item.getGst())}});
-  }
+    return {};
+  };
+  CB_CHECK(each_item(snapshot, entry, visit));
   j["subtotal"] = text_of(inv.getSubtotal());
   j["gst"] = text_of(inv.getGst());
   j["total"] = text_of(inv.getTotal());
   return j.dump(2) + "\n";
 }
 
-std::string invoice_csv(const DecodedEntry& entry) {
+Result<std::string> invoice_csv(const ledger::Snapshot& snapshot, const DecodedEntry& entry) {
   auto inv = entry.reader().getKind().getInvoice();
   std::ostringstream out;
   out << "InvoiceId,Period,PartnerId,Currency,IssueDate,LineId,Description,Quantity,UnitPrice,Amount,Gst\n";
@@ -215,11 +291,13 @@ std::string invoice_csv(const DecodedEntry& entry) {
   const std::string head = cell(text_of(inv.getInvoiceId()), true) + "," + text_of(inv.getPeriod()) + "," +
                            cell(text_of(inv.getPartnerId()), true) + "," + text_of(inv.getCurrency()) + "," +
                            text_of(inv.getIssueDate()) + ",";
-  for (auto item : inv.getItems()) {
+  auto visit = [&](schema::InvoiceItem::Reader item) -> Status {
     out << head << cell(text_of(item.getLineId()), true) << "," << cell(text_of(item.getDescription()), true) << ","
         << text_of(item.getQuantity()) << "," << text_of(item.getUnitPrice()) << "," << text_of(item.getAmount()) << ","
         << text_of(item.getGst()) << "\n";
-  }
+    return {};
+  };
+  CB_CHECK(each_item(snapshot, entry, visit));
   out << head << "TOTAL," << cell("subtotal " + text_of(inv.getSubtotal()) + ", total incl. GST " + text_of(inv.getTotal()), true)
       << ",,," << text_of(inv.getSubtotal()) << "," << text_of(inv.getGst()) << "\n";
   return out.str();

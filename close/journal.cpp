@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "close/invoice.h"
 #include "evidence/date.h"
 #include "evidence/decimal.h"
 #include "match/csv.h"
@@ -69,9 +70,9 @@ Result<Journal> build(const ledger::Snapshot& snapshot, const std::vector<Decode
                        subtotal.negated(), {ref}, group});
     if (!gst.is_zero()) j.lines.push_back({a.gst, "GST collected " + partner + " " + id, a.tax_none, gst.negated(), {ref}, group});
     // The cost of every priced line the invoice bills (credit notes have none), by vendor.
-    for (auto item : inv.getItems()) {
+    auto visit = [&](schema::InvoiceItem::Reader item) -> Status {
       CB_TRY(DecodedEntry line, snapshot.entry(item.getLine().getIndex()));
-      if (!line.reader().getKind().isPricedLine()) continue;
+      if (!line.reader().getKind().isPricedLine()) return {};
       auto l = line.reader().getKind().getPricedLine();
       CB_TRY(Decimal cost, match::decimal_of(l.getCostAmount()));
       const std::string vendor = text_of(l.getVendor());
@@ -86,7 +87,9 @@ Result<Journal> build(const ledger::Snapshot& snapshot, const std::vector<Decode
       // period's lines went past the 4 MiB entry limit at 100,000 lines.
       CB_CHECK(add_to(cogs, cost, ref));
       CB_CHECK(add_to(ap, cost.negated(), ref));
-    }
+      return {};
+    };
+    CB_CHECK(each_item(snapshot, e, visit));
   }
   for (auto& [vendor, pair] : cost_by_vendor) {
     pair.first.group = pair.second.group = j.groups++;

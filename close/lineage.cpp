@@ -197,6 +197,19 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
       continue;
     }
     CB_TRY(DecodedEntry e, snapshot.entry(i));
+    if (e.reader().getKind().isInvoiceChunk()) {
+      // A chunk of a large invoice (docs/close.md §4): the chunk, and the header citing it.
+      c.add("invoice_chunk", Ref{i, e.hash()});
+      std::set<uint64_t> headers;
+      CB_CHECK(add_citing(snapshot, i, headers));
+      for (uint64_t h : headers) {
+        CB_TRY(DecodedEntry header, snapshot.entry(h));
+        if (!header.reader().getKind().isInvoice()) continue;
+        c.add("invoice", Ref{h, header.hash()});
+        trail.invoices.emplace(h, Ref{h, header.hash()});
+      }
+      continue;
+    }
     if (!e.reader().getKind().isInvoice()) continue;
     c.add("invoice", Ref{i, e.hash()});
     trail.invoices.emplace(i, Ref{i, e.hash()});

@@ -66,6 +66,7 @@ struct Entry {
     journalPosting @23 :JournalPosting;
     postingAck @24 :PostingAck;
     dispute @25 :Dispute;
+    invoiceChunk @26 :InvoiceChunk;
   }
 }
 
@@ -480,8 +481,26 @@ struct Invoice {
   total @8 :Text;
   gstTreatment @9 :GstTreatment;
   signOff @10 :EntryRef;
+  # An invoice of more items than one entry carries well (docs/close.md §4): its items are in
+  # InvoiceChunk entries before it, in order, and `items` is empty. subtotal, gst and total are
+  # the chunks' sums. An invoice without chunks carries its items itself.
+  chunks @11 :List(EntryRef);
+  itemCount @12 :UInt64;        # with chunks: how many items they carry
 
   enum GstTreatment { taxable @0; gstFree @1; }
+}
+
+struct InvoiceChunk {
+  # Items `first`.. of invoice `invoiceId`, appended just before its header (the Invoice entry).
+  invoiceId @0 :Text;
+  period @1 :Text;
+  partnerId @2 :Text;
+  currency @3 :Text;
+  position @4 :UInt32;          # 0, 1, ... in the header's `chunks`
+  first @5 :UInt64;             # the invoice's number of items before this chunk
+  items @6 :List(InvoiceItem);
+  subtotal @7 :Text;            # Σ its items' amounts
+  gst @8 :Text;                 # Σ its items' GST
 }
 
 struct JournalLine {

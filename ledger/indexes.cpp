@@ -108,6 +108,14 @@ void add_kind_keys(schema::Entry::Reader entry, Keys& keys) {
       keys.add("partner", i.getPartnerId());
       keys.add_period(i.getPeriod());
       for (auto item : i.getItems()) keys.add_cited(item.getLine());
+      for (auto chunk : i.getChunks()) keys.add_cited(chunk);
+      break;
+    }
+    case K::INVOICE_CHUNK: {
+      auto c = kind.getInvoiceChunk();
+      keys.add("invoice", c.getInvoiceId());
+      keys.add_period(c.getPeriod());
+      for (auto item : c.getItems()) keys.add_cited(item.getLine());
       break;
     }
     case K::JOURNAL_POSTING: keys.add_period(kind.getJournalPosting().getPeriod()); break;

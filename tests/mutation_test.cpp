@@ -112,6 +112,10 @@ T must(Result<T> r, const std::string& what) {
   return std::move(r).value();
 }
 
+void must_ok(const Status& s, const std::string& what) {
+  if (!s.ok()) throw std::runtime_error(what + ": " + s.error().to_string());
+}
+
 void append_or_throw(ledger::Ledger& l, const SigningKey& key, Drafts& drafts, const std::string& what) {
   auto r = l.append(drafts, key);
   if (!r.ok()) throw std::runtime_error(what + ": " + r.error().to_string());
@@ -160,15 +164,22 @@ std::unique_ptr<Honest> build_honest() {
     append_or_throw(*led, h->log_key, plan.drafts, "sign-off");
   };
   sign_off("");
-  auto invoices = must(close::plan_invoices(snap(), kPeriod), "invoices");
+  // Three items a chunk: P001's invoice is written as chunks and a header (docs/close.md §4).
+  auto invoices = must(close::plan_invoices(snap(), kPeriod, 3), "invoices");
   append_or_throw(*led, h->log_key, invoices.drafts, "invoices");
   auto journal = must(close::plan_journal(snap(), kPeriod, match::JournalAccounts{}), "journal");
   append_or_throw(*led, h->log_key, journal.drafts, "journal");
   auto ack = must(close::plan_posting_ack(snap(), kPeriod, journal.journal_ids.at(0), "GL-1", "idem-1", "gl"), "ack");
   append_or_throw(*led, h->log_key, ack.drafts, "ack");
   // A credit on the first line P001 was invoiced for, and a dispute of its second.
-  auto p001 = must(close::find_invoice(snap(), "INV-2026-10-P001"), "P001's invoice").reader().getKind().getInvoice();
-  const std::string credited = str(p001.getItems()[0].getLineId()), disputed = str(p001.getItems()[1].getLineId());
+  std::vector<std::string> p001_lines;
+  auto each = [&](schema::InvoiceItem::Reader item) -> Status {
+    p001_lines.push_back(str(item.getLineId()));
+    return {};
+  };
+  const ledger::Snapshot view = snap();
+  must_ok(close::each_item(view, must(close::find_invoice(view, "INV-2026-10-P001"), "P001's invoice"), each), "P001's items");
+  const std::string credited = p001_lines.at(0), disputed = p001_lines.at(1);
   auto credit = must(close::plan_credit(snap(), {{credited}, Decimal::parse("5.00").value(), std::nullopt, "outage", "VC-1"}), "credit");
   append_or_throw(*led, h->log_key, credit.drafts, "credit");
   auto dispute = must(close::plan_dispute(snap(), {"P001", disputed, "seat count wrong", Decimal::parse("10.00").value(), "", "partner"},
@@ -861,7 +872,7 @@ const std::vector<Listed> kNotEvidence = {
     {"signOff", "signatures:dup", "a signature listed twice is one signer: R7 counts distinct finance keys, and each copy verifies"},
     {"periodReopen", "reason", "free text; R18 checks the credit that caused it and the sign-off it reopened"},
     {"credit", "reason vendorCreditRef", "free text, and the vendor's credit note number, a reference outside the log"},
-    {"invoice", "items[0].description", "the item's description for the reader; R17 checks the line or credit it bills"},
+    {"invoice invoiceChunk", "items[0].description", "the item's description for the reader; R17 checks the line or credit it bills"},
     {"journalPosting", "lines[0].description", "the line's narration; R19 checks its account, tax rate, amount and references"},
     {"postingAck", "glRef idempotencyKey actor posting.index",
      "the GL's own reference, the caller's retry key and who acknowledged, all outside the log; and which of the period's "

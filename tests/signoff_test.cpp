@@ -262,10 +262,10 @@ TEST_F(SignOffTest, InvoicesComeFromASignedPeriodOnePerPartnerWithGstPerItem) {
   auto p004 = close::find_invoice(snap(), "INV-2026-10-P004").value();
   EXPECT_EQ(p004.reader().getKind().getInvoice().getGstTreatment(), schema::Invoice::GstTreatment::GST_FREE);
   EXPECT_EQ(std::string(p004.reader().getKind().getInvoice().getGst().cStr()), "0.00");
-  const std::string csv = close::invoice_csv(p004);
+  const std::string csv = close::invoice_csv(snap(), p004).value();
   EXPECT_EQ(csv.substr(0, csv.find('\n')), "InvoiceId,Period,PartnerId,Currency,IssueDate,LineId,Description,Quantity,UnitPrice,Amount,Gst");
   EXPECT_NE(csv.find("INV-2026-10-P004,2026-10,P004,NZD,"), std::string::npos);
-  EXPECT_NE(close::invoice_json(p004).find("\"gst_treatment\": \"gst_free\""), std::string::npos);
+  EXPECT_NE(close::invoice_json(snap(), p004).value().find("\"gst_treatment\": \"gst_free\""), std::string::npos);
   EXPECT_EQ(std::string(match::period_state(snap(), "2026-10").value().name()), "invoiced");
 }
 

@@ -33,7 +33,7 @@ const std::map<std::string, K::Which> kRoles = {
     {"exception_update", K::EXCEPTION_UPDATE}, {"sign_off", K::SIGN_OFF},        {"key_event", K::KEY_EVENT},
     {"invoice", K::INVOICE},             {"credit", K::CREDIT},                  {"period_reopen", K::PERIOD_REOPEN},
     {"journal_posting", K::JOURNAL_POSTING}, {"posting_ack", K::POSTING_ACK},    {"partner", K::PARTNER},
-    {"dispute", K::DISPUTE},             {"tenant_edge", K::TENANT_EDGE}};
+    {"dispute", K::DISPUTE},             {"tenant_edge", K::TENANT_EDGE},        {"invoice_chunk", K::INVOICE_CHUNK}};
 
 std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
@@ -241,6 +241,14 @@ class BundleChecker {
           const bool subject = is_subject(e);
           CB_CHECK(ref(kind.getInvoice().getSignOff(), index, subject));
           for (auto item : kind.getInvoice().getItems()) CB_CHECK(ref(item.getLine(), index, subject));
+          for (auto chunk : kind.getInvoice().getChunks()) CB_CHECK(ref(chunk, index, subject));
+          break;
+        }
+        case K::INVOICE_CHUNK: {
+          // A chunk of the subject invoice brings every line it bills; of another (a line's
+          // invoice), only the line the subject is.
+          const bool subject = report_.subject_kind == "invoice" && text(kind.getInvoiceChunk().getInvoiceId()) == report_.subject_id;
+          for (auto item : kind.getInvoiceChunk().getItems()) CB_CHECK(ref(item.getLine(), index, subject));
           break;
         }
         case K::JOURNAL_POSTING:

@@ -150,6 +150,9 @@ class Rules::State {
   }
 
   Status finish() {
+    if (complete_ && !chunked_.empty()) {
+      return broke("R17", "invoice chunk entry " + std::to_string(*chunked_.begin()) + " is named by no invoice");
+    }
     CB_CHECK(floors_.finish());
     return match_.finish();
   }
@@ -257,9 +260,14 @@ class Rules::State {
         break;
       }
       case K::PERIOD_REOPEN: periods_[text(kind.getPeriodReopen().getPeriod())].last_reopen = index; break;
+      case K::INVOICE_CHUNK: chunked_.insert(index); break;
       case K::INVOICE: {
         auto inv = kind.getInvoice();
-        for (auto item : inv.getItems()) billed_by_.emplace(item.getLine().getIndex(), index);
+        std::vector<schema::InvoiceItem::Reader> items;
+        CB_TRY(bool whole, items_of("invoice " + std::to_string(index), inv, items));
+        (void)whole;  // what is known of it is billed
+        for (auto item : items) billed_by_.emplace(item.getLine().getIndex(), index);
+        for (auto chunk : inv.getChunks()) chunked_.erase(chunk.getIndex());
         invoice_ids_.insert(text(inv.getInvoiceId()));
         periods_[text(inv.getPeriod())].invoices.push_back({index, inv.getSignOff().getIndex(), text(inv.getCurrency())});
         break;
@@ -656,12 +664,57 @@ class Rules::State {
   // ------------------------------------------------------------------------------------
   // R17: invoices
 
+  // The items an invoice bills (R17): its own, or — when it names chunks, and then carries no
+  // items itself — its chunks' in order, each an InvoiceChunk before it of its invoice, period,
+  // partner and currency, at its position, counting the items before it, whose subtotal and GST
+  // are its items' sums; together `itemCount` items. False when a chunk is not known here.
+  Result<bool> items_of(const std::string& where, schema::Invoice::Reader inv, std::vector<schema::InvoiceItem::Reader>& out) {
+    for (auto item : inv.getItems()) out.push_back(item);
+    if (inv.getChunks().size() == 0) {
+      if (inv.getItemCount() != 0) return broke("R17", where + " counts items it does not carry in chunks");
+      return true;
+    }
+    if (inv.getItems().size() != 0) return broke("R17", where + " carries items and names chunks");
+    uint32_t position = 0;
+    for (auto ref : inv.getChunks()) {
+      const DecodedEntry* e = get_(ref.getIndex());
+      if (e == nullptr && !complete_) return false;
+      if (e == nullptr || !e->reader().getKind().isInvoiceChunk()) {
+        return broke("R17", where + ": its chunk " + std::to_string(position) + " is not an invoice chunk before it");
+      }
+      auto c = e->reader().getKind().getInvoiceChunk();
+      if (c.getInvoiceId() != inv.getInvoiceId() || c.getPeriod() != inv.getPeriod() || c.getPartnerId() != inv.getPartnerId() ||
+          c.getCurrency() != inv.getCurrency() || c.getPosition() != position || c.getFirst() != out.size() || c.getItems().size() == 0) {
+        return broke("R17", where + ": chunk entry " + std::to_string(ref.getIndex()) + " is not its chunk " + std::to_string(position) +
+                                " (invoice, period, partner, currency, position, the items before it)");
+      }
+      Decimal subtotal, gst;
+      for (auto item : c.getItems()) {
+        CB_TRY(Decimal amount, dec("R17", item.getAmount(), where + " chunk item amount"));
+        CB_TRY(Decimal item_gst, dec("R17", item.getGst(), where + " chunk item GST"));
+        CB_TRY(subtotal, subtotal.add(amount));
+        CB_TRY(gst, gst.add(item_gst));
+        out.push_back(item);
+      }
+      CB_CHECK(expect("R17", subtotal, c.getSubtotal(), where + " chunk " + std::to_string(position) + " subtotal"));
+      CB_CHECK(expect("R17", gst, c.getGst(), where + " chunk " + std::to_string(position) + " GST"));
+      ++position;
+    }
+    if (inv.getItemCount() != out.size()) {
+      return broke("R17", where + " counts " + std::to_string(inv.getItemCount()) + " items; its chunks carry " + std::to_string(out.size()));
+    }
+    return true;
+  }
+
   Status check_invoice(const DecodedEntry& entry, schema::Invoice::Reader inv) {
     const uint64_t index = entry.reader().getIndex();
     const std::string where = "invoice " + std::to_string(index) + " (" + text(inv.getInvoiceId()) + ")";
     const std::string period = text(inv.getPeriod());
     const DecodedEntry* sign_off = get_(inv.getSignOff().getIndex());
-    for (auto item : inv.getItems()) {
+    std::vector<schema::InvoiceItem::Reader> items_billed;
+    CB_TRY(bool whole, items_of(where, inv, items_billed));
+    if (!whole) return {};  // a line's bundle carries the chunk of its line, not every chunk
+    for (auto item : items_billed) {
       if (get_(item.getLine().getIndex()) == nullptr) {
         if (complete_) return broke("R17", where + " bills entry " + std::to_string(item.getLine().getIndex()) + ", which does not exist");
         return {};  // an invoice the bundle does not carry whole: another invoice of a credited line
@@ -714,7 +767,7 @@ class Rules::State {
     Decimal subtotal, gst;
     std::set<uint64_t> items;
     std::map<uint64_t, std::pair<int64_t, int64_t>> usage_days;  // usage record -> the days a line of this invoice counts it
-    for (auto item : inv.getItems()) {
+    for (auto item : items_billed) {
       const uint64_t source_index = item.getLine().getIndex();
       auto source = get_(source_index)->reader().getKind();
       if (source_index >= signed_size || !items.insert(source_index).second) {
@@ -1013,7 +1066,10 @@ class Rules::State {
     // Per vendor of the priced lines they bill: the cost, and the invoices billing it.
     std::map<std::string, std::pair<Decimal, std::vector<uint64_t>>> vendors;
     for (uint64_t i : posted) {
-      for (auto item : get_(i)->reader().getKind().getInvoice().getItems()) {
+      std::vector<schema::InvoiceItem::Reader> items;
+      CB_TRY(bool whole, items_of(where, get_(i)->reader().getKind().getInvoice(), items));
+      if (!whole) return {};  // a bundle without every chunk cannot sum the costs
+      for (auto item : items) {
         const DecodedEntry* e = get_(item.getLine().getIndex());
         if (e == nullptr) {
           if (complete_) return broke("R19", where + ": invoice entry " + std::to_string(i) + " bills an entry that does not exist");
@@ -1366,6 +1422,7 @@ class Rules::State {
       case K::PERIOD_REOPEN: expected = text(kind.getPeriodReopen().getPeriod()); break;
       case K::CREDIT: expected = text(kind.getCredit().getPeriod()); break;
       case K::INVOICE: expected = text(kind.getInvoice().getPeriod()); break;
+      case K::INVOICE_CHUNK: expected = text(kind.getInvoiceChunk().getPeriod()); break;
       case K::JOURNAL_POSTING: expected = text(kind.getJournalPosting().getPeriod()); break;
       case K::POSTING_ACK: expected = text(kind.getPostingAck().getPeriod()); break;
       case K::USAGE_RECORD: expected = text(kind.getUsageRecord().getUsageDate()); break;
@@ -1405,6 +1462,7 @@ class Rules::State {
   const bool complete_;
   std::map<std::string, std::vector<RuleSeen>> rules_;     // "vendor|sku" -> versions
   std::map<std::string, std::vector<RuleSeen>> patterns_;  // vendor -> its pattern rules' versions
+  std::set<uint64_t> chunked_;                             // invoice chunks no invoice has named yet
   std::map<std::string, std::vector<EdgeSeen>> edges_;  // by edge_key: vendor, kind of id, value
   std::map<std::string, uint64_t> partners_;            // id -> its latest Partner entry
   std::vector<std::pair<std::set<uint64_t>, Decimal>> credits_;  // each credit's lines and amount
