@@ -4,6 +4,7 @@
 #include <kj/exception.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "close/views.h"
@@ -139,12 +140,27 @@ void Service::note_failure(const std::string& bucket) {
   ++f.count;
 }
 
+namespace {
+
+// The credentials of an `Authorization: Bearer <token>` header: the scheme is matched without
+// regard to case and is followed by one or more spaces (RFC 7235 §2.1, RFC 6750 §2.1).
+std::optional<std::string_view> bearer_credentials(std::string_view header) {
+  constexpr std::string_view kScheme = "bearer";
+  if (header.size() <= kScheme.size() || header[kScheme.size()] != ' ') return std::nullopt;
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return std::nullopt;
+  }
+  const size_t token = header.find_first_not_of(' ', kScheme.size());
+  if (token == std::string_view::npos) return std::nullopt;
+  return header.substr(token);
+}
+
+}  // namespace
+
 std::optional<Reply> Service::authenticate(const Request& request, TokenInfo& token) {
   const std::string header = request.header("authorization").value_or("");
-  constexpr std::string_view kScheme = "Bearer ";
-  auto found = header.size() > kScheme.size() && header.starts_with(kScheme)
-                   ? tokens_->authenticate(std::string_view(header).substr(kScheme.size()))
-                   : Result<TokenInfo>(Error::permission("not authenticated"));
+  const std::optional<std::string_view> credentials = bearer_credentials(header);
+  auto found = credentials ? tokens_->authenticate(*credentials) : Result<TokenInfo>(Error::permission("not authenticated"));
   // A valid token gets through even from a limited address: one bad client behind a shared
   // address must not lock out everyone else (the 256-bit secrets are not guessable anyway).
   if (found.ok()) {

@@ -36,6 +36,12 @@ TEST_F(ApiTest, HealthzIsOpenAndEverythingElseNeedsAValidToken) {
     EXPECT_EQ(r.status, 401) << header;
     EXPECT_EQ(r.body, none.body);
   }
+  // The scheme is case-insensitive, and spaces may follow it (RFC 7235 §2.1).
+  for (const std::string scheme : {"bearer ", "BEARER ", "Bearer   "}) {
+    const HttpResponse r = http(port_, {"GET", "/v1/checkpoint", "", "", "", {{"Authorization", scheme + token("auditor")}}});
+    EXPECT_EQ(r.status, 200) << scheme;
+  }
+  EXPECT_EQ(http(port_, {"GET", "/v1/checkpoint", "", "", "", {{"Authorization", "Bearer" + token("auditor")}}}).status, 401);
   // Unknown paths are not revealed to anonymous clients either.
   EXPECT_EQ(get("", "/v1/no-such-thing").status, 401);
   EXPECT_EQ(get("auditor", "/v1/checkpoint").status, 200);
