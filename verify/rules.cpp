@@ -264,7 +264,7 @@ class Rules::State {
       case K::INVOICE: {
         auto inv = kind.getInvoice();
         std::vector<schema::InvoiceItem::Reader> items;
-        CB_TRY(bool whole, items_of("invoice " + std::to_string(index), inv, items));
+        CB_TRY(bool whole, items_of("invoice " + std::to_string(index), index, inv, items));
         (void)whole;  // what is known of it is billed
         for (auto item : items) billed_by_.emplace(item.getLine().getIndex(), index);
         for (auto chunk : inv.getChunks()) chunked_.erase(chunk.getIndex());
@@ -668,7 +668,8 @@ class Rules::State {
   // items itself — its chunks' in order, each an InvoiceChunk before it of its invoice, period,
   // partner and currency, at its position, counting the items before it, whose subtotal and GST
   // are its items' sums; together `itemCount` items. False when a chunk is not known here.
-  Result<bool> items_of(const std::string& where, schema::Invoice::Reader inv, std::vector<schema::InvoiceItem::Reader>& out) {
+  Result<bool> items_of(const std::string& where, uint64_t header, schema::Invoice::Reader inv,
+                        std::vector<schema::InvoiceItem::Reader>& out) {
     for (auto item : inv.getItems()) out.push_back(item);
     if (inv.getChunks().size() == 0) {
       if (inv.getItemCount() != 0) return broke("R17", where + " counts items it does not carry in chunks");
@@ -677,7 +678,9 @@ class Rules::State {
     if (inv.getItems().size() != 0) return broke("R17", where + " carries items and names chunks");
     uint32_t position = 0;
     for (auto ref : inv.getChunks()) {
-      const DecodedEntry* e = get_(ref.getIndex());
+      // Before the header: a bundle holds later entries too, which a chunk may not be.
+      const DecodedEntry* e = ref.getIndex() < header ? get_(ref.getIndex()) : nullptr;
+      if (ref.getIndex() >= header) return broke("R17", where + ": its chunk " + std::to_string(position) + " is not an entry before it");
       if (e == nullptr && !complete_) return false;
       if (e == nullptr || !e->reader().getKind().isInvoiceChunk()) {
         return broke("R17", where + ": its chunk " + std::to_string(position) + " is not an invoice chunk before it");
@@ -712,7 +715,7 @@ class Rules::State {
     const std::string period = text(inv.getPeriod());
     const DecodedEntry* sign_off = get_(inv.getSignOff().getIndex());
     std::vector<schema::InvoiceItem::Reader> items_billed;
-    CB_TRY(bool whole, items_of(where, inv, items_billed));
+    CB_TRY(bool whole, items_of(where, index, inv, items_billed));
     if (!whole) return {};  // a line's bundle carries the chunk of its line, not every chunk
     for (auto item : items_billed) {
       if (get_(item.getLine().getIndex()) == nullptr) {
@@ -1067,7 +1070,7 @@ class Rules::State {
     std::map<std::string, std::pair<Decimal, std::vector<uint64_t>>> vendors;
     for (uint64_t i : posted) {
       std::vector<schema::InvoiceItem::Reader> items;
-      CB_TRY(bool whole, items_of(where, get_(i)->reader().getKind().getInvoice(), items));
+      CB_TRY(bool whole, items_of(where, i, get_(i)->reader().getKind().getInvoice(), items));
       if (!whole) return {};  // a bundle without every chunk cannot sum the costs
       for (auto item : items) {
         const DecodedEntry* e = get_(item.getLine().getIndex());
