@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -39,8 +40,9 @@ class InvoiceChunkTest : public ::testing::Test {
   }
   ledger::Snapshot snap() { return ledger_->snapshot().value(); }
 
-  // One partner with `lines` one-seat subscriptions, each charged, counted and priced for October.
-  void close_period(int lines) {
+  // One partner with `lines` one-seat subscriptions, each charged, counted and priced for October;
+  // `forge` edits the invoice drafts before they are signed and appended.
+  void close_period(int lines, const std::function<void(std::vector<ledger::Draft>&)>& forge = nullptr) {
     using match::ReferenceKind;
     load(match::plan_reference_load(ReferenceKind::kPartners, "p.csv",
                                     "PartnerId,Name,Country,Currency,ResellerMpnId,MarginFloorPct\nP001,Big Reseller,AU,AUD,,\n", snap()));
@@ -78,6 +80,7 @@ class InvoiceChunkTest : public ::testing::Test {
     append(plan->drafts);
     auto invoices = close::plan_invoices(snap(), "2026-10");
     ASSERT_TRUE(invoices.ok()) << invoices.error().to_string();
+    if (forge) forge(invoices->drafts);
     append(invoices->drafts);
   }
 
@@ -111,6 +114,28 @@ TEST_F(InvoiceChunkTest, AFiveHundredItemInvoiceIsThreeChunksAndAHeader) {
   auto checked = verify::check_bundle(*whole, key_.verifier());
   ASSERT_TRUE(checked.ok()) << checked.error().to_string();
   EXPECT_EQ(checked->invoices_recomputed, 1u);
+}
+
+// A line's bundle carries one chunk of the invoice, so it cannot recompute the totals; the
+// header is still checked by what the bundle does carry: a forged issue date is refused.
+TEST_F(InvoiceChunkTest, ALinesBundleChecksTheHeaderOfItsChunkedInvoice) {
+  close_period(500, [](std::vector<ledger::Draft>& drafts) {
+    for (auto& d : drafts) {
+      if (d.entry().getKind().isInvoice()) d.entry().getKind().getInvoice().setIssueDate("1999-01-01");
+    }
+  });
+  auto invoice = close::find_invoice(snap(), "INV-2026-10-P001").value();
+  std::string line_id;
+  auto first_line = [&](schema::InvoiceItem::Reader item) -> Status {
+    if (line_id.empty()) line_id = item.getLineId().cStr();
+    return {};
+  };
+  ASSERT_TRUE(close::each_item(snap(), invoice, first_line).ok());
+  auto bundle = close::build_bundle(snap(), close::BundleSubject::kLine, line_id);
+  ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
+  auto checked = verify::check_bundle(*bundle, key_.verifier());
+  ASSERT_FALSE(checked.ok()) << "the line's bundle passed";
+  EXPECT_NE(checked.error().message.find("R17:"), std::string::npos) << checked.error().to_string();
 }
 
 TEST_F(InvoiceChunkTest, A200000ItemInvoiceIsChunkedVerifiedAndItsLinesBundledWithTheirChunk) {

@@ -715,14 +715,15 @@ class Rules::State {
     const std::string period = text(inv.getPeriod());
     const DecodedEntry* sign_off = get_(inv.getSignOff().getIndex());
     std::vector<schema::InvoiceItem::Reader> items_billed;
+    // A line's bundle carries the chunk of its line, not every chunk; an invoice of a credited
+    // line, not every line it bills. Its header is checked all the same, its items only whole.
     CB_TRY(bool whole, items_of(where, index, inv, items_billed));
-    if (!whole) return {};  // a line's bundle carries the chunk of its line, not every chunk
     for (auto item : items_billed) {
-      if (get_(item.getLine().getIndex()) == nullptr) {
-        if (complete_) return broke("R17", where + " bills entry " + std::to_string(item.getLine().getIndex()) + ", which does not exist");
-        return {};  // an invoice the bundle does not carry whole: another invoice of a credited line
-      }
+      if (get_(item.getLine().getIndex()) != nullptr) continue;
+      if (complete_) return broke("R17", where + " bills entry " + std::to_string(item.getLine().getIndex()) + ", which does not exist");
+      whole = false;
     }
+    if (!whole && sign_off == nullptr) return {};  // nor its sign-off: nothing to check it by
     // Issued under the period's sign-off in force: its latest, not superseded by a reopen.
     const PeriodSeen& p = periods_[period];
     const uint64_t signed_at = inv.getSignOff().getIndex();
@@ -766,6 +767,7 @@ class Rules::State {
     } else if (complete_) {
       return broke("R17", where + " bills partner " + text(inv.getPartnerId()) + ", who is not in the ledger");
     }
+    if (!whole) return {};
     const Decimal gst_rate = Decimal::parse("0.10").value();
     Decimal subtotal, gst;
     std::set<uint64_t> items;
