@@ -211,7 +211,11 @@ Result<std::vector<std::string>> journal_xero(const DecodedEntry& entry) {
   if (!parsed_period.ok()) {
     return Error::corruption("journal posting period: " + parsed_period.error().message).at_entry(at);
   }
-  const std::string date = parsed_period->last_day().to_iso();
+  // Xero's manual-journal import takes dd/mm/yyyy or "dd mmm yyyy", not ISO dates
+  // (help.xero.com, "Enter multiple manual journals using an import template"; docs/close.md §5).
+  const Date last = parsed_period->last_day();
+  const std::string date = std::string(last.day < 10 ? "0" : "") + std::to_string(last.day) + "/" + (last.month < 10 ? "0" : "") +
+                           std::to_string(last.month) + "/" + std::to_string(last.year);
   // Lines come in balanced runs (an invoice's, a vendor's): a run ends where the running sum
   // returns to zero, and a file never splits a run, so every file balances on its own.
   std::vector<std::vector<unsigned>> runs(1);

@@ -378,7 +378,7 @@ TEST_F(SignOffTest, TheJournalBalancesPerCurrencyCitesItsEntriesAndIsAcknowledge
   EXPECT_EQ(cogs.to_string(), "3868.41");  // the AUD priced cost in the margin report (Datto monthly: T006 at 42 seats)
   const std::string xero = close::journal_xero(aud).value().front();
   EXPECT_EQ(xero.substr(0, xero.find('\n')), "*Narration,*Date,Description,*AccountCode,*TaxRate,*Amount");
-  EXPECT_NE(xero.find(",2026-10-31,Revenue P001 INV-2026-10-P001,200,GST on Income,-961.74\n"), std::string::npos) << xero;
+  EXPECT_NE(xero.find(",31/10/2026,Revenue P001 INV-2026-10-P001,200,GST on Income,-961.74\n"), std::string::npos) << xero;
 
   // The GL acknowledges each journal once.
   EXPECT_FALSE(close::plan_posting_ack(snap(), "2026-10", "", "GL-1", "k", "t").ok()) << "two journals: name one";
