@@ -39,7 +39,7 @@ struct CategoryPolicy {
 // The GL's chart of accounts and tax rates, as the journal names them (docs/close.md §5).
 struct JournalAccounts {
   std::string revenue = "200", cogs = "310", receivable = "610", payable = "800", gst = "820";
-  std::string tax_income = "GST on Income", tax_export = "GST Free Income", tax_expense = "GST on Expenses",
+  std::string tax_income = "GST on Income", tax_export = "GST Free Exports", tax_expense = "GST on Expenses",
               tax_none = "BAS Excluded";
 };
 

@@ -379,6 +379,9 @@ TEST_F(SignOffTest, TheJournalBalancesPerCurrencyCitesItsEntriesAndIsAcknowledge
   const std::string xero = close::journal_xero(aud).value().front();
   EXPECT_EQ(xero.substr(0, xero.find('\n')), "*Narration,*Date,Description,*AccountCode,*TaxRate,*Amount");
   EXPECT_NE(xero.find(",31/10/2026,Revenue P001 INV-2026-10-P001,200,GST on Income,-961.74\n"), std::string::npos) << xero;
+  // P004 in New Zealand: an export, Xero AU's "GST Free Exports" (BAS G2).
+  const std::string nzd = close::journal_xero(snap().entry(receipt.entries[1].index).value()).value().front();
+  EXPECT_NE(nzd.find("Revenue P004 INV-2026-10-P004,200,GST Free Exports,"), std::string::npos) << nzd;
 
   // The GL acknowledges each journal once.
   EXPECT_FALSE(close::plan_posting_ack(snap(), "2026-10", "", "GL-1", "k", "t").ok()) << "two journals: name one";
