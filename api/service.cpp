@@ -181,6 +181,18 @@ std::optional<Reply> Service::authenticate(const Request& request, TokenInfo& to
 }
 
 Reply Service::dispatch(const Request& request) {
+  // HEAD is GET without the body (RFC 9110 §9.3.2): the same route, role and headers.
+  if (request.method == "HEAD") {
+    Request get = request;
+    get.method = "GET";
+    Reply reply = dispatch(get);
+    reply.body.clear();
+    return reply;
+  }
+  // A CORS preflight carries no credentials: it is answered without them, and grants no other
+  // origin anything (no Access-Control-Allow-* headers), since closebookd serves its pages
+  // from its own origin (docs/api.md §1). A client with a token learns the path's methods.
+  if (request.method == "OPTIONS") return options(request);
   if (request.body.size() > options_.max_body_bytes) {
     return Reply::error(413, "payload_too_large",
                         "the body is " + std::to_string(request.body.size()) + " bytes; at most " +
@@ -221,6 +233,22 @@ Reply Service::dispatch(const Request& request) {
   Error error = std::move(reply).error();
   error.field = api_field(error.field);
   return Reply::from(error);
+}
+
+Reply Service::options(const Request& request) {
+  std::vector<std::string> params;
+  std::string allowed;
+  (void)match(request, params, allowed);
+  Reply r;
+  r.status = 204;
+  r.headers.emplace_back("Vary", "Origin");
+  TokenInfo token;
+  if (request.header("authorization") && !authenticate(request, token)) {
+    if (allowed.empty()) return Reply::error(404, "not_found", "no such endpoint: " + request.path.substr(0, 200));
+    if (allowed.find("GET") != std::string::npos) allowed += ", HEAD";
+    r.headers.emplace_back("Allow", allowed + ", OPTIONS");
+  }
+  return r;
 }
 
 Reply Service::handle(const Request& request) {

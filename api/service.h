@@ -103,6 +103,7 @@ class Service {
 
  private:
   Reply dispatch(const Request& request);
+  Reply options(const Request& request);  // OPTIONS, a CORS preflight among them
   const Route* match(const Request& request, std::vector<std::string>& params, std::string& allowed) const;
   // nullopt if the client may go on; otherwise the 401 or 429 to send.
   std::optional<Reply> authenticate(const Request& request, TokenInfo& token);

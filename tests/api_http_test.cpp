@@ -189,3 +189,29 @@ TEST(ApiStart, BadSettingsAreClearErrorsAndNothingListens) {
 
 }  // namespace
 }  // namespace closebook::test
+
+namespace closebook::test {
+namespace {
+
+// HEAD is GET without the body; a CORS preflight is answered (204) without credentials and
+// grants other origins nothing, since closebookd's pages are same-origin (docs/api.md §1).
+TEST_F(ApiTest, HeadIsGetWithoutItsBodyAndAPreflightIsAnsweredButGrantsNoOrigin) {
+  const HttpResponse got = get("auditor", "/v1/checkpoint");
+  const HttpResponse head = http(port_, {"HEAD", "/v1/checkpoint", token("auditor"), "", "", {}});
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.header("content-type"), got.header("content-type"));
+  EXPECT_EQ(http(port_, {"HEAD", "/v1/checkpoint", "", "", "", {}}).status, 401) << "the same authentication as GET";
+  const HttpResponse preflight = http(port_, {"OPTIONS", "/v1/checkpoint", "", "", "",
+                                              {{"Origin", "https://elsewhere.example"}, {"Access-Control-Request-Method", "GET"}}});
+  EXPECT_EQ(preflight.status, 204);
+  EXPECT_EQ(preflight.header("access-control-allow-origin"), "");
+  EXPECT_EQ(preflight.header("allow"), "") << "an anonymous client learns nothing of the path";
+  const HttpResponse options = http(port_, {"OPTIONS", "/v1/checkpoint", token("auditor"), "", "", {}});
+  EXPECT_EQ(options.status, 204);
+  EXPECT_EQ(options.header("allow"), "GET, HEAD, OPTIONS");
+  EXPECT_EQ(http(port_, {"OPTIONS", "/v1/no-such-thing", token("auditor"), "", "", {}}).status, 404);
+}
+
+}  // namespace
+}  // namespace closebook::test
