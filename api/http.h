@@ -31,6 +31,8 @@ struct Reply {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Who asked, for the access log (never sent): the token's id and role, empty when none was valid.
+  std::string token_id, role;
 
   static Reply json(int status, const Json& body);
   static Reply text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");

@@ -167,6 +167,10 @@ class HttpHandler : public Http::Handler {
     Json line{{"ts_ms", now_ms()}, {"peer", req.address().host()}, {"method", method},
               {"path", req.resource().substr(0, 300)}, {"route", route}, {"status", reply.status},
               {"bytes", reply.body.size()}, {"ms", seconds * 1000.0}};
+    if (!reply.token_id.empty()) {  // the token's id, never its secret
+      line["token"] = reply.token_id;
+      line["role"] = reply.role;
+    }
     const std::string text = line.dump(-1, ' ', false, Json::error_handler_t::replace);
     std::lock_guard lock(shared_->log_mutex);
     *shared_->access_log << text << "\n" << std::flush;

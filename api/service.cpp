@@ -229,10 +229,19 @@ Reply Service::dispatch(const Request& request) {
   }
   Call call{request, token, std::move(params), *this};
   Result<Reply> reply = route->handler(call);
-  if (reply.ok()) return std::move(*reply);
-  Error error = std::move(reply).error();
-  error.field = api_field(error.field);
-  return Reply::from(error);
+  Reply out;
+  if (reply.ok()) {
+    out = std::move(*reply);
+  } else {
+    Error error = std::move(reply).error();
+    error.field = api_field(error.field);
+    out = Reply::from(error);
+  }
+  if (!token.id.empty()) {
+    out.token_id = token.id;
+    out.role = token.principal.role_text();
+  }
+  return out;
 }
 
 Reply Service::options(const Request& request) {

@@ -155,7 +155,9 @@ TEST_F(ApiTest, SettingsComeFromAConfigFileAndTheCommandLineWins) {
   start_daemon({"--config", tmp_ / "closebookd.conf"});  // the fixture's --threads 4 wins over the file's 3
   for (int i = 0; i < 2; ++i) EXPECT_EQ(http(port_, {"GET", "/v1/checkpoint", "cbt_x", "", "", {}}).status, 401);
   EXPECT_EQ(http(port_, {"GET", "/v1/checkpoint", "cbt_x", "", "", {}}).status, 429) << "the file's limit applies";
-  // The access log: one JSON object per request, by route pattern, never the token.
+  EXPECT_EQ(get("auditor", "/v1/checkpoint").status, 200) << "a valid token still gets through";
+  // The access log: one JSON object per request, by route pattern, naming the token by its id
+  // and role when one was valid, never its secret.
   const std::string log = read_text(tmp_ / "access.log");
   size_t lines = 0;
   for (size_t at = 0, next; (next = log.find('\n', at)) != std::string::npos; at = next + 1, ++lines) {
@@ -164,9 +166,16 @@ TEST_F(ApiTest, SettingsComeFromAConfigFileAndTheCommandLineWins) {
     EXPECT_EQ(line["route"], "/v1/checkpoint");
     EXPECT_EQ(line["peer"], "127.0.0.1");
     EXPECT_TRUE(line.contains("ms") && line.contains("status") && line.contains("ts_ms"));
+    if (line["status"] == 200) {
+      EXPECT_EQ(line["token"], token("auditor").substr(4, 16));
+      EXPECT_EQ(line["role"], "auditor");
+    } else {
+      EXPECT_FALSE(line.contains("token")) << "no valid token, none named";
+    }
   }
-  EXPECT_EQ(lines, 3u);
+  EXPECT_EQ(lines, 4u);
   EXPECT_EQ(log.find("cbt_"), std::string::npos);
+  EXPECT_EQ(log.find(token("auditor").substr(21)), std::string::npos) << "never the secret";
 }
 
 TEST(ApiStart, BadSettingsAreClearErrorsAndNothingListens) {
