@@ -2,6 +2,8 @@
 // the exception queue, period state, the sign-off statement, the GL journal and disputes.
 // A partner token sees its own partner's invoices, lines and disputes only; anything else
 // answers exactly as a missing id does.
+#include <set>
+
 #include "api/body.h"
 #include "api/service.h"
 #include "close/bundle.h"
@@ -145,6 +147,31 @@ Result<Reply> exception(Call& call) {
   return Reply::json(200, close::exception_json(state));
 }
 
+// Every period the ledger holds a feed, a match or a sign-off for, oldest first, with its place
+// in the close: read from the Ingest, MatchRun and SignOff entries (a few per period).
+Result<Reply> periods(Call& call) {
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {}));
+  CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  std::set<std::string> found;
+  for (const char* kind : {"ingest", "matchRun", "signOff"}) {
+    CB_TRY(std::vector<uint64_t> entries, snapshot.lookup("kind", kind));
+    for (uint64_t i : entries) {
+      CB_TRY(DecodedEntry e, snapshot.entry(i));
+      auto k = e.reader().getKind();
+      const std::string p = k.isIngest() ? text_of(k.getIngest().getPeriod())
+                            : k.isMatchRun() ? text_of(k.getMatchRun().getPeriod())
+                                             : text_of(k.getSignOff().getPeriod());
+      if (Period::parse(p).ok()) found.insert(p);
+    }
+  }
+  Json list = Json::array();
+  for (const std::string& p : found) {
+    CB_TRY(match::PeriodState state, match::period_state(snapshot, p));
+    list.push_back(close::period_json(p, state));
+  }
+  return Reply::json(200, {{"periods", std::move(list)}});
+}
+
 Result<Reply> period(Call& call) {
   CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {}));
   CB_TRY(std::string period, period_param(call.params[0], "period"));
@@ -210,6 +237,7 @@ std::vector<Route> close_routes() {
       {"GET", "/v1/lines/{id}/bundle", kStaff | kPartner, [](Call& c) { return bundle(c, close::BundleSubject::kLine); }},
       {"GET", "/v1/exceptions", kStaff, exceptions},
       {"GET", "/v1/exceptions/{id}", kStaff, exception},
+      {"GET", "/v1/periods", kStaff | kGl, periods},
       {"GET", "/v1/periods/{period}", kStaff | kGl, period},
       {"GET", "/v1/periods/{period}/statement", kStaff, statement},
       {"GET", "/v1/journal", kStaff | kGl, journal},

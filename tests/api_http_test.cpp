@@ -224,3 +224,19 @@ TEST_F(ApiTest, HeadIsGetWithoutItsBodyAndAPreflightIsAnsweredButGrantsNoOrigin)
 
 }  // namespace
 }  // namespace closebook::test
+
+namespace closebook::test {
+namespace {
+
+TEST_F(ApiTest, PeriodsListsEveryPeriodWithItsState) {
+  const HttpResponse r = get("ops", "/v1/periods");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const Json periods = json(r)["periods"];
+  ASSERT_EQ(periods.size(), 1u) << r.body;
+  EXPECT_EQ(periods[0]["period"], "2026-10");
+  EXPECT_EQ(periods[0]["state"], json(get("ops", "/v1/periods/2026-10"))["state"]);
+  EXPECT_EQ(get("partner:P001", "/v1/periods").status, 403);
+}
+
+}  // namespace
+}  // namespace closebook::test
