@@ -196,11 +196,6 @@ TEST(ApiStart, BadSettingsAreClearErrorsAndNothingListens) {
   EXPECT_NE(r.err.find("threads"), std::string::npos) << r.err;
 }
 
-}  // namespace
-}  // namespace closebook::test
-
-namespace closebook::test {
-namespace {
 
 // HEAD is GET without the body; a CORS preflight is answered (204) without credentials and
 // grants other origins nothing, since closebookd's pages are same-origin (docs/api.md §1).
@@ -222,11 +217,6 @@ TEST_F(ApiTest, HeadIsGetWithoutItsBodyAndAPreflightIsAnsweredButGrantsNoOrigin)
   EXPECT_EQ(http(port_, {"OPTIONS", "/v1/no-such-thing", token("auditor"), "", "", {}}).status, 404);
 }
 
-}  // namespace
-}  // namespace closebook::test
-
-namespace closebook::test {
-namespace {
 
 TEST_F(ApiTest, PeriodsListsEveryPeriodWithItsState) {
   const HttpResponse r = get("ops", "/v1/periods");
