@@ -83,6 +83,16 @@ Result<std::pair<Decimal, Decimal>> sums(const std::vector<Billed>& billed, size
   return std::pair<Decimal, Decimal>(subtotal2, gst2);
 }
 
+// What an invoice's header and each of its chunks say alike: whose invoice of which period.
+template <class InvoiceOrChunk>
+void name_invoice(InvoiceOrChunk out, const std::string& id, const std::string& period, const std::string& partner_id,
+                  const std::string& currency) {
+  out.setInvoiceId(id);
+  out.setPeriod(period);
+  out.setPartnerId(partner_id);
+  out.setCurrency(currency);
+}
+
 // The partner's invoice, appended to `drafts`: its header, preceded by its chunks when it has
 // more than `items_per_chunk` items (docs/close.md §4).
 Status invoice_drafts(const std::string& id, const std::string& period, const std::string& partner_id,
@@ -112,10 +122,7 @@ Status invoice_drafts(const std::string& id, const std::string& period, const st
     ledger::Draft draft;
     draft.entry().setEffective(period);
     auto chunk = draft.entry().getKind().initInvoiceChunk();
-    chunk.setInvoiceId(id);
-    chunk.setPeriod(period);
-    chunk.setPartnerId(partner_id);
-    chunk.setCurrency(partner.currency);
+    name_invoice(chunk, id, period, partner_id, partner.currency);
     chunk.setPosition(static_cast<uint32_t>(chunk_positions.size()));
     chunk.setFirst(first);
     auto list = chunk.initItems(static_cast<unsigned>(last - first));
@@ -129,10 +136,7 @@ Status invoice_drafts(const std::string& id, const std::string& period, const st
   ledger::Draft draft;
   draft.entry().setEffective(period);
   auto inv = draft.entry().getKind().initInvoice();
-  inv.setInvoiceId(id);
-  inv.setPeriod(period);
-  inv.setPartnerId(partner_id);
-  inv.setCurrency(partner.currency);
+  name_invoice(inv, id, period, partner_id, partner.currency);
   inv.setIssueDate(issue_date);
   inv.setGstTreatment(taxable ? GstTreatment::TAXABLE : GstTreatment::GST_FREE);
   match::set_ref(inv.initSignOff(), sign_off);

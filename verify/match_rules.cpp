@@ -614,7 +614,7 @@ class MatchRules::State {
       if (!currency.empty() && l.currency != currency) return broke("R27", where + " compares vendor lines in two currencies");
       currency = l.currency;
       const int64_t days = days_within(l.start, l.end, period);
-      const int64_t window = l.end.days_since_epoch() - l.start.days_since_epoch() + 1;
+      const int64_t window = window_days(l);
       CB_TRY(Decimal part, l.amount.mul(Decimal::from_int(days)));
       CB_TRY(Decimal share, part.div(Decimal::from_int(window), 12, Rounding::kHalfEven));
       CB_TRY(shares, shares.add(share));
@@ -714,6 +714,7 @@ class MatchRules::State {
     for (uint64_t u : indexes(r.getUsage())) rows.push_back(u);
     for (uint64_t p : indexes(r.getPricedLines())) rows.push_back(p);
     std::map<Category, const DecodedEntry*> named;
+    std::vector<const DecodedEntry*> cost_findings;  // a key raises one at most (R32)
     bool all = true;
     for (auto id : r.getExceptionIds()) {
       const DecodedEntry* e = latest_exception(text(id));
@@ -723,6 +724,7 @@ class MatchRules::State {
       }
       auto x = e->reader().getKind().getException();
       named.emplace(x.getCategory(), e);
+      if (x.getCategory() == Category::COST_RATE_MISMATCH) cost_findings.push_back(e);
       const std::string of = where + ": its finding " + text(id);
       if (x.getVendor() != r.getVendor() || x.getTenantId() != r.getTenantId() || x.getPartnerId() != r.getPartnerId() ||
           x.getSubscriptionId() != r.getSubscriptionId() || x.getSkuId() != r.getSkuId()) {
@@ -736,14 +738,9 @@ class MatchRules::State {
     }
     if (!all || !c.all_lines || named.count(Category::TENANT_UNRESOLVED) != 0) return {};
     CB_CHECK(check_partner_mismatch(where, r, c, copied, named.count(Category::PARTNER_MISMATCH) != 0));
-    std::vector<const DecodedEntry*> cost_findings;
     bool explained = false;  // by a finding of another check than 6 and 12, TIMING aside
     for (const auto& [category, e] : named) {
       if (category != Category::TIMING && category != Category::COST_RATE_MISMATCH) explained = true;
-    }
-    for (auto id : r.getExceptionIds()) {
-      const DecodedEntry* e = latest_exception(text(id));
-      if (e->reader().getKind().getException().getCategory() == Category::COST_RATE_MISMATCH) cost_findings.push_back(e);
     }
     if (cost_findings.size() > 1) return broke("R32", where + " names " + std::to_string(cost_findings.size()) + " COST_RATE_MISMATCHes; a key raises one at most");
     const DecodedEntry* cost_finding = cost_findings.empty() ? nullptr : cost_findings.front();
@@ -773,7 +770,7 @@ class MatchRules::State {
       if (billed.count(l.sku) != 0 || l.amount.sign() <= 0) continue;
       converted = true;
       currency = l.currency;
-      const int64_t window = l.end.days_since_epoch() - l.start.days_since_epoch() + 1;
+      const int64_t window = window_days(l);
       CB_TRY(Decimal part, l.amount.mul(Decimal::from_int(days)));
       CB_TRY(Decimal of_period, part.div(Decimal::from_int(window), 12, Rounding::kHalfEven));
       CB_TRY(share, share.add(of_period));
@@ -804,15 +801,14 @@ class MatchRules::State {
     known = false;
     auto consider = [&](const RuleCost& r) {
       known = true;
-      const bool applies = (r.seen.partner == partner || r.seen.partner == "*") && r.seen.from <= day && (!r.seen.to || day <= *r.seen.to);
-      if (applies && (best == nullptr || outranks(r.seen, best->seen))) best = &r;
+      if (in_effect_for(r.seen, partner, day) && (best == nullptr || outranks(r.seen, best->seen))) best = &r;
     };
     if (auto it = rules_.find(l.vendor + "|" + l.sku); it != rules_.end()) {
       for (const RuleCost& r : it->second) consider(r);
     }
     if (auto it = patterns_.find(l.vendor); it != patterns_.end()) {
       for (const RuleCost& r : it->second) {
-        if (r.seen.meter_category.empty() && pattern_matches(r.seen.pattern, l.sku)) consider(r);
+        if (pattern_prices(r.seen, l.sku, "")) consider(r);
       }
     }
     return best;
@@ -824,11 +820,16 @@ class MatchRules::State {
                                            const std::string& where) const {
     if (cost_currency == l.currency) return std::optional<Decimal>(Decimal::from_int(1));
     if (cost_currency == (l.pricing.empty() ? l.currency : l.pricing)) return std::optional<Decimal>(l.rate);
-    auto lock = locks_.find(period + "|" + cost_currency + "|" + l.currency);
-    const DecodedEntry* e = lock == locks_.end() ? nullptr : get_(lock->second);
+    const DecodedEntry* e = lock_of(period, cost_currency, l.currency);
     if (e == nullptr) return std::optional<Decimal>();
     CB_TRY(Decimal rate, dec("R32", e->reader().getKind().getFxLock().getRate(), where + " lock rate"));
     return std::optional<Decimal>(rate);
+  }
+
+  // The period's FX lock of base into quote (the first, fixed once), or null when none is known.
+  const DecodedEntry* lock_of(const std::string& period, const std::string& base, const std::string& quote) const {
+    auto lock = locks_.find(period + "|" + base + "|" + quote);
+    return lock == locks_.end() ? nullptr : get_(lock->second);
   }
 
   std::optional<schema::MatchRun::Reader> run_of(schema::MatchResult::Reader r) const {
@@ -979,8 +980,7 @@ class MatchRules::State {
       const Charge* l = vendor_line_for(counted, p);
       if (l == nullptr) continue;
       if (l->period == period.to_string() && !l->pricing.empty() && l->pricing != l->currency) {
-        auto lock = locks_.find(period.to_string() + "|" + l->pricing + "|" + l->currency);
-        if (lock == locks_.end() || get_(lock->second) == nullptr) return {};  // R29 refuses a conversion without a lock
+        if (lock_of(period.to_string(), l->pricing, l->currency) == nullptr) return {};  // R29 refuses a conversion without a lock
         CB_TRY(bool beyond, fx_beyond(where, period, *l, run->getFxToleranceBps()));
         if (beyond) continue;  // a rate gap is FX_VARIANCE's
       }
@@ -990,8 +990,7 @@ class MatchRules::State {
       CB_TRY(Decimal vendor_unit, monthly_unit(*l, !in_pricing_currency));
       Decimal book_unit = p.cost_unit;
       if (!in_pricing_currency && p.cost_currency != l->currency) {
-        auto lock = locks_.find(period.to_string() + "|" + p.cost_currency + "|" + l->currency);
-        const DecodedEntry* e = lock == locks_.end() ? nullptr : get_(lock->second);
+        const DecodedEntry* e = lock_of(period.to_string(), p.cost_currency, l->currency);
         if (e == nullptr && !complete_) return {};
         if (e == nullptr) continue;
         CB_TRY(Decimal rate, dec("R32", e->reader().getKind().getFxLock().getRate(), where + " lock rate"));
@@ -1177,8 +1176,7 @@ class MatchRules::State {
 
   // |rate − lock| ÷ lock × 10 000 beyond the run's basis points, compared exactly.
   Result<bool> fx_beyond(const std::string& where, const Period& period, const Charge& c, uint32_t bps) {
-    auto lock = locks_.find(period.to_string() + "|" + c.pricing + "|" + c.currency);
-    const DecodedEntry* e = lock == locks_.end() ? nullptr : get_(lock->second);
+    const DecodedEntry* e = lock_of(period.to_string(), c.pricing, c.currency);
     if (e == nullptr) return broke("R29", where + ": invoice " + c.invoice + " converts " + c.pricing + "/" + c.currency + ", which no FX lock of the period fixes");
     CB_TRY(Decimal locked, dec("R29", e->reader().getKind().getFxLock().getRate(), where + " lock rate"));
     CB_TRY(Decimal gap, c.rate.sub(locked));

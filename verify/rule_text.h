@@ -84,6 +84,17 @@ inline bool pattern_matches(std::string_view pattern, std::string_view sku) {
   return false;
 }
 
+// The version is in effect on `day` for `partner`: its own rule or "*", from..to inclusive.
+inline bool in_effect_for(const RuleSeen& r, const std::string& partner, const Date& day) {
+  return (r.partner == "*" || r.partner == partner) && r.from <= day && (!r.to || day <= *r.to);
+}
+
+// A pattern version (docs/matching.md §3.1) may price `sku` of usage of `category` (empty for
+// a vendor invoice line, which names none): its pattern matches, for that category or any.
+inline bool pattern_prices(const RuleSeen& r, std::string_view sku, const std::string& category) {
+  return pattern_matches(r.pattern, sku) && (r.meter_category.empty() || r.meter_category == category);
+}
+
 // A RuleVersion as the precedence sees it.
 inline RuleSeen rule_seen(uint64_t index, schema::RuleVersion::Reader r, const Date& from, const std::optional<Date>& to) {
   return {index, text(r.getRuleId()), text(r.getPartnerId()), r.getVersion(), from, to,

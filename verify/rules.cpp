@@ -450,16 +450,14 @@ class Rules::State {
     }
     if (auto known = patterns_.find(text(l.getVendor())); known != patterns_.end()) {
       for (const RuleSeen& r : known->second) {
-        if (pattern_matches(r.pattern, sku) && (r.meter_category.empty() || r.meter_category == category)) candidates.push_back(&r);
+        if (pattern_prices(r, sku, category)) candidates.push_back(&r);
       }
     }
     for (int64_t d = from.days_since_epoch(); d <= to.days_since_epoch(); ++d) {
       const Date day = Date::from_days(d);
       const RuleSeen* best = nullptr;
       for (const RuleSeen* r : candidates) {
-        if (r->partner != "*" && r->partner != partner) continue;
-        if (!covers(r->from, r->to, day, day)) continue;
-        if (best == nullptr || outranks(*r, *best)) best = r;
+        if (in_effect_for(*r, partner, day) && (best == nullptr || outranks(*r, *best))) best = r;
       }
       if (best != nullptr && best->index != l.getRule().getIndex()) {
         return broke("R12", where + ": on " + day.to_iso() + " rule " + best->rule_id + " v" + std::to_string(best->version) +
