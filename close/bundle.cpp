@@ -61,14 +61,8 @@ Status collect_invoice(const ledger::Snapshot& snapshot, const std::string& id, 
     return {};
   };
   CB_CHECK(each_item(snapshot, invoice, visit));
-  CB_TRY(std::vector<uint64_t> partners, snapshot.lookup("partner", text_of(inv.getPartnerId())));
-  for (auto it = partners.rbegin(); it != partners.rend(); ++it) {
-    CB_TRY(DecodedEntry e, snapshot.entry(*it));
-    if (e.reader().getIndex() < invoice.reader().getIndex() && e.reader().getKind().isPartner()) {
-      c.add("partner", *it);
-      break;
-    }
-  }
+  CB_TRY(std::optional<Ref> partner, partner_before(snapshot, trail, text_of(inv.getPartnerId()), invoice.reader().getIndex()));
+  if (partner) c.add("partner", partner->index);
   return {};
 }
 

@@ -37,19 +37,13 @@ Status add_citing(const ledger::Snapshot& snapshot, uint64_t index, std::set<uin
 // A priced line and what it was priced from (docs/evidence.md R5): its rule version, FX lock
 // and the rate it fixes, its usage records, and its partner as the line was priced — the floor
 // R31 compares its margin with when the rule names none.
-Status add_line_core(const ledger::Snapshot& snapshot, Collector& c, const DecodedEntry& line) {
+Status add_line_core(const ledger::Snapshot& snapshot, PeriodTrail& trail, Collector& c, const DecodedEntry& line) {
   auto l = line.reader().getKind().getPricedLine();
   const uint64_t at = line.reader().getIndex();
   c.add("priced_line", Ref{at, line.hash()});
   c.add("rule_version", ref_of(l.getRule()));
-  CB_TRY(std::vector<uint64_t> partners, snapshot.lookup("partner", text_of(l.getPartnerId())));
-  for (auto it = partners.rbegin(); it != partners.rend(); ++it) {
-    if (*it >= at) continue;
-    CB_TRY(DecodedEntry p, snapshot.entry(*it));
-    if (!p.reader().getKind().isPartner()) continue;
-    c.add("partner", Ref{*it, p.hash()});
-    break;
-  }
+  CB_TRY(std::optional<Ref> partner, partner_before(snapshot, trail, text_of(l.getPartnerId()), at));
+  if (partner) c.add("partner", *partner);
   if (l.getFxLock().getHash().size() != 0) {
     const Ref lock = ref_of(l.getFxLock());
     c.add("fx_lock", lock);
@@ -57,6 +51,25 @@ Status add_line_core(const ledger::Snapshot& snapshot, Collector& c, const Decod
     c.add("fx_rate", ref_of(lock_entry.reader().getKind().getFxLock().getRateRef()));
   }
   for (auto u : l.getUsage()) c.add("usage", ref_of(u));
+  return {};
+}
+
+// Adds invoice chunk `chunk` and the invoice headers citing it (docs/close.md §4), each read
+// once per trail.
+Status add_chunk(const ledger::Snapshot& snapshot, PeriodTrail& trail, Collector& c, const DecodedEntry& chunk) {
+  const uint64_t at = chunk.reader().getIndex();
+  PeriodTrail::Chunk met{Ref{at, chunk.hash()}, {}};
+  std::set<uint64_t> citing;
+  CB_CHECK(add_citing(snapshot, at, citing));
+  for (uint64_t h : citing) {
+    CB_TRY(DecodedEntry header, snapshot.entry(h));
+    if (!header.reader().getKind().isInvoice()) continue;
+    met.headers.push_back(Ref{h, header.hash()});
+    trail.invoices.emplace(h, Ref{h, header.hash()});
+  }
+  c.add("invoice_chunk", met.ref);
+  for (const Ref& h : met.headers) c.add("invoice", h);
+  trail.chunks.emplace(at, std::move(met));
   return {};
 }
 
@@ -113,6 +126,27 @@ Result<PeriodTrail> period_trail(const ledger::Snapshot& snapshot, const std::st
   return trail;
 }
 
+Result<std::optional<Ref>> partner_before(const ledger::Snapshot& snapshot, PeriodTrail& trail,
+                                          const std::string& partner_id, uint64_t at) {
+  if (!trail.partner_versions) {
+    std::map<std::string, std::vector<Ref>> versions;
+    CB_TRY(std::vector<uint64_t> all, snapshot.lookup("kind", "partner"));
+    for (uint64_t i : all) {
+      CB_TRY(DecodedEntry p, snapshot.entry(i));
+      if (!p.reader().getKind().isPartner()) return Error::corruption("entry " + std::to_string(i) + " is filed as a partner but is not one");
+      versions[text_of(p.reader().getKind().getPartner().getPartnerId())].push_back(Ref{i, p.hash()});
+    }
+    trail.partner_versions = std::move(versions);
+  }
+  auto found = trail.partner_versions->find(partner_id);
+  if (found == trail.partner_versions->end()) return std::optional<Ref>();
+  const std::vector<Ref>& versions = found->second;  // ascending: the index lists in ledger order
+  auto after = std::lower_bound(versions.begin(), versions.end(), at,
+                                [](const Ref& r, uint64_t index) { return r.index < index; });
+  if (after == versions.begin()) return std::optional<Ref>();
+  return std::optional<Ref>(*std::prev(after));
+}
+
 Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index) {
   PeriodTrail none;
   return line_lineage_at(snapshot, index, none);
@@ -136,7 +170,7 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
   auto l = line->reader().getKind().getPricedLine();
   out.period = text_of(l.getPeriod());
   const uint64_t at = line->reader().getIndex();
-  CB_CHECK(add_line_core(snapshot, c, *line));
+  CB_CHECK(add_line_core(snapshot, trail, c, *line));
 
   // Its credits and disputes, by its id.
   std::set<uint64_t> credits, disputes;
@@ -155,7 +189,7 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
   // The match results that compared it, with what they compared it against.
   std::set<uint64_t> exception_entries;
   for (uint64_t i : citing_line) {
-    if (trail.invoices.count(i) != 0) continue;
+    if (trail.billed_by(i)) continue;
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     if (!e.reader().getKind().isMatchResult()) continue;
     auto r = e.reader().getKind().getMatchResult();
@@ -172,7 +206,7 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
   // breach, a credit recovery, a dispute).
   for (const auto* citing : {&citing_line, &citing_credits}) exception_entries.insert(citing->begin(), citing->end());
   for (uint64_t i : exception_entries) {
-    if (trail.invoices.count(i) != 0) continue;
+    if (trail.billed_by(i)) continue;
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     if (!e.reader().getKind().isException()) continue;
     c.add("exception", Ref{i, e.hash()});
@@ -196,18 +230,14 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
       c.add("invoice", known->second);
       continue;
     }
+    if (auto known = trail.chunks.find(i); known != trail.chunks.end()) {
+      c.add("invoice_chunk", known->second.ref);
+      for (const Ref& h : known->second.headers) c.add("invoice", h);
+      continue;
+    }
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     if (e.reader().getKind().isInvoiceChunk()) {
-      // A chunk of a large invoice (docs/close.md §4): the chunk, and the header citing it.
-      c.add("invoice_chunk", Ref{i, e.hash()});
-      std::set<uint64_t> headers;
-      CB_CHECK(add_citing(snapshot, i, headers));
-      for (uint64_t h : headers) {
-        CB_TRY(DecodedEntry header, snapshot.entry(h));
-        if (!header.reader().getKind().isInvoice()) continue;
-        c.add("invoice", Ref{h, header.hash()});
-        trail.invoices.emplace(h, Ref{h, header.hash()});
-      }
+      CB_CHECK(add_chunk(snapshot, trail, c, e));
       continue;
     }
     if (!e.reader().getKind().isInvoice()) continue;
@@ -221,7 +251,7 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
     for (auto credited : e.reader().getKind().getCredit().getLines()) {
       if (c.has(credited.getIndex())) continue;
       CB_TRY(DecodedEntry other, snapshot.entry(credited.getIndex()));
-      CB_CHECK(add_line_core(snapshot, c, other));
+      CB_CHECK(add_line_core(snapshot, trail, c, other));
     }
   }
   for (uint64_t i : disputes) {

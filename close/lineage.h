@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -62,8 +63,25 @@ struct PeriodTrail {
   // Invoices met so far, by index: an invoice cites every line it bills, so each of its lines
   // would otherwise decode the whole invoice again.
   std::map<uint64_t, match::Ref> invoices;
+  // Invoice chunks met so far, with the headers citing them: a chunk cites its 200 lines, and
+  // each would otherwise decode the chunk (~50 KB) again.
+  struct Chunk {
+    match::Ref ref;
+    std::vector<match::Ref> headers;
+  };
+  std::map<uint64_t, Chunk> chunks;
+  // Every Partner entry of the ledger by partner id, in ledger order, read on first use: the
+  // "partner" index also files each of a partner's priced lines, so finding the version a line
+  // was priced under by walking it back decoded every earlier line of the partner.
+  std::optional<std::map<std::string, std::vector<match::Ref>>> partner_versions;
+  // True if entry `index` is an invoice or invoice chunk already met.
+  bool billed_by(uint64_t index) const { return invoices.count(index) != 0 || chunks.count(index) != 0; }
 };
 Result<PeriodTrail> period_trail(const ledger::Snapshot& snapshot, const std::string& period);
+// The version of partner `partner_id` in force at entry `at`: its last Partner entry before it
+// (none if it had none yet), from the trail's partner versions.
+Result<std::optional<match::Ref>> partner_before(const ledger::Snapshot& snapshot, PeriodTrail& trail,
+                                                 const std::string& partner_id, uint64_t at);
 // As above, with the trail of the line's period already loaded (another period's is loaded).
 Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index, PeriodTrail& trail);
 

@@ -204,7 +204,8 @@ Snapshot::Snapshot(Snapshot&& other) noexcept
       size_(other.size_),
       owns_txn_(other.owns_txn_),
       subjects_root_(other.subjects_root_),
-      proven_buckets_(std::move(other.proven_buckets_)) {
+      proven_buckets_(std::move(other.proven_buckets_)),
+      reads_(other.reads_) {
   other.txn_ = nullptr;
 }
 
@@ -238,6 +239,8 @@ Result<DecodedEntry> Snapshot::entry(uint64_t index) const {
   const int rc = mdb_get(txn_, ledger_->entries_, &k, &v);
   if (rc == MDB_NOTFOUND) return Error::corruption("entry is missing below the ledger size").at_entry(index);
   if (rc != 0) return lmdb_error(rc, "read entry");
+  ++reads_.entries;
+  reads_.bytes += v.mv_size;
   auto decoded = DecodedEntry::decode_stored(as_view(v));
   if (!decoded.ok()) return std::move(decoded).error().at_entry(index);
   return decoded;

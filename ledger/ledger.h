@@ -156,6 +156,14 @@ class Snapshot : public NodeSource {
   // The subject map's root in the snapshot's checkpoint (signature checked).
   Result<Hash> subjects_root() const;
 
+  // Entries decoded through entry() so far, and their bytes: how a test shows a read path is
+  // linear in what it returns (an operation count, never a time).
+  struct ReadStats {
+    uint64_t entries = 0;
+    uint64_t bytes = 0;
+  };
+  ReadStats read_stats() const { return reads_; }
+
  private:
   friend class Ledger;
 struct AppendState;
@@ -175,6 +183,7 @@ struct AppendState;
   // Proofs already made in this snapshot: a read transaction never sees its data change.
   mutable std::optional<Hash> subjects_root_;
   mutable std::vector<bool> proven_buckets_;
+  mutable ReadStats reads_;
 };
 
 class Ledger {

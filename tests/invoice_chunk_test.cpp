@@ -116,6 +116,23 @@ TEST_F(InvoiceChunkTest, AFiveHundredItemInvoiceIsThreeChunksAndAHeader) {
   EXPECT_EQ(checked->invoices_recomputed, 1u);
 }
 
+// Building an invoice's bundle reads a bounded number of entries and bytes per item, however
+// many items: each chunk is decoded once for its 200 lines (it was decoded three times per
+// line, ~150 KB a line), and a line's partner version is found without walking back through
+// the partner's earlier lines (it decoded every one of them: quadratic in the invoice).
+TEST_F(InvoiceChunkTest, AnInvoiceBundleReadsEachEntryAboutOnce) {
+  constexpr int kItems = 1'200;
+  close_period(kItems);
+  ledger::Snapshot snapshot = snap();
+  auto bundle = close::build_bundle(snapshot, close::BundleSubject::kInvoice, "INV-2026-10-P001");
+  ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
+  const ledger::Snapshot::ReadStats reads = snapshot.read_stats();
+  const nlohmann::json parsed = nlohmann::json::parse(*bundle);
+  const uint64_t carried = parsed["entries"].size();
+  EXPECT_LE(reads.entries, 4 * carried) << "entries " << reads.entries << " entries read for " << carried << " carried";
+  EXPECT_LE(reads.bytes / kItems, 16'000u) << reads.bytes << " bytes read for " << kItems << " items";
+}
+
 // A line's bundle carries one chunk of the invoice, so it cannot recompute the totals; the
 // header is still checked by what the bundle does carry: a forged issue date is refused.
 TEST_F(InvoiceChunkTest, ALinesBundleChecksTheHeaderOfItsChunkedInvoice) {
