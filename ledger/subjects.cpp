@@ -134,9 +134,10 @@ Status prove_bucket(MDB_txn* txn, const SubjectTables& tables, uint16_t bucket, 
 }
 
 Status SubjectWriter::touch(uint16_t bucket) {
-  if (leaves_before_.contains(bucket)) return {};
+  if (touched_[bucket]) return {};
   CB_TRY(Hash leaf, bucket_leaf(txn_, tables_, bucket));
-  leaves_before_.emplace(bucket, leaf);
+  leaves_before_.emplace_back(bucket, leaf);
+  touched_[bucket] = true;
   return {};
 }
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "evidence/subject_map.h"
 #include "evidence/result.h"
@@ -44,7 +46,7 @@ const Hash& empty_subjects_root();
 // never built upon.
 class SubjectWriter {
  public:
-  SubjectWriter(MDB_txn* txn, SubjectTables tables) : txn_(txn), tables_(tables) {}
+  SubjectWriter(MDB_txn* txn, SubjectTables tables) : txn_(txn), tables_(tables), touched_(kSubjectBuckets, false) {}
 
   // Files entry `index` under `subject`: larger than any filed before, or the last one again
   // (an entry with the same index key twice is filed once, as the index holds it once).
@@ -65,7 +67,11 @@ class SubjectWriter {
   static constexpr size_t kPendingHeadsMax = 1 << 16;
   MDB_txn* txn_;
   SubjectTables tables_;
-  std::map<uint16_t, Hash> leaves_before_;  // leaf hash of each touched bucket before this transaction
+  // Leaf hash of each touched bucket before this transaction, in the order first touched; and
+  // which buckets those are, by bucket (a batch files hundreds of thousands of subjects, and a
+  // tree lookup per subject was a tenth of an append).
+  std::vector<std::pair<uint16_t, Hash>> leaves_before_;
+  std::vector<bool> touched_;
   std::unordered_map<std::string, SubjectHead> pending_;  // by heads-table key
 };
 
