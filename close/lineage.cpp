@@ -54,9 +54,10 @@ Status add_line_core(const ledger::Snapshot& snapshot, PeriodTrail& trail, Colle
   return {};
 }
 
-// Adds invoice chunk `chunk` and the invoice headers citing it (docs/close.md §4), each read
-// once per trail.
-Status add_chunk(const ledger::Snapshot& snapshot, PeriodTrail& trail, Collector& c, const DecodedEntry& chunk) {
+// Invoice chunk `chunk` and the invoice headers citing it (docs/close.md §4), kept in the trail:
+// each is read once however many of the chunk's lines are met.
+Result<const PeriodTrail::Chunk*> remember_chunk(const ledger::Snapshot& snapshot, PeriodTrail& trail,
+                                                 const DecodedEntry& chunk) {
   const uint64_t at = chunk.reader().getIndex();
   PeriodTrail::Chunk met{Ref{at, chunk.hash()}, {}};
   std::set<uint64_t> citing;
@@ -67,10 +68,12 @@ Status add_chunk(const ledger::Snapshot& snapshot, PeriodTrail& trail, Collector
     met.headers.push_back(Ref{h, header.hash()});
     trail.invoices.emplace(h, Ref{h, header.hash()});
   }
-  c.add("invoice_chunk", met.ref);
-  for (const Ref& h : met.headers) c.add("invoice", h);
-  trail.chunks.emplace(at, std::move(met));
-  return {};
+  return &trail.chunks.emplace(at, std::move(met)).first->second;
+}
+
+void add_chunk(Collector& c, const PeriodTrail::Chunk& chunk) {
+  c.add("invoice_chunk", chunk.ref);
+  for (const Ref& h : chunk.headers) c.add("invoice", h);
 }
 
 }  // namespace
@@ -231,13 +234,13 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
       continue;
     }
     if (auto known = trail.chunks.find(i); known != trail.chunks.end()) {
-      c.add("invoice_chunk", known->second.ref);
-      for (const Ref& h : known->second.headers) c.add("invoice", h);
+      add_chunk(c, known->second);
       continue;
     }
     CB_TRY(DecodedEntry e, snapshot.entry(i));
     if (e.reader().getKind().isInvoiceChunk()) {
-      CB_CHECK(add_chunk(snapshot, trail, c, e));
+      CB_TRY(const PeriodTrail::Chunk* met, remember_chunk(snapshot, trail, e));
+      add_chunk(c, *met);
       continue;
     }
     if (!e.reader().getKind().isInvoice()) continue;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <map>
 #include <vector>
 
 #include "ledger/indexes.h"

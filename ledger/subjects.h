@@ -9,7 +9,6 @@
 
 #include <lmdb.h>
 
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>

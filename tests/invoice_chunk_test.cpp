@@ -129,7 +129,7 @@ TEST_F(InvoiceChunkTest, AnInvoiceBundleReadsEachEntryAboutOnce) {
   const ledger::Snapshot::ReadStats reads = snapshot.read_stats();
   const nlohmann::json parsed = nlohmann::json::parse(*bundle);
   const uint64_t carried = parsed["entries"].size();
-  EXPECT_LE(reads.entries, 4 * carried) << "entries " << reads.entries << " entries read for " << carried << " carried";
+  EXPECT_LE(reads.entries, 4 * carried) << reads.entries << " entries read for " << carried << " carried";
   EXPECT_LE(reads.bytes / kItems, 16'000u) << reads.bytes << " bytes read for " << kItems << " items";
 }
 
