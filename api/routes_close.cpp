@@ -2,6 +2,7 @@
 // the exception queue, period state, the sign-off statement, the GL journal and disputes.
 // A partner token sees its own partner's invoices, lines and disputes only; anything else
 // answers exactly as a missing id does.
+#include <algorithm>
 #include <set>
 
 #include "api/body.h"
@@ -9,7 +10,7 @@
 #include "close/bundle.h"
 #include "close/dispute.h"
 #include "close/invoice.h"
-#include "close/journal.h"
+#include "close/journal_formats.h"
 #include "close/lineage.h"
 #include "close/signoff.h"
 #include "close/views.h"
@@ -167,7 +168,8 @@ Result<Reply> periods(Call& call) {
   Json list = Json::array();
   for (const std::string& p : found) {
     CB_TRY(match::PeriodState state, match::period_state(snapshot, p));
-    list.push_back(close::period_json(p, state));
+    CB_TRY(std::vector<close::JournalView> journals, close::period_journals(snapshot, p));
+    list.push_back(close::period_json(p, state, journals));
   }
   return Reply::json(200, {{"periods", std::move(list)}});
 }
@@ -177,7 +179,8 @@ Result<Reply> period(Call& call) {
   CB_TRY(std::string period, period_param(call.params[0], "period"));
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
   CB_TRY(match::PeriodState state, match::period_state(snapshot, period));
-  return Reply::json(200, close::period_json(period, state));
+  CB_TRY(std::vector<close::JournalView> journals, close::period_journals(snapshot, period));
+  return Reply::json(200, close::period_json(period, state, journals));
 }
 
 Result<Reply> statement(Call& call) {
@@ -190,17 +193,66 @@ Result<Reply> statement(Call& call) {
   return r;
 }
 
+// Every journal of the period, of every sign-off, each saying whether the GL posted it; or one
+// journal as a GL's import file (?format=xero|myob|netsuite&journal_id=ID&part=N).
 Result<Reply> journal(Call& call) {
-  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"period"}));
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"period", "format", "journal_id", "part"}));
   CB_TRY(std::string period, period_query(q));
+  const std::string format = q.get("format").value_or("json");
+  const close::GlFormat* gl = close::find_gl_format(format);
+  if (gl == nullptr) return Error::invalid("must be " + close::gl_format_names()).in_field("format");
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
-  CB_TRY(std::vector<DecodedEntry> journals, close::current_journals(snapshot, period));
-  if (journals.empty()) {
-    return Error::not_found("period " + period + " has no journal for its sign-off yet: POST /v1/journal prepares it");
+  CB_TRY(std::vector<close::JournalView> journals, close::period_journals(snapshot, period));
+  const std::string wanted = q.get("journal_id").value_or("");
+  if (!wanted.empty()) {
+    std::erase_if(journals, [&](const close::JournalView& j) { return j.id() != wanted; });
+    if (journals.empty()) return Error::not_found("period " + period + " has no journal " + wanted.substr(0, 100));
   }
+  if (journals.empty()) {
+    return Error::not_found("period " + period + " has no journal yet: POST /v1/journal prepares it");
+  }
+  if (format == "json") {
+    Json list = Json::array();
+    for (const close::JournalView& j : journals) list.push_back(Json::parse(close::journal_json(j)));
+    return Reply::json(200, {{"period", period}, {"journals", std::move(list)}});
+  }
+  if (journals.size() != 1) {
+    std::string ids;
+    for (const close::JournalView& j : journals) ids += (ids.empty() ? "" : ", ") + j.id();
+    return Error::invalid("the period has " + std::to_string(journals.size()) + " journals (" + ids + "): name one").in_field("journal_id");
+  }
+  CB_TRY(std::vector<close::GlFile> files, close::write_journal(*gl, journals.front(), call.service.config().journal));
+  size_t part = 1;
+  if (auto p = q.get("part")) {
+    const bool number = !p->empty() && p->size() <= 4 && std::all_of(p->begin(), p->end(), [](char c) { return c >= '0' && c <= '9'; });
+    part = number ? std::stoul(*p) : 0;
+    if (part < 1 || part > files.size()) {
+      return Error::invalid("must be a file number from 1 to " + std::to_string(files.size())).in_field("part");
+    }
+  }
+  const close::GlFile& file = files[part - 1];
+  Reply r = Reply::text(200, file.content, gl->media_type);
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file.name + "\"");
+  r.headers.emplace_back("X-Closebook-Parts", std::to_string(files.size()));
+  return r;
+}
+
+// Journals the GL has not acknowledged, of every period: what it still has to import.
+Result<Reply> journals(Call& call) {
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"status"}));
+  CB_TRY(std::string status, q.required("status"));
+  if (status != "unacknowledged") return Error::invalid("must be unacknowledged").in_field("status");
+  CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  CB_TRY(std::vector<close::JournalView> open, close::unacknowledged_journals(snapshot));
   Json list = Json::array();
-  for (const DecodedEntry& e : journals) list.push_back(Json::parse(close::journal_json(e)));
-  return Reply::json(200, {{"period", period}, {"journals", std::move(list)}});
+  for (const close::JournalView& j : open) {
+    auto p = j.posting.reader().getKind().getJournalPosting();
+    list.push_back({{"journal_id", j.id()}, {"period", text_of(p.getPeriod())}, {"organisation", text_of(p.getOrganisation())},
+                    {"currency", text_of(p.getCurrency())}, {"entry", j.posting.reader().getIndex()},
+                    {"sign_off", p.getSignOff().getIndex()}, {"current", j.current},
+                    {"total_debit", text_of(p.getTotalDebit())}, {"lines", p.getLines().size()}});
+  }
+  return Reply::json(200, {{"journals", std::move(list)}});
 }
 
 Result<Reply> disputes(Call& call) {
@@ -241,6 +293,7 @@ std::vector<Route> close_routes() {
       {"GET", "/v1/periods/{period}", kStaff | kGl, period},
       {"GET", "/v1/periods/{period}/statement", kStaff, statement},
       {"GET", "/v1/journal", kStaff | kGl, journal},
+      {"GET", "/v1/journals", kStaff | kGl, journals},
       {"GET", "/v1/disputes", kStaff | kPartner, disputes},
   };
 }

@@ -108,9 +108,9 @@ Result<Reply> prepare_journal(Call& call) {
   });
   if (!done.ok()) return std::move(done).error();
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
-  CB_TRY(std::vector<DecodedEntry> journals, close::current_journals(snapshot, period));
+  CB_TRY(std::vector<close::JournalView> journals, close::period_journals(snapshot, period));
   Json list = Json::array();
-  for (const DecodedEntry& e : journals) list.push_back(Json::parse(close::journal_json(e)));
+  for (const close::JournalView& j : journals) list.push_back(Json::parse(close::journal_json(j)));
   return Reply::json(done->second.new_entry_count > 0 ? 201 : 200, {{"period", period}, {"journals", std::move(list)}});
 }
 

@@ -284,7 +284,8 @@ Result<std::string> invoice_json(const ledger::Snapshot& snapshot, const Decoded
   j["subtotal"] = text_of(inv.getSubtotal());
   j["gst"] = text_of(inv.getGst());
   j["total"] = text_of(inv.getTotal());
-  return j.dump(2) + "\n";
+  // A forged entry may hold text that is not UTF-8: shown replaced, never thrown on.
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 Result<std::string> invoice_csv(const ledger::Snapshot& snapshot, const DecodedEntry& entry) {

@@ -116,9 +116,19 @@ Result<PeriodTrail> period_trail(const ledger::Snapshot& snapshot, const std::st
   }
   CB_TRY(auto postings, match::entries_of_period(snapshot, "journalPosting", period));
   for (const DecodedEntry& e : postings) {
-    PeriodTrail::Item item{Ref{e.reader().getIndex(), e.hash()}, {}, {}};
+    PeriodTrail::Item item{Ref{e.reader().getIndex(), e.hash()}, {}, {}, {}};
     for (auto jl : e.reader().getKind().getJournalPosting().getLines()) {
       for (auto r : jl.getRefs()) item.cites.insert(r.getIndex());
+      const bool new_lock = jl.getFxLock().getHash().size() != 0 &&
+                            std::none_of(item.fx_locks.begin(), item.fx_locks.end(),
+                                         [&](const auto& r) { return r.first.index == jl.getFxLock().getIndex(); });
+      if (!new_lock) continue;
+      CB_TRY(DecodedEntry lock, snapshot.entry(jl.getFxLock().getIndex()));
+      if (!lock.reader().getKind().isFxLock()) {
+        return Error::corruption("journal posting line cites entry " + std::to_string(jl.getFxLock().getIndex()) +
+                                 " as its FX lock, which is not one").at_entry(e.reader().getIndex());
+      }
+      item.fx_locks.emplace_back(ref_of(jl.getFxLock()), ref_of(lock.reader().getKind().getFxLock().getRateRef()));
     }
     trail.postings.push_back(std::move(item));
   }
@@ -266,7 +276,12 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
   for (const PeriodTrail::Item& r : trail.reopens) c.add("period_reopen", r.ref);
   // Journal postings that sum it or one of its invoices, and the GL's acknowledgements of them.
   for (const PeriodTrail::Item& p : trail.postings) {
-    if (std::any_of(p.cites.begin(), p.cites.end(), [&](uint64_t i) { return c.has(i); })) c.add("journal_posting", p.ref);
+    if (!std::any_of(p.cites.begin(), p.cites.end(), [&](uint64_t i) { return c.has(i); })) continue;
+    c.add("journal_posting", p.ref);
+    for (const auto& [lock, rate] : p.fx_locks) {
+      c.add("fx_lock", lock);
+      c.add("fx_rate", rate);
+    }
   }
   for (const PeriodTrail::Item& a : trail.acks) {
     if (c.has(*a.cites.begin())) c.add("posting_ack", a.ref);

@@ -57,6 +57,7 @@ struct PeriodTrail {
     match::Ref ref;
     std::vector<match::Ref> key_events;  // sign-off: the keys that signed it
     std::set<uint64_t> cites;            // reopen: its cause; posting: its refs; ack: its posting
+    std::vector<std::pair<match::Ref, match::Ref>> fx_locks;  // posting: the FX locks its lines convert at, and their rates
   };
   std::string period;
   std::vector<Item> sign_offs, reopens, postings, acks;

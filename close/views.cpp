@@ -46,8 +46,16 @@ Result<Json> lineage_json(const ledger::Snapshot& snapshot, const Lineage& linea
   return Json{{"line_id", lineage.line_id}, {"period", lineage.period}, {"entries", std::move(entries)}};
 }
 
-Json period_json(const std::string& period, const match::PeriodState& state) {
+Json period_json(const std::string& period, const match::PeriodState& state, const std::vector<JournalView>& journals) {
+  Json list = Json::array();
+  for (const JournalView& j : journals) {
+    list.push_back({{"journal_id", j.id()}, {"entry", j.posting.reader().getIndex()},
+                    {"sign_off", j.posting.reader().getKind().getJournalPosting().getSignOff().getIndex()},
+                    {"current", j.current}, {"posted", j.ack.has_value()},
+                    {"gl_ref", j.ack ? Json(j.gl_ref) : Json(nullptr)}, {"ack_entry", j.ack ? Json(*j.ack) : Json(nullptr)}});
+  }
   return {{"period", period},
+          {"journals", std::move(list)},
           {"state", state.name()},
           {"match_run", optional_ref_json(state.match_run)},
           {"sign_off", optional_ref_json(state.sign_off)},

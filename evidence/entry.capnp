@@ -509,6 +509,20 @@ struct JournalLine {
   taxRate @2 :Text;
   amount @3 :Text;          # positive = debit, negative = credit
   refs @4 :List(EntryRef);  # the entries this line sums
+  # Journals of a GL organisation (JournalPosting.organisation set): an amount converted from
+  # another currency carries the amount it converts, that currency, and the period's FxLock
+  # and its rate (docs/close.md §5). Empty when the line is in the journal's currency.
+  sourceAmount @5 :Text;
+  sourceCurrency @6 :Text;
+  fxRate @7 :Text;
+  fxLock @8 :EntryRef;
+  # What the GL tracks the line by (Xero tracking categories, NetSuite's Name): the partner
+  # of a receivable, revenue or GST line, the vendor of a COGS or payable line.
+  partner @9 :Text;
+  vendor @10 :Text;
+  # What the line is, so each GL's export codes its tax: receivable, revenue, revenueGstFree,
+  # gst, cogs or payable. Empty before organisations.
+  role @11 :Text;
 }
 
 struct JournalPosting {
@@ -518,7 +532,12 @@ struct JournalPosting {
   lines @3 :List(JournalLine);
   totalDebit @4 :Text;
   totalCredit @5 :Text;
-  currency @6 :Text;
+  currency @6 :Text;            # the organisation's base currency (before organisations: the invoices')
+  # The GL organisation (entity) whose books the journal posts to, in its base currency, and
+  # the partners whose invoices it posts (all of them under its sign-off), sorted. Empty in
+  # journals written before organisations, which post the invoices of one currency.
+  organisation @7 :Text;
+  partners @8 :List(Text);
 }
 
 struct PostingAck {

@@ -200,23 +200,7 @@ Result<CloseConfig> CloseConfig::parse(const std::string& file_name, std::string
     config.signoff_signatures = n.get<uint32_t>();
   }
   if (j.contains("journal")) {
-    const auto& journal = j["journal"];
-    if (!journal.is_object()) return located(Error::invalid("expected an object").in_field("journal"));
-    JournalAccounts& a = config.journal;
-    const std::pair<const char*, std::string*> fields[] = {
-        {"revenue", &a.revenue}, {"cogs", &a.cogs}, {"receivable", &a.receivable}, {"payable", &a.payable},
-        {"gst", &a.gst}, {"tax_income", &a.tax_income}, {"tax_export", &a.tax_export},
-        {"tax_expense", &a.tax_expense}, {"tax_none", &a.tax_none}};
-    std::vector<std::string> names;
-    for (const auto& [name, field] : fields) names.push_back(name);
-    if (auto st = check_keys(journal, names, "journal"); !st.ok()) return located(st.error());
-    for (const auto& [name, field] : fields) {
-      if (!journal.contains(name)) continue;
-      const bool ok = journal[name].is_string() && !journal[name].get<std::string>().empty() &&
-                      journal[name].get<std::string>().size() <= 64;
-      if (!ok) return located(Error::invalid("must be a non-empty string of at most 64 characters").in_field(std::string("journal.") + name));
-      *field = journal[name].get<std::string>();
-    }
+    if (auto st = apply_journal_config(j["journal"], config.journal); !st.ok()) return located(st.error());
   }
   return config;
 }

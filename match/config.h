@@ -8,8 +8,7 @@
 //                                       "severity": "high", "blocking": true}, ...},
 //    "signoff_signatures": 2,
 //    "feeds": {"dropsuite": {"cadence": "monthly"}},
-//    "journal": {"revenue": "200", "cogs": "310", "receivable": "610", "payable": "800",
-//                "gst": "820", "tax_income": "GST on Income", ...}}
+//    "journal": {"revenue": "200", ..., "organisations": [...]}}  (match/gl_config.h)
 #pragma once
 
 #include <map>
@@ -19,6 +18,7 @@
 #include "evidence/decimal.h"
 #include "evidence/entry.h"
 #include "evidence/result.h"
+#include "match/gl_config.h"
 
 namespace closebook::match {
 
@@ -36,13 +36,6 @@ struct CategoryPolicy {
   bool blocking = false;
 };
 
-// The GL's chart of accounts and tax rates, as the journal names them (docs/close.md §5).
-struct JournalAccounts {
-  std::string revenue = "200", cogs = "310", receivable = "610", payable = "800", gst = "820";
-  std::string tax_income = "GST on Income", tax_export = "GST Free Exports", tax_expense = "GST on Expenses",
-              tax_none = "BAS Excluded";
-};
-
 // How often a vendor's usage feed reports seat counts, so which days one count stands for
 // (docs/matching.md §3). Recorded on each priced line as its name.
 enum class Cadence { DAILY, WEEKLY, MONTHLY };
@@ -55,7 +48,7 @@ struct CloseConfig {
   Decimal tolerance = Decimal::parse("0.01").value();  // per line, in billing currency
   uint32_t fx_tolerance_bps = 10;  // vendor rate vs the period lock, basis points
   std::map<Category, CategoryPolicy> policies;  // every category has one
-  JournalAccounts journal;
+  JournalConfig journal;  // docs/close.md §5
   uint32_t signoff_signatures = 1;  // distinct finance keys a sign-off needs (N of the M registered)
   // How often each vendor's usage feed reports seat counts, by lower-case vendor name. A
   // vendor not named is daily; the defaults name the backup vendors, whose feeds are monthly

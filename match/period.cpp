@@ -1,10 +1,12 @@
 #include "match/period.h"
 
+#include <algorithm>
+
 namespace closebook::match {
 
 const char* PeriodState::name() const {
   if (!sign_off) return match_run ? "matched" : "open";
-  if (posting_ack) return "posted";
+  if (journals > 0 && journals_unposted == 0) return "posted";
   if (invoice) return "invoiced";
   return "signed";
 }
@@ -22,6 +24,23 @@ Result<std::vector<Ref>> milestones(const ledger::Snapshot& snapshot, const char
 
 // What the match reads: a newer one means the period must be matched again.
 constexpr const char* kMatchInputs[] = {"pricedLine", "invoiceLine", "usageRecord"};
+
+// How many journals of the sign-off at `sign_off` no PostingAck acknowledges: the period is
+// posted when every one of them is, whatever the order the GL posts them in.
+Status count_unposted(const ledger::Snapshot& snapshot, const std::string& period, uint64_t sign_off, PeriodState& state) {
+  CB_TRY(std::vector<DecodedEntry> postings, entries_of_period(snapshot, "journalPosting", period));
+  CB_TRY(std::vector<DecodedEntry> acks, entries_of_period(snapshot, "postingAck", period));
+  for (const DecodedEntry& p : postings) {
+    if (p.reader().getKind().getJournalPosting().getSignOff().getIndex() != sign_off) continue;
+    const uint64_t at = p.reader().getIndex();
+    ++state.journals;
+    const bool acked = std::any_of(acks.begin(), acks.end(), [&](const DecodedEntry& a) {
+      return a.reader().getKind().getPostingAck().getPosting().getIndex() == at;
+    });
+    if (!acked) ++state.journals_unposted;
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -54,6 +73,7 @@ Result<PeriodState> period_state(const ledger::Snapshot& snapshot, const std::st
       state.sign_off = sign_offs.back();
       if (!invoices.empty() && invoices.back().index > at) state.invoice = invoices.back();
       if (!acks.empty() && acks.back().index > at) state.posting_ack = acks.back();
+      CB_CHECK(count_unposted(snapshot, period, at, state));
     }
   }
   // The newest input: the last entry of the period of each kind the match reads.

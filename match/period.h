@@ -17,13 +17,16 @@ struct PeriodState {
   std::optional<Ref> last_sign_off;   // the latest SignOff, reopened or not
   std::optional<Ref> reopen;          // the latest PeriodReopen after it
   std::optional<Ref> invoice;         // the latest Invoice
-  std::optional<Ref> posting_ack;     // the latest PostingAck
+  std::optional<Ref> posting_ack;     // the latest PostingAck after the sign-off
+  unsigned journals = 0;              // journals of the sign-off
+  unsigned journals_unposted = 0;     // of them, those no PostingAck acknowledges
   unsigned sign_off_count = 0;        // sign-offs so far: 1, then 2 after a reopen, ...
   // The latest priced line, invoice line or usage record: a match older than it no
   // longer describes the period.
   std::optional<uint64_t> last_match_input;
 
-  const char* name() const;  // "open", "matched", "signed", "invoiced", "posted"
+  // "open", "matched", "signed", "invoiced", "posted" (every journal of the sign-off acknowledged)
+  const char* name() const;
 };
 
 Result<PeriodState> period_state(const ledger::Snapshot& snapshot, const std::string& period);

@@ -72,13 +72,14 @@ step "partner invoices: one per partner from the signed period, GST per ATO (NZ 
 "$closebook" invoice show INV-2026-10-P001 --format csv | tee "$out/INV-2026-10-P001.csv"
 "$closebook" invoice show INV-2026-10-P001 --format json >"$out/INV-2026-10-P001.json"
 
-step "the GL journal: balanced, one per currency, as Xero manual-journal CSV; the GL acknowledges it"
+step "the GL journal: one per GL organisation in its base currency (NZD converted at the period's FX lock), as Xero's manual-journal import; the GL acknowledges it"
 mkdir -p "$out/journal"
 "$closebook" journal --period 2026-10 --format xero --out "$out/journal"
-cat "$out/journal/JNL-2026-10-AUD.csv"
-"$closebook" journal --period 2026-10 --format json >"$out/journal/JNL-2026-10.json"
-"$closebook" journal ack --period 2026-10 --journal JNL-2026-10-AUD --gl-ref XERO-MJ-2026-10-AUD
-"$closebook" journal ack --period 2026-10 --journal JNL-2026-10-AUD --gl-ref XERO-MJ-2026-10-AUD
+echo "# the file Xero organisation AU (the Australian entity, base AUD) imports: Manual Journals > Import"
+cat "$out/journal/JNL-2026-10-AU.csv"
+"$closebook" journal --period 2026-10 --format json >"$out/journal/JNL-2026-10-AU.json"
+"$closebook" journal ack --period 2026-10 --journal JNL-2026-10-AU --gl-ref XERO-MJ-2026-10-AU
+"$closebook" journal ack --period 2026-10 --journal JNL-2026-10-AU --gl-ref XERO-MJ-2026-10-AU
 
 step "a vendor credit against the signed period: the period reopens, the next sign-off and invoice carry it"
 credited=$("$closebook" invoice show INV-2026-10-P001 --format csv | sed -n 2p | cut -d, -f6)
@@ -112,13 +113,16 @@ call "$partner" -w ' -> HTTP %{http_code}\n' "$api/v1/invoices/INV-2026-10-P002"
 echo "# the partner disputes one of its lines: a DISPUTE exception citing the line's lineage"
 call "$partner" -X POST -H 'Content-Type: application/json' "$api/v1/disputes" \
   -d "{\"line_id\": \"$credited\", \"reason\": \"seats were removed on 10-20\", \"amount\": \"12.50\"}"
-echo "# ops prepares the journal of the new sign-off; the GL reads it and acknowledges its posting, twice"
+echo "# ops prepares the journal of the new sign-off; the GL lists what it has not posted, takes the Xero file, and acknowledges it, twice"
 call "$ops" -X POST -H 'Content-Type: application/json' "$api/v1/journal" -d '{"period": "2026-10"}' >/dev/null
-call "$gl" "$api/v1/journal?period=2026-10" | head -n 12
+call "$gl" "$api/v1/journals?status=unacknowledged"; echo
+call "$gl" "$api/v1/journal?period=2026-10&format=xero&journal_id=JNL-2026-10-AU-2"
 for _ in 1 2; do
-  call "$gl" -X POST -H 'Content-Type: application/json' -H 'Idempotency-Key: xero-2026-10-aud-2' -w ' -> HTTP %{http_code}\n' \
-    "$api/v1/journal/ack" -d '{"period": "2026-10", "journal_id": "JNL-2026-10-AUD-2", "gl_ref": "XERO-MJ-2026-10-AUD-2"}'
+  call "$gl" -X POST -H 'Content-Type: application/json' -H 'Idempotency-Key: xero-2026-10-au-2' -w ' -> HTTP %{http_code}\n' \
+    "$api/v1/journal/ack" -d '{"period": "2026-10", "journal_id": "JNL-2026-10-AU-2", "gl_ref": "XERO-MJ-2026-10-AU-2"}'
 done
+echo "# both journals stay listed, each with its acknowledgement"
+call "$gl" "$api/v1/periods/2026-10" | head -c 600; echo
 call "$ops" "$api/metrics" | grep -E '^closebook_(ledger_entries|open_exceptions)'
 kill -TERM "$daemon" && wait "$daemon"
 trap - EXIT
@@ -165,7 +169,7 @@ finance key:          $out/finance.key (secret), $out/finance.key.pub
 sign-off statement:   $out/statement-2026-10.txt, signature $out/statement-2026-10.sig
 cosigned checkpoint:  $out/signoff-2026-10.note
 invoice:              $out/INV-2026-10-P001.csv, $out/INV-2026-10-P001.json
-GL journal:           $out/journal/ (Xero CSV per currency, JSON with entry refs)
+GL journal:           $out/journal/ (Xero's import file per organisation, JSON with entry refs; MYOB and NetSuite organisations: docs/close.md §5)
 evidence bundles:     $out/bundle-INV-2026-10-P004.json, $out/bundle-INV-2026-10-P001-2.json (docs/evidence.md)
 API access log:       $out/closebookd-access.log (closebookd: docs/api.md, docs/api.yaml)
 Try: $closebook --ledger $CLOSEBOOK_LEDGER log entry 3 --format json

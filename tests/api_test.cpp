@@ -316,16 +316,28 @@ TEST_F(ApiTest, JournalAckIsIdempotentUnderConcurrentRetries) {
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(send("finance", "POST", "/v1/journal", R"({"period": "2026-10"})").status, 200) << "prepared already";
   const Json journals = json(get("gl", "/v1/journal?period=2026-10"));
-  ASSERT_EQ(journals["journals"].size(), 2u) << journals.dump();
+  ASSERT_EQ(journals["journals"].size(), 1u) << "one GL organisation, NZD converted: " << journals.dump();
   const std::string journal_id = journals["journals"][0]["journal_id"];
+  EXPECT_EQ(journal_id, "JNL-2026-10-AU");
+  EXPECT_EQ(json(get("gl", "/v1/journals?status=unacknowledged"))["journals"][0]["journal_id"], journal_id);
+  // The GL takes its import file over the API, as the CLI writes it.
+  const HttpResponse xero = get("gl", "/v1/journal?period=2026-10&format=xero");
+  ASSERT_EQ(xero.status, 200) << xero.body;
+  EXPECT_EQ(xero.header("content-type"), "text/csv; charset=utf-8");
+  EXPECT_EQ(xero.header("x-closebook-parts"), "1");
+  EXPECT_EQ(xero.body, cli({"journal", "--period", "2026-10", "--format", "xero"}).out);
+  EXPECT_EQ(json(get("gl", "/v1/journal?period=2026-10&format=sage"))["field"], "format");
+  EXPECT_EQ(get("gl", "/v1/journal?period=2026-10&format=myob").status, 400) << "a Xero organisation's journal";
+  EXPECT_EQ(json(get("gl", "/v1/journal?period=2026-10&format=xero&part=2"))["field"], "part");
+  EXPECT_EQ(get("gl", "/v1/journal?period=2026-10&journal_id=JNL-2026-10-NZ").status, 404);
+  EXPECT_EQ(get("gl", "/v1/journals?status=posted").status, 400);
 
   const std::string body = Json{{"period", "2026-10"}, {"journal_id", journal_id}, {"gl_ref", "XERO-MJ-1"}}.dump();
   EXPECT_EQ(send("gl", "POST", "/v1/journal/ack", body).status, 400) << "the Idempotency-Key is required";
-  HttpResponse unnamed = send("gl", "POST", "/v1/journal/ack", R"({"period": "2026-10", "gl_ref": "X"})", {{"Idempotency-Key", "k0"}});
-  EXPECT_EQ(unnamed.status, 400) << "two journals: name one";
-  EXPECT_EQ(json(unnamed)["field"], "journal_id") << "the API's field, not the CLI's option";
-  EXPECT_EQ(send("gl", "POST", "/v1/journal/ack", R"({"period": "2026-10", "journal_id": "JNL-X", "gl_ref": "X"})",
-                 {{"Idempotency-Key", "k0"}}).status, 404);
+  HttpResponse unknown = send("gl", "POST", "/v1/journal/ack", R"({"period": "2026-10", "journal_id": "JNL-X", "gl_ref": "X"})",
+                              {{"Idempotency-Key", "k0"}});
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(json(unknown)["field"], "journal_id") << "the API's field, not the CLI's option";
   const uint64_t before = ledger_size();
   constexpr int kRetries = 8;
   std::vector<HttpResponse> replies(kRetries);
@@ -350,6 +362,8 @@ TEST_F(ApiTest, JournalAckIsIdempotentUnderConcurrentRetries) {
   EXPECT_EQ(send("gl", "POST", "/v1/journal/ack", other, {{"Idempotency-Key", "ack-2"}}).status, 409);
   EXPECT_EQ(ledger_size(), before + 1);
   EXPECT_EQ(json(get("gl", "/v1/periods/2026-10"))["state"], "posted");
+  EXPECT_TRUE(json(get("gl", "/v1/periods/2026-10"))["journals"][0]["posted"]);
+  EXPECT_TRUE(json(get("gl", "/v1/journals?status=unacknowledged"))["journals"].empty());
 }
 
 TEST_F(ApiTest, TheQueueIsWorkedOverHttpAsLedgerEntries) {

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "close/journal.h"
+#include "close/journal_formats.h"
 #include "evidence/checkpoint.h"
 #include "evidence/entry.h"
 #include "evidence/hash.h"
@@ -185,22 +185,48 @@ DecodedEntry Posting(const std::string& period, const std::vector<std::string>& 
   return DecodedEntry::decode(canonical_bytes(draft.reader())).value();
 }
 
-// journal_xero used to call .value() on these parses and abort the process.
-TEST(JournalXeroCannotLie, MalformedStoredValuesAreErrorsNotAborts) {
-  ASSERT_TRUE(close::journal_xero(Posting("2026-10", {"10.00", "-10.00"})).ok());
-  for (const char* amount : {"1,000.00", "+10.00", "ten", ""}) {
-    auto files = close::journal_xero(Posting("2026-10", {"10.00", amount}));
-    ASSERT_FALSE(files.ok()) << amount;
-    EXPECT_EQ(files.error().code, Code::kCorruption) << amount;
-    EXPECT_NE(files.error().message.find("line 2 amount"), std::string::npos) << files.error().message;
+// journal_xero used to call .value() on these parses and abort the process; every GL's export
+// reads stored values the same way.
+TEST(JournalExportCannotLie, MalformedStoredValuesAreErrors) {
+  const match::JournalConfig config;
+  for (const char* name : {"xero", "myob", "netsuite"}) {
+    const close::GlFormat* gl = close::find_gl_format(name);
+    ASSERT_NE(gl, nullptr);
+    auto write = [&](const std::string& period, const std::vector<std::string>& amounts) {
+      return gl->write(close::JournalView{Posting(period, amounts), true, std::nullopt, ""}, config);
+    };
+    ASSERT_TRUE(write("2026-10", {"10.00", "-10.00"}).ok()) << name;
+    for (const char* amount : {"1,000.00", "+10.00", "ten", ""}) {
+      auto files = write("2026-10", {"10.00", amount});
+      ASSERT_FALSE(files.ok()) << name << " " << amount;
+      EXPECT_EQ(files.error().code, Code::kCorruption) << amount;
+      EXPECT_NE(files.error().message.find("line 2 amount"), std::string::npos) << files.error().message;
+    }
+    auto unbalanced = write("2026-10", {"10.00", "-9.99"});
+    ASSERT_FALSE(unbalanced.ok()) << name;
+    EXPECT_NE(unbalanced.error().message.find("does not balance"), std::string::npos) << unbalanced.error().message;
+    auto bad_period = write("2026-13", {"10.00", "-10.00"});
+    ASSERT_FALSE(bad_period.ok());
+    EXPECT_EQ(bad_period.error().code, Code::kCorruption);
+    EXPECT_NE(bad_period.error().message.find("period"), std::string::npos) << bad_period.error().message;
+    // Text that is not UTF-8 (a forged entry; inputs are checked) is shown, not thrown on
+    // (found by fuzz_entry: nlohmann's dump threw on it).
+    ledger::Draft draft;
+    draft.entry().setEffective("2026-10");
+    auto p = draft.entry().getKind().initJournalPosting();
+    p.setPeriod("2026-10");
+    p.setJournalId(std::string("JNL-\x8d"));
+    auto lines = p.initLines(2);
+    lines[0].setAmount("1.00");
+    lines[1].setAmount("-1.00");
+    lines[1].setDescription(std::string("caf\xc3"));
+    const close::JournalView not_utf8{DecodedEntry::decode(canonical_bytes(draft.reader())).value(), true, std::nullopt, ""};
+    EXPECT_NE(close::journal_json(not_utf8).find("JNL-\xef\xbf\xbd"), std::string::npos);
+    EXPECT_TRUE(gl->write(not_utf8, config).ok()) << name;
+    // A running sum past 38 digits is an error too, not an abort.
+    const std::string nines(38, '9');
+    EXPECT_FALSE(write("2026-10", {nines, nines}).ok()) << name;
   }
-  auto bad_period = close::journal_xero(Posting("2026-13", {"10.00", "-10.00"}));
-  ASSERT_FALSE(bad_period.ok());
-  EXPECT_EQ(bad_period.error().code, Code::kCorruption);
-  EXPECT_NE(bad_period.error().message.find("period"), std::string::npos) << bad_period.error().message;
-  // A running sum past 38 digits is an error too, not an abort.
-  const std::string nines(38, '9');
-  EXPECT_FALSE(close::journal_xero(Posting("2026-10", {nines, nines})).ok());
 }
 
 }  // namespace

@@ -167,7 +167,7 @@ std::unique_ptr<Honest> build_honest() {
   // Three items a chunk: P001's invoice is written as chunks and a header (docs/close.md §4).
   auto invoices = must(close::plan_invoices(snap(), kPeriod, 3), "invoices");
   append_or_throw(*led, h->log_key, invoices.drafts, "invoices");
-  auto journal = must(close::plan_journal(snap(), kPeriod, match::JournalAccounts{}), "journal");
+  auto journal = must(close::plan_journal(snap(), kPeriod, match::JournalConfig{}), "journal");
   append_or_throw(*led, h->log_key, journal.drafts, "journal");
   auto ack = must(close::plan_posting_ack(snap(), kPeriod, journal.journal_ids.at(0), "GL-1", "idem-1", "gl"), "ack");
   append_or_throw(*led, h->log_key, ack.drafts, "ack");
@@ -874,9 +874,7 @@ const std::vector<Listed> kNotEvidence = {
     {"credit", "reason vendorCreditRef", "free text, and the vendor's credit note number, a reference outside the log"},
     {"invoice invoiceChunk", "items[0].description", "the item's description for the reader; R17 checks the line or credit it bills"},
     {"journalPosting", "lines[0].description", "the line's narration; R19 checks its account, tax rate, amount and references"},
-    {"postingAck", "glRef idempotencyKey actor posting.index",
-     "the GL's own reference, the caller's retry key and who acknowledged, all outside the log; and which of the period's "
-     "postings the GL acknowledged is the acknowledgement's own claim (R19: it must be a journal posting of its period)"},
+    {"postingAck", "glRef idempotencyKey actor", "the GL's own reference, the caller's retry key and who acknowledged, all outside the log"},
     {"dispute", "reason raisedBy", "the partner's free text, and the name of the API token that raised it"},
 };
 

@@ -8,7 +8,6 @@
 
 #include "close/credit.h"
 #include "close/invoice.h"
-#include "close/journal.h"
 #include "close/lineage.h"
 #include "close/keys.h"
 #include "close/signoff.h"
@@ -350,88 +349,6 @@ TEST_F(SignOffTest, ACreditReopensASignedPeriodAndTheNextSignOffAndInvoiceCarryI
   auto report = verify::replay_ledger(tmp_ / "l", log_key_.verifier());
   ASSERT_TRUE(report.ok()) << report.error().to_string();
   EXPECT_EQ(report->sign_offs, 2u);
-}
-
-TEST_F(SignOffTest, TheJournalBalancesPerCurrencyCitesItsEntriesAndIsAcknowledgedOnce) {
-  ASSERT_TRUE(key_change(KeyAction::REGISTER, alice_).ok());
-  const std::string text = statement();
-  ASSERT_TRUE(submit(text, sign(text, alice_)).ok());
-  const match::JournalAccounts accounts;
-  EXPECT_FALSE(close::plan_journal(snap(), "2026-10", accounts).ok()) << "no invoices yet";
-  ASSERT_TRUE(ledger_->append(close::plan_invoices(snap(), "2026-10")->drafts, log_key_).ok());
-  auto plan = close::plan_journal(snap(), "2026-10", accounts);
-  ASSERT_TRUE(plan.ok()) << plan.error().to_string();
-  EXPECT_EQ(plan->journal_ids, (std::vector<std::string>{"JNL-2026-10-AUD", "JNL-2026-10-NZD"}));
-  auto receipt = ledger_->append(plan->drafts, log_key_).value();
-  EXPECT_EQ(ledger_->append(close::plan_journal(snap(), "2026-10", accounts)->drafts, log_key_).value().new_entry_count, 0u);
-
-  auto aud = snap().entry(receipt.entries[0].index).value();
-  auto p = aud.reader().getKind().getJournalPosting();
-  EXPECT_STREQ(p.getTotalDebit().cStr(), p.getTotalCredit().cStr());
-  Decimal sum, cogs;
-  for (auto l : p.getLines()) {
-    sum = sum.add(Decimal::parse(l.getAmount().cStr()).value()).value();
-    if (std::string(l.getAccount().cStr()) == accounts.cogs) cogs = cogs.add(Decimal::parse(l.getAmount().cStr()).value()).value();
-    EXPECT_GT(l.getRefs().size(), 0u) << l.getDescription().cStr();
-  }
-  EXPECT_TRUE(sum.is_zero());
-  EXPECT_EQ(cogs.to_string(), "3868.41");  // the AUD priced cost in the margin report (Datto monthly: T006 at 42 seats)
-  const std::string xero = close::journal_xero(aud).value().front();
-  EXPECT_EQ(xero.substr(0, xero.find('\n')), "*Narration,*Date,Description,*AccountCode,*TaxRate,*Amount");
-  EXPECT_NE(xero.find(",31/10/2026,Revenue P001 INV-2026-10-P001,200,GST on Income,-961.74\n"), std::string::npos) << xero;
-  // P004 in New Zealand: an export, Xero AU's "GST Free Exports" (BAS G2).
-  const std::string nzd = close::journal_xero(snap().entry(receipt.entries[1].index).value()).value().front();
-  EXPECT_NE(nzd.find("Revenue P004 INV-2026-10-P004,200,GST Free Exports,"), std::string::npos) << nzd;
-
-  // The GL acknowledges each journal once.
-  EXPECT_FALSE(close::plan_posting_ack(snap(), "2026-10", "", "GL-1", "k", "t").ok()) << "two journals: name one";
-  auto ack = close::plan_posting_ack(snap(), "2026-10", "JNL-2026-10-AUD", "GL-1", "k", "t");
-  ASSERT_TRUE(ack.ok());
-  ASSERT_TRUE(ledger_->append(ack->drafts, log_key_).ok());
-  const uint64_t acked_at = snap().size() - 1;
-  EXPECT_EQ(close::plan_posting_ack(snap(), "2026-10", "JNL-2026-10-AUD", "GL-1", "k2", "u")->already_at, acked_at);
-  auto other = close::plan_posting_ack(snap(), "2026-10", "JNL-2026-10-AUD", "GL-2", "k3", "t");
-  ASSERT_FALSE(other.ok());
-  EXPECT_EQ(other.error().code, Code::kConflict);
-  // An idempotency key names one request: reused for another journal, it is refused.
-  auto reused = close::plan_posting_ack(snap(), "2026-10", "JNL-2026-10-NZD", "GL-9", "k", "t");
-  ASSERT_FALSE(reused.ok());
-  EXPECT_EQ(reused.error().code, Code::kConflict);
-  EXPECT_NE(reused.error().message.find("idempotency key k was used"), std::string::npos) << reused.error().message;
-}
-
-TEST(JournalXeroTest, LargeJournalsSplitIntoFilesOfAtMost300LinesThatEachBalance) {
-  ledger::Draft draft;
-  draft.entry().setEffective("2026-10");
-  auto p = draft.entry().getKind().initJournalPosting();
-  p.setPeriod("2026-10");
-  p.setJournalId("JNL-2026-10-AUD");
-  auto lines = p.initLines(3 * 250);  // 250 balanced runs of 3 lines
-  for (unsigned i = 0; i < 250; ++i) {
-    lines[3 * i].setAmount("110.00");
-    lines[3 * i + 1].setAmount("-100.00");
-    lines[3 * i + 2].setAmount("-10.00");
-    for (unsigned k = 0; k < 3; ++k) lines[3 * i + k].setDescription("run " + std::to_string(i));
-  }
-  auto entry = DecodedEntry::decode(canonical_bytes(draft.reader())).value();
-  const auto files = close::journal_xero(entry).value();
-  ASSERT_EQ(files.size(), 3u);
-  size_t rows = 0;
-  for (const std::string& f : files) {
-    std::istringstream in(f);
-    std::string line;
-    std::getline(in, line);  // header
-    size_t n = 0;
-    Decimal sum;
-    while (std::getline(in, line)) {
-      ++n;
-      sum = sum.add(Decimal::parse(line.substr(line.rfind(',') + 1)).value()).value();
-    }
-    EXPECT_LE(n, close::kXeroLinesPerFile);
-    EXPECT_TRUE(sum.is_zero());
-    rows += n;
-  }
-  EXPECT_EQ(rows, 750u);
 }
 
 TEST(KeyRegistryTest, KeysAreActiveFromTheEntryAfterTheirRegistrationUntilTheirEnd) {

@@ -255,6 +255,7 @@ class BundleChecker {
           CB_CHECK(ref(kind.getJournalPosting().getSignOff(), index, false));
           for (auto line : kind.getJournalPosting().getLines()) {
             for (auto x : line.getRefs()) CB_CHECK(ref(x, index, false));
+            if (line.getFxLock().getHash().size() != 0) CB_CHECK(ref(line.getFxLock(), index, true));
           }
           break;
         case K::POSTING_ACK: CB_CHECK(ref(kind.getPostingAck().getPosting(), index, false)); break;

@@ -83,9 +83,11 @@ struct PeriodSeen {
   std::vector<uint64_t> sign_offs;                                  // every SignOff, in order
   struct InvoiceSeen {
     uint64_t index, sign_off;
-    std::string currency;
+    std::string currency, partner;
   };
   std::vector<InvoiceSeen> invoices;
+  std::map<std::string, uint64_t> first_lock;                       // "BASE/QUOTE" -> the period's FxLock
+  std::map<uint64_t, std::set<std::string>> journal_partners;       // SignOff -> partners its journals post
 };
 
 // "2" of "INV-2026-10-P001-2" after `prefix` "INV-2026-10-P001": the issue (1 when nothing
@@ -261,6 +263,17 @@ class Rules::State {
       }
       case K::PERIOD_REOPEN: periods_[text(kind.getPeriodReopen().getPeriod())].last_reopen = index; break;
       case K::INVOICE_CHUNK: chunked_.insert(index); break;
+      case K::FX_LOCK: {
+        auto f = kind.getFxLock();
+        periods_[text(f.getPeriod())].first_lock.emplace(text(f.getBase()) + "/" + text(f.getQuote()), index);  // fixed once
+        break;
+      }
+      case K::JOURNAL_POSTING: {
+        auto j = kind.getJournalPosting();
+        auto& posted = periods_[text(j.getPeriod())].journal_partners[j.getSignOff().getIndex()];
+        for (auto partner : j.getPartners()) posted.insert(text(partner));
+        break;
+      }
       case K::INVOICE: {
         auto inv = kind.getInvoice();
         std::vector<schema::InvoiceItem::Reader> items;
@@ -269,7 +282,8 @@ class Rules::State {
         for (auto item : items) billed_by_.emplace(item.getLine().getIndex(), index);
         for (auto chunk : inv.getChunks()) chunked_.erase(chunk.getIndex());
         invoice_ids_.insert(text(inv.getInvoiceId()));
-        periods_[text(inv.getPeriod())].invoices.push_back({index, inv.getSignOff().getIndex(), text(inv.getCurrency())});
+        periods_[text(inv.getPeriod())].invoices.push_back(
+            {index, inv.getSignOff().getIndex(), text(inv.getCurrency()), text(inv.getPartnerId())});
         break;
       }
       default: break;
@@ -983,27 +997,126 @@ class Rules::State {
     return static_cast<uint64_t>(std::count_if(p.sign_offs.begin(), p.sign_offs.end(), [&](uint64_t s) { return s <= signed_at; }));
   }
 
+  // R19: how a journal converts one invoice currency into its own. Identity when they are
+  // equal; else the FX lock its lines cite, checked once per journal and currency.
+  struct JournalFx {
+    uint64_t lock = 0;
+    Decimal rate;
+    bool divide = false;  // the lock is journal → invoice currency
+    Result<Decimal> apply(const Decimal& amount) const {
+      if (divide) return amount.div(rate, 2, Rounding::kHalfEven);
+      CB_TRY(Decimal product, amount.mul(rate));
+      return product.round(2, Rounding::kHalfEven);
+    }
+  };
+
+  // The lock line `l` cites to convert `currency` into the journal's; nullopt when the bundle
+  // does not carry it (nothing converted can then be recomputed).
+  Result<std::optional<JournalFx>> journal_fx(uint64_t index, schema::JournalPosting::Reader j, schema::JournalLine::Reader l,
+                                              const std::string& currency, const std::string& where) {
+    const std::string to = text(j.getCurrency()), period = text(j.getPeriod());
+    if (l.getFxLock().getHash().size() == 0) return broke("R19", where + " converts " + currency + " without an FX lock");
+    const uint64_t at = l.getFxLock().getIndex();
+    const DecodedEntry* lock = at < index ? get_(at) : nullptr;
+    if (lock == nullptr) {
+      if (complete_) return broke("R19", where + ": its FX lock (entry " + std::to_string(at) + ") is not an entry before it");
+      return std::optional<JournalFx>();
+    }
+    if (!lock->reader().getKind().isFxLock()) return broke("R19", where + ": entry " + std::to_string(at) + " is not an FX lock");
+    auto f = lock->reader().getKind().getFxLock();
+    const std::string base = text(f.getBase()), quote = text(f.getQuote());
+    JournalFx fx;
+    fx.lock = at;
+    fx.divide = base == to && quote == currency;
+    if (text(f.getPeriod()) != period || !(fx.divide || (base == currency && quote == to))) {
+      return broke("R19", where + ": its FX lock is " + base + "/" + quote + " of " + text(f.getPeriod()) + ", not " + currency + "/" +
+                              to + " (or " + to + "/" + currency + ") of " + period);
+    }
+    const DecodedEntry* rate = get_(f.getRateRef().getIndex());
+    if (rate != nullptr) {
+      auto r = rate->reader().getKind();
+      if (!r.isFxRate() || r.getFxRate().getRate() != f.getRate() || r.getFxRate().getBase() != f.getBase() ||
+          r.getFxRate().getQuote() != f.getQuote() || r.getFxRate().getDate() != f.getRateDate()) {
+        return broke("R19", where + ": its FX lock is not the lock of the FX rate it names");
+      }
+    } else if (complete_) {
+      return broke("R19", where + ": its FX lock names no FX rate entry");
+    }
+    CB_TRY(fx.rate, dec("R19", f.getRate(), where + " FX rate"));
+    if (fx.rate.sign() <= 0) return broke("R19", where + ": its FX rate is not positive");
+    if (complete_) {
+      // The period's lock: the first of its pair, and an inverse one only when the period had
+      // no lock of the direct pair before the journal.
+      const PeriodSeen& p = periods_[period];
+      const auto first = p.first_lock.find(base + "/" + quote);
+      if (first == p.first_lock.end() || first->second != at) {
+        return broke("R19", where + ": entry " + std::to_string(at) + " is not the period's first " + base + "/" + quote + " lock");
+      }
+      if (fx.divide && p.first_lock.count(currency + "/" + to) != 0) {
+        return broke("R19", where + " converts by the inverse lock " + base + "/" + quote + " while the period locks " + currency + "/" + to);
+      }
+    }
+    return std::optional<JournalFx>(fx);
+  }
+
   Status check_journal(uint64_t index, schema::JournalPosting::Reader j) {
     const std::string where = "journal posting " + std::to_string(index) + " (" + text(j.getJournalId()) + ")";
-    const std::string period = text(j.getPeriod()), currency = text(j.getCurrency());
+    const std::string period = text(j.getPeriod()), currency = text(j.getCurrency()), organisation = text(j.getOrganisation());
+    // Before organisations, a journal posted the invoices of one currency, with no conversion.
+    const bool of_organisation = !organisation.empty();
     const uint64_t signed_at = j.getSignOff().getIndex();
     const DecodedEntry* so = signed_at < index ? get_(signed_at) : nullptr;
     if (so == nullptr) {
       if (complete_) return broke("R19", where + ": its sign-off (entry " + std::to_string(signed_at) + ") is not an entry before it");
       return {};  // a bundle without its sign-off cannot place it
     }
-    const PeriodSeen& p = periods_[period];
+    PeriodSeen& p = periods_[period];
     if (!so->reader().getKind().isSignOff() || text(so->reader().getKind().getSignOff().getPeriod()) != period ||
         p.last_sign_off != signed_at || (p.last_reopen && *p.last_reopen > signed_at)) {
       return broke("R19", where + ": it is not issued under the sign-off of " + period + " in force");
     }
-    const uint64_t issue = issue_of(text(j.getJournalId()), "JNL-" + period + "-" + currency);
-    if (issue == 0) return broke("R19", where + ": its id is not JNL-" + period + "-" + currency + "[-k]");
+    const std::string prefix = "JNL-" + period + "-" + (of_organisation ? organisation : currency);
+    const uint64_t issue = issue_of(text(j.getJournalId()), prefix);
+    if (issue == 0 || (of_organisation && !organisation_id(organisation))) {
+      return broke("R19", where + ": its id is not " + prefix + "[-k]" + (of_organisation ? " of an organisation id of 1-16 A-Z, 0-9" : ""));
+    }
     if (complete_ && issue != sign_off_number(p, signed_at)) {
       return broke("R19", where + ": issued under sign-off " + std::to_string(sign_off_number(p, signed_at)) + " of " + period +
                               ", its id says " + std::to_string(issue));
     }
-    // Balanced, and its totals are its lines'.
+    std::set<std::string> partners;
+    for (auto partner : j.getPartners()) {
+      const std::string id = text(partner);
+      if (!partners.empty() && !(*partners.rbegin() < id)) return broke("R19", where + ": its partners are not sorted and distinct");
+      partners.insert(id);
+      if (p.journal_partners[signed_at].count(id) != 0) {
+        return broke("R19", where + " posts partner " + id + ", whom another journal of its sign-off posts");
+      }
+    }
+    if (of_organisation && partners.empty()) return broke("R19", where + " names no partner it posts");
+    if (!of_organisation && j.getPartners().size() != 0) return broke("R19", where + " names partners but no organisation");
+    CB_CHECK(check_journal_totals(j, where));
+    CB_TRY(auto posted, check_journal_lines(index, j, partners, where));
+    if (!posted) return {};  // a bundle that does not carry all it posts cannot recompute the lines
+    if (complete_) {
+      for (const auto& inv : p.invoices) {
+        const bool its = of_organisation ? partners.count(inv.partner) != 0 : inv.currency == currency;
+        if (inv.sign_off == signed_at && its && std::find(posted->begin(), posted->end(), inv.index) == posted->end()) {
+          return broke("R19", where + " does not post invoice entry " + std::to_string(inv.index) + " of its " +
+                                  (of_organisation ? "partners" : "currency") + " and sign-off");
+        }
+      }
+    }
+    return {};
+  }
+
+  static bool organisation_id(const std::string& s) {
+    return !s.empty() && s.size() <= 16 &&
+           std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
+  }
+
+  // Balanced, and its totals are its lines'.
+  Status check_journal_totals(schema::JournalPosting::Reader j, const std::string& where) {
     Decimal debit, credit;
     for (auto line : j.getLines()) {
       CB_TRY(Decimal amount, dec("R19", line.getAmount(), where + " line amount"));
@@ -1016,30 +1129,20 @@ class Rules::State {
     CB_CHECK(expect("R19", debit, j.getTotalDebit(), where + " total debit"));
     CB_CHECK(expect("R19", credit, j.getTotalCredit(), where + " total credit"));
     if (!(debit == credit)) return broke("R19", where + " does not balance: debits " + debit.to_string() + ", credits " + credit.to_string());
-    // The lines, recomputed from the invoices they post.
-    enum Role { kReceivable, kRevenue, kGst, kCogs, kPayable };
-    const char* role_names[] = {"receivable", "revenue", "GST", "COGS", "payable"};
-    std::map<int, std::string> accounts;
-    std::optional<std::string> rate_none, rate_taxable, rate_export;
+    return {};
+  }
+
+  // The lines, recomputed from the invoices they post (docs/evidence.md R19). Returns the
+  // invoices posted, or nullopt when the bundle does not carry what they need.
+  Result<std::optional<std::vector<uint64_t>>> check_journal_lines(uint64_t index, schema::JournalPosting::Reader j,
+                                                                    const std::set<std::string>& partners,
+                                                                    const std::string& where) {
+    using Posted = std::optional<std::vector<uint64_t>>;
+    const std::string currency = text(j.getCurrency());
+    const bool of_organisation = j.getOrganisation().size() != 0;
+    const uint64_t signed_at = j.getSignOff().getIndex();
     const auto lines = j.getLines();
-    auto expect_line = [&](unsigned n, Role role, const Decimal& amount, const std::vector<uint64_t>& refs, bool taxable) -> Status {
-      const std::string what = where + " " + role_names[role] + " line " + std::to_string(n);
-      if (n >= lines.size()) return broke("R19", what + " is missing");
-      auto l = lines[n];
-      CB_CHECK(expect("R19", amount, l.getAmount(), what + " amount"));
-      bool same_refs = l.getRefs().size() == refs.size();
-      for (unsigned k = 0; same_refs && k < refs.size(); ++k) same_refs = l.getRefs()[k].getIndex() == refs[k];
-      if (!same_refs) return broke("R19", what + " does not cite the invoices it sums");
-      const auto [account, fresh] = accounts.emplace(role, text(l.getAccount()));
-      if (!fresh && account->second != text(l.getAccount())) {
-        return broke("R19", what + " is posted to account " + text(l.getAccount()) + "; the journal's other " + role_names[role] +
-                                " lines to " + account->second);
-      }
-      std::optional<std::string>& rate = role != kRevenue ? rate_none : taxable ? rate_taxable : rate_export;
-      if (!rate) rate = text(l.getTaxRate());
-      if (*rate != text(l.getTaxRate())) return broke("R19", what + ": its tax rate " + text(l.getTaxRate()) + " is not its kind's, " + *rate);
-      return {};
-    };
+    JournalLines expected(*this, index, j, where);
     std::vector<uint64_t> posted;
     unsigned at = 0;
     while (at < lines.size()) {
@@ -1049,12 +1152,15 @@ class Rules::State {
       const DecodedEntry* e = i < index ? get_(i) : nullptr;
       if (e == nullptr) {
         if (complete_) return broke("R19", where + " posts entry " + std::to_string(i) + ", which is not an entry before it");
-        return {};  // a bundle that does not carry every invoice posted cannot recompute the lines
+        return Posted();  // a bundle that does not carry every invoice posted cannot recompute the lines
       }
       if (!e->reader().getKind().isInvoice()) return broke("R19", where + " posts entry " + std::to_string(i) + ", not an invoice");
       auto inv = e->reader().getKind().getInvoice();
-      if (inv.getPeriod() != j.getPeriod() || inv.getCurrency() != j.getCurrency() || inv.getSignOff().getIndex() != signed_at) {
-        return broke("R19", where + " posts invoice " + text(inv.getInvoiceId()) + " of another period, currency or sign-off");
+      const std::string from = text(inv.getCurrency()), partner = text(inv.getPartnerId());
+      const bool its = of_organisation ? partners.count(partner) != 0 : from == currency;
+      if (inv.getPeriod() != j.getPeriod() || !its || inv.getSignOff().getIndex() != signed_at) {
+        return broke("R19", where + " posts invoice " + text(inv.getInvoiceId()) + " of another period, " +
+                                (of_organisation ? "partner" : "currency") + " or sign-off");
       }
       if (!posted.empty() && i < posted.back()) return broke("R19", where + " posts its invoices out of ledger order");
       posted.push_back(i);
@@ -1062,44 +1168,151 @@ class Rules::State {
       CB_TRY(Decimal total, dec("R19", inv.getTotal(), where + " invoice total"));
       CB_TRY(Decimal subtotal, dec("R19", inv.getSubtotal(), where + " invoice subtotal"));
       CB_TRY(Decimal gst, dec("R19", inv.getGst(), where + " invoice GST"));
-      CB_CHECK(expect_line(at++, kReceivable, total, {i}, taxable));
-      CB_CHECK(expect_line(at++, kRevenue, subtotal.negated(), {i}, taxable));
-      if (!gst.is_zero()) CB_CHECK(expect_line(at++, kGst, gst.negated(), {i}, taxable));
+      CB_TRY(const JournalFx* fx, expected.fx(at, from));
+      if (fx == nullptr && from != currency) return Posted();
+      Decimal subtotal_in = subtotal, gst_in = gst;
+      if (fx != nullptr) {
+        CB_TRY(subtotal_in, fx->apply(subtotal));
+        CB_TRY(gst_in, fx->apply(gst));
+      }
+      CB_TRY(Decimal total_in, subtotal_in.add(gst_in));
+      using R = JournalLines::Role;
+      CB_CHECK(expected.line(at++, {R::kReceivable, taxable, total_in, total, from, partner, "", {i}}));
+      CB_CHECK(expected.line(at++, {R::kRevenue, taxable, subtotal_in.negated(), subtotal.negated(), from, partner, "", {i}}));
+      if (!gst.is_zero()) CB_CHECK(expected.line(at++, {R::kGst, taxable, gst_in.negated(), gst.negated(), from, partner, "", {i}}));
     }
-    // Per vendor of the priced lines they bill: the cost, and the invoices billing it.
-    std::map<std::string, std::pair<Decimal, std::vector<uint64_t>>> vendors;
+    // Per vendor and invoice currency of the priced lines they bill: the cost, and the invoices billing it.
+    struct Cost {
+      Decimal amount;
+      std::vector<uint64_t> invoices;
+    };
+    std::map<std::pair<std::string, std::string>, Cost> costs;
     for (uint64_t i : posted) {
+      auto inv = get_(i)->reader().getKind().getInvoice();
       std::vector<schema::InvoiceItem::Reader> items;
-      CB_TRY(bool whole, items_of(where, i, get_(i)->reader().getKind().getInvoice(), items));
-      if (!whole) return {};  // a bundle without every chunk cannot sum the costs
+      CB_TRY(bool whole, items_of(where, i, inv, items));
+      if (!whole) return Posted();  // a bundle without every chunk cannot sum the costs
       for (auto item : items) {
         const DecodedEntry* e = get_(item.getLine().getIndex());
         if (e == nullptr) {
           if (complete_) return broke("R19", where + ": invoice entry " + std::to_string(i) + " bills an entry that does not exist");
-          return {};  // a bundle without every billed line cannot sum the costs
+          return Posted();  // a bundle without every billed line cannot sum the costs
         }
         if (!e->reader().getKind().isPricedLine()) continue;  // a credit note has no cost
         auto l = e->reader().getKind().getPricedLine();
-        auto& [cost, invoices] = vendors[text(l.getVendor())];
+        Cost& c = costs[{text(l.getVendor()), text(inv.getCurrency())}];
         CB_TRY(Decimal line_cost, dec("R19", l.getCostAmount(), where + " line cost"));
-        CB_TRY(cost, cost.add(line_cost));
-        if (invoices.empty() || invoices.back() != i) invoices.push_back(i);
+        CB_TRY(c.amount, c.amount.add(line_cost));
+        if (c.invoices.empty() || c.invoices.back() != i) c.invoices.push_back(i);
       }
     }
-    for (const auto& [vendor, v] : vendors) {
-      CB_CHECK(expect_line(at++, kCogs, v.first, v.second, false));
-      CB_CHECK(expect_line(at++, kPayable, v.first.negated(), v.second, false));
+    for (const auto& [key, c] : costs) {
+      const auto& [vendor, from] = key;
+      CB_TRY(const JournalFx* fx, expected.fx(at, from));
+      if (fx == nullptr && from != currency) return Posted();
+      Decimal in = c.amount;
+      if (fx != nullptr) {
+        CB_TRY(in, fx->apply(c.amount));
+      }
+      using R = JournalLines::Role;
+      CB_CHECK(expected.line(at++, {R::kCogs, false, in, c.amount, from, "", vendor, c.invoices}));
+      CB_CHECK(expected.line(at++, {R::kPayable, false, in.negated(), c.amount.negated(), from, "", vendor, c.invoices}));
     }
     if (at != lines.size()) return broke("R19", where + " has " + std::to_string(lines.size() - at) + " lines its invoices do not give");
-    if (complete_) {
-      for (const auto& inv : p.invoices) {
-        if (inv.sign_off == signed_at && inv.currency == currency && std::find(posted.begin(), posted.end(), inv.index) == posted.end()) {
-          return broke("R19", where + " does not post invoice entry " + std::to_string(inv.index) + " of its currency and sign-off");
-        }
-      }
-    }
-    return {};
+    return Posted(std::move(posted));
   }
+
+  // R19: one journal's lines as they must be — each role's account and tax rate one per
+  // journal, conversions at one lock per currency, cited invoices, partner or vendor.
+  class JournalLines {
+   public:
+    enum class Role { kReceivable, kRevenue, kGst, kCogs, kPayable };
+    struct Expected {
+      Role role;
+      bool taxable;
+      Decimal amount;  // in the journal's currency
+      Decimal source;  // in `from`
+      std::string from, partner, vendor;
+      std::vector<uint64_t> refs;
+    };
+
+    JournalLines(State& state, uint64_t index, schema::JournalPosting::Reader j, const std::string& where)
+        : state_(state), index_(index), j_(j), lines_(j.getLines()), where_(where), currency_(text(j.getCurrency())),
+          of_organisation_(j.getOrganisation().size() != 0) {}
+
+    // The conversion of `from` into the journal's currency, read from line n on its first use;
+    // nullptr when none is needed, or when the bundle does not carry the lock.
+    Result<const JournalFx*> fx(unsigned n, const std::string& from) {
+      if (from == currency_) return static_cast<const JournalFx*>(nullptr);
+      if (!of_organisation_) return broke("R19", where_ + " posts a " + from + " invoice into a " + currency_ + " journal");
+      if (auto it = fx_.find(from); it != fx_.end()) return &it->second;
+      if (n >= lines_.size()) return broke("R19", where_ + " line " + std::to_string(n) + " is missing");
+      CB_TRY(std::optional<JournalFx> found, state_.journal_fx(index_, j_, lines_[n], from, where_ + " line " + std::to_string(n)));
+      if (!found) return static_cast<const JournalFx*>(nullptr);
+      return &(fx_[from] = *found);
+    }
+
+    Status line(unsigned n, const Expected& x) {
+      static const char* const kNames[] = {"receivable", "revenue", "GST", "COGS", "payable"};
+      const int r = static_cast<int>(x.role);
+      const std::string what = where_ + " " + kNames[r] + " line " + std::to_string(n);
+      if (n >= lines_.size()) return broke("R19", what + " is missing");
+      auto l = lines_[n];
+      CB_CHECK(state_.expect("R19", x.amount, l.getAmount(), what + " amount"));
+      bool same_refs = l.getRefs().size() == x.refs.size();
+      for (unsigned k = 0; same_refs && k < x.refs.size(); ++k) same_refs = l.getRefs()[k].getIndex() == x.refs[k];
+      if (!same_refs) return broke("R19", what + " does not cite the invoices it sums");
+      CB_CHECK(check_conversion(l, x, what));
+      const auto [account, fresh] = accounts_.emplace(r, text(l.getAccount()));
+      if (!fresh && account->second != text(l.getAccount())) {
+        return broke("R19", what + " is posted to account " + text(l.getAccount()) + "; the journal's other " + kNames[r] +
+                                       " lines to " + account->second);
+      }
+      // Before organisations, revenue lines carried the GL's GST rates; since, every line but a
+      // GST-free revenue line carries one rate, the GL's no-tax rate: GST is its own line and no
+      // GL computes it again. GST-free revenue carries one rate of its own (a 0% export rate).
+      std::optional<std::string>& rate = x.role != Role::kRevenue ? rate_none_
+                                         : !x.taxable             ? rate_export_
+                                         : of_organisation_       ? rate_none_
+                                                                  : rate_taxable_;
+      if (!rate) rate = text(l.getTaxRate());
+      if (*rate != text(l.getTaxRate())) return broke("R19", what + ": its tax rate " + text(l.getTaxRate()) + " is not its kind's, " + *rate);
+      if (!of_organisation_) return {};
+      static const char* const kRoles[] = {"receivable", "revenue", "gst", "cogs", "payable"};
+      const std::string role = x.role == Role::kRevenue && !x.taxable ? "revenueGstFree" : kRoles[r];
+      if (text(l.getRole()) != role) return broke("R19", what + ": its role is \"" + text(l.getRole()) + "\", not " + role);
+      if (text(l.getPartner()) != x.partner || text(l.getVendor()) != x.vendor) {
+        return broke("R19", what + " names partner \"" + text(l.getPartner()) + "\" and vendor \"" + text(l.getVendor()) +
+                                       "\", not \"" + x.partner + "\" and \"" + x.vendor + "\"");
+      }
+      return {};
+    }
+
+   private:
+    Status check_conversion(schema::JournalLine::Reader l, const Expected& x, const std::string& what) {
+      if (x.from == currency_) {
+        const bool states_one = l.getSourceCurrency().size() != 0 || l.getSourceAmount().size() != 0 || l.getFxRate().size() != 0 ||
+                                l.getFxLock().getHash().size() != 0;
+        if (states_one) return broke("R19", what + " is in the journal's currency but states a conversion");
+        return {};
+      }
+      const JournalFx& fx = fx_.at(x.from);
+      if (text(l.getSourceCurrency()) != x.from) return broke("R19", what + ": its source currency is not " + x.from);
+      CB_CHECK(state_.expect("R19", x.source, l.getSourceAmount(), what + " source amount"));
+      if (l.getFxLock().getIndex() != fx.lock) return broke("R19", what + " converts " + x.from + " at another lock than its journal's");
+      return state_.expect("R19", fx.rate, l.getFxRate(), what + " FX rate");
+    }
+
+    State& state_;
+    const uint64_t index_;
+    const schema::JournalPosting::Reader j_;
+    const capnp::List<schema::JournalLine>::Reader lines_;
+    const std::string where_, currency_;
+    const bool of_organisation_;
+    std::map<std::string, JournalFx> fx_;  // by invoice currency
+    std::map<int, std::string> accounts_;  // by role
+    std::optional<std::string> rate_none_, rate_taxable_, rate_export_;
+  };
 
   Status check_ack(uint64_t index, schema::PostingAck::Reader a) {
     const uint64_t posting = a.getPosting().getIndex();
