@@ -9,6 +9,7 @@
 #include "close/lineage.h"
 #include "close/views.h"
 #include "evidence/checkpoint.h"
+#include "evidence/subject_map.h"
 #include "match/book.h"
 #include "match/fields.h"
 
@@ -24,6 +25,7 @@ class Collection {
   void add(const Lineage& lineage) {
     for (const auto& item : lineage.items) add(item.role, item.ref.index);
   }
+  bool has(uint64_t index) const { return roles_.count(index) != 0; }
   const std::map<uint64_t, std::string>& roles() const { return roles_; }
 
  private:
@@ -99,6 +101,175 @@ Status collect_ownership(const ledger::Snapshot& snapshot, Collection& c) {
   return {};
 }
 
+// The bundle role of each kind of entry (docs/evidence.md §1).
+const char* role_of(schema::Entry::Kind::Which kind) {
+  using K = schema::Entry::Kind;
+  switch (kind) {
+    case K::PRICED_LINE: return "priced_line";
+    case K::RULE_VERSION: return "rule_version";
+    case K::FX_LOCK: return "fx_lock";
+    case K::FX_RATE: return "fx_rate";
+    case K::USAGE_RECORD: return "usage";
+    case K::MATCH_RESULT: return "match_result";
+    case K::MATCH_RUN: return "match_run";
+    case K::INVOICE_LINE: return "vendor_invoice_line";
+    case K::EXCEPTION: return "exception";
+    case K::EXCEPTION_UPDATE: return "exception_update";
+    case K::SIGN_OFF: return "sign_off";
+    case K::KEY_EVENT: return "key_event";
+    case K::INVOICE: return "invoice";
+    case K::CREDIT: return "credit";
+    case K::PERIOD_REOPEN: return "period_reopen";
+    case K::JOURNAL_POSTING: return "journal_posting";
+    case K::POSTING_ACK: return "posting_ack";
+    case K::PARTNER: return "partner";
+    case K::DISPUTE: return "dispute";
+    case K::TENANT_EDGE: return "tenant_edge";
+    case K::INVOICE_CHUNK: return "invoice_chunk";
+    case K::INGEST: return nullptr;  // loads are not bundled: a bundle's rows cite no ingest
+  }
+  return nullptr;
+}
+
+using SubjectName = std::pair<std::string, std::string>;  // (index name, value)
+
+// The subjects a bundle proves complete because it carries `e` (docs/evidence.md R33): the
+// verifier derives the same set from what it is given, and refuses a bundle that lacks one.
+void subjects_required_by(schema::Entry::Reader e, std::set<SubjectName>& out) {
+  using K = schema::Entry::Kind;
+  auto kind = e.getKind();
+  const std::string self = std::to_string(e.getIndex());
+  switch (kind.which()) {
+    case K::PRICED_LINE: {
+      auto l = kind.getPricedLine();
+      const std::string period = text_of(l.getPeriod()).substr(0, 7);
+      out.insert({"line", text_of(l.getLineId())});      // every version, credit, dispute
+      out.insert({"cites", self});                         // every match, exception, invoice of it
+      out.insert({"period_kind", period + "/signOff"});
+      out.insert({"period_kind", period + "/periodReopen"});
+      break;
+    }
+    case K::CREDIT: out.insert({"cites", self}); break;          // its exceptions and credit note
+    case K::INVOICE_CHUNK: out.insert({"cites", self}); break;   // its invoice header
+    case K::EXCEPTION: out.insert({"exception", text_of(kind.getException().getExceptionId())}); break;
+    case K::RULE_VERSION: out.insert({"rule", text_of(kind.getRuleVersion().getRuleId())}); break;
+    default: break;
+  }
+}
+
+// Closes a collection under completeness: every entry filed under a required subject is
+// carried — with the lineage of each priced line so brought in, and what it brings in turn —
+// or, if kept from the audience, listed as withheld (its hash and inclusion only).
+class Completion {
+ public:
+  Completion(const ledger::Snapshot& snapshot, Audience audience, Collection& c)
+      : snapshot_(snapshot), audience_(audience), c_(c) {}
+
+  Status run(BundleSubject kind, const std::string& id) {
+    required_.insert({"kind", "keyEvent"});
+    required_.insert(kind == BundleSubject::kInvoice ? SubjectName{"invoice", id} : SubjectName{"line", id});
+    for (bool grew = true; grew;) {
+      CB_CHECK(derive_required());
+      CB_TRY(grew, bring_in());
+    }
+    return {};
+  }
+  const std::map<SubjectName, std::vector<uint64_t>>& subjects() const { return subjects_; }
+  const std::set<uint64_t>& withheld() const { return withheld_; }
+
+ private:
+  Status derive_required() {
+    // Only these kinds require subjects (subjects_required_by): the others are not read again.
+    static const std::set<std::string> kRequiring = {"priced_line", "credit", "invoice_chunk", "exception", "rule_version"};
+    std::vector<uint64_t> fresh;
+    for (const auto& [index, role] : c_.roles()) {
+      if (derived_.insert(index).second && kRequiring.count(role) != 0) fresh.push_back(index);
+    }
+    for (uint64_t index : fresh) {
+      CB_TRY(DecodedEntry e, snapshot_.entry(index));
+      subjects_required_by(e.reader(), required_);
+    }
+    return {};
+  }
+
+  // Looks up the required subjects not yet looked up; true if any entry was added.
+  Result<bool> bring_in() {
+    bool grew = false;
+    for (const SubjectName& s : required_) {
+      if (subjects_.count(s) != 0) continue;
+      CB_TRY(std::vector<uint64_t> indexes, snapshot_.lookup(s.first, s.second));
+      for (uint64_t i : indexes) {
+        if (c_.has(i) || withheld_.count(i) != 0) continue;
+        CB_CHECK(add(i));
+        grew = true;
+      }
+      subjects_.emplace(s, std::move(indexes));
+    }
+    return grew;
+  }
+
+  Status add(uint64_t index) {
+    CB_TRY(DecodedEntry e, snapshot_.entry(index));
+    auto kind = e.reader().getKind();
+    const char* role = role_of(kind.which());
+    if (role == nullptr) return Error::corruption("entry " + std::to_string(index) + " is filed under a bundle's subject but cannot be bundled");
+    if (hidden_from(role, audience_)) {
+      withheld_.insert(index);
+      return {};
+    }
+    if (kind.isPricedLine()) {
+      CB_TRY(Lineage l, line_lineage_at(snapshot_, index));
+      c_.add(for_audience(std::move(l), audience_));
+    }
+    if (kind.isCredit()) {
+      for (auto credited : kind.getCredit().getLines()) {
+        CB_TRY(Lineage l, line_lineage_at(snapshot_, credited.getIndex()));
+        c_.add(for_audience(std::move(l), audience_));
+      }
+    }
+    c_.add(role, index);
+    return {};
+  }
+
+  const ledger::Snapshot& snapshot_;
+  Audience audience_;
+  Collection& c_;
+  std::set<SubjectName> required_;
+  std::set<uint64_t> derived_;
+  std::map<SubjectName, std::vector<uint64_t>> subjects_;
+  std::set<uint64_t> withheld_;
+};
+
+// The subject proofs (docs/evidence.md §1): each subject with the entries filed under it, and
+// each bucket they fall in with its heads and path to the checkpoint's subject root.
+Status add_subject_proofs(const ledger::Snapshot& snapshot, const Completion& done, nlohmann::ordered_json& bundle) {
+  nlohmann::ordered_json subjects = nlohmann::ordered_json::array();
+  std::set<uint16_t> buckets;
+  for (const auto& [name, indexes] : done.subjects()) {
+    subjects.push_back({{"name", name.first}, {"value", name.second}, {"indexes", indexes}});
+    buckets.insert(subject_bucket(subject_key(name.first, name.second)));
+  }
+  nlohmann::ordered_json proofs = nlohmann::ordered_json::array();
+  for (uint16_t b : buckets) {
+    CB_TRY(ledger::SubjectBucketProof proof, snapshot.subject_bucket_proof(b));
+    nlohmann::ordered_json heads = nlohmann::ordered_json::array();
+    for (const auto& [subject, head] : proof.heads) {
+      heads.push_back({{"subject", to_base64(as_bytes(subject))}, {"head", to_hex(as_bytes(head.encode()))}});
+    }
+    proofs.push_back({{"bucket", b}, {"heads", heads}, {"path", hashes_json(proof.path)}});
+  }
+  nlohmann::ordered_json withheld = nlohmann::ordered_json::array();
+  for (uint64_t i : done.withheld()) {
+    CB_TRY(Hash hash, snapshot.entry_hash(i));
+    CB_TRY(std::vector<Hash> proof, snapshot.inclusion_proof(i, snapshot.size()));
+    withheld.push_back({{"index", i}, {"hash", to_hex(hash)}, {"inclusion", hashes_json(proof)}});
+  }
+  bundle["subjects"] = std::move(subjects);
+  bundle["buckets"] = std::move(proofs);
+  bundle["withheld"] = std::move(withheld);
+  return {};
+}
+
 }  // namespace
 
 Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject kind, const std::string& id,
@@ -110,10 +281,12 @@ Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject
     CB_TRY(Lineage l, line_lineage(snapshot, id));
     c.add(for_audience(std::move(l), audience));
   }
+  // Everything filed under the subjects it is about (the whole key registry among them, so a
+  // verifier replays who could sign when), then what proves the owner and rule of every line.
+  Completion completion(snapshot, audience, c);
+  CB_CHECK(completion.run(kind, id));
   CB_CHECK(collect_ownership(snapshot, c));
-  // The whole key registry, so a verifier replays who could sign when.
-  CB_TRY(std::vector<uint64_t> key_events, snapshot.lookup("kind", "keyEvent"));
-  for (uint64_t i : key_events) c.add("key_event", i);
+  CB_CHECK(completion.run(kind, id));  // the rule versions ownership brought in
 
   const uint64_t size = snapshot.size();
   CB_TRY(std::string checkpoint, snapshot.checkpoint(size));
@@ -140,6 +313,7 @@ Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject
                                 {"checkpoint", checkpoint},
                                 {"entries", entries},
                                 {"sign_offs", sign_offs}};
+  CB_CHECK(add_subject_proofs(snapshot, completion, bundle));
   return bundle.dump(2) + "\n";
 }
 

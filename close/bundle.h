@@ -12,8 +12,10 @@
 namespace closebook::close {
 
 // v2 carries what proves each line's owner and rule choice: the tenant edges of its tenant and
-// every rule version of its vendor's SKU (docs/evidence.md §1). closebook-verify refuses v1.
-inline constexpr const char* kBundleFormat = "closebook-bundle-v2";
+// every rule version of its vendor's SKU; v3 proves it is complete: every entry filed under the
+// subjects it is about, against the subject map its checkpoint signs (docs/evidence.md §1, R33).
+// closebook-verify refuses v1 and v2.
+inline constexpr const char* kBundleFormat = "closebook-bundle-v3";
 
 enum class BundleSubject { kInvoice, kLine };
 

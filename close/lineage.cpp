@@ -78,14 +78,17 @@ void add_chunk(Collector& c, const PeriodTrail::Chunk& chunk) {
 
 }  // namespace
 
-Lineage for_audience(Lineage lineage, Audience audience) {
-  if (audience == Audience::kStaff) return lineage;
+bool hidden_from(const std::string& role, Audience audience) {
+  if (audience == Audience::kStaff) return false;
   static const std::set<std::string> kStaffOnly = {"match_result", "match_run", "vendor_invoice_line", "exception",
                                                    "exception_update", "journal_posting", "posting_ack"};
   static const std::set<std::string> kGlMayNot = {"match_result", "match_run", "vendor_invoice_line", "exception",
                                                   "exception_update"};
-  const std::set<std::string>& hidden = audience == Audience::kGl ? kGlMayNot : kStaffOnly;
-  std::erase_if(lineage.items, [&](const LineageItem& item) { return hidden.count(item.role) != 0; });
+  return (audience == Audience::kGl ? kGlMayNot : kStaffOnly).count(role) != 0;
+}
+
+Lineage for_audience(Lineage lineage, Audience audience) {
+  std::erase_if(lineage.items, [&](const LineageItem& item) { return hidden_from(item.role, audience); });
   return lineage;
 }
 

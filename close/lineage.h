@@ -37,7 +37,9 @@ struct Lineage {
 // acknowledgements — not the queue and its notes, nor the vendor's lines and the match.
 enum class Audience { kStaff, kPartner, kGl };
 
-// The lineage as `audience` may see it.
+// Whether an entry of `role` (a bundle role: "match_result", "exception", ...) is kept from
+// `audience`; and the lineage as `audience` may see it.
+bool hidden_from(const std::string& role, Audience audience);
 Lineage for_audience(Lineage lineage, Audience audience);
 
 // The current version of a priced line: the latest PricedLine entry of its id.

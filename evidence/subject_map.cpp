@@ -99,6 +99,28 @@ Hash subject_root(const std::map<uint16_t, Hash>& bucket_hashes) {
   return level.empty() ? empty_subject_node(kSubjectTreeLevels) : level.begin()->second;
 }
 
+std::string subject_key(std::string_view name, std::string_view value) {
+  std::string key(name);
+  key.push_back('\0');
+  if (key.size() + value.size() <= kSubjectKeyBytesMax) {
+    key.append(value);
+  } else {
+    key += "#" + to_hex(sha256(value));
+  }
+  return key;
+}
+
+Hash subject_root_from_path(uint16_t bucket, const Hash& bucket_hash, std::span<const Hash> path) {
+  assert(path.size() == kSubjectTreeLevels);
+  Hash node = leaf_hash(Bytes(bucket_hash));
+  uint32_t index = bucket;
+  for (const Hash& sibling : path) {
+    node = (index & 1) == 0 ? node_hash(node, sibling) : node_hash(sibling, node);
+    index >>= 1;
+  }
+  return node;
+}
+
 std::string subjects_extension(const Hash& root) {
   return std::string(kSubjectsExtension) + " " + to_base64(Bytes(root));
 }

@@ -68,6 +68,16 @@ const Hash& empty_subject_node(unsigned level);
 // The map's root from the hashes of its non-empty buckets (every other bucket is empty).
 Hash subject_root(const std::map<uint16_t, Hash>& bucket_hashes);
 
+// The subject an index key is filed under: name, 0x00, value; when that would be longer than
+// kSubjectKeyBytesMax, name, 0x00, '#', hex SHA-256(value) (docs/ledger.md §7.1; an LMDB key
+// is at most 511 bytes, and the heads table prefixes two).
+inline constexpr size_t kSubjectKeyBytesMax = 480;
+std::string subject_key(std::string_view name, std::string_view value);
+
+// The root reached from `bucket`'s hash and its audit path: the 16 sibling nodes from the
+// leaf level up (a bundle's proof that the bucket holds exactly these heads, docs/evidence.md R33).
+Hash subject_root_from_path(uint16_t bucket, const Hash& bucket_hash, std::span<const Hash> path);
+
 // The checkpoint extension line for a root, and the root read back from a checkpoint's
 // extension lines (nullopt when it has none; invalid when the line is malformed or repeated).
 std::string subjects_extension(const Hash& root);

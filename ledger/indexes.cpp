@@ -1,6 +1,7 @@
 #include "ledger/indexes.h"
 
 #include "evidence/hash.h"
+#include "evidence/subject_map.h"
 #include "ledger/layout.h"
 
 namespace closebook::ledger {
@@ -149,15 +150,6 @@ std::vector<IndexKey> index_keys(schema::Entry::Reader entry) {
   return out;
 }
 
-std::string index_db_key(std::string_view name, std::string_view value) {
-  std::string key(name);
-  key.push_back('\0');
-  if (key.size() + value.size() <= kIndexKeyBytesMax) {
-    key.append(value);
-  } else {
-    key += "#" + to_hex(sha256(value));
-  }
-  return key;
-}
+std::string index_db_key(std::string_view name, std::string_view value) { return subject_key(name, value); }
 
 }  // namespace closebook::ledger

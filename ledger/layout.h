@@ -55,9 +55,9 @@ inline constexpr std::string_view kBackupCheckpointFile = "backup.checkpoint";
 // pid: LMDB's own writer mutex has no timeout and names no one.
 inline constexpr std::string_view kWriterLockFile = "writer.lock";
 
-// LMDB's default maximum key size is 511 bytes; longer index values are replaced by
-// "#" + hex SHA-256 of the value, which keeps them exact-match searchable.
-inline constexpr size_t kIndexKeyBytesMax = 480;
+// Index keys are subject keys (evidence/subject_map.h subject_key): LMDB's default maximum
+// key size is 511 bytes, so values past kSubjectKeyBytesMax are replaced by "#" + hex SHA-256
+// of the value, which keeps them exact-match searchable.
 
 inline std::string u64be(uint64_t v) {
   std::string out(8, '\0');

@@ -357,6 +357,11 @@ Result<Hash> Snapshot::subjects_root() const {
   return *root;
 }
 
+Result<SubjectBucketProof> Snapshot::subject_bucket_proof(uint16_t bucket) const {
+  CB_TRY(Hash root, subjects_root());
+  return bucket_proof(txn_, ledger_->subjects_, bucket, root);
+}
+
 Result<std::optional<SubjectHead>> Snapshot::proven_head(std::string_view subject) const {
   CB_TRY(Hash root, subjects_root());
   const uint16_t bucket = subject_bucket(subject);

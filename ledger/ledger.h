@@ -155,6 +155,8 @@ class Snapshot : public NodeSource {
   Result<std::optional<uint64_t>> lookup_last(std::string_view name, std::string_view value) const;
   // The subject map's root in the snapshot's checkpoint (signature checked).
   Result<Hash> subjects_root() const;
+  // A bucket of the subject map with its path to subjects_root(), proven.
+  Result<SubjectBucketProof> subject_bucket_proof(uint16_t bucket) const;
 
   // Entries decoded through entry() so far, and their bytes: how a test shows a read path is
   // linear in what it returns (an operation count, never a time).

@@ -38,13 +38,14 @@ Result<Hash> stored_node(MDB_txn* txn, const SubjectTables& tables, unsigned lev
   return h;
 }
 
-// The leaf hash of a bucket, from the heads stored under it.
-Result<Hash> bucket_leaf(MDB_txn* txn, const SubjectTables& tables, uint16_t bucket) {
+// The heads stored under a bucket, in ascending subject order.
+Result<std::vector<std::pair<std::string, SubjectHead>>> bucket_heads(MDB_txn* txn, const SubjectTables& tables,
+                                                                      uint16_t bucket) {
   const std::string prefix = bucket_prefix(bucket);
   MDB_cursor* cursor = nullptr;
   int rc = mdb_cursor_open(txn, tables.heads, &cursor);
   if (rc != 0) return lmdb_error(rc, "open cursor on subject heads");
-  SubjectBucketHasher hasher;
+  std::vector<std::pair<std::string, SubjectHead>> out;
   MDB_val k = as_val(prefix);
   MDB_val v;
   Status status;
@@ -55,13 +56,24 @@ Result<Hash> bucket_leaf(MDB_txn* txn, const SubjectTables& tables, uint16_t buc
       status = std::move(head).error();
       break;
     }
-    hasher.add(as_view(k).substr(2), *head);
+    out.emplace_back(std::string(as_view(k).substr(2)), *head);
   }
   mdb_cursor_close(cursor);
   CB_CHECK(status);
   if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc, "read subject heads");
-  const Hash bucket_hash = hasher.finish();
-  return leaf_hash(Bytes(bucket_hash));
+  return out;
+}
+
+Hash bucket_hash_of(const std::vector<std::pair<std::string, SubjectHead>>& heads) {
+  SubjectBucketHasher hasher;
+  for (const auto& [subject, head] : heads) hasher.add(subject, head);
+  return hasher.finish();
+}
+
+// The leaf hash of a bucket, from the heads stored under it.
+Result<Hash> bucket_leaf(MDB_txn* txn, const SubjectTables& tables, uint16_t bucket) {
+  CB_TRY(auto heads, bucket_heads(txn, tables, bucket));
+  return leaf_hash(Bytes(bucket_hash_of(heads)));
 }
 
 Status put_node(MDB_txn* txn, const SubjectTables& tables, unsigned level, uint32_t index, const Hash& h) {
@@ -132,6 +144,21 @@ Status prove_bucket(MDB_txn* txn, const SubjectTables& tables, uint16_t bucket, 
                              "rebuild them from the entries with `closebook reindex`");
   }
   return {};
+}
+
+Result<SubjectBucketProof> bucket_proof(MDB_txn* txn, const SubjectTables& tables, uint16_t bucket, const Hash& root) {
+  SubjectBucketProof proof{bucket, {}, {}};
+  CB_TRY(proof.heads, bucket_heads(txn, tables, bucket));
+  for (unsigned level = 0; level < kSubjectTreeLevels; ++level) {
+    CB_TRY(Hash sibling, stored_node(txn, tables, level, (uint32_t{bucket} >> level) ^ 1));
+    proof.path.push_back(sibling);
+  }
+  if (subject_root_from_path(bucket, bucket_hash_of(proof.heads), proof.path) != root) {
+    return Error::corruption("the ledger's indexes (subject bucket " + std::to_string(bucket) +
+                             ") do not match the subject map the log signed: they were edited or damaged; "
+                             "rebuild them from the entries with `closebook reindex`");
+  }
+  return proof;
 }
 
 Status SubjectWriter::touch(uint16_t bucket) {

@@ -36,6 +36,16 @@ Result<std::optional<SubjectHead>> read_subject_head(MDB_txn* txn, const Subject
 // the map's root; Corruption unless that is `root`.
 Status prove_bucket(MDB_txn* txn, const SubjectTables& tables, uint16_t bucket, const Hash& root);
 
+// A bucket's heads and the path from its leaf to the root: what a bundle carries to prove a
+// subject's head (docs/evidence.md R33).
+struct SubjectBucketProof {
+  uint16_t bucket = 0;
+  std::vector<std::pair<std::string, SubjectHead>> heads;  // ascending subject
+  std::vector<Hash> path;                                  // kSubjectTreeLevels siblings, leaf level first
+};
+// Corruption unless the heads and path lead to `root`.
+Result<SubjectBucketProof> bucket_proof(MDB_txn* txn, const SubjectTables& tables, uint16_t bucket, const Hash& root);
+
 // The root of the map with no subjects.
 const Hash& empty_subjects_root();
 

@@ -266,14 +266,15 @@ TEST_F(BundleTest, ASignOffByARevokedKeyWrittenPastTheChecksIsRefusedByTheVerifi
 
 TEST(BundleVectorTest, ThePublishedBundleVerifiesAndItsTamperedFormsDoNot) {
   const std::string dir = test::source_dir() + "/tests/vectors/bundle/";
-  const std::string bundle = test::read_text(dir + "INV-2026-10-P004-v2.json");
-  std::string vkey = test::read_text(dir + "log-v2.vkey");
+  const std::string bundle = test::read_text(dir + "INV-2026-10-P004-v3.json");
+  std::string vkey = test::read_text(dir + "log-v3.vkey");
   vkey.erase(vkey.find_last_not_of('\n') + 1);
   const VerifierKey key = VerifierKey::parse(vkey).value();
   auto report = verify::check_bundle(bundle, key);
   ASSERT_TRUE(report.ok()) << report.error().to_string();
-  EXPECT_EQ(report->entries, 34u);
+  EXPECT_EQ(report->entries, 35u);
   EXPECT_EQ(report->lines_recomputed, 3u);
+  EXPECT_EQ(report->subjects_proven, 14u);
   // The storage line's sell amount, edited in its JSON and in nothing else.
   std::string edited = bundle;
   const size_t at = edited.find("\"sellAmount\": \"75.16\"");
@@ -293,6 +294,18 @@ TEST(BundleVectorTest, AVersionOneBundleIsRefusedForWhatItCannotProve) {
   auto refused = verify::check_bundle(test::read_text(dir + "INV-2026-10-P004.json"), VerifierKey::parse(vkey).value());
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("R1: a closebook-bundle-v1 bundle"), std::string::npos) << refused.error().to_string();
+}
+
+// The v2 vector proves what it carries but not that nothing is missing: refused with the
+// reason, never accepted as if complete.
+TEST(BundleVectorTest, AVersionTwoBundleIsRefusedForWhatItCannotProve) {
+  const std::string dir = test::source_dir() + "/tests/vectors/bundle/";
+  std::string vkey = test::read_text(dir + "log-v2.vkey");
+  vkey.erase(vkey.find_last_not_of('\n') + 1);
+  auto refused = verify::check_bundle(test::read_text(dir + "INV-2026-10-P004-v2.json"), VerifierKey::parse(vkey).value());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("R1: a closebook-bundle-v2 bundle does not prove it is complete"), std::string::npos)
+      << refused.error().to_string();
 }
 
 }  // namespace

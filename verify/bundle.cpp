@@ -14,6 +14,9 @@
 #include "evidence/keys.h"
 #include "evidence/merkle.h"
 #include "evidence/signoff_check.h"
+#include "evidence/subject_map.h"
+#include "verify/bundle_fields.h"
+#include "verify/completeness.h"
 #include "verify/rules.h"
 #include "verify/verify.h"
 
@@ -22,8 +25,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 using K = schema::Entry::Kind;
-
-Error failed(const std::string& what) { return Error::corruption(what); }
 
 // R4: the roles a bundle names its entries by (docs/evidence.md §1), each the name of one kind.
 const std::map<std::string, K::Which> kRoles = {
@@ -37,19 +38,6 @@ const std::map<std::string, K::Which> kRoles = {
 
 std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
-
-Result<std::vector<Hash>> hashes(const json& list, const std::string& what) {
-  if (!list.is_array()) return failed("R1: " + what + " is not a list of hashes");
-  std::vector<Hash> out;
-  for (const json& h : list) {
-    if (!h.is_string()) return failed("R1: " + what + " holds a non-string");
-    auto parsed = hash_from_hex(h.get<std::string>());
-    if (!parsed.ok()) return failed("R1: " + what + ": " + parsed.error().message);
-    if (to_hex(*parsed) != h.get<std::string>()) return failed("R1: " + what + ": a hash is not lower-case hex");
-    out.push_back(*parsed);
-  }
-  return out;
-}
 
 // The value a field has when an entry written before the field existed is decoded.
 bool is_default(const json& v) {
@@ -77,19 +65,6 @@ bool json_matches(const json& decoded, const json& bundled) {
   return true;
 }
 
-Status only_keys(const json& obj, std::initializer_list<const char*> keys, const std::string& what) {
-  if (!obj.is_object()) return failed("R1: " + what + " is not an object");
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    bool known = false;
-    for (const char* k : keys) known = known || it.key() == k;
-    if (!known) return failed("R1: " + what + " has an unknown field \"" + it.key() + "\"");
-  }
-  for (const char* k : keys) {
-    if (!obj.contains(k)) return failed("R1: " + what + " has no \"" + k + "\"");
-  }
-  return {};
-}
-
 class BundleChecker {
  public:
   BundleChecker(const VerifierKey& key, BundleReport& report) : key_(key), report_(report) {}
@@ -100,12 +75,17 @@ class BundleChecker {
     // One canonical form (closebook's own: 2-space indent, fields in order, a final newline),
     // so no byte of a bundle can change without the check noticing.
     if (b.dump(2) + "\n" != text) return failed("R1: the bundle is not in canonical form (re-indented or edited?)");
-    CB_CHECK(only_keys(b, {"format", "subject", "tree_size", "checkpoint", "entries", "sign_offs"}, "the bundle"));
-    if (b["format"] == "closebook-bundle-v1") {
+    if (b.is_object() && b.contains("format") && b["format"] == "closebook-bundle-v1") {
       return failed("R1: a closebook-bundle-v1 bundle carries no tenant edges nor the SKU's other rule versions, so it cannot "
-                    "prove who owns its lines or that their rule applied; ask for a new bundle (closebook-bundle-v2)");
+                    "prove who owns its lines or that their rule applied; ask for a new bundle (closebook-bundle-v3)");
     }
-    if (b["format"] != "closebook-bundle-v2") return failed("R1: the bundle's format is not closebook-bundle-v2");
+    if (b.is_object() && b.contains("format") && b["format"] == "closebook-bundle-v2") {
+      return failed("R1: a closebook-bundle-v2 bundle does not prove it is complete: it could leave out a later credit, "
+                    "reopen, dispute or key revocation unnoticed; ask for a new bundle (closebook-bundle-v3)");
+    }
+    CB_CHECK(only_keys(b, {"format", "subject", "tree_size", "checkpoint", "entries", "sign_offs", "subjects", "buckets", "withheld"},
+                       "the bundle"));
+    if (b["format"] != "closebook-bundle-v3") return failed("R1: the bundle's format is not closebook-bundle-v3");
     CB_CHECK(only_keys(b["subject"], {"kind", "id"}, "subject"));
     if (!b["subject"]["kind"].is_string() || !b["subject"]["id"].is_string()) return failed("R1: the subject is malformed");
     report_.subject_kind = b["subject"]["kind"].get<std::string>();
@@ -113,6 +93,9 @@ class BundleChecker {
     report_.subject_id = b["subject"]["id"].get<std::string>();
     CB_CHECK(check_checkpoint(b));
     CB_CHECK(load_entries(b["entries"]));
+    CB_TRY(CompletenessReport complete, check_completeness(b, entries_, size_, root_, subjects_root_));
+    report_.subjects_proven = complete.subjects;
+    report_.withheld = complete.withheld;
     CB_CHECK(check_references());
     CB_CHECK(replay_keys());
     CB_CHECK(check_sign_offs(b["sign_offs"]));
@@ -130,6 +113,11 @@ class BundleChecker {
     if (cp->checkpoint.size != b["tree_size"].get<uint64_t>()) return failed("R2: tree_size is not the checkpoint's size");
     size_ = cp->checkpoint.size;
     root_ = cp->checkpoint.root;
+    auto subjects = subjects_root_of(cp->checkpoint.extensions);
+    if (!subjects.ok() || !subjects->has_value()) {
+      return failed("R33: the checkpoint carries no valid closebook-subjects/v1 line, so nothing proves the bundle complete");
+    }
+    subjects_root_ = **subjects;
     report_.origin = cp->checkpoint.origin;
     report_.tree_size = size_;
     return {};
@@ -362,7 +350,7 @@ class BundleChecker {
   const VerifierKey& key_;
   BundleReport& report_;
   uint64_t size_ = 0;
-  Hash root_{};
+  Hash root_{}, subjects_root_{};
   std::map<uint64_t, DecodedEntry> entries_;
   KeyRegistry registry_;
 };

@@ -164,7 +164,11 @@ int run(const std::string& command, const po::variables_map& vm) {
     for (const std::string& name : r->signers) std::cout << " " << name;
     std::cout << " (keys registered and active when they signed)\n"
               << "  amounts recomputed: " << r->lines_recomputed << " priced lines, " << r->invoices_recomputed
-              << " invoices (quantity from usage, rule version, FX lock, rounding, GST, totals)\n";
+              << " invoices (quantity from usage, rule version, FX lock, rounding, GST, totals)\n"
+              << "  complete against the subject map the checkpoint signs: every entry filed under its "
+              << r->subjects_proven << " subjects is in the bundle";
+    if (r->withheld != 0) std::cout << ", " << r->withheld << " of them withheld from this audience (hash and inclusion only)";
+    std::cout << "\n";
     return 0;
   }
   std::cerr << "closebook-verify: unknown command \"" << command << "\"\n" << kUsage;

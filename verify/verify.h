@@ -77,6 +77,8 @@ struct BundleReport {
   std::set<std::string> signers;  // finance keys that signed the sign-offs
   uint64_t lines_recomputed = 0;
   uint64_t invoices_recomputed = 0;
+  uint64_t subjects_proven = 0;  // R33: subjects whose every entry the bundle carries or withholds
+  uint64_t withheld = 0;         // entries kept from the bundle's audience, their inclusion proven
 };
 Result<BundleReport> check_bundle(std::string_view bundle_json, const VerifierKey& key);
 

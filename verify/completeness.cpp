@@ -1,0 +1,251 @@
+#include "verify/completeness.h"
+
+#include <vector>
+
+#include "evidence/merkle.h"
+#include "evidence/subject_map.h"
+#include "verify/bundle_fields.h"
+
+namespace closebook::verify {
+namespace {
+
+using json = nlohmann::ordered_json;
+using K = schema::Entry::Kind;
+using Subject = std::pair<std::string, std::string>;  // (index name, value)
+
+std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+std::string cited(schema::EntryRef::Reader r) { return std::to_string(r.getIndex()); }
+
+std::string describe(const Subject& s) { return "subject " + s.first + " \"" + s.second + "\""; }
+
+// R33: the subjects a bundle must prove complete because it carries `e`.
+void required_by(schema::Entry::Reader e, std::set<Subject>& out) {
+  auto kind = e.getKind();
+  const std::string self = std::to_string(e.getIndex());
+  switch (kind.which()) {
+    case K::PRICED_LINE: {
+      auto l = kind.getPricedLine();
+      const std::string period = text(l.getPeriod()).substr(0, 7);
+      out.insert({"line", text(l.getLineId())});
+      out.insert({"cites", self});
+      out.insert({"period_kind", period + "/signOff"});
+      out.insert({"period_kind", period + "/periodReopen"});
+      break;
+    }
+    case K::CREDIT:
+    case K::INVOICE_CHUNK: out.insert({"cites", self}); break;
+    case K::EXCEPTION: out.insert({"exception", text(kind.getException().getExceptionId())}); break;
+    case K::RULE_VERSION: out.insert({"rule", text(kind.getRuleVersion().getRuleId())}); break;
+    default: break;
+  }
+}
+
+// The subjects of the names R33 requires that `e` is filed under (docs/ledger.md §7.1: an
+// entry's index keys; an empty value files nothing).
+std::vector<Subject> filed_under(schema::Entry::Reader e) {
+  std::vector<Subject> out{{"kind", kind_name(e)}};
+  auto add = [&](const char* name, std::string value) {
+    if (!value.empty()) out.emplace_back(name, std::move(value));
+  };
+  auto period = [&](capnp::Text::Reader p, const char* kind) {
+    if (p.size() >= 7) add("period_kind", text(p).substr(0, 7) + "/" + kind);
+  };
+  auto kind = e.getKind();
+  switch (kind.which()) {
+    case K::PRICED_LINE: add("line", text(kind.getPricedLine().getLineId())); break;
+    case K::CREDIT:
+      for (auto id : kind.getCredit().getLineIds()) add("line", text(id));
+      break;
+    case K::DISPUTE:
+      add("line", text(kind.getDispute().getLineId()));
+      add("cites", cited(kind.getDispute().getLine()));
+      break;
+    case K::MATCH_RESULT:
+      for (auto r : kind.getMatchResult().getPricedLines()) add("cites", cited(r));
+      break;
+    case K::EXCEPTION:
+      add("exception", text(kind.getException().getExceptionId()));
+      for (auto r : kind.getException().getEvidence()) add("cites", cited(r));
+      break;
+    case K::EXCEPTION_UPDATE: add("exception", text(kind.getExceptionUpdate().getExceptionId())); break;
+    case K::INVOICE:
+      add("invoice", text(kind.getInvoice().getInvoiceId()));
+      for (auto item : kind.getInvoice().getItems()) add("cites", cited(item.getLine()));
+      for (auto chunk : kind.getInvoice().getChunks()) add("cites", cited(chunk));
+      break;
+    case K::INVOICE_CHUNK:
+      add("invoice", text(kind.getInvoiceChunk().getInvoiceId()));
+      for (auto item : kind.getInvoiceChunk().getItems()) add("cites", cited(item.getLine()));
+      break;
+    case K::SIGN_OFF: period(kind.getSignOff().getPeriod(), "signOff"); break;
+    case K::PERIOD_REOPEN: period(kind.getPeriodReopen().getPeriod(), "periodReopen"); break;
+    case K::RULE_VERSION: add("rule", text(kind.getRuleVersion().getRuleId())); break;
+    default: break;
+  }
+  return out;
+}
+
+bool is_index(const json& v) { return v.is_number_unsigned(); }
+
+class Completeness {
+ public:
+  Completeness(const std::map<uint64_t, DecodedEntry>& entries, uint64_t size, const Hash& root, const Hash& subjects_root)
+      : entries_(entries), size_(size), root_(root), subjects_root_(subjects_root) {}
+
+  Result<CompletenessReport> run(const json& b) {
+    CB_CHECK(load_buckets(b["buckets"]));
+    CB_CHECK(load_withheld(b["withheld"]));
+    CB_CHECK(load_subjects(b["subjects"]));
+    CB_CHECK(check_required(b["subject"]));
+    CB_CHECK(check_filed());
+    return CompletenessReport{subjects_.size(), withheld_.size()};
+  }
+
+ private:
+  // Each bucket: its heads in ascending subject order, each subject of that bucket, and the
+  // path from the bucket's hash to the checkpoint's subject root.
+  Status load_buckets(const json& list) {
+    if (!list.is_array()) return failed("R33: buckets is not a list");
+    std::optional<uint32_t> previous;
+    for (const json& item : list) {
+      CB_CHECK(only_keys(item, {"bucket", "heads", "path"}, "a bucket"));
+      if (!is_index(item["bucket"]) || item["bucket"].get<uint64_t>() >= kSubjectBuckets || !item["heads"].is_array()) {
+        return failed("R33: a bucket is malformed");
+      }
+      const auto bucket = static_cast<uint16_t>(item["bucket"].get<uint64_t>());
+      const std::string where = "bucket " + std::to_string(bucket);
+      if (previous && bucket <= *previous) return failed("R33: the buckets are not in ascending order, each once");
+      previous = bucket;
+      SubjectBucketHasher hasher;
+      std::optional<std::string> last;
+      for (const json& h : item["heads"]) {
+        CB_CHECK(only_keys(h, {"subject", "head"}, where + " head"));
+        if (!h["subject"].is_string() || !h["head"].is_string()) return failed("R33: " + where + ": a head is malformed");
+        auto subject = from_base64(h["subject"].get<std::string>());
+        auto bytes = from_hex(h["head"].get<std::string>());
+        if (!subject.ok() || to_base64(as_bytes(*subject)) != h["subject"].get<std::string>() || !bytes.ok() ||
+            to_hex(as_bytes(*bytes)) != h["head"].get<std::string>()) {
+          return failed("R1: " + where + ": a head's subject or bytes are not canonical base64 and hex");
+        }
+        auto head = SubjectHead::decode(*bytes);
+        if (!head.ok()) return failed("R33: " + where + ": " + head.error().message);
+        if (last && *subject <= *last) return failed("R33: " + where + ": its subjects are not in ascending order, each once");
+        if (subject_bucket(*subject) != bucket) return failed("R33: " + where + " holds a subject of another bucket");
+        hasher.add(*subject, *head);
+        heads_.emplace(*subject, *head);
+        last = *subject;
+      }
+      CB_TRY(std::vector<Hash> path, hashes(item["path"], where + " path"));
+      if (path.size() != kSubjectTreeLevels) return failed("R33: " + where + ": its path is not 16 hashes");
+      if (subject_root_from_path(bucket, hasher.finish(), path) != subjects_root_) {
+        return failed("R33: " + where + " does not lead to the subject map root the checkpoint signs (a head added, removed or edited)");
+      }
+      buckets_.insert(bucket);
+    }
+    return {};
+  }
+
+  // Entries kept from the bundle's audience: only their hash, proven included.
+  Status load_withheld(const json& list) {
+    if (!list.is_array()) return failed("R33: withheld is not a list");
+    std::optional<uint64_t> previous;
+    for (const json& item : list) {
+      CB_CHECK(only_keys(item, {"index", "hash", "inclusion"}, "a withheld entry"));
+      if (!is_index(item["index"]) || !item["hash"].is_string()) return failed("R33: a withheld entry is malformed");
+      const uint64_t index = item["index"].get<uint64_t>();
+      const std::string where = "withheld entry " + std::to_string(index);
+      if (previous && index <= *previous) return failed("R33: the withheld entries are not in ascending order, each once");
+      previous = index;
+      if (index >= size_ || entries_.count(index) != 0) return failed("R33: " + where + " is beyond the tree or also carried");
+      CB_TRY(std::vector<Hash> hash, hashes(json::array({item["hash"]}), where + " hash"));
+      CB_TRY(std::vector<Hash> proof, hashes(item["inclusion"], where + " inclusion"));
+      if (!verify_inclusion(hash[0], index, size_, proof, root_).ok()) {
+        return failed("R33: " + where + ": the inclusion proof does not lead to the checkpoint's root");
+      }
+      withheld_.insert(index);
+    }
+    return {};
+  }
+
+  // Each subject: the entries the log filed under it, which its proven head must chain to, and
+  // each of which the bundle carries or withholds.
+  Status load_subjects(const json& list) {
+    if (!list.is_array()) return failed("R33: subjects is not a list");
+    std::set<uint64_t> listed;
+    for (const json& item : list) {
+      CB_CHECK(only_keys(item, {"name", "value", "indexes"}, "a subject"));
+      if (!item["name"].is_string() || !item["value"].is_string() || !item["indexes"].is_array()) {
+        return failed("R33: a subject is malformed");
+      }
+      const Subject s{item["name"].get<std::string>(), item["value"].get<std::string>()};
+      if (!subjects_.empty() && s <= subjects_.rbegin()->first) return failed("R33: the subjects are not in ascending order, each once");
+      std::vector<uint64_t> indexes;
+      for (const json& i : item["indexes"]) {
+        if (!is_index(i) || i.get<uint64_t>() >= size_ || (!indexes.empty() && i.get<uint64_t>() <= indexes.back())) {
+          return failed("R33: " + describe(s) + ": its indexes are not ascending entries of the tree");
+        }
+        indexes.push_back(i.get<uint64_t>());
+      }
+      const std::string key = subject_key(s.first, s.second);
+      if (buckets_.count(subject_bucket(key)) == 0) return failed("R33: " + describe(s) + ": the bundle lacks its bucket");
+      const auto head = heads_.find(key);
+      const bool proven = head == heads_.end() ? indexes.empty() : head->second == subject_head_of(indexes);
+      if (!proven) return failed("R33: " + describe(s) + ": the log filed other entries under it than the bundle lists");
+      for (uint64_t i : indexes) {
+        if (entries_.count(i) == 0 && withheld_.count(i) == 0) {
+          return failed("R33: entry " + std::to_string(i) + " is filed under " + describe(s) +
+                        " at the checkpoint, and the bundle neither carries nor withholds it");
+        }
+      }
+      listed.insert(indexes.begin(), indexes.end());
+      subjects_.emplace(s, std::set<uint64_t>(indexes.begin(), indexes.end()));
+    }
+    for (uint64_t i : withheld_) {
+      if (listed.count(i) == 0) return failed("R33: withheld entry " + std::to_string(i) + " is filed under none of the bundle's subjects");
+    }
+    return {};
+  }
+
+  // The key registry, the subject itself, and what each carried entry requires.
+  Status check_required(const json& subject) {
+    std::set<Subject> required{{"kind", "keyEvent"}};
+    required.insert({subject["kind"] == "invoice" ? "invoice" : "line", subject["id"].get<std::string>()});
+    for (const auto& [index, e] : entries_) required_by(e.reader(), required);
+    for (const Subject& s : required) {
+      if (subjects_.count(s) == 0) return failed("R33: the bundle does not prove it holds every entry of " + describe(s));
+    }
+    return {};
+  }
+
+  // What the bundle carries is where the log filed it: an entry the writer left out of a
+  // subject's chain (so out of what the bundle must carry) is refused here.
+  Status check_filed() {
+    for (const auto& [index, e] : entries_) {
+      for (const Subject& s : filed_under(e.reader())) {
+        auto it = subjects_.find(s);
+        if (it != subjects_.end() && it->second.count(index) == 0) {
+          return failed("R33: entry " + std::to_string(index) + " belongs under " + describe(s) +
+                        ", and the log's subject map does not file it there");
+        }
+      }
+    }
+    return {};
+  }
+
+  const std::map<uint64_t, DecodedEntry>& entries_;
+  uint64_t size_;
+  Hash root_, subjects_root_;
+  std::set<uint16_t> buckets_;
+  std::map<std::string, SubjectHead> heads_;  // by subject key
+  std::set<uint64_t> withheld_;
+  std::map<Subject, std::set<uint64_t>> subjects_;
+};
+
+}  // namespace
+
+Result<CompletenessReport> check_completeness(const json& bundle, const std::map<uint64_t, DecodedEntry>& entries,
+                                              uint64_t tree_size, const Hash& root, const Hash& subjects_root) {
+  return Completeness(entries, tree_size, root, subjects_root).run(bundle);
+}
+
+}  // namespace closebook::verify
