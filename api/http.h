@@ -42,6 +42,19 @@ struct Reply {
   static Reply from(const Error& error);
 };
 
+class Metrics;
+
+// What api::Server serves: closebookd's Service, or a witness (api/witness_service.h).
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // Thread-safe. Never throws: an unexpected failure is a 500 that names no internals.
+  virtual Reply handle(const Request& request) = 0;
+  // Names the route a request matched ("unmatched" otherwise), for metrics and the access log.
+  virtual std::string route_of(const Request& request) const = 0;
+  virtual Metrics& metrics() = 0;
+};
+
 // Percent-decodes a path or query component; nullopt if it is malformed or decodes to a NUL.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 // Splits "a=1&b=2" into decoded pairs; nullopt if any part is malformed.

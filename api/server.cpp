@@ -55,7 +55,7 @@ std::string header_value(const Http::Header::Header& header) {
 
 // What the handlers share: Pistache clones the handler for each worker thread.
 struct Shared {
-  std::shared_ptr<Service> service;
+  std::shared_ptr<RequestHandler> service;
   std::ostream* access_log = nullptr;
   std::mutex log_mutex;
   std::atomic<bool> draining{false};
@@ -192,7 +192,7 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Server::~Server() { stop(); }
 
-Result<std::unique_ptr<Server>> Server::start(std::shared_ptr<Service> service, const ServerOptions& options) {
+Result<std::unique_ptr<Server>> Server::start(std::shared_ptr<RequestHandler> service, const ServerOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->shared = std::make_shared<Shared>();

@@ -32,7 +32,7 @@ struct ServerOptions {
 class Server {
  public:
   // Binds and starts serving on background threads.
-  static Result<std::unique_ptr<Server>> start(std::shared_ptr<Service> service, const ServerOptions& options);
+  static Result<std::unique_ptr<Server>> start(std::shared_ptr<RequestHandler> service, const ServerOptions& options);
   ~Server();
   uint16_t port() const;
   // Refuses new requests (503), waits up to drain_timeout for those in flight, then stops.

@@ -67,20 +67,22 @@ struct Route {
   Handler handler;
 };
 
-class Service {
+class Service : public RequestHandler {
  public:
   Service(std::unique_ptr<ledger::Ledger> ledger, std::unique_ptr<TokenStore> tokens, SigningKey log_key,
           ServiceOptions options);
 
-  // Thread-safe. Never throws: an unexpected failure is a 500 that names no internals.
-  Reply handle(const Request& request);
-  // Names the route a request matched ("unmatched" otherwise), for metrics and the access log.
-  std::string route_of(const Request& request) const;
+  Reply handle(const Request& request) override;
+  std::string route_of(const Request& request) const override;
 
   Result<ledger::Snapshot> snapshot() const { return ledger_->snapshot(); }
   const ledger::Ledger& ledger() const { return *ledger_; }
   const match::CloseConfig& config() const { return options_.config; }
-  Metrics& metrics() { return metrics_; }
+  Metrics& metrics() override { return metrics_; }
+  // Witness cosignatures for the checkpoint of `size` (Ledger::add_cosignatures).
+  Status add_cosignatures(uint64_t size, const std::vector<NoteSignature>& cosignatures) {
+    return ledger_->add_cosignatures(size, cosignatures);
+  }
 
   // Appends through ledger::append_planned, one writer at a time within this server (another
   // process may still write: the planned size then catches the race and the plan is redone).

@@ -53,6 +53,7 @@ int cmd_journal(const Context& ctx);
 int cmd_bundle(const Context& ctx);
 int cmd_tokens(const Context& ctx);
 int cmd_serve(const Context& ctx);
+int cmd_witness(const Context& ctx);
 
 // Reads a passphrase from --passphrase-file, $CLOSEBOOK_PASSPHRASE, or the terminal.
 // Callers wipe it (sodium_memzero) once used.

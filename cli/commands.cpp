@@ -53,6 +53,8 @@ commands:
   tokens create --role R [--name N]    an API bearer token (shown once): admin, ops, finance, gl, auditor, partner:<id>
   tokens list | tokens revoke ID
   serve [--listen HOST:PORT] [--threads N] [--config FILE] ...   closebookd, the HTTP API (docs/api.yaml)
+  witness serve --key FILE --log VKEY --state DIR [--listen HOST:PORT]   a C2SP tlog-witness for the log
+  witness vkey FILE.pub                the witness key's cosigner vkey, for a tlog-policy file
 
 --ledger defaults to $CLOSEBOOK_LEDGER, then ./closebook-data.
 Passphrases come from --passphrase-file FILE, $CLOSEBOOK_PASSPHRASE, or a prompt.
@@ -145,6 +147,7 @@ int run(int argc, const char* const* argv) {
     if (command == "restore") return cmd_restore(ctx);
     if (command == "tokens") return cmd_tokens(ctx);
     if (command == "serve") return cmd_serve(ctx);
+    if (command == "witness") return cmd_witness(ctx);
     std::cerr << "closebook: unknown command \"" << command << "\"\n" << kUsage;
     return 1;
   } catch (const po::error& e) {

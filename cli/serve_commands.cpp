@@ -2,16 +2,23 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <sodium.h>
+
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 
 #include "api/server.h"
 #include "api/tokens.h"
+#include "api/witness_service.h"
 #include "cli/options.h"
+#include "evidence/keyfile.h"
+#include "evidence/policy.h"
 #include "ledger/files.h"
 #include "ledger/tiles.h"
+#include "witness/client.h"
 
 namespace closebook::cli {
 namespace {
@@ -95,29 +102,81 @@ int tokens_revoke(const Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
+uint64_t now_seconds() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+// Submits each new checkpoint to the witnesses of a policy (C2SP tlog-witness) and stores the
+// cosignatures that verify under their keys beside the log's signature (docs/ledger.md §4.1).
+class Witnessing {
+ public:
+  explicit Witnessing(WitnessPolicy policy) : policy_(std::move(policy)), known_(policy_.witnesses().size(), 0),
+                                              done_(policy_.witnesses().size(), 0) {}
+
+  // Ok once every witness with a URL has cosigned the snapshot's checkpoint; each failure is
+  // named in `failures` and retried on the next call.
+  void follow(api::Service& service, const ledger::Snapshot& snapshot, std::vector<std::string>& failures) {
+    const uint64_t size = snapshot.size();
+    for (size_t i = 0; i < policy_.witnesses().size(); ++i) {
+      const PolicyWitness& w = policy_.witnesses()[i];
+      if (w.url.empty() || done_[i] == size) continue;
+      if (auto st = cosign(service, snapshot, i); !st.ok()) {
+        failures.push_back(w.name + ": " + st.error().message);
+      } else {
+        done_[i] = size;
+      }
+    }
+  }
+
+ private:
+  Status cosign(api::Service& service, const ledger::Snapshot& snapshot, size_t i) {
+    const PolicyWitness& w = policy_.witnesses()[i];
+    const uint64_t size = snapshot.size();
+    CB_TRY(std::string checkpoint, snapshot.checkpoint(size));
+    auto proof = [&](uint64_t old) { return snapshot.consistency_proof(old, size); };
+    CB_TRY(std::string lines, witness::submit(w.url, checkpoint, size, known_[i], proof));
+    CB_TRY(Note cosigned, parse_note(checkpoint + lines));
+    CB_TRY(const uint64_t cosigned_at, cosignature_time(cosigned, w.key));
+    (void)cosigned_at;  // verified; its freshness is for the verifier's policy to judge
+    std::vector<NoteSignature> theirs;
+    for (const NoteSignature& s : cosigned.signatures) {
+      if (s.name == w.key.name && s.hash == w.key.hash) theirs.push_back(s);
+    }
+    return service.add_cosignatures(size, theirs);
+  }
+
+  WitnessPolicy policy_;
+  std::vector<uint64_t> known_;  // the size each witness holds, as far as we know
+  std::vector<uint64_t> done_;   // the size each has cosigned for us
+};
+
 // Waits for a stop signal. With a publish directory, publishes the log there now and again
-// within a second of each time it grows, whichever process wrote it (docs/ledger.md §9.1).
-// A failed publish is reported and retried; it never stops the server: the writes are in the
-// ledger, and readers keep the last published checkpoint meanwhile.
-int wait_publishing(const Context& ctx, const api::Service& service, const std::string& publish_dir,
-                    const sigset_t& stop_signals) {
+// within a second of each time it grows, whichever process wrote it (docs/ledger.md §9.1);
+// with witnesses, has each new checkpoint cosigned. A failure is reported and retried; it
+// never stops the server: the writes are in the ledger, and readers keep the last published
+// (or cosigned) checkpoint meanwhile.
+int wait_following(const Context& ctx, api::Service& service, const std::string& publish_dir,
+                   std::optional<Witnessing>& witnessing, const sigset_t& stop_signals) {
   uint64_t published = UINT64_MAX;
   std::string last_failure;
   for (;;) {
-    if (!publish_dir.empty()) {
-      auto snapshot = service.snapshot();
-      if (snapshot.ok() && snapshot->size() != published) {
-        auto report = ledger::publish_tiles(*snapshot, publish_dir);
-        if (report.ok()) {
-          published = snapshot->size();
-          last_failure.clear();
-        } else if (report.error().to_string() != last_failure) {
-          last_failure = report.error().to_string();
-          ctx.err << "closebookd: publishing to " << publish_dir << " failed (retrying): " << last_failure << "\n"
-                  << std::flush;
-        }
+    std::vector<std::string> failures;
+    auto snapshot = service.snapshot();
+    if (!publish_dir.empty() && snapshot.ok() && snapshot->size() != published) {
+      auto report = ledger::publish_tiles(*snapshot, publish_dir);
+      if (report.ok()) {
+        published = snapshot->size();
+      } else {
+        failures.push_back("publishing to " + publish_dir + ": " + report.error().to_string());
       }
     }
+    if (witnessing && snapshot.ok()) witnessing->follow(service, *snapshot, failures);
+    std::string failure;
+    for (const std::string& f : failures) failure += f + "; ";
+    if (!failure.empty() && failure != last_failure) ctx.err << "closebookd: (retrying) " << failure << "\n" << std::flush;
+    last_failure = failure;
     const timespec one_second{1, 0};
     const int signal = sigtimedwait(&stop_signals, nullptr, &one_second);
     if (signal > 0) return signal;
@@ -138,7 +197,8 @@ int cmd_tokens(const Context& ctx) {
 int cmd_serve(const Context& ctx_in) {
   po::options_description options("serve options");
   Context ctx = ctx_in;
-  std::string listen = "127.0.0.1:8080", config_file, close_config, passphrase_file, access_log = "-", port_file, publish_dir;
+  std::string listen = "127.0.0.1:8080", config_file, close_config, passphrase_file, access_log = "-", port_file, publish_dir,
+              witness_policy;
   api::ServerOptions server;
   api::ServiceOptions service_options;
   unsigned header_timeout = 10, body_timeout = 30, drain_timeout = 30;
@@ -152,6 +212,7 @@ int cmd_serve(const Context& ctx_in) {
       ("access-log", po::value(&access_log), "access log file (JSON lines), or - for standard error")
       ("port-file", po::value(&port_file), "write the port listened on to this new file")
       ("publish", po::value(&publish_dir), "keep DIR the log as tlog-tiles static files (closebook publish)")
+      ("witness-policy", po::value(&witness_policy), "a C2SP tlog-policy file: have each checkpoint cosigned by its witnesses' URLs")
       ("max-body-bytes", po::value(&service_options.max_body_bytes), "largest request body (default 1 MiB)")
       ("header-timeout", po::value(&header_timeout), "seconds to receive a request's headers (default 10)")
       ("body-timeout", po::value(&body_timeout), "seconds to receive its body (default 30)")
@@ -194,6 +255,14 @@ int cmd_serve(const Context& ctx_in) {
   }
   server.access_log = access_log == "-" ? &ctx.err : &log_file;
 
+  std::optional<Witnessing> witnessing;
+  if (!witness_policy.empty()) {
+    auto text = read_file(witness_policy, 1 << 20);
+    if (!text.ok()) return report(ctx, text.error());
+    auto policy = WitnessPolicy::parse(*text);
+    if (!policy.ok()) return report(ctx, std::move(policy).error().at(witness_policy, 0));
+    witnessing.emplace(std::move(*policy));
+  }
   auto service = open_service(ctx, close_config, passphrase_file, std::move(service_options));
   if (!service.ok()) return report(ctx, service.error());
   const sigset_t stop_signals = block_stop_signals();
@@ -204,11 +273,99 @@ int cmd_serve(const Context& ctx_in) {
     if (auto st = write_new_file(port_file, std::to_string(port) + "\n", 0644); !st.ok()) return report(ctx, st.error());
   }
   ctx.err << "closebookd: serving " << ctx.ledger_dir << " on " << server.host << ":" << port << "\n" << std::flush;
-  const int signal = wait_publishing(ctx, **service, publish_dir, stop_signals);
+  const int signal = wait_following(ctx, **service, publish_dir, witnessing, stop_signals);
   ctx.err << "closebookd: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ": finishing requests in flight\n" << std::flush;
   (*running)->stop();
   ctx.err << "closebookd: stopped\n";
   return 0;
+}
+
+namespace {
+
+int witness_vkey(const Context& ctx, const std::vector<std::string>& args) {
+  po::options_description options("witness vkey options");
+  std::string pub;
+  options.add_options()("pub", po::value(&pub)->required(), "the witness key's FILE.pub (from keygen)");
+  po::positional_options_description positional;
+  positional.add("pub", 1);
+  parse_args(args, options, positional);
+  auto text = read_file(pub, 4096);
+  if (!text.ok()) return report(ctx, text.error());
+  std::string line = *text;
+  line.erase(line.find_last_not_of("\n") + 1);
+  auto key = VerifierKey::parse(line);
+  if (!key.ok()) return report(ctx, std::move(key).error().at(pub, 1));
+  ctx.out << CosignerKey{key->name, cosigner_key_hash(key->name, key->key), key->key}.to_string() << "\n";
+  return 0;
+}
+
+int witness_serve(const Context& ctx, const std::vector<std::string>& args) {
+  po::options_description options("witness serve options");
+  std::string key_file, state_dir, listen = "127.0.0.1:8090", passphrase_file, port_file, access_log = "-";
+  std::vector<std::string> logs;
+  options.add_options()
+      ("key", po::value(&key_file)->required(), "the witness's secret key file (from keygen)")
+      ("log", po::value(&logs)->required(), "a log's verifier key to witness (repeat for more)")
+      ("state", po::value(&state_dir)->required(), "directory of the latest checkpoint cosigned per log")
+      ("listen", po::value(&listen), "HOST:PORT (default 127.0.0.1:8090; port 0 picks a free one)")
+      ("passphrase-file", po::value(&passphrase_file), "the key's passphrase")
+      ("port-file", po::value(&port_file), "write the port listened on to this new file")
+      ("access-log", po::value(&access_log), "access log file (JSON lines), or - for standard error");
+  parse_args(args, options);
+  std::vector<VerifierKey> trusted;
+  for (const std::string& l : logs) {
+    auto key = VerifierKey::parse(l);
+    if (!key.ok()) return report(ctx, std::move(key).error().in_field("--log"));
+    trusted.push_back(*key);
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir, ec);
+  if (ec) return report(ctx, Error::io("cannot create " + state_dir + ": " + ec.message()).in_field("--state"));
+  auto sealed = read_secret_file(key_file);
+  if (!sealed.ok()) return report(ctx, sealed.error());
+  auto passphrase = read_passphrase(passphrase_file, false);
+  if (!passphrase.ok()) return report(ctx, passphrase.error());
+  auto key = open_signing_key(*sealed, *passphrase);
+  sodium_memzero(passphrase->data(), passphrase->size());
+  if (!key.ok()) return report(ctx, key.error());
+  auto where = parse_listen(listen);
+  if (!where.ok()) return report(ctx, where.error());
+  api::ServerOptions server;
+  server.host = where->host;
+  server.port = where->port;
+  server.max_request_bytes = witness::kAddCheckpointBytesMax + api::kHeaderBytesAllowance;
+  std::ofstream log_file;
+  if (access_log != "-") {
+    log_file.open(access_log, std::ios::app);
+    if (!log_file) return report(ctx, Error::io("cannot open " + access_log).in_field("--access-log"));
+  }
+  server.access_log = access_log == "-" ? &ctx.err : &log_file;
+  const std::string name = key->name();
+  auto witness = std::make_unique<witness::Witness>(state_dir, std::move(*key), std::move(trusted), now_seconds);
+  const std::string vkey = witness->cosigner().to_string();
+  const sigset_t stop_signals = block_stop_signals();
+  auto running = api::Server::start(std::make_shared<api::WitnessService>(std::move(witness)), server);
+  if (!running.ok()) return report(ctx, running.error());
+  const uint16_t port = (*running)->port();
+  if (!port_file.empty()) {
+    if (auto st = write_new_file(port_file, std::to_string(port) + "\n", 0644); !st.ok()) return report(ctx, st.error());
+  }
+  ctx.err << "closebook witness: " << vkey << " on " << server.host << ":" << port << "\n" << std::flush;
+  int signal = 0;
+  while (signal <= 0) signal = sigwaitinfo(&stop_signals, nullptr);
+  (*running)->stop();
+  ctx.err << "closebook witness: stopped\n";
+  return 0;
+}
+
+}  // namespace
+
+int cmd_witness(const Context& ctx) {
+  const std::string verb = ctx.args.empty() ? "" : ctx.args[0];
+  const std::vector<std::string> rest(ctx.args.begin() + (ctx.args.empty() ? 0 : 1), ctx.args.end());
+  if (verb == "serve") return witness_serve(ctx, rest);
+  if (verb == "vkey") return witness_vkey(ctx, rest);
+  return report(ctx, Error::invalid("usage: witness serve --key FILE --log VKEY... --state DIR [--listen HOST:PORT] | vkey FILE.pub"));
 }
 
 }  // namespace closebook::cli

@@ -890,6 +890,28 @@ Status Ledger::match_signed_subjects(MDB_txn* txn, uint64_t size, const Hash& re
   return put(txn, checkpoints_, u64be(size), resigned.to_string(), 0, "checkpoint");
 }
 
+Status Ledger::add_cosignatures(uint64_t size, const std::vector<NoteSignature>& cosignatures) {
+  std::shared_lock<std::shared_timed_mutex> hold;
+  CB_TRY(MDB_txn* raw, begin(0, hold));
+  TxnGuard txn(raw);
+  CB_TRY(auto stored, get_optional(txn.get(), checkpoints_, u64be(size), "checkpoint"));
+  if (!stored) return Error::not_found("no checkpoint was signed at tree size " + std::to_string(size));
+  CB_TRY(VerifiedCheckpoint cp, open_checkpoint(*stored, log_vkey_));
+  bool added = false;
+  for (const NoteSignature& c : cosignatures) {
+    const bool present = std::any_of(cp.note.signatures.begin(), cp.note.signatures.end(),
+                                     [&](const NoteSignature& s) { return s.name == c.name && s.hash == c.hash; });
+    if (present) continue;
+    if (cp.note.signatures.size() >= kNoteSignaturesMax) return Error::full("the checkpoint has the most signatures a note may carry");
+    cp.note.signatures.push_back(c);
+    added = true;
+  }
+  if (!added) return {};
+  CB_CHECK(put(txn.get(), checkpoints_, u64be(size), cp.note.to_string(), 0, "checkpoint"));
+  if (const int rc = txn.commit(); rc != 0) return lmdb_error(rc, "commit cosignatures");
+  return {};
+}
+
 Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const SigningKey& log_key,
                                           const AppendOptions& options) {
   std::shared_lock<std::shared_timed_mutex> hold;

@@ -219,6 +219,11 @@ class Ledger {
   Result<BackupReceipt> backup(const std::string& dir) const;
   // Appends the drafts in order, all or nothing, with their tree nodes, indexes and one
   // checkpoint signed by `log_key`. At most kBatchEntriesMax drafts.
+  // Adds witness cosignature lines (c2sp.org/tlog-cosignature) to the checkpoint stored for
+  // `size`, beside the log's signature; a line of a key already there is not added twice. The
+  // caller has verified them under the witnesses' keys; the log's own signature is checked
+  // again here. The note's text is never changed (docs/ledger.md §4.1).
+  Status add_cosignatures(uint64_t size, const std::vector<NoteSignature>& cosignatures);
   Result<AppendReceipt> append(std::span<Draft> drafts, const SigningKey& log_key,
                                const AppendOptions& options = {});
 

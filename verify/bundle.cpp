@@ -119,6 +119,7 @@ class BundleChecker {
     }
     subjects_root_ = **subjects;
     report_.origin = cp->checkpoint.origin;
+    report_.checkpoint = b["checkpoint"].get<std::string>();
     report_.tree_size = size_;
     return {};
   }

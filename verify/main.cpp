@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 #include <cerrno>
 #include <charconv>
+#include <ctime>
 #include <fstream>
 #include <filesystem>
 #include <iostream>
@@ -29,6 +30,10 @@ constexpr const char* kUsage = R"(usage: closebook-verify <command> --key VKEY .
                                                (a URL or a directory): its checkpoint, bundle and
                                                inclusion proof from the hash tiles; with --old, that
                                                the published checkpoint extends CP
+
+  checkpoint and bundle also take --policy FILE (a C2SP tlog-policy: the witnesses you trust
+  and the quorum of their cosignatures a checkpoint needs) and --max-age SECONDS (each of
+  those cosignatures at most that old: a checkpoint no quorum saw lately is refused)
 
 VKEY is a verifier key line (name+hash+key) or a file holding one: the log key you trust,
 obtained independently of the ledger being checked. Exit status: 0 verified, 1 usage,
@@ -87,6 +92,34 @@ int replay_isolated(const std::string& dir, const VerifierKey& key) {
   return 4;
 }
 
+// --policy and --max-age: the checkpoint must be cosigned by the policy's quorum (and lately).
+Status check_policy(const po::variables_map& vm, std::string_view note, const VerifierKey& key) {
+  if (!vm.count("policy")) {
+    if (vm.count("max-age")) return Error::invalid("--max-age needs --policy: the witnesses whose cosignatures carry the time");
+    return {};
+  }
+  CB_TRY(std::string policy, read_whole_file(vm["policy"].as<std::string>()));
+  std::optional<uint64_t> max_age;
+  if (vm.count("max-age")) {
+    const std::string& text = vm["max-age"].as<std::string>();
+    uint64_t seconds = 0;
+    const auto parsed = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (parsed.ec != std::errc{} || parsed.ptr != text.data() + text.size()) {
+      return Error::invalid("--max-age: a number of seconds, not \"" + text + "\"");
+    }
+    max_age = seconds;
+  }
+  const auto now = static_cast<uint64_t>(std::time(nullptr));
+  return verify::check_witnessed(note, key, policy, now, max_age);
+}
+
+void print_witnessed(const po::variables_map& vm) {
+  if (!vm.count("policy")) return;
+  std::cout << "  cosigned by the quorum of " << vm["policy"].as<std::string>();
+  if (vm.count("max-age")) std::cout << ", each within " << vm["max-age"].as<std::string>() << " s";
+  std::cout << "\n";
+}
+
 int run(const std::string& command, const po::variables_map& vm) {
   auto key = load_verifier_key(vm["key"].as<std::string>());
   if (!key.ok()) return fail(key.error());
@@ -104,7 +137,9 @@ int run(const std::string& command, const po::variables_map& vm) {
     if (!note.ok()) return fail(note.error());
     auto cp = verify::check_checkpoint(*note, *key);
     if (!cp.ok()) return fail(cp.error());
+    if (auto st = check_policy(vm, *note, *key); !st.ok()) return fail(st.error());
     std::cout << "OK: checkpoint " << cp->origin << " size " << cp->size << " root " << to_hex(cp->root) << "\n";
+    print_witnessed(vm);
     return 0;
   }
   if (command == "inclusion") {
@@ -156,6 +191,7 @@ int run(const std::string& command, const po::variables_map& vm) {
     if (!text.ok()) return fail(text.error());
     auto r = verify::check_bundle(*text, *key);
     if (!r.ok()) return fail(r.error());
+    if (auto st = check_policy(vm, r->checkpoint, *key); !st.ok()) return fail(st.error());
     std::cout << "OK: bundle for " << r->subject_kind << " " << r->subject_id << "\n"
               << "  " << r->entries << " entries, each included in " << r->origin << " at size " << r->tree_size
               << " (signed checkpoint verified)\n"
@@ -169,6 +205,7 @@ int run(const std::string& command, const po::variables_map& vm) {
               << r->subjects_proven << " subjects is in the bundle";
     if (r->withheld != 0) std::cout << ", " << r->withheld << " of them withheld from this audience (hash and inclusion only)";
     std::cout << "\n";
+    print_witnessed(vm);
     return 0;
   }
   std::cerr << "closebook-verify: unknown command \"" << command << "\"\n" << kUsage;
@@ -181,7 +218,7 @@ int main(int argc, char** argv) {
   po::options_description options;
   options.add_options()("help,h", "")("key", po::value<std::string>())("checkpoint", po::value<std::string>())(
       "proof", po::value<std::string>())("entry", po::value<std::string>())("old", po::value<std::string>())(
-      "new", po::value<std::string>())("out", po::value<std::string>())("command", po::value<std::string>())("target", po::value<std::string>());
+      "new", po::value<std::string>())("out", po::value<std::string>())("policy", po::value<std::string>())("max-age", po::value<std::string>())("command", po::value<std::string>())("target", po::value<std::string>());
   po::positional_options_description positional;
   positional.add("command", 1).add("target", 1);
   po::variables_map vm;

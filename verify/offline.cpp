@@ -1,8 +1,10 @@
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "evidence/checkpoint.h"
 #include "evidence/entry.h"
 #include "evidence/merkle.h"
+#include "evidence/policy.h"
 #include "verify/verify.h"
 
 namespace closebook::verify {
@@ -49,6 +51,19 @@ Result<std::vector<Hash>> json_hashes(const Json& j) {
 Result<CheckpointReport> check_checkpoint(std::string_view signed_note, const VerifierKey& key) {
   CB_TRY(VerifiedCheckpoint v, open_checkpoint(signed_note, key));
   return CheckpointReport{v.checkpoint.origin, v.checkpoint.size, v.checkpoint.root};
+}
+
+Status check_witnessed(std::string_view signed_note, const VerifierKey& key, std::string_view policy_text, uint64_t now,
+                       std::optional<uint64_t> max_age_seconds) {
+  CB_TRY(VerifiedCheckpoint v, open_checkpoint(signed_note, key));
+  CB_TRY(WitnessPolicy policy, WitnessPolicy::parse(policy_text));
+  const bool listed = std::any_of(policy.logs().begin(), policy.logs().end(),
+                                  [&](const VerifierKey& l) { return l.to_string() == key.to_string(); });
+  if (!policy.logs().empty() && !listed) return Error::invalid("the policy does not list the log key given with --key");
+  if (max_age_seconds && !policy.requires_cosignatures()) {
+    return Error::invalid("--max-age needs a policy whose quorum is witnesses: only their cosignatures carry a time");
+  }
+  return policy.check(v.note, now, max_age_seconds);
 }
 
 Result<CheckpointReport> check_inclusion(std::string_view signed_note, std::string_view proof_json,

@@ -66,6 +66,13 @@ using TileFetch = std::function<Result<std::string>(const std::string& path)>;
 Result<TilesReport> check_tiles_entry(const TileFetch& fetch, uint64_t index, const VerifierKey& key,
                                       std::optional<std::string_view> old_note = std::nullopt);
 
+// That a checkpoint of the log `key` signs counts under a C2SP tlog-policy (docs/ledger.md
+// §4.1): the policy's quorum of witnesses cosigned it, each no more than `max_age_seconds`
+// before `now` when an age is given. A policy that lists logs must list `key`. Corruption,
+// naming the witnesses missing or stale, otherwise.
+Status check_witnessed(std::string_view signed_note, const VerifierKey& key, std::string_view policy_text, uint64_t now,
+                       std::optional<uint64_t> max_age_seconds);
+
 // An evidence bundle (docs/evidence.md), checked offline with the log's key alone.
 struct BundleReport {
   std::string subject_kind, subject_id;
@@ -79,6 +86,7 @@ struct BundleReport {
   uint64_t invoices_recomputed = 0;
   uint64_t subjects_proven = 0;  // R33: subjects whose every entry the bundle carries or withholds
   uint64_t withheld = 0;         // entries kept from the bundle's audience, their inclusion proven
+  std::string checkpoint;        // the signed checkpoint it is proven at, with any cosignatures
 };
 Result<BundleReport> check_bundle(std::string_view bundle_json, const VerifierKey& key);
 

@@ -109,6 +109,36 @@ agree fail "$work/cp.witness-nodash"
 expect_fail "$gv" verify checkpoint "$work/witness.vkey" "$work/cp.cosigned"
 checks=$((checks + 1))
 
+# A witness (c2sp.org/tlog-witness) run as `closebook witness serve`, asked over HTTP with
+# curl: its cosignature/v1 line verifies in Go (written from c2sp.org/tlog-cosignature, not
+# from closebook), and closebook-verify counts it under a tlog-policy.
+"$closebook" keygen --out "$work/w1.key" --name witness.test/w1 >/dev/null
+"$closebook" witness vkey "$work/w1.key.pub" >"$work/w1.vkey"
+"$closebook" witness serve --key "$work/w1.key" --log "$(cat "$work/vkey")" --state "$work/wstate" \
+  --listen 127.0.0.1:0 --port-file "$work/w1.port" --access-log "$work/w1.log" 2>"$work/w1.err" &
+witness_pid=$!
+trap 'kill $witness_pid 2>/dev/null || true' EXIT
+for _ in $(seq 200); do [ -s "$work/w1.port" ] && break; sleep 0.05; done
+wurl=http://127.0.0.1:$(cat "$work/w1.port")
+{ printf 'old 0\n\n'; cat "$work/cp.$latest"; } >"$work/add-body"
+curl -sS --fail-with-body --data-binary @"$work/add-body" "$wurl/add-checkpoint" >"$work/cosig"
+cat "$work/cp.$latest" "$work/cosig" >"$work/cp.witnessed"
+"$gv" verify cosignature "$work/vkey" "$work/w1.vkey" "$work/cp.witnessed" >/dev/null
+printf 'log %s\nwitness w1 %s\nquorum w1\n' "$(cat "$work/vkey")" "$(cat "$work/w1.vkey")" >"$work/policy"
+"$verify" checkpoint "$work/cp.witnessed" --key "$work/vkey" --policy "$work/policy" --max-age 600 >/dev/null
+checks=$((checks + 2))
+expect_fail "$verify" checkpoint "$work/cp.$latest" --key "$work/vkey" --policy "$work/policy"
+sed '$s/A/B/;$s/a/A/' "$work/cp.witnessed" >"$work/cp.witnessed-bad"
+expect_fail "$gv" verify cosignature "$work/vkey" "$work/w1.vkey" "$work/cp.witnessed-bad"
+expect_fail "$verify" checkpoint "$work/cp.witnessed-bad" --key "$work/vkey" --policy "$work/policy"
+# A rollback to an older checkpoint is refused by the witness (old size above the checkpoint's).
+{ printf 'old %s\n\n' "$latest"; cat "$work/cp.${sizes[0]}"; } >"$work/rollback-body"
+status=$(curl -sS -o /dev/null -w '%{http_code}' --data-binary @"$work/rollback-body" "$wurl/add-checkpoint")
+[ "$status" = 400 ] || { echo "FAIL: the witness answered $status to a rollback" >&2; exit 1; }
+checks=$((checks + 1))
+kill $witness_pid && wait $witness_pid 2>/dev/null || true
+trap - EXIT
+
 # A signed-off period: the statement is a checkpoint with extension lines, cosigned by the
 # log and by a finance key registered in the ledger. Go verifies both signatures, and the
 # tree head extends to the latest checkpoint.

@@ -15,6 +15,10 @@
 //	interop-verify verify inclusion   VKEYFILE CHECKPOINTFILE PROOFJSON ENTRYFILE
 //	interop-verify verify consistency VKEYFILE OLDCHECKPOINT NEWCHECKPOINT PROOFJSON
 //	interop-verify verify note        VKEYFILE NOTEFILE
+//	interop-verify verify cosignature VKEYFILE COSIGNERVKEYFILE CHECKPOINTFILE
+//	                 (the log's checkpoint, cosigned by the witness per
+//	                 c2sp.org/tlog-cosignature: cosignature/v1, written here
+//	                 from that spec with crypto/ed25519 and note.Verifier.)
 //
 //	A checkpoint is the log's: its origin line must be the key's name
 //	(c2sp.org/tlog-checkpoint: "The log's key name in its signature line SHOULD
@@ -104,6 +108,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -125,7 +130,8 @@ const usage = `usage:
   interop-verify verify checkpoint  VKEYFILE CHECKPOINTFILE
   interop-verify verify inclusion   VKEYFILE CHECKPOINTFILE PROOFJSON ENTRYFILE
   interop-verify verify consistency VKEYFILE OLDCHECKPOINT NEWCHECKPOINT PROOFJSON
-  interop-verify verify note        VKEYFILE NOTEFILE`
+  interop-verify verify note        VKEYFILE NOTEFILE
+  interop-verify verify cosignature VKEYFILE COSIGNERVKEYFILE CHECKPOINTFILE`
 
 // Upper bound on file sizes we are willing to read for keys, checkpoints and
 // proofs (entries are unbounded). Generous; only guards against mistakes.
@@ -162,6 +168,11 @@ func main() {
 			fail("verify consistency takes 4 arguments\n%s", usage)
 		}
 		line, err = cmdConsistency(args[2], args[3], args[4], args[5])
+	case "cosignature":
+		if len(args) != 5 {
+			fail("verify cosignature takes 3 arguments\n%s", usage)
+		}
+		line, err = cmdCosignature(args[2], args[3], args[4])
 	case "note":
 		if len(args) != 4 {
 			fail("verify note takes 2 arguments\n%s", usage)
@@ -606,4 +617,72 @@ func cmdConsistency(vkeyPath, oldPath, newPath, proofPath string) (string, error
 	}
 	return fmt.Sprintf("consistency origin=%q %d -> %d old_root=%x new_root=%x proof_len=%d",
 		nc.Origin, m, n, oc.Root[:], nc.Root[:], len(proof)), nil
+}
+
+// ---------------------------------------------------------------------------
+// Cosignatures (c2sp.org/tlog-cosignature, Ed25519 cosignature/v1).
+
+// cosigV1 verifies a witness's cosignature line: key hash SHA-256(name || "\n" ||
+// 0x04 || key)[:4]; signature u64be(timestamp) || Ed25519 over "cosignature/v1\n"
+// "time <timestamp>\n" || the note text.
+type cosigV1 struct {
+	name string
+	hash uint32
+	key  ed25519.PublicKey
+	time uint64 // of the last signature that verified
+}
+
+func (c *cosigV1) Name() string    { return c.name }
+func (c *cosigV1) KeyHash() uint32 { return c.hash }
+func (c *cosigV1) Verify(msg, sig []byte) bool {
+	if len(sig) != 8+ed25519.SignatureSize {
+		return false
+	}
+	t := binary.BigEndian.Uint64(sig[:8])
+	m := append([]byte(fmt.Sprintf("cosignature/v1\ntime %d\n", t)), msg...)
+	if !ed25519.Verify(c.key, m, sig[8:]) {
+		return false
+	}
+	c.time = t
+	return true
+}
+
+func loadCosigner(path string) (*cosigV1, error) {
+	b, err := readFile(path, maxSmallFile)
+	if err != nil {
+		return nil, err
+	}
+	parts := strings.Split(strings.TrimRight(string(b), "\n"), "+")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("cosigner key %s: not name+hash+key", path)
+	}
+	raw, err := base64.StdEncoding.DecodeString(parts[2])
+	if err != nil || len(raw) != 33 || raw[0] != 0x04 {
+		return nil, fmt.Errorf("cosigner key %s: not a type 0x04 Ed25519 key", path)
+	}
+	h := sha256.Sum256(append(append([]byte(parts[0]+"\n"), 0x04), raw[1:]...))
+	want := binary.BigEndian.Uint32(h[:4])
+	if fmt.Sprintf("%08x", want) != parts[1] {
+		return nil, fmt.Errorf("cosigner key %s: key hash does not match", path)
+	}
+	return &cosigV1{name: parts[0], hash: want, key: ed25519.PublicKey(raw[1:])}, nil
+}
+
+func cmdCosignature(vkeyPath, cosignerPath, cpPath string) (string, error) {
+	v, err := loadVerifier(vkeyPath)
+	if err != nil {
+		return "", err
+	}
+	c, err := loadCheckpoint(v, cpPath)
+	if err != nil {
+		return "", err
+	}
+	w, err := loadCosigner(cosignerPath)
+	if err != nil {
+		return "", err
+	}
+	if _, err := openNote(w, "cosigned checkpoint", cpPath); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("checkpoint %s cosigned by %s+%08x at %d", c.describe(), w.name, w.hash, w.time), nil
 }
