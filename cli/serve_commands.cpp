@@ -328,6 +328,9 @@ int witness_serve(const Context& ctx, const std::vector<std::string>& args) {
   auto key = open_signing_key(*sealed, *passphrase);
   sodium_memzero(passphrase->data(), passphrase->size());
   if (!key.ok()) return report(ctx, key.error());
+  for (const VerifierKey& log : trusted) {
+    if (log.key == key->public_key()) return report(ctx, Error::invalid("a log cannot witness itself: use another key").in_field("--key"));
+  }
   auto where = parse_listen(listen);
   if (!where.ok()) return report(ctx, where.error());
   api::ServerOptions server;

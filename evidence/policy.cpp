@@ -117,8 +117,8 @@ Status WitnessPolicy::check(const Note& note, uint64_t now, std::optional<uint64
   for (size_t i = 0; i < witnesses_.size(); ++i) {
     auto t = cosignature_time(note, witnesses_[i].key);
     if (!t.ok()) {
-      if (t.error().code != Code::kNotFound) return t.error();
-      missing.push_back(witnesses_[i].name + " (no cosignature)");
+      // A line that does not verify counts as none: whoever relays the note cannot veto it.
+      missing.push_back(witnesses_[i].name + (t.error().code == Code::kNotFound ? " (no cosignature)" : " (" + t.error().message + ")"));
     } else if (*t > now + kSkewSeconds) {
       missing.push_back(witnesses_[i].name + " (cosigned in the future)");
     } else if (max_age_seconds && now - std::min(now, *t) > *max_age_seconds) {

@@ -265,7 +265,8 @@ TEST_F(ApiTest, PartnersSeeOnlyTheirOwnInvoicesLinesBundlesAndDisputes) {
   EXPECT_EQ(exception["evidence"][1]["index"], dispute["entry"]);
   const HttpResponse line_bundle = get("partner:P001", "/v1/lines/" + my_line + "/bundle");
   write_text(tmp_ / "line-bundle.json", line_bundle.body);
-  const RunResult verified = run(kVerify, {"bundle", tmp_ / "line-bundle.json", "--key", log_key_.verifier().to_string()});
+  const RunResult verified =
+      run(kVerify, {"bundle", tmp_ / "line-bundle.json", "--key", log_key_.verifier().to_string(), "--allow-withheld"});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   // More than the line's sell amount, or zero: refused.
   for (const std::string amount : {"0", "-1", "99999999", "1e3", "abc", "1.005"}) {
@@ -289,12 +290,17 @@ TEST_F(ApiTest, ABundleFetchedOverHttpVerifiesWithCloseBookVerify) {
     EXPECT_EQ(gl.body.find("\"role\": \"" + role + "\""), std::string::npos) << "the GL's bundle shows " << role;
   }
   write_text(tmp_ / "gl-bundle.json", gl.body);
-  const RunResult gl_verified = run(kVerify, {"bundle", tmp_ / "gl-bundle.json", "--key", log_key_.verifier().to_string()});
+  const RunResult gl_verified =
+      run(kVerify, {"bundle", tmp_ / "gl-bundle.json", "--key", log_key_.verifier().to_string(), "--allow-withheld"});
   EXPECT_EQ(gl_verified.exit_code, 0) << gl_verified.out << gl_verified.err;
   const HttpResponse bundle = get("partner:P001", "/v1/invoices/INV-2026-10-P001/bundle");
   ASSERT_EQ(bundle.status, 200) << bundle.body.substr(0, 500);
   write_text(tmp_ / "bundle.json", bundle.body);
-  const RunResult ok = run(kVerify, {"bundle", tmp_ / "bundle.json", "--key", log_key_.verifier().to_string()});
+  // It withholds the match and the queue: an auditor's check refuses that unless told.
+  const RunResult strict = run(kVerify, {"bundle", tmp_ / "bundle.json", "--key", log_key_.verifier().to_string()});
+  EXPECT_EQ(strict.exit_code, 4) << strict.out << strict.err;
+  EXPECT_NE(strict.out.find("withholds"), std::string::npos) << strict.out;
+  const RunResult ok = run(kVerify, {"bundle", tmp_ / "bundle.json", "--key", log_key_.verifier().to_string(), "--allow-withheld"});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
   std::string tampered = bundle.body;
   const size_t at = tampered.find("\"total\": \"");

@@ -212,6 +212,23 @@ TEST_F(CompletenessTest, AWithheldEntryLeftOutIsRefused) {
   expect_refused(forged, "withheld entry " + std::to_string(hidden) + ": the inclusion proof does not lead");
 }
 
+// The holder of a bundle cannot pass an entry off as withheld to hide it: only the match and
+// the queue are ever withheld, and only under the subjects that file them.
+TEST_F(CompletenessTest, AnEntryMovedIntoWithheldIsRefused) {
+  for (const char* role : {"credit", "dispute", "period_reopen", "priced_line"}) {
+    json b = line_bundle();
+    const std::vector<uint64_t> hidden = carried(b, role);
+    ASSERT_FALSE(hidden.empty()) << role;
+    json moved;
+    for (const auto& e : b["entries"]) {
+      if (e["index"] == hidden.back()) moved = json{{"index", e["index"]}, {"hash", e["hash"]}, {"inclusion", e["inclusion"]}};
+    }
+    drop(b, {hidden.back()});
+    b["withheld"].push_back(moved);
+    expect_refused(b, "entry " + std::to_string(hidden.back()) + " is withheld, but subject");
+  }
+}
+
 // A server holding the log key can sign a subject map that files an entry nowhere; what the
 // bundle carries is still checked against it, so an entry the map leaves out of a subject it
 // belongs to is refused (only `closebook-verify ledger` and witnesses catch an omission of

@@ -257,6 +257,54 @@ TEST_F(IndexEvidenceTest, ALedgerFromBeforeTheSubjectMapIsProvenOnceReindexedWit
   EXPECT_TRUE(verify::replay_ledger(dir_, log_key_.verifier()).ok());
 }
 
+// A writer holding the log key files the credit under no "line" subject and signs that map:
+// a bundle from it would leave the credit out and R33 could not tell (docs/threat-model.md);
+// `closebook-verify ledger` rebuilds the map from the entries (L8) and refuses it.
+TEST_F(IndexEvidenceTest, AMapSignedWithAnEntryFiledNowhereIsRefusedByTheLedgerVerifier) {
+  ASSERT_TRUE(verify::replay_ledger(dir_, log_key_.verifier()).ok());
+  const uint64_t size = snap().size();
+  const Hash root = snap().root(size).value();
+  const std::vector<uint64_t> filed = snap().lookup("line", line_id_).value();
+  ASSERT_NE(std::find(filed.begin(), filed.end(), credit_index_), filed.end());
+  // The root of the map as stored, from every head: the forger's arithmetic, checked first
+  // against the honest ledger's signed root.
+  auto root_of_heads = [](MDB_txn* txn, MDB_dbi heads) {
+    std::map<uint16_t, SubjectBucketHasher> buckets;
+    MDB_cursor* cursor = nullptr;
+    EXPECT_EQ(mdb_cursor_open(txn, heads, &cursor), 0);
+    MDB_val k, v;
+    for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      const std::string key(static_cast<const char*>(k.mv_data), k.mv_size);
+      const uint16_t bucket = static_cast<uint16_t>(static_cast<uint8_t>(key[0]) << 8 | static_cast<uint8_t>(key[1]));
+      buckets[bucket].add(key.substr(2), SubjectHead::decode({static_cast<const char*>(v.mv_data), v.mv_size}).value());
+    }
+    mdb_cursor_close(cursor);
+    std::map<uint16_t, Hash> hashes;
+    for (auto& [bucket, hasher] : buckets) hashes[bucket] = hasher.finish();
+    return subject_root(hashes);
+  };
+  const auto signed_cp = open_checkpoint(snap().latest_checkpoint().value(), log_key_.verifier()).value().checkpoint;
+  edit([&](MDB_txn* txn) {
+    const MDB_dbi heads = open_db(txn, ledger::kDbHeads);
+    ASSERT_EQ(root_of_heads(txn, heads), subjects_root_of(signed_cp.extensions).value().value());
+    del_index(txn, "line", line_id_, credit_index_);
+    std::vector<uint64_t> fewer;
+    for (uint64_t i : filed) {
+      if (i != credit_index_) fewer.push_back(i);
+    }
+    put_raw(txn, heads, head_key(ledger::index_db_key("line", line_id_)), subject_head_of(fewer).encode());
+    Checkpoint forged{log_key_.name(), size, root, {subjects_extension(root_of_heads(txn, heads))}};
+    Note note{forged.body(), {}};
+    note.signatures.push_back(sign_note_text(note.text, log_key_));
+    put_raw(txn, open_db(txn, ledger::kDbCheckpoints), ledger::u64be(size), note.to_string());
+  });
+  auto replayed = verify::replay_ledger(dir_, log_key_.verifier());
+  ASSERT_FALSE(replayed.ok());
+  EXPECT_NE(replayed.error().message.find("L8: the subject map the latest checkpoint signs is not the one its entries make"),
+            std::string::npos)
+      << replayed.error().to_string();
+}
+
 // The map the writer builds entry by entry is the one rebuilt from scratch: reindex checks the
 // rebuilt root against the signed one, and refuses on any difference.
 TEST_F(IndexEvidenceTest, TheIncrementalMapIsTheMapRebuiltFromTheEntries) {

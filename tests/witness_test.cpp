@@ -15,6 +15,7 @@
 #include "evidence/checkpoint.h"
 #include "evidence/cosignature.h"
 #include "evidence/policy.h"
+#include "evidence/subject_map.h"
 #include "tests/api_fixture.h"
 #include "tests/test_util.h"
 #include "verify/verify.h"
@@ -109,6 +110,19 @@ TEST_F(WitnessTest, AForkIsRefused) {
   EXPECT_EQ(larger.status, 422) << larger.body;
 }
 
+// The same tree with another extension line (another subject map) is a second checkpoint of
+// one size: a split view of what the log signs.
+TEST_F(WitnessTest, AnotherBodyForTheCosignedSizeIsRefused) {
+  ASSERT_EQ(add(*honest_, 0).status, 200);
+  const auto cp = open_checkpoint(checkpoint(*honest_), log_key_.verifier()).value().checkpoint;
+  Checkpoint other = cp;
+  other.extensions = {subjects_extension(sha256("another map"))};
+  Note note{other.body(), {}};
+  note.signatures.push_back(sign_note_text(note.text, log_key_));
+  const witness::Answer a = witness_->add_checkpoint(body(size(*honest_), {}, note.to_string()));
+  EXPECT_EQ(a.status, 409) << a.body;
+}
+
 TEST_F(WitnessTest, ARollbackIsRefused) {
   const std::string older = checkpoint(*honest_);
   const uint64_t older_size = size(*honest_);
@@ -153,6 +167,19 @@ TEST_F(WitnessTest, APolicysQuorumAndAgeDecideWhetherACheckpointCounts) {
   EXPECT_FALSE(verify::check_witnessed(checkpoint(*honest_), log, policy("quorum w1\n"), now_, std::nullopt).ok())
       << "no cosignature at all";
   EXPECT_TRUE(verify::check_witnessed(checkpoint(*honest_), log, policy("quorum none\n"), now_, std::nullopt).ok());
+  // A line by w2's name and key hash that does not verify is no veto: the quorum of "any" holds.
+  Note vetoed = note;
+  NoteSignature garbage = cosign(note.text, w2_, now_);
+  garbage.signature[20] ^= 1;
+  vetoed.signatures.push_back(garbage);
+  EXPECT_TRUE(verify::check_witnessed(vetoed.to_string(), log, policy("group g any w1 w2\nquorum g\n"), now_, 600).ok());
+  // The log cannot be its own witness.
+  const std::string self = "witness me " + CosignerKey::of(log_key_).to_string() + "\nquorum me\n";
+  Note self_signed = parse_note(checkpoint(*honest_)).value();
+  self_signed.signatures.push_back(cosign(self_signed.text, log_key_, now_));
+  auto refused_self = verify::check_witnessed(self_signed.to_string(), log, self, now_, 600);
+  ASSERT_FALSE(refused_self.ok());
+  EXPECT_NE(refused_self.error().message.find("has the log's own key"), std::string::npos);
   // A cosignature line with its signature bytes edited does not count.
   std::string edited = cosigned;
   edited[edited.size() - 5] = edited[edited.size() - 5] == 'A' ? 'B' : 'A';

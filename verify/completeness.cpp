@@ -5,6 +5,7 @@
 #include "evidence/merkle.h"
 #include "evidence/subject_map.h"
 #include "verify/bundle_fields.h"
+#include "verify/index_keys.h"
 
 namespace closebook::verify {
 namespace {
@@ -14,7 +15,6 @@ using K = schema::Entry::Kind;
 using Subject = std::pair<std::string, std::string>;  // (index name, value)
 
 std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
-std::string cited(schema::EntryRef::Reader r) { return std::to_string(r.getIndex()); }
 
 std::string describe(const Subject& s) { return "subject " + s.first + " \"" + s.second + "\""; }
 
@@ -38,51 +38,6 @@ void required_by(schema::Entry::Reader e, std::set<Subject>& out) {
     case K::RULE_VERSION: out.insert({"rule", text(kind.getRuleVersion().getRuleId())}); break;
     default: break;
   }
-}
-
-// The subjects of the names R33 requires that `e` is filed under (docs/ledger.md §7.1: an
-// entry's index keys; an empty value files nothing).
-std::vector<Subject> filed_under(schema::Entry::Reader e) {
-  std::vector<Subject> out{{"kind", kind_name(e)}};
-  auto add = [&](const char* name, std::string value) {
-    if (!value.empty()) out.emplace_back(name, std::move(value));
-  };
-  auto period = [&](capnp::Text::Reader p, const char* kind) {
-    if (p.size() >= 7) add("period_kind", text(p).substr(0, 7) + "/" + kind);
-  };
-  auto kind = e.getKind();
-  switch (kind.which()) {
-    case K::PRICED_LINE: add("line", text(kind.getPricedLine().getLineId())); break;
-    case K::CREDIT:
-      for (auto id : kind.getCredit().getLineIds()) add("line", text(id));
-      break;
-    case K::DISPUTE:
-      add("line", text(kind.getDispute().getLineId()));
-      add("cites", cited(kind.getDispute().getLine()));
-      break;
-    case K::MATCH_RESULT:
-      for (auto r : kind.getMatchResult().getPricedLines()) add("cites", cited(r));
-      break;
-    case K::EXCEPTION:
-      add("exception", text(kind.getException().getExceptionId()));
-      for (auto r : kind.getException().getEvidence()) add("cites", cited(r));
-      break;
-    case K::EXCEPTION_UPDATE: add("exception", text(kind.getExceptionUpdate().getExceptionId())); break;
-    case K::INVOICE:
-      add("invoice", text(kind.getInvoice().getInvoiceId()));
-      for (auto item : kind.getInvoice().getItems()) add("cites", cited(item.getLine()));
-      for (auto chunk : kind.getInvoice().getChunks()) add("cites", cited(chunk));
-      break;
-    case K::INVOICE_CHUNK:
-      add("invoice", text(kind.getInvoiceChunk().getInvoiceId()));
-      for (auto item : kind.getInvoiceChunk().getItems()) add("cites", cited(item.getLine()));
-      break;
-    case K::SIGN_OFF: period(kind.getSignOff().getPeriod(), "signOff"); break;
-    case K::PERIOD_REOPEN: period(kind.getPeriodReopen().getPeriod(), "periodReopen"); break;
-    case K::RULE_VERSION: add("rule", text(kind.getRuleVersion().getRuleId())); break;
-    default: break;
-  }
-  return out;
 }
 
 bool is_index(const json& v) { return v.is_number_unsigned(); }
@@ -197,6 +152,15 @@ class Completeness {
                         " at the checkpoint, and the bundle neither carries nor withholds it");
         }
       }
+      // Only the match and the exception queue are ever kept from an audience, and only these
+      // subjects file them: an entry withheld under any other is one the holder hid.
+      const bool may_withhold = s.first == "cites" || s.first == "exception";
+      for (uint64_t i : indexes) {
+        if (!may_withhold && withheld_.count(i) != 0) {
+          return failed("R33: entry " + std::to_string(i) + " is withheld, but " + describe(s) +
+                        " files only entries every audience sees: the bundle must carry it");
+        }
+      }
       listed.insert(indexes.begin(), indexes.end());
       subjects_.emplace(s, std::set<uint64_t>(indexes.begin(), indexes.end()));
     }
@@ -221,7 +185,7 @@ class Completeness {
   // subject's chain (so out of what the bundle must carry) is refused here.
   Status check_filed() {
     for (const auto& [index, e] : entries_) {
-      for (const Subject& s : filed_under(e.reader())) {
+      for (const Subject& s : index_keys_of(e.reader())) {
         auto it = subjects_.find(s);
         if (it != subjects_.end() && it->second.count(index) == 0) {
           return failed("R33: entry " + std::to_string(index) + " belongs under " + describe(s) +

@@ -31,6 +31,7 @@ constexpr const char* kUsage = R"(usage: closebook-verify <command> --key VKEY .
                                                inclusion proof from the hash tiles; with --old, that
                                                the published checkpoint extends CP
 
+  bundle refuses withheld entries unless given --allow-withheld (a partner's or the GL's bundle)
   checkpoint and bundle also take --policy FILE (a C2SP tlog-policy: the witnesses you trust
   and the quorum of their cosignatures a checkpoint needs) and --max-age SECONDS (each of
   those cosignatures at most that old: a checkpoint no quorum saw lately is refused)
@@ -67,6 +68,10 @@ int replay(const std::string& dir, const VerifierKey& key) {
             << "  recomputed by the rules of docs/evidence.md §2: " << report->lines_recomputed << " priced lines, "
             << report->credits_recomputed << " credits, " << report->invoices_recomputed << " invoices, "
             << report->statements_recomputed << " sign-off statements\n";
+  if (report->subjects != 0) {
+    std::cout << "  subject map rebuilt from the entries: " << report->subjects
+              << " subjects, the root the latest checkpoint signs (docs/ledger.md §7.1)\n";
+  }
   return 0;
 }
 
@@ -191,6 +196,12 @@ int run(const std::string& command, const po::variables_map& vm) {
     if (!text.ok()) return fail(text.error());
     auto r = verify::check_bundle(*text, *key);
     if (!r.ok()) return fail(r.error());
+    if (r->withheld != 0 && !vm.count("allow-withheld")) {
+      return fail(Error::corruption("R33: the bundle withholds " + std::to_string(r->withheld) +
+                                    " entries (hash and inclusion only): an auditor's bundle carries everything; "
+                                    "a partner's or the GL's may withhold the match and the exception queue "
+                                    "(--allow-withheld)"));
+    }
     if (auto st = check_policy(vm, r->checkpoint, *key); !st.ok()) return fail(st.error());
     std::cout << "OK: bundle for " << r->subject_kind << " " << r->subject_id << "\n"
               << "  " << r->entries << " entries, each included in " << r->origin << " at size " << r->tree_size
@@ -218,7 +229,7 @@ int main(int argc, char** argv) {
   po::options_description options;
   options.add_options()("help,h", "")("key", po::value<std::string>())("checkpoint", po::value<std::string>())(
       "proof", po::value<std::string>())("entry", po::value<std::string>())("old", po::value<std::string>())(
-      "new", po::value<std::string>())("out", po::value<std::string>())("policy", po::value<std::string>())("max-age", po::value<std::string>())("command", po::value<std::string>())("target", po::value<std::string>());
+      "new", po::value<std::string>())("out", po::value<std::string>())("policy", po::value<std::string>())("allow-withheld", "")("max-age", po::value<std::string>())("command", po::value<std::string>())("target", po::value<std::string>());
   po::positional_options_description positional;
   positional.add("command", 1).add("target", 1);
   po::variables_map vm;

@@ -60,6 +60,10 @@ Status check_witnessed(std::string_view signed_note, const VerifierKey& key, std
   const bool listed = std::any_of(policy.logs().begin(), policy.logs().end(),
                                   [&](const VerifierKey& l) { return l.to_string() == key.to_string(); });
   if (!policy.logs().empty() && !listed) return Error::invalid("the policy does not list the log key given with --key");
+  for (const PolicyWitness& w : policy.witnesses()) {
+    // The log cannot witness itself: its key holder could cosign a fork.
+    if (w.key.key == key.key) return Error::invalid("the policy's witness " + w.name + " has the log's own key");
+  }
   if (max_age_seconds && !policy.requires_cosignatures()) {
     return Error::invalid("--max-age needs a policy whose quorum is witnesses: only their cosignatures carry a time");
   }

@@ -12,11 +12,14 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "evidence/checkpoint.h"
 #include "evidence/entry.h"
 #include "evidence/merkle.h"
+#include "evidence/subject_map.h"
+#include "verify/index_keys.h"
 #include "verify/rules.h"
 #include "verify/verify.h"
 
@@ -119,6 +122,13 @@ class Reader {
     MDB_stat st{};
     mdb_stat(txn_, dbi, &st);
     return st.ms_entries;
+  }
+
+  // A table that a ledger of an older layout may lack (e.g. "heads", from index version 4).
+  std::optional<MDB_dbi> optional_table(const char* name) const {
+    MDB_dbi dbi = 0;
+    if (mdb_dbi_open(txn_, name, 0, &dbi) != 0) return std::nullopt;
+    return dbi;
   }
 
   MDB_dbi meta_ = 0, entries_ = 0, nodes_ = 0, checkpoints_ = 0;
@@ -392,6 +402,62 @@ class NodeChecker {
 // Signed notes by tree size.
 using Checkpoints = std::map<uint64_t, std::string>;
 
+// L8: the subject map the latest checkpoint signs is the one the entries make — every entry
+// filed under each index key of docs/ledger.md §7 and nowhere else — with the content
+// subjects (not derived from entries, §7.1) as the heads table stores them. So a writer that
+// files an entry under no subject, to keep it out of bundles (R33), is caught here.
+class SubjectRebuild {
+ public:
+  void add(const DecodedEntry& e) {
+    const uint64_t index = e.reader().getIndex();
+    for (auto& [name, value] : index_keys_of(e.reader())) {
+      SubjectHead& head = heads_[subject_key(name, value)];
+      if (head.count == 0 || head.last != index) head.add(index);
+    }
+  }
+
+  Status check(Reader& reader, const Checkpoints& checkpoints, const VerifierKey& key) {
+    CB_TRY(VerifiedCheckpoint latest, open_checkpoint(checkpoints.rbegin()->second, key));
+    CB_TRY(std::optional<Hash> signed_root, subjects_root_of(latest.checkpoint.extensions));
+    if (!signed_root) return {};  // a ledger from before the subject map signs none
+    const std::optional<MDB_dbi> stored = reader.optional_table("heads");
+    if (!stored) return Error::corruption("L8: the latest checkpoint signs a subject map, and the ledger has no heads table");
+    std::string k, v;
+    constexpr std::string_view kContent("content\0", 8);
+    for (bool first = true; reader.next(*stored, first, k, v); first = false) {
+      if (k.size() < 2 || !std::string_view(k).substr(2).starts_with(kContent)) continue;
+      auto head = SubjectHead::decode(v);
+      if (!head.ok()) return Error::corruption("L8: a stored content head: " + head.error().message);
+      heads_.emplace(k.substr(2), *head);
+    }
+    std::vector<std::pair<uint16_t, const std::pair<const std::string, SubjectHead>*>> sorted;
+    sorted.reserve(heads_.size());
+    for (const auto& h : heads_) sorted.emplace_back(subject_bucket(h.first), &h);
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : a.second->first < b.second->first;
+    });
+    std::map<uint16_t, Hash> buckets;
+    for (size_t i = 0; i < sorted.size();) {
+      SubjectBucketHasher hasher;
+      const uint16_t bucket = sorted[i].first;
+      for (; i < sorted.size() && sorted[i].first == bucket; ++i) hasher.add(sorted[i].second->first, sorted[i].second->second);
+      buckets[bucket] = hasher.finish();
+    }
+    if (subject_root(buckets) != *signed_root) {
+      return Error::corruption("L8: the subject map the latest checkpoint signs is not the one its entries make (an entry "
+                               "filed under a subject it does not belong to, or missing from one it does): bundles "
+                               "built from it could leave entries out unseen");
+    }
+    subjects_ = heads_.size();
+    return {};
+  }
+  uint64_t subjects() const { return subjects_; }
+
+ private:
+  std::unordered_map<std::string, SubjectHead> heads_;
+  uint64_t subjects_ = 0;
+};
+
 Result<Checkpoints> read_checkpoints(Reader& reader) {
   Checkpoints out;
   std::string k, v;
@@ -529,6 +595,7 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
   StoredNodes stored(reader);
   ReferenceCheck references(stored);
   KeyRegistry registry;
+  SubjectRebuild subjects;
   uint64_t sign_offs = 0;
   std::optional<Hash> prev;
   int64_t last_recorded = 0;
@@ -574,6 +641,7 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
     if (auto st = rules.add(*entry); !st.ok()) return Error(st.error()).at_entry(index);
     // After the close's rules, which judge what an entry says; L7 what it points at.
     CB_CHECK(references(*entry, index));
+    subjects.add(*entry);
     const Hash leaf = p.leaf;
     tree.append(leaf, std::ref(nodes));
     if (!nodes.status().ok()) return Error(nodes.status().error()).at_entry(index);
@@ -605,7 +673,9 @@ Result<LedgerReport> replay_ledger(const std::string& dir, const VerifierKey& ke
                              " nodes; " + std::to_string(index) + " entries make " +
                              std::to_string(nodes.count()));
   }
+  CB_CHECK(subjects.check(reader, checkpoints, key));
   LedgerReport report{origin, index, checked, tree.root(), sign_offs, pipeline != nullptr};
+  report.subjects = subjects.subjects();
   report.lines_recomputed = rules.counts().lines_recomputed;
   report.credits_recomputed = rules.counts().credits_recomputed;
   report.invoices_recomputed = rules.counts().invoices_recomputed;

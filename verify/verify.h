@@ -25,6 +25,7 @@ struct LedgerReport {
   bool parallel = false;   // entries were decoded on worker threads (else the ledger changed under it)
   // Recomputed by the rules of docs/evidence.md §2 (verify/rules.h).
   uint64_t lines_recomputed = 0, credits_recomputed = 0, invoices_recomputed = 0, statements_recomputed = 0;
+  uint64_t subjects = 0;  // L8: subjects of the map rebuilt from the entries (0: the ledger signs no map)
 };
 
 // Replays every entry of the ledger in `dir`: canonical encoding, index sequence, hash chain,

@@ -145,6 +145,11 @@ Answer Witness::add_checkpoint(std::string_view body) {
     if (previous->root != checkpoint->checkpoint.root) {
       return answer(409, "a different root for the size this witness cosigned: the log forked");
     }
+    // The same tree with other extension lines (another subject map) would be two checkpoints
+    // of one size, each cosigned: refused, as a split view of what the log signs.
+    if (previous->body() != checkpoint->checkpoint.body()) {
+      return answer(409, "another checkpoint body for the size this witness cosigned");
+    }
   } else if (!verify_consistency(recorded, size, previous->root, checkpoint->checkpoint.root, submission->proof).ok()) {
     return answer(422, "the consistency proof from the cosigned size does not verify");
   }
