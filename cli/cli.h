@@ -70,6 +70,9 @@ Result<ReadView> open_read_view(const Context& ctx);
 // present, else the defaults (match/config.h).
 Result<match::CloseConfig> load_close_config(const Context& ctx, const std::string& config_file);
 
+// Opens a sealed key file (from keygen) with its passphrase (read as read_passphrase does).
+Result<SigningKey> open_key_file(const std::string& key_file, const std::string& passphrase_file);
+
 // Asks for the passphrase and opens the ledger's log key with it.
 Result<SigningKey> unlock_log_key(const ledger::Ledger& ledger, const std::string& passphrase_file);
 

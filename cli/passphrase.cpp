@@ -69,4 +69,12 @@ Result<SigningKey> unlock_log_key(const ledger::Ledger& ledger, const std::strin
   return key;
 }
 
+Result<SigningKey> open_key_file(const std::string& key_file, const std::string& passphrase_file) {
+  CB_TRY(std::string sealed, read_secret_file(key_file));
+  CB_TRY(std::string passphrase, read_passphrase(passphrase_file, false));
+  auto key = open_signing_key(sealed, passphrase);
+  sodium_memzero(passphrase.data(), passphrase.size());
+  return key;
+}
+
 }  // namespace closebook::cli

@@ -2,8 +2,6 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <sodium.h>
-
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +12,6 @@
 #include "api/tokens.h"
 #include "api/witness_service.h"
 #include "cli/options.h"
-#include "evidence/keyfile.h"
 #include "evidence/policy.h"
 #include "ledger/files.h"
 #include "ledger/tiles.h"
@@ -321,12 +318,7 @@ int witness_serve(const Context& ctx, const std::vector<std::string>& args) {
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
   if (ec) return report(ctx, Error::io("cannot create " + state_dir + ": " + ec.message()).in_field("--state"));
-  auto sealed = read_secret_file(key_file);
-  if (!sealed.ok()) return report(ctx, sealed.error());
-  auto passphrase = read_passphrase(passphrase_file, false);
-  if (!passphrase.ok()) return report(ctx, passphrase.error());
-  auto key = open_signing_key(*sealed, *passphrase);
-  sodium_memzero(passphrase->data(), passphrase->size());
+  auto key = open_key_file(key_file, passphrase_file);
   if (!key.ok()) return report(ctx, key.error());
   for (const VerifierKey& log : trusted) {
     if (log.key == key->public_key()) return report(ctx, Error::invalid("a log cannot witness itself: use another key").in_field("--key"));

@@ -171,14 +171,9 @@ int cmd_sign(const Context& ctx) {
   po::positional_options_description positional;
   positional.add("statement", 1);
   parse_args(ctx.args, options, positional);
-  auto sealed = read_secret_file(key_file);
-  if (!sealed.ok()) return report(ctx, sealed.error());
   auto statement = read_file(statement_file, 1 << 20);
   if (!statement.ok()) return report(ctx, statement.error());
-  auto passphrase = read_passphrase(passphrase_file, false);
-  if (!passphrase.ok()) return report(ctx, passphrase.error());
-  auto key = open_signing_key(*sealed, *passphrase);
-  sodium_memzero(passphrase->data(), passphrase->size());
+  auto key = open_key_file(key_file, passphrase_file);
   if (!key.ok()) return report(ctx, key.error());
   auto line = close::sign_statement(*statement, *key);
   if (!line.ok()) return report(ctx, std::move(line).error().at(statement_file, 0));

@@ -20,35 +20,15 @@ uint32_t cosigner_key_hash(std::string_view name, const PublicKey& key) {
 }
 
 Result<CosignerKey> CosignerKey::parse(std::string_view vkey) {
-  const size_t plus1 = vkey.find('+');
-  const size_t plus2 = plus1 == std::string_view::npos ? plus1 : vkey.find('+', plus1 + 1);
-  if (plus2 == std::string_view::npos) return Error::invalid("a cosigner key has the form <name>+<hex8>+<base64 key>");
-  CosignerKey k;
-  k.name = std::string(vkey.substr(0, plus1));
-  CB_CHECK(check_key_name(k.name));
-  CB_TRY(std::string hash_raw, from_hex(vkey.substr(plus1 + 1, plus2 - plus1 - 1)));
-  if (hash_raw.size() != 4) return Error::invalid("a cosigner key hash is 8 hex digits");
-  k.hash = be32(reinterpret_cast<const uint8_t*>(hash_raw.data()));
-  CB_TRY(std::string key_raw, from_base64(vkey.substr(plus2 + 1)));
-  if (key_raw.size() != 33 || static_cast<uint8_t>(key_raw[0]) != kAlgCosignatureV1) {
-    return Error::invalid("not a cosignature/v1 key (type 0x04, 32 bytes of Ed25519 key)");
-  }
-  std::memcpy(k.key.data(), key_raw.data() + 1, 32);
-  if (cosigner_key_hash(k.name, k.key) != k.hash) return Error::invalid("the cosigner key hash does not match its name and key");
-  return k;
+  CB_TRY(VkeyParts parts, parse_vkey(vkey, kAlgCosignatureV1, cosigner_key_hash));
+  return CosignerKey{std::move(parts.name), parts.hash, parts.key};
 }
 
 CosignerKey CosignerKey::of(const SigningKey& key) {
   return CosignerKey{key.name(), cosigner_key_hash(key.name(), key.public_key()), key.public_key()};
 }
 
-std::string CosignerKey::to_string() const {
-  char hex[9];
-  std::snprintf(hex, sizeof hex, "%08x", hash);
-  std::string raw(1, static_cast<char>(kAlgCosignatureV1));
-  raw.append(reinterpret_cast<const char*>(key.data()), key.size());
-  return name + "+" + hex + "+" + to_base64(as_bytes(raw));
-}
+std::string CosignerKey::to_string() const { return format_vkey({name, hash, key}, kAlgCosignatureV1); }
 
 std::string cosignature_message(std::string_view note_text, uint64_t timestamp) {
   return "cosignature/v1\ntime " + std::to_string(timestamp) + "\n" + std::string(note_text);

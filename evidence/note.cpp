@@ -185,13 +185,13 @@ uint32_t key_hash(std::string_view name, const PublicKey& key) {
   return read_be32(key_id(name, key).data());
 }
 
-Result<VerifierKey> VerifierKey::parse(std::string_view text) {
+Result<VkeyParts> parse_vkey(std::string_view text, uint8_t alg, KeyHashOf hash_of) {
   const size_t plus1 = text.find('+');
   const size_t plus2 = plus1 == std::string_view::npos ? plus1 : text.find('+', plus1 + 1);
   if (plus2 == std::string_view::npos) {
     return Error::invalid("a verifier key has the form <name>+<hex8>+<base64 key>");
   }
-  VerifierKey vk;
+  VkeyParts vk;
   vk.name = std::string(text.substr(0, plus1));
   CB_CHECK(check_key_name(vk.name));
   const std::string_view hash_hex = text.substr(plus1 + 1, plus2 - plus1 - 1);
@@ -199,23 +199,33 @@ Result<VerifierKey> VerifierKey::parse(std::string_view text) {
   if (hash_raw.size() != 4) return Error::invalid("verifier key hash must be 8 hex digits");
   vk.hash = read_be32(reinterpret_cast<const uint8_t*>(hash_raw.data()));
   CB_TRY(std::string key_raw, from_base64(text.substr(plus2 + 1)));
-  if (key_raw.size() != 33 || static_cast<uint8_t>(key_raw[0]) != kAlgEd25519) {
-    return Error::invalid("verifier key is not an Ed25519 key (type 0x01, 32 bytes)");
+  if (key_raw.size() != 33 || static_cast<uint8_t>(key_raw[0]) != alg) {
+    char type[8];
+    std::snprintf(type, sizeof type, "0x%02x", alg);
+    return Error::invalid(std::string("not a key of signature type ") + type + " (" +
+                          (alg == kAlgEd25519 ? "Ed25519" : "Ed25519 cosignature/v1") + ", 32 bytes)");
   }
   std::memcpy(vk.key.data(), key_raw.data() + 1, 32);
-  if (key_hash(vk.name, vk.key) != vk.hash) {
+  if (hash_of(vk.name, vk.key) != vk.hash) {
     return Error::invalid("verifier key hash does not match its name and key");
   }
   return vk;
 }
 
-std::string VerifierKey::to_string() const {
+std::string format_vkey(const VkeyParts& parts, uint8_t alg) {
   char hex[9];
-  std::snprintf(hex, sizeof hex, "%08x", hash);
-  std::string raw(1, static_cast<char>(kAlgEd25519));
-  raw.append(reinterpret_cast<const char*>(key.data()), key.size());
-  return name + "+" + hex + "+" + to_base64(as_bytes(raw));
+  std::snprintf(hex, sizeof hex, "%08x", parts.hash);
+  std::string raw(1, static_cast<char>(alg));
+  raw.append(reinterpret_cast<const char*>(parts.key.data()), parts.key.size());
+  return parts.name + "+" + hex + "+" + to_base64(as_bytes(raw));
 }
+
+Result<VerifierKey> VerifierKey::parse(std::string_view text) {
+  CB_TRY(VkeyParts parts, parse_vkey(text, kAlgEd25519, key_hash));
+  return VerifierKey{std::move(parts.name), parts.hash, parts.key};
+}
+
+std::string VerifierKey::to_string() const { return format_vkey({name, hash, key}, kAlgEd25519); }
 
 bool VerifierKey::verify(Bytes message, const Signature64& signature) const {
   return crypto_sign_verify_detached(signature.data(), message.data(), message.size(),

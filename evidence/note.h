@@ -34,6 +34,17 @@ uint32_t key_hash(std::string_view name, const PublicKey& key);
 // The full SHA-256 behind key_hash: the key id recorded as an entry's author.
 Hash key_id(std::string_view name, const PublicKey& key);
 
+// A verifier key's text, "<name>+<hex8 key hash>+<base64(alg || 32-byte public key)>", for a
+// signature type `alg` whose key hash `hash_of` computes (C2SP signed-note "Verifier keys").
+struct VkeyParts {
+  std::string name;
+  uint32_t hash = 0;
+  PublicKey key{};
+};
+using KeyHashOf = uint32_t (*)(std::string_view name, const PublicKey& key);
+Result<VkeyParts> parse_vkey(std::string_view text, uint8_t alg, KeyHashOf hash_of);
+std::string format_vkey(const VkeyParts& parts, uint8_t alg);
+
 struct VerifierKey {
   std::string name;
   uint32_t hash = 0;

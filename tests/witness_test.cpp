@@ -197,7 +197,7 @@ TEST(WitnessPolicyTest, MalformedPoliciesAreRefusedWithTheirLine) {
            {"witness a " + w + "\ngroup g any a a\nquorum g\n", "line 2: member a listed twice"},
            {"witness a " + w + "\nquorum a\nquorum a\n", "line 3: nothing may follow the quorum line"},
            {"witness a " + SigningKey::generate("w.test/c").value().verifier().to_string() + "\nquorum a\n",
-            "line 1: not a cosignature/v1 key"},
+            "line 1: not a key of signature type 0x04"},
            {"frobnicate\nquorum none\n", "line 1: unknown line"},
        }) {
     auto p = WitnessPolicy::parse(text);

@@ -652,7 +652,7 @@ func loadCosigner(path string) (*cosigV1, error) {
 	if err != nil {
 		return nil, err
 	}
-	parts := strings.Split(strings.TrimRight(string(b), "\n"), "+")
+	parts := strings.SplitN(strings.TrimRight(string(b), "\n"), "+", 3) // base64 may hold "+"
 	if len(parts) != 3 {
 		return nil, fmt.Errorf("cosigner key %s: not name+hash+key", path)
 	}
