@@ -97,10 +97,20 @@ partner=$("$closebook" tokens create --role partner:P001 --name "P001 partner po
 ops=$("$closebook" tokens create --role ops --name close-team 2>/dev/null)
 gl=$("$closebook" tokens create --role gl --name xero-connector 2>/dev/null)
 "$closebook" tokens list
+echo "# a witness (C2SP tlog-witness) the auditor runs: it cosigns each checkpoint that extends the last it saw"
+rm -rf "$out/witness" "$out/witness.key" "$out/witness.key.pub" "$out/witness.port"
+"$closebook" keygen --out "$out/witness.key" --name witness.demo/auditor >/dev/null
+"$closebook" witness serve --key "$out/witness.key" --log "$("$closebook" log vkey)" --state "$out/witness" \
+  --listen 127.0.0.1:0 --port-file "$out/witness.port" --access-log "$out/witness-access.log" 2>"$out/witness.log" &
+witness=$!
+trap 'kill "$witness" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$out/witness.port" ] && break; sleep 0.1; done
+printf 'log %s\nwitness auditor %s http://127.0.0.1:%s\nquorum auditor\n' "$("$closebook" log vkey)" \
+  "$("$closebook" witness vkey "$out/witness.key.pub")" "$(cat "$out/witness.port")" | tee "$out/witness.policy"
 "$closebookd" --listen 127.0.0.1:0 --port-file "$out/closebookd.port" --access-log "$out/closebookd-access.log" \
-  2>"$out/closebookd.log" &
+  --witness-policy "$out/witness.policy" 2>"$out/closebookd.log" &
 daemon=$!
-trap 'kill "$daemon" 2>/dev/null || true' EXIT
+trap 'kill "$daemon" "$witness" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$out/closebookd.port" ] && break; sleep 0.1; done
 api=http://127.0.0.1:$(cat "$out/closebookd.port")
 call() { local who=$1; shift; curl -sS -H "Authorization: Bearer $who" "$@"; }
@@ -124,7 +134,11 @@ done
 echo "# both journals stay listed, each with its acknowledgement"
 call "$gl" "$api/v1/periods/2026-10" | head -c 600; echo
 call "$ops" "$api/metrics" | grep -E '^closebook_(ledger_entries|open_exceptions)'
+echo "# the latest checkpoint, cosigned by the auditor's witness within a second of the last write"
+for _ in $(seq 50); do call "$ops" "$api/v1/checkpoint" | grep -q 'witness.demo/auditor' && break; sleep 0.2; done
+call "$ops" "$api/v1/checkpoint"; echo
 kill -TERM "$daemon" && wait "$daemon"
+kill -TERM "$witness" && wait "$witness"
 trap - EXIT
 cat "$out/closebookd.log"
 
@@ -148,7 +162,7 @@ step "evidence bundles: an invoice's whole lineage in one file, for the auditor"
 "$closebook" bundle --invoice INV-2026-10-P001-2 --out "$out/bundle-INV-2026-10-P001-2.json"
 
 step "closebook-verify, offline, trusting only the verifier key"
-"$verify" bundle "$out/bundle-INV-2026-10-P004.json" --key "$out/log.vkey"
+"$verify" bundle "$out/bundle-INV-2026-10-P004.json" --key "$out/log.vkey" --policy "$out/witness.policy" --max-age 3600
 "$verify" bundle "$out/bundle-INV-2026-10-P001-2.json" --key "$out/log.vkey"
 "$verify" bundle "$out/api-bundle-INV-2026-10-P001-2.json" --key "$out/log.vkey" --allow-withheld  # the partner's: no match or queue
 "$verify" inclusion --key "$out/log.vkey" --checkpoint "$out/checkpoint.txt" \
