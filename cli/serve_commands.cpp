@@ -156,20 +156,23 @@ class Witnessing {
 // (or cosigned) checkpoint meanwhile.
 int wait_following(const Context& ctx, api::Service& service, const std::string& publish_dir,
                    std::optional<Witnessing>& witnessing, const sigset_t& stop_signals) {
-  uint64_t published = UINT64_MAX;
+  std::string published;  // the checkpoint last published: republished when it grows or gains cosignatures
   std::string last_failure;
   for (;;) {
     std::vector<std::string> failures;
-    auto snapshot = service.snapshot();
-    if (!publish_dir.empty() && snapshot.ok() && snapshot->size() != published) {
+    if (witnessing) {
+      if (auto snapshot = service.snapshot(); snapshot.ok()) witnessing->follow(service, *snapshot, failures);
+    }
+    auto snapshot = service.snapshot();  // after the cosignatures, so the published checkpoint carries them
+    auto latest = snapshot.ok() ? snapshot->latest_checkpoint() : Result<std::string>(snapshot.error());
+    if (!publish_dir.empty() && latest.ok() && *latest != published) {
       auto report = ledger::publish_tiles(*snapshot, publish_dir);
       if (report.ok()) {
-        published = snapshot->size();
+        published = *latest;
       } else {
         failures.push_back("publishing to " + publish_dir + ": " + report.error().to_string());
       }
     }
-    if (witnessing && snapshot.ok()) witnessing->follow(service, *snapshot, failures);
     std::string failure;
     for (const std::string& f : failures) failure += f + "; ";
     if (!failure.empty() && failure != last_failure) ctx.err << "closebookd: (retrying) " << failure << "\n" << std::flush;

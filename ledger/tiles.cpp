@@ -46,7 +46,11 @@ Result<uint64_t> published_size(const Snapshot& snapshot, const std::string& dir
     return Error::invalid(path + " is for tree size " + std::to_string(parsed->size) + ", beyond this ledger's " +
                           std::to_string(snapshot.size()) + ": publishing would roll its readers back");
   }
-  if (!ours.ok() || *ours != note) {
+  // The same checkpoint text as ours: its signature lines may be fewer than ours, which gain
+  // witnesses' cosignatures after it was published (docs/ledger.md §4.1).
+  auto published_note = parse_note(note);
+  auto our_note = ours.ok() ? parse_note(*ours) : Result<Note>(Error::invalid("none"));
+  if (!published_note.ok() || !our_note.ok() || published_note->text != our_note->text) {
     return Error::invalid(path + " is not a checkpoint this ledger signed; publish into an empty directory");
   }
   return parsed->size;

@@ -265,12 +265,21 @@ TEST_F(WitnessHttpTest, EachCheckpointIsCosignedAndABundleVerifiesUnderThePolicy
   ASSERT_EQ(stop_daemon(), 0);
   const std::string policy_file = tmp_ / "policy";
   test::write_text(policy_file, policy_text());
-  start_daemon({"--witness-policy", policy_file});
+  const std::string pub = tmp_ / "pub";
+  start_daemon({"--witness-policy", policy_file, "--publish", pub});
   ASSERT_FALSE(cosigned_at(ledger_size()).empty()) << test::read_text(tmp_ / "witness.err");
   ASSERT_EQ(sign_off_over_http().status, 201);
   issue_invoices();  // written by another process: cosigned too
   const uint64_t size = ledger_size();
-  ASSERT_FALSE(cosigned_at(size).empty());
+  const std::string cosigned = cosigned_at(size);
+  ASSERT_FALSE(cosigned.empty());
+  // The published tiles' checkpoint gains the cosignature too (bounded polling, not a timing).
+  bool published = false;
+  for (int i = 0; i < 300 && !published; ++i) {
+    published = std::filesystem::exists(pub + "/checkpoint") && test::read_text(pub + "/checkpoint") == cosigned;
+    if (!published) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(published) << "the published checkpoint is not the cosigned one";
   ASSERT_EQ(stop_daemon(), 0);  // the ledger to ourselves, to build a bundle
   {
     auto ledger = ledger::Ledger::open(dir_, {}).value();
