@@ -135,22 +135,29 @@ using SubjectName = std::pair<std::string, std::string>;  // (index name, value)
 
 // The subjects a bundle proves complete because it carries `e` (docs/evidence.md R33): the
 // verifier derives the same set from what it is given, and refuses a bundle that lacks one.
+// The kinds of entry that cite others (docs/ledger.md §7: cites_kind): a bundle proves, kind by
+// kind, everything that cites what it carries.
+constexpr const char* kCitingKinds[] = {"matchResult", "exception", "invoice", "invoiceChunk", "dispute"};
+
 void subjects_required_by(schema::Entry::Reader e, std::set<SubjectName>& out) {
   using K = schema::Entry::Kind;
   auto kind = e.getKind();
   const std::string self = std::to_string(e.getIndex());
+  auto cited_by_all = [&] {
+    for (const char* k : kCitingKinds) out.insert({"cites_kind", self + "/" + k});
+  };
   switch (kind.which()) {
     case K::PRICED_LINE: {
       auto l = kind.getPricedLine();
       const std::string period = text_of(l.getPeriod()).substr(0, 7);
       out.insert({"line", text_of(l.getLineId())});      // every version, credit, dispute
-      out.insert({"cites", self});                         // every match, exception, invoice of it
+      cited_by_all();                                      // every match, exception, invoice, dispute of it
       out.insert({"period_kind", period + "/signOff"});
       out.insert({"period_kind", period + "/periodReopen"});
       break;
     }
-    case K::CREDIT: out.insert({"cites", self}); break;          // its exceptions and credit note
-    case K::INVOICE_CHUNK: out.insert({"cites", self}); break;   // its invoice header
+    case K::CREDIT: cited_by_all(); break;          // its exceptions and credit note
+    case K::INVOICE_CHUNK: cited_by_all(); break;   // its invoice header
     case K::EXCEPTION: out.insert({"exception", text_of(kind.getException().getExceptionId())}); break;
     case K::RULE_VERSION: out.insert({"rule", text_of(kind.getRuleVersion().getRuleId())}); break;
     default: break;

@@ -10,7 +10,7 @@
 // is SHA-256(0x03 || for each head in ascending subject order: u32be(len) || subject ||
 // u64be(count) || u64be(last) || chain); the map's root is the RFC 6962 root of the 2^16
 // bucket hashes as leaves. Each checkpoint carries the root as the extension line
-// "closebook-subjects/v1 <base64 root>", so an edited index is refused by whoever reads it
+// "closebook-subjects/v2 <base64 root>", so an edited index is refused by whoever reads it
 // (the writer included), and a bundle can later prove it holds all of a subject's entries.
 #pragma once
 
@@ -31,7 +31,10 @@ inline constexpr unsigned kSubjectTreeLevels = 16;
 inline constexpr uint32_t kSubjectBuckets = uint32_t{1} << kSubjectTreeLevels;
 inline constexpr uint8_t kSubjectChainPrefix = 0x02;
 inline constexpr uint8_t kSubjectBucketPrefix = 0x03;
-inline constexpr std::string_view kSubjectsExtension = "closebook-subjects/v1";
+// v2: the map of index version 5, whose `cites_kind` keys let a bundle prove which kinds of entry
+// cite a line (docs/ledger.md §7). A checkpoint's v1 line (index version 4) is another map, not
+// read: such a ledger is reindexed with the log key once, which signs the v2 line in.
+inline constexpr std::string_view kSubjectsExtension = "closebook-subjects/v2";
 
 struct SubjectHead {
   uint64_t count = 0;

@@ -146,6 +146,7 @@ std::vector<IndexKey> index_keys(schema::Entry::Reader entry) {
   std::vector<IndexKey> out = keys.take();
   for (size_t i = 0, n = out.size(); i < n; ++i) {
     if (out[i].name == "period") out.push_back({"period_kind", out[i].value + "/" + kind});
+    if (out[i].name == "cites") out.push_back({"cites_kind", out[i].value + "/" + kind});
   }
   return out;
 }

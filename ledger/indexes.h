@@ -19,7 +19,10 @@ namespace closebook::ledger {
 //    period's priced lines or exceptions no longer decodes every entry of the period.
 // 4: adds the subject map (ledger/subjects.h): every index key and content key has a head
 //    that the checkpoints commit to, so an edited index is refused rather than believed.
-inline constexpr std::string_view kIndexVersion = "4";
+// 5: adds "cites_kind" ("<index>/<kind>": what cites an entry, by kind), so a bundle proves
+//    which of an entry's citers it may withhold (only match results and exceptions); the
+//    checkpoints' subjects line becomes closebook-subjects/v2.
+inline constexpr std::string_view kIndexVersion = "5";
 
 struct IndexKey {
   std::string name;   // "kind", "partner", "tenant", "period", "line", "invoice", "cites", ...

@@ -21,7 +21,7 @@
 // - entry i's prevHash is entry i-1's leaf hash; recordedAt never decreases;
 // - every transaction that appends entries appends their nodes and one checkpoint for the
 //   new size, signed by the log key, whose root is the Merkle root of all entries and whose
-//   closebook-subjects/v1 line is the root of the subject map of all entries (§7.1);
+//   closebook-subjects/v2 line is the root of the subject map of all entries (§7.1);
 // - a checkpoint is never rewritten, except once by `closebook reindex` on a ledger from
 //   before the subject map: the last one is signed again, same size and root, with that line.
 #pragma once

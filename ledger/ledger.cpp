@@ -151,8 +151,9 @@ Error index_edited(std::string_view name, std::string_view value) {
 
 Error no_subject_map(uint64_t size) {
   return Error::corruption("the checkpoint at size " + std::to_string(size) +
-                           " carries no subject map, so the indexes cannot be proven (a ledger from before "
-                           "index version 4): run `closebook reindex` once, with the log key's passphrase");
+                           " carries no subject map of this version (closebook-subjects/v2), so the indexes cannot "
+                           "be proven (a ledger from before index version 5): run `closebook reindex` once, with the "
+                           "log key's passphrase");
 }
 
 }  // namespace

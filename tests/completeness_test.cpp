@@ -215,7 +215,7 @@ TEST_F(CompletenessTest, AWithheldEntryLeftOutIsRefused) {
 // The holder of a bundle cannot pass an entry off as withheld to hide it: only the match and
 // the queue are ever withheld, and only under the subjects that file them.
 TEST_F(CompletenessTest, AnEntryMovedIntoWithheldIsRefused) {
-  for (const char* role : {"credit", "dispute", "period_reopen", "priced_line"}) {
+  for (const char* role : {"credit", "dispute", "period_reopen", "priced_line", "invoice", "key_event"}) {
     json b = line_bundle();
     const std::vector<uint64_t> hidden = carried(b, role);
     ASSERT_FALSE(hidden.empty()) << role;

@@ -27,10 +27,10 @@ namespace {
 using test::edit_behind_its_back;
 
 
-// The map's arithmetic against tests/vectors/subjects/map-v1.json, which make_vector.py there
+// The map's arithmetic against tests/vectors/subjects/map.json, which make_vector.py there
 // computes from docs/ledger.md §7.1 with Python's hashlib alone.
 TEST(SubjectMap, MatchesTheIndependentlyComputedVector) {
-  std::ifstream in(test::source_dir() + "/tests/vectors/subjects/map-v1.json");
+  std::ifstream in(test::source_dir() + "/tests/vectors/subjects/map.json");
   const auto vector = nlohmann::json::parse(in);
   EXPECT_EQ(to_base64(Bytes(subject_root({}))), vector["empty_root_b64"]);
   std::map<uint16_t, std::vector<std::pair<std::string, SubjectHead>>> buckets;
@@ -254,6 +254,30 @@ TEST_F(IndexEvidenceTest, ALedgerFromBeforeTheSubjectMapIsProvenOnceReindexedWit
   EXPECT_EQ(cp.root, root);
   EXPECT_TRUE(subjects_root_of(cp.extensions).value().has_value());
   EXPECT_TRUE(snap().lookup("kind", "keyEvent").ok());
+  EXPECT_TRUE(verify::replay_ledger(dir_, log_key_.verifier()).ok());
+}
+
+// Index version 4 signed a map without `cites_kind` on a closebook-subjects/v1 line: no
+// longer read; the one reindex with the log key signs the v2 line in beside it.
+TEST_F(IndexEvidenceTest, ALedgerOfIndexVersionFourIsProvenOnceReindexedWithTheLogKey) {
+  const uint64_t size = snap().size();
+  const Hash root = snap().root(size).value();
+  edit([&](MDB_txn* txn) {
+    put_raw(txn, open_db(txn, ledger::kDbMeta), std::string(ledger::kMetaIndexVersion), "4");
+    Checkpoint old{log_key_.name(), size, root, {"closebook-subjects/v1 " + to_base64(Bytes(sha256("the v4 map")))}};
+    Note note{old.body(), {}};
+    note.signatures.push_back(sign_note_text(note.text, log_key_));
+    put_raw(txn, open_db(txn, ledger::kDbCheckpoints), ledger::u64be(size), note.to_string());
+  });
+  expect_refused(status_of(snap().lookup("kind", "keyEvent")), "carries no subject map of this version");
+  EXPECT_EQ(ledger_->reindex().error().code, Code::kPermission);
+  ASSERT_TRUE(ledger_->reindex(&log_key_).ok());
+  const auto cp = open_checkpoint(snap().latest_checkpoint().value(), log_key_.verifier()).value().checkpoint;
+  EXPECT_EQ(cp.size, size);
+  EXPECT_EQ(cp.root, root);
+  ASSERT_EQ(cp.extensions.size(), 2u) << "the v1 line stays, for whoever held it";
+  EXPECT_TRUE(subjects_root_of(cp.extensions).value().has_value());
+  EXPECT_TRUE(line_bundle().ok());
   EXPECT_TRUE(verify::replay_ledger(dir_, log_key_.verifier()).ok());
 }
 

@@ -115,7 +115,7 @@ class BundleChecker {
     root_ = cp->checkpoint.root;
     auto subjects = subjects_root_of(cp->checkpoint.extensions);
     if (!subjects.ok() || !subjects->has_value()) {
-      return failed("R33: the checkpoint carries no valid closebook-subjects/v1 line, so nothing proves the bundle complete");
+      return failed("R33: the checkpoint carries no valid closebook-subjects/v2 line, so nothing proves the bundle complete");
     }
     subjects_root_ = **subjects;
     report_.origin = cp->checkpoint.origin;

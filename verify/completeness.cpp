@@ -19,21 +19,29 @@ std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size())
 std::string describe(const Subject& s) { return "subject " + s.first + " \"" + s.second + "\""; }
 
 // R33: the subjects a bundle must prove complete because it carries `e`.
+// The kinds of entry that cite others (docs/ledger.md §7's table): everything citing a carried
+// entry is proven complete kind by kind, so only the citing match results and exceptions may
+// be withheld.
+constexpr const char* kCitingKinds[] = {"matchResult", "exception", "invoice", "invoiceChunk", "dispute"};
+
 void required_by(schema::Entry::Reader e, std::set<Subject>& out) {
   auto kind = e.getKind();
   const std::string self = std::to_string(e.getIndex());
+  auto cited_by_all = [&] {
+    for (const char* k : kCitingKinds) out.insert({"cites_kind", self + "/" + k});
+  };
   switch (kind.which()) {
     case K::PRICED_LINE: {
       auto l = kind.getPricedLine();
       const std::string period = text(l.getPeriod()).substr(0, 7);
       out.insert({"line", text(l.getLineId())});
-      out.insert({"cites", self});
+      cited_by_all();
       out.insert({"period_kind", period + "/signOff"});
       out.insert({"period_kind", period + "/periodReopen"});
       break;
     }
     case K::CREDIT:
-    case K::INVOICE_CHUNK: out.insert({"cites", self}); break;
+    case K::INVOICE_CHUNK: cited_by_all(); break;
     case K::EXCEPTION: out.insert({"exception", text(kind.getException().getExceptionId())}); break;
     case K::RULE_VERSION: out.insert({"rule", text(kind.getRuleVersion().getRuleId())}); break;
     default: break;
@@ -153,8 +161,9 @@ class Completeness {
         }
       }
       // Only the match and the exception queue are ever kept from an audience, and only these
-      // subjects file them: an entry withheld under any other is one the holder hid.
-      const bool may_withhold = s.first == "cites" || s.first == "exception";
+      // subjects file nothing else: an entry withheld under any other is one the holder hid.
+      const bool may_withhold = s.first == "exception" ||
+                                (s.first == "cites_kind" && (s.second.ends_with("/matchResult") || s.second.ends_with("/exception")));
       for (uint64_t i : indexes) {
         if (!may_withhold && withheld_.count(i) != 0) {
           return failed("R33: entry " + std::to_string(i) + " is withheld, but " + describe(s) +

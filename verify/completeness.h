@@ -24,7 +24,7 @@ struct CompletenessReport {
 };
 
 // `entries`: the bundle's entries by index, already proven included at `tree_size` (R3);
-// `subjects_root`: the checkpoint's closebook-subjects/v1 root. The bundle's "subjects",
+// `subjects_root`: the checkpoint's closebook-subjects/v2 root. The bundle's "subjects",
 // "buckets" and "withheld" fields are checked; every entry filed under a required subject must be
 // carried or withheld (withheld ones proven included under `root`).
 Result<CompletenessReport> check_completeness(const nlohmann::ordered_json& bundle,

@@ -20,11 +20,12 @@ class Keys {
     if (date.size() >= 7) add("period", text(date).substr(0, 7));
   }
   std::vector<IndexKeyName> take(const std::string& kind) {
-    std::vector<IndexKeyName> periods;
+    std::vector<IndexKeyName> by_kind;  // each period and cites key again, with the entry's kind
     for (const auto& [name, value] : keys_) {
-      if (name == "period") periods.emplace_back("period_kind", value + "/" + kind);
+      if (name == "period") by_kind.emplace_back("period_kind", value + "/" + kind);
+      if (name == "cites") by_kind.emplace_back("cites_kind", value + "/" + kind);
     }
-    keys_.insert(keys_.end(), periods.begin(), periods.end());
+    keys_.insert(keys_.end(), by_kind.begin(), by_kind.end());
     std::sort(keys_.begin(), keys_.end());
     keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
     return std::move(keys_);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Writes map-v1.json: the subject map of docs/ledger.md §7.1 computed from that text alone
+"""Writes map.json: the subject map of docs/ledger.md §7.1 computed from that text alone
 (hashlib, no closebook code), so the C++ implementation is checked against an independent one.
-Run: python3 make_vector.py > map-v1.json"""
+Run: python3 make_vector.py > map.json"""
 import base64, hashlib, json, struct
 
 def sha(b): return hashlib.sha256(b).digest()
@@ -32,11 +32,11 @@ subjects[b"tenant\x00T" + str(n).encode()] = [6]
 empty_root, _ = root({})
 full_root, buckets = root(subjects)
 print(json.dumps({
-    "spec": "docs/ledger.md §7.1 (closebook-subjects/v1)",
+    "spec": "docs/ledger.md §7.1 (closebook-subjects/v2)",
     "empty_root_b64": base64.b64encode(empty_root).decode(),
     "subjects": [{"subject_hex": s.hex(), "indexes": idx, "bucket": bucket(s), "head_hex": head(idx).hex()}
                  for s, idx in sorted(subjects.items())],
     "buckets": [{"bucket": b, "hash_hex": bucket_hash(items).hex()} for b, items in sorted(buckets.items())],
     "root_b64": base64.b64encode(full_root).decode(),
-    "extension_line": "closebook-subjects/v1 " + base64.b64encode(full_root).decode(),
+    "extension_line": "closebook-subjects/v2 " + base64.b64encode(full_root).decode(),
 }, indent=2))
