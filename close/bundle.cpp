@@ -133,12 +133,12 @@ const char* role_of(schema::Entry::Kind::Which kind) {
 
 using SubjectName = std::pair<std::string, std::string>;  // (index name, value)
 
-// The subjects a bundle proves complete because it carries `e` (docs/evidence.md R33): the
-// verifier derives the same set from what it is given, and refuses a bundle that lacks one.
 // The kinds of entry that cite others (docs/ledger.md §7: cites_kind): a bundle proves, kind by
 // kind, everything that cites what it carries.
 constexpr const char* kCitingKinds[] = {"matchResult", "exception", "invoice", "invoiceChunk", "dispute"};
 
+// The subjects a bundle proves complete because it carries `e` (docs/evidence.md R33): the
+// verifier derives the same set from what it is given, and refuses a bundle that lacks one.
 void subjects_required_by(schema::Entry::Reader e, std::set<SubjectName>& out) {
   using K = schema::Entry::Kind;
   auto kind = e.getKind();

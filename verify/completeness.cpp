@@ -18,12 +18,12 @@ std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size())
 
 std::string describe(const Subject& s) { return "subject " + s.first + " \"" + s.second + "\""; }
 
-// R33: the subjects a bundle must prove complete because it carries `e`.
 // The kinds of entry that cite others (docs/ledger.md §7's table): everything citing a carried
 // entry is proven complete kind by kind, so only the citing match results and exceptions may
 // be withheld.
 constexpr const char* kCitingKinds[] = {"matchResult", "exception", "invoice", "invoiceChunk", "dispute"};
 
+// R33: the subjects a bundle must prove complete because it carries `e`.
 void required_by(schema::Entry::Reader e, std::set<Subject>& out) {
   auto kind = e.getKind();
   const std::string self = std::to_string(e.getIndex());
