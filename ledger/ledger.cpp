@@ -892,6 +892,9 @@ Status Ledger::match_signed_subjects(MDB_txn* txn, uint64_t size, const Hash& re
 }
 
 Status Ledger::add_cosignatures(uint64_t size, const std::vector<NoteSignature>& cosignatures) {
+  if (read_only_) return Error::permission("the ledger was opened read-only");
+  // A writer like any other: one at a time across processes, a stuck one named, not waited on.
+  CB_TRY(WriterLock writer, WriterLock::acquire(dir_, AppendOptions{}.writer_wait));
   std::shared_lock<std::shared_timed_mutex> hold;
   CB_TRY(MDB_txn* raw, begin(0, hold));
   TxnGuard txn(raw);
