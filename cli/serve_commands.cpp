@@ -99,6 +99,20 @@ int tokens_revoke(const Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
+// The access log: `path`, appended to (opened into `file`), or standard error for "-".
+Result<std::ostream*> open_access_log(const Context& ctx, const std::string& path, std::ofstream& file) {
+  if (path == "-") return &ctx.err;
+  file.open(path, std::ios::app);
+  if (!file) return Error::io("cannot open " + path).in_field("--access-log");
+  return static_cast<std::ostream*>(&file);
+}
+
+// --port-file: the port listened on, in a new file, for whoever started the server on port 0.
+Status write_port_file(const std::string& path, uint16_t port) {
+  if (path.empty()) return {};
+  return write_new_file(path, std::to_string(port) + "\n", 0644);
+}
+
 uint64_t now_seconds() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
@@ -249,11 +263,9 @@ int cmd_serve(const Context& ctx_in) {
   server.body_timeout = std::chrono::seconds(body_timeout);
   server.drain_timeout = std::chrono::seconds(drain_timeout);
   std::ofstream log_file;
-  if (access_log != "-") {
-    log_file.open(access_log, std::ios::app);
-    if (!log_file) return report(ctx, Error::io("cannot open " + access_log).in_field("--access-log"));
-  }
-  server.access_log = access_log == "-" ? &ctx.err : &log_file;
+  auto log_to = open_access_log(ctx, access_log, log_file);
+  if (!log_to.ok()) return report(ctx, log_to.error());
+  server.access_log = *log_to;
 
   std::optional<Witnessing> witnessing;
   if (!witness_policy.empty()) {
@@ -269,9 +281,7 @@ int cmd_serve(const Context& ctx_in) {
   auto running = api::Server::start(*service, server);
   if (!running.ok()) return report(ctx, running.error());
   const uint16_t port = (*running)->port();
-  if (!port_file.empty()) {
-    if (auto st = write_new_file(port_file, std::to_string(port) + "\n", 0644); !st.ok()) return report(ctx, st.error());
-  }
+  if (auto st = write_port_file(port_file, port); !st.ok()) return report(ctx, st.error());
   ctx.err << "closebookd: serving " << ctx.ledger_dir << " on " << server.host << ":" << port << "\n" << std::flush;
   const int signal = wait_following(ctx, **service, publish_dir, witnessing, stop_signals);
   ctx.err << "closebookd: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ": finishing requests in flight\n" << std::flush;
@@ -333,21 +343,16 @@ int witness_serve(const Context& ctx, const std::vector<std::string>& args) {
   server.port = where->port;
   server.max_request_bytes = witness::kAddCheckpointBytesMax + api::kHeaderBytesAllowance;
   std::ofstream log_file;
-  if (access_log != "-") {
-    log_file.open(access_log, std::ios::app);
-    if (!log_file) return report(ctx, Error::io("cannot open " + access_log).in_field("--access-log"));
-  }
-  server.access_log = access_log == "-" ? &ctx.err : &log_file;
-  const std::string name = key->name();
+  auto log_to = open_access_log(ctx, access_log, log_file);
+  if (!log_to.ok()) return report(ctx, log_to.error());
+  server.access_log = *log_to;
   auto witness = std::make_unique<witness::Witness>(state_dir, std::move(*key), std::move(trusted), now_seconds);
   const std::string vkey = witness->cosigner().to_string();
   const sigset_t stop_signals = block_stop_signals();
   auto running = api::Server::start(std::make_shared<api::WitnessService>(std::move(witness)), server);
   if (!running.ok()) return report(ctx, running.error());
   const uint16_t port = (*running)->port();
-  if (!port_file.empty()) {
-    if (auto st = write_new_file(port_file, std::to_string(port) + "\n", 0644); !st.ok()) return report(ctx, st.error());
-  }
+  if (auto st = write_port_file(port_file, port); !st.ok()) return report(ctx, st.error());
   ctx.err << "closebook witness: " << vkey << " on " << server.host << ":" << port << "\n" << std::flush;
   int signal = 0;
   while (signal <= 0) signal = sigwaitinfo(&stop_signals, nullptr);
