@@ -81,18 +81,19 @@ Result<Reply> signoff(Call& call) {
   API_BODY(body, call.request);
   CB_TRY(std::string statement, body.string("statement", true, 1 << 20));
   CB_TRY(std::string signatures, body.string("signatures", true, 1 << 20));
+  CB_TRY(std::string override_reason, body.string("override_reason", false, 1000));
   CB_CHECK(body.finish());
   CB_TRY(close::Statement parsed, close::parse_statement(statement));
   if (parsed.period != call.params[0]) {
     return Error::invalid("the statement is for period " + parsed.period + ", not " + call.params[0]).in_field("statement");
   }
-  const close::SignOffOptions options{call.service.config().signoff_signatures};
+  const close::SignOffOptions options{call.service.config().signoff_signatures, override_reason};
   auto done = call.service.write<close::SignOffPlan>(
       [&](const ledger::Snapshot& snapshot) { return close::plan_signoff(snapshot, statement, signatures, options); },
       [](close::SignOffPlan& plan, const SigningKey& log_key) { close::add_log_signature(plan, log_key); });
   if (!done.ok()) return std::move(done).error();
   const auto& [plan, receipt] = *done;
-  return Reply::json(201, {{"period", plan.statement.period}, {"entry", receipt.entries.front().index},
+  return Reply::json(201, {{"period", plan.statement.period}, {"entry", receipt.entries.back().index},
                            {"signers", plan.signers}, {"override_reason", plan.statement.override_reason},
                            {"tree_size", plan.statement.head.size}, {"root_hash", to_hex(plan.statement.head.root)},
                            {"checkpoint", receipt.checkpoint}});

@@ -163,16 +163,28 @@ int cmd_keys(const Context& ctx) {
 // The approver's side: no ledger, only the statement and their own key file.
 int cmd_sign(const Context& ctx) {
   po::options_description options("sign options");
-  std::string key_file, statement_file, passphrase_file;
+  std::string key_file, statement_file, passphrase_file, summary_file;
   options.add_options()
       ("key", po::value(&key_file)->required(), "your secret key file (from keygen)")
       ("statement", po::value(&statement_file)->required(), "the statement to sign")
+      ("summary", po::value(&summary_file), "the summary shown with it (signoff statement --summary-out): checked against "
+                                            "the statement's summary line and printed before signing")
       ("passphrase-file", po::value(&passphrase_file), "your key's passphrase");
   po::positional_options_description positional;
   positional.add("statement", 1);
   parse_args(ctx.args, options, positional);
   auto statement = read_file(statement_file, 1 << 20);
   if (!statement.ok()) return report(ctx, statement.error());
+  if (!summary_file.empty()) {
+    // What the approver signs is a hash of the summary (docs/close.md §1): shown the summary,
+    // they sign only if it is the one the statement commits to.
+    auto summary = read_file(summary_file, 1 << 20);
+    if (!summary.ok()) return report(ctx, summary.error());
+    auto parsed = close::parse_statement(*statement);
+    if (!parsed.ok()) return report(ctx, std::move(parsed).error().at(statement_file, 0));
+    if (auto st = close::check_summary(*parsed, *summary); !st.ok()) return report(ctx, std::move(st).error().at(summary_file, 0));
+    ctx.err << "closebook: the summary you sign (its hash is the statement's summary line):\n" << *summary;
+  }
   auto key = open_key_file(key_file, passphrase_file);
   if (!key.ok()) return report(ctx, key.error());
   auto line = close::sign_statement(*statement, *key);
@@ -185,15 +197,20 @@ namespace {
 
 int signoff_statement(const Context& ctx, const std::vector<std::string>& args) {
   po::options_description options("signoff statement options");
-  std::string period, override_reason;
+  std::string period, override_reason, summary_out;
   options.add_options()
       ("period", po::value(&period)->required(), "YYYY-MM")
-      ("override-reason", po::value(&override_reason), "sign off despite open blocking exceptions, because ...");
+      ("override-reason", po::value(&override_reason), "sign off despite open blocking exceptions, because ...")
+      ("summary-out", po::value(&summary_out), "write the summary the statement commits to (totals, outstanding "
+                                               "exceptions, override, and its salt) for the approver to review");
   parse_args(args, options);
   auto view = open_read_view(ctx);
   if (!view.ok()) return report(ctx, view.error());
   auto s = close::build_statement(**view, period, override_reason);
   if (!s.ok()) return report(ctx, s.error());
+  if (!summary_out.empty()) {
+    if (auto st = write_new_file(summary_out, s->summary_text(), 0600); !st.ok()) return report(ctx, st.error());
+  }
   if (s->blocked() && override_reason.empty()) {
     ctx.err << "closebook: note: open blocking exceptions: submitting this statement will be refused; "
                "resolve them or make the statement with --override-reason\n";
@@ -210,7 +227,7 @@ int signoff_submit(const Context& ctx, const std::vector<std::string>& args) {
       ("period", po::value(&period)->required(), "YYYY-MM")
       ("statement", po::value(&statement_file)->required(), "the statement, exactly as signed")
       ("signature", po::value(&signature_file)->required(), "the signature line(s), one per approver")
-      ("override-reason", po::value(&override_reason), "must equal the statement's override line")
+      ("override-reason", po::value(&override_reason), "the reason the statement was made with (its summary holds it)")
       ("required-signatures", po::value(&required), "distinct finance keys needed (default: the config's signoff_signatures, 1)")
       ("config", po::value(&config_file), "close configuration (JSON)")
       ("passphrase-file", po::value(&passphrase_file), "the log key's passphrase");
@@ -228,19 +245,15 @@ int signoff_submit(const Context& ctx, const std::vector<std::string>& args) {
   if (parsed->period != period) {
     return report(ctx, Error::invalid("the statement is for period " + parsed->period + ", not " + period).in_field("--period"));
   }
-  if (!override_reason.empty() && override_reason != parsed->override_reason) {
-    return report(ctx, Error::invalid("the override reason must be the one the statement carries, which was signed")
-                           .in_field("--override-reason"));
-  }
   auto done = append_planned<close::SignOffPlan>(
       ctx, passphrase_file,
       [&](const ledger::Snapshot& snapshot) {
-        return close::plan_signoff(snapshot, *statement, *signatures, {required});
+        return close::plan_signoff(snapshot, *statement, *signatures, {required, override_reason});
       },
       [](close::SignOffPlan& plan, const SigningKey& log_key) { close::add_log_signature(plan, log_key); });
   if (!done.ok()) return report(ctx, done.error());
   const auto& [plan, receipt] = *done;
-  ctx.out << "period " << period << " signed off at entry " << receipt.entries.front().index << " by ";
+  ctx.out << "period " << period << " signed off at entry " << receipt.entries.back().index << " by ";
   for (size_t i = 0; i < plan.signers.size(); ++i) ctx.out << (i ? ", " : "") << plan.signers[i];
   ctx.out << (plan.statement.override_reason.empty() ? "" : " (override: " + plan.statement.override_reason + ")") << "\n"
           << "statement tree size " << plan.statement.head.size << ", root " << to_hex(plan.statement.head.root) << "\n";

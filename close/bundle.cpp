@@ -44,6 +44,7 @@ Status collect_invoice(const ledger::Snapshot& snapshot, const std::string& id, 
   // one in force (docs/evidence.md R17).
   for (const PeriodTrail::Item& s : trail.sign_offs) {
     c.add("sign_off", s.ref.index);
+    if (s.summary && !hidden_from("signoff_summary", audience)) c.add("signoff_summary", s.summary->index);
     for (const Ref& key : s.key_events) c.add("key_event", key.index);
   }
   for (const PeriodTrail::Item& r : trail.reopens) c.add("period_reopen", r.ref.index);
@@ -70,8 +71,9 @@ Status collect_invoice(const ledger::Snapshot& snapshot, const std::string& id, 
 
 // What proves each bundled line's owner and rule choice (docs/evidence.md R12, R13): the
 // tenant edges that give its tenant to its partner, and every rule version of its vendor's SKU
-// that could price it (its partner's own and "*"). Nothing of another partner's.
-Status collect_ownership(const ledger::Snapshot& snapshot, Collection& c) {
+// that could price it (its partner's own and "*"). Nothing of another partner's, and for a
+// partner no rule version of a sealed line: the rule choice is checked where the cost is seen.
+Status collect_ownership(const ledger::Snapshot& snapshot, Audience audience, Collection& c) {
   std::set<std::pair<std::string, std::string>> owners;  // (tenant, partner)
   std::set<std::tuple<std::string, std::string, std::string>> skus;  // (vendor, sku, partner)
   for (const auto& [index, role] : c.roles()) {
@@ -79,6 +81,7 @@ Status collect_ownership(const ledger::Snapshot& snapshot, Collection& c) {
     CB_TRY(DecodedEntry e, snapshot.entry(index));
     auto l = e.reader().getKind().getPricedLine();
     owners.insert({text_of(l.getTenantId()), text_of(l.getPartnerId())});
+    if (audience == Audience::kPartner && l.getCost().getHash().size() != 0) continue;
     skus.insert({text_of(l.getVendor()), text_of(l.getSkuId()), text_of(l.getPartnerId())});
   }
   for (const auto& [tenant, partner] : owners) {
@@ -126,6 +129,8 @@ const char* role_of(schema::Entry::Kind::Which kind) {
     case K::DISPUTE: return "dispute";
     case K::TENANT_EDGE: return "tenant_edge";
     case K::INVOICE_CHUNK: return "invoice_chunk";
+    case K::LINE_COST: return "line_cost";
+    case K::SIGN_OFF_SUMMARY: return "signoff_summary";
     case K::INGEST: return nullptr;  // loads are not bundled: a bundle's rows cite no ingest
   }
   return nullptr;
@@ -247,9 +252,24 @@ class Completion {
   std::set<uint64_t> withheld_;
 };
 
+// The sealed parts (docs/evidence.md §5) of the lines and sign-offs carried that the audience is
+// not shown: withheld, so the verifier proves they are in the log.
+Result<std::set<uint64_t>> sealed_withheld(const ledger::Snapshot& snapshot, const Collection& c) {
+  std::set<uint64_t> out;
+  for (const auto& [index, role] : c.roles()) {
+    if (role != "priced_line" && role != "sign_off") continue;
+    CB_TRY(DecodedEntry e, snapshot.entry(index));
+    auto kind = e.reader().getKind();
+    auto sealed = kind.isPricedLine() ? kind.getPricedLine().getCost() : kind.getSignOff().getSummary();
+    if (sealed.getHash().size() != 0 && !c.has(sealed.getIndex())) out.insert(sealed.getIndex());
+  }
+  return out;
+}
+
 // The subject proofs (docs/evidence.md §1): each subject with the entries filed under it, and
 // each bucket they fall in with its heads and path to the checkpoint's subject root.
-Status add_subject_proofs(const ledger::Snapshot& snapshot, const Completion& done, nlohmann::ordered_json& bundle) {
+Status add_subject_proofs(const ledger::Snapshot& snapshot, const Completion& done, const Collection& c,
+                          nlohmann::ordered_json& bundle) {
   nlohmann::ordered_json subjects = nlohmann::ordered_json::array();
   std::set<uint16_t> buckets;
   for (const auto& [name, indexes] : done.subjects()) {
@@ -265,8 +285,10 @@ Status add_subject_proofs(const ledger::Snapshot& snapshot, const Completion& do
     }
     proofs.push_back({{"bucket", b}, {"heads", heads}, {"path", hashes_json(proof.path)}});
   }
+  CB_TRY(std::set<uint64_t> withheld_indexes, sealed_withheld(snapshot, c));
+  withheld_indexes.insert(done.withheld().begin(), done.withheld().end());
   nlohmann::ordered_json withheld = nlohmann::ordered_json::array();
-  for (uint64_t i : done.withheld()) {
+  for (uint64_t i : withheld_indexes) {
     CB_TRY(Hash hash, snapshot.entry_hash(i));
     CB_TRY(std::vector<Hash> proof, snapshot.inclusion_proof(i, snapshot.size()));
     withheld.push_back({{"index", i}, {"hash", to_hex(hash)}, {"inclusion", hashes_json(proof)}});
@@ -292,7 +314,7 @@ Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject
   // verifier replays who could sign when), then what proves the owner and rule of every line.
   Completion completion(snapshot, audience, c);
   CB_CHECK(completion.run(kind, id));
-  CB_CHECK(collect_ownership(snapshot, c));
+  CB_CHECK(collect_ownership(snapshot, audience, c));
   CB_CHECK(completion.run(kind, id));  // the rule versions ownership brought in
 
   const uint64_t size = snapshot.size();
@@ -320,7 +342,7 @@ Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject
                                 {"checkpoint", checkpoint},
                                 {"entries", entries},
                                 {"sign_offs", sign_offs}};
-  CB_CHECK(add_subject_proofs(snapshot, completion, bundle));
+  CB_CHECK(add_subject_proofs(snapshot, completion, c, bundle));
   return bundle.dump(2) + "\n";
 }
 

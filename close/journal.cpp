@@ -165,10 +165,10 @@ class JournalBuilder {
       CB_TRY(DecodedEntry priced, snapshot_.entry(item.getLine().getIndex()));
       if (!priced.reader().getKind().isPricedLine()) return {};
       auto l = priced.reader().getKind().getPricedLine();
-      CB_TRY(Decimal cost, match::decimal_of(l.getCostAmount()));
+      CB_TRY(match::LineCostInfo cost, match::line_cost(snapshot_, l));
       Cost& c = costs_[{text_of(l.getVendor()), currency}];
       c.conversion = conversion;
-      CB_TRY(c.amount, c.amount.add(cost));
+      CB_TRY(c.amount, c.amount.add(cost.cost_amount));
       if (c.refs.empty() || c.refs.back().index != ref.index) c.refs.push_back(ref);
       return {};
     };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "match/book.h"
 #include "match/fields.h"
 #include "match/period.h"
 
@@ -17,14 +18,20 @@ using Kind = schema::Entry::Kind;
 class Collector {
  public:
   explicit Collector(Lineage& out) : out_(out) {}
-  void add(const std::string& role, const Ref& ref) {
-    if (seen_.insert(ref.index).second) out_.items.push_back({role, ref});
+  // An entry reached both through a sealed part and otherwise is not sealed.
+  void add(const std::string& role, const Ref& ref, bool sealed = false) {
+    auto [at, fresh] = seen_.try_emplace(ref.index, out_.items.size());
+    if (fresh) {
+      out_.items.push_back({role, ref, sealed});
+    } else if (!sealed) {
+      out_.items[at->second].sealed = false;
+    }
   }
   bool has(uint64_t index) const { return seen_.count(index) != 0; }
 
  private:
   Lineage& out_;
-  std::set<uint64_t> seen_;
+  std::map<uint64_t, size_t> seen_;  // index -> position in out_.items
 };
 
 // Adds the entries filed as citing entry `index` (ledger/indexes.h).
@@ -41,7 +48,10 @@ Status add_line_core(const ledger::Snapshot& snapshot, PeriodTrail& trail, Colle
   auto l = line.reader().getKind().getPricedLine();
   const uint64_t at = line.reader().getIndex();
   c.add("priced_line", Ref{at, line.hash()});
-  c.add("rule_version", ref_of(l.getRule()));
+  CB_TRY(match::LineCostInfo cost, match::line_cost(snapshot, l));  // checks a sealed line's LineCost
+  const bool sealed = l.getCost().getHash().size() != 0;
+  if (sealed) c.add("line_cost", ref_of(l.getCost()));
+  c.add("rule_version", cost.rule, sealed);
   CB_TRY(std::optional<Ref> partner, partner_before(snapshot, trail, text_of(l.getPartnerId()), at));
   if (partner) c.add("partner", *partner);
   if (l.getFxLock().getHash().size() != 0) {
@@ -80,15 +90,20 @@ void add_chunk(Collector& c, const PeriodTrail::Chunk& chunk) {
 
 bool hidden_from(const std::string& role, Audience audience) {
   if (audience == Audience::kStaff) return false;
+  // A partner is kept from the distributor's costs and totals (docs/evidence.md §5): a sealed
+  // line's LineCost and a sign-off's summary (and, by for_audience, the rules priced it).
   static const std::set<std::string> kStaffOnly = {"match_result", "match_run", "vendor_invoice_line", "exception",
-                                                   "exception_update", "journal_posting", "posting_ack"};
+                                                   "exception_update", "journal_posting", "posting_ack",
+                                                   "line_cost", "signoff_summary"};
   static const std::set<std::string> kGlMayNot = {"match_result", "match_run", "vendor_invoice_line", "exception",
                                                   "exception_update"};
   return (audience == Audience::kGl ? kGlMayNot : kStaffOnly).count(role) != 0;
 }
 
 Lineage for_audience(Lineage lineage, Audience audience) {
-  std::erase_if(lineage.items, [&](const LineageItem& item) { return hidden_from(item.role, audience); });
+  std::erase_if(lineage.items, [&](const LineageItem& item) {
+    return hidden_from(item.role, audience) || (item.sealed && audience == Audience::kPartner);
+  });
   return lineage;
 }
 
@@ -110,7 +125,9 @@ Result<PeriodTrail> period_trail(const ledger::Snapshot& snapshot, const std::st
   CB_TRY(auto sign_offs, match::entries_of_period(snapshot, "signOff", period));
   for (const DecodedEntry& e : sign_offs) {
     PeriodTrail::Item item{Ref{e.reader().getIndex(), e.hash()}, {}, {}};
-    for (auto sig : e.reader().getKind().getSignOff().getSignatures()) item.key_events.push_back(ref_of(sig.getKeyEvent()));
+    auto so = e.reader().getKind().getSignOff();
+    for (auto sig : so.getSignatures()) item.key_events.push_back(ref_of(sig.getKeyEvent()));
+    if (so.getSummary().getHash().size() != 0) item.summary = ref_of(so.getSummary());
     trail.sign_offs.push_back(std::move(item));
   }
   CB_TRY(auto reopens, match::entries_of_period(snapshot, "periodReopen", period));
@@ -236,6 +253,7 @@ Result<Lineage> line_lineage_at(const ledger::Snapshot& snapshot, uint64_t index
   for (const PeriodTrail::Item& s : trail.sign_offs) {
     if (s.ref.index < at) continue;
     c.add("sign_off", s.ref);
+    if (s.summary) c.add("signoff_summary", *s.summary);
     for (const Ref& key : s.key_events) c.add("key_event", key);
   }
   // Invoices billing it or its credit notes.

@@ -20,6 +20,9 @@ namespace closebook::close {
 struct LineageItem {
   std::string role;  // "priced_line", "rule_version", "fx_lock", "fx_rate", "usage", ...
   match::Ref ref;
+  // Reached only through a sealed line's LineCost (docs/evidence.md §5): the rule version that
+  // priced it, which a partner is not shown.
+  bool sealed = false;
 };
 
 struct Lineage {
@@ -28,11 +31,12 @@ struct Lineage {
   std::vector<LineageItem> items;  // by role as listed above, then ledger order; no repeats
 };
 
-// Who a lineage is shown to. A partner sees what bears on its own line — the line, its rule
-// version, FX lock and rate, its usage, its sign-offs and their keys, its invoices, credits,
-// reopens and disputes — but not the distributor's side of the close: the vendor's invoice
-// lines and the match against them (vendor costs), the exception queue and its notes, and the
-// GL journal and its acknowledgements (which sum every partner of the period).
+// Who a lineage is shown to. A partner sees what bears on its own line — the line, its FX lock
+// and rate, its usage, its sign-offs and their keys, its invoices, credits, reopens and
+// disputes — but not the distributor's side of the close: a sealed line's cost and the rule
+// that priced it, a sign-off's summary of the period's totals (docs/evidence.md §5), the
+// vendor's invoice lines and the match against them (vendor costs), the exception queue and
+// its notes, and the GL journal and its acknowledgements (which sum every partner of the period).
 // The GL sees what it posts: the lines, their invoices and sign-offs, the journal and its
 // acknowledgements — not the queue and its notes, nor the vendor's lines and the match.
 enum class Audience { kStaff, kPartner, kGl };
@@ -60,6 +64,7 @@ struct PeriodTrail {
     std::vector<match::Ref> key_events;  // sign-off: the keys that signed it
     std::set<uint64_t> cites;            // reopen: its cause; posting: its refs; ack: its posting
     std::vector<std::pair<match::Ref, match::Ref>> fx_locks;  // posting: the FX locks its lines convert at, and their rates
+    std::optional<match::Ref> summary;   // sign-off of a v2 statement: its SignOffSummary
   };
   std::string period;
   std::vector<Item> sign_offs, reopens, postings, acks;

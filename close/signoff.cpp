@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "close/keys.h"
+#include "match/book.h"
 #include "match/fields.h"
 #include "match/margin.h"
 #include "match/period.h"
@@ -46,10 +47,10 @@ Result<std::map<std::string, PricedTotal>> priced_totals(const ledger::Snapshot&
   for (const DecodedEntry& e : lines) {
     auto l = e.reader().getKind().getPricedLine();
     PricedTotal& t = totals[match::text_of(l.getCurrency())];
-    CB_TRY(Decimal cost, match::decimal_of(l.getCostAmount()));
+    CB_TRY(match::LineCostInfo cost, match::line_cost(snapshot, l));
     CB_TRY(Decimal sell, match::decimal_of(l.getSellAmount()));
     ++t.lines;
-    CB_TRY(t.cost, t.cost.add(cost));
+    CB_TRY(t.cost, t.cost.add(cost.cost_amount));
     CB_TRY(t.sell, t.sell.add(sell));
     CB_TRY(t.margin, t.sell.sub(t.cost));
   }
@@ -99,8 +100,12 @@ bool Statement::blocked() const {
   return false;
 }
 
-Result<Statement> build_statement(const ledger::Snapshot& snapshot, const std::string& period,
-                                  const std::string& override_reason) {
+namespace {
+
+// The statement of `period` for tree head `at` (origin, size, root; no extensions), from what
+// `snapshot` holds of the period, which has not changed since `at` (plan_signoff checks).
+Result<Statement> build_statement_at(const ledger::Snapshot& snapshot, const std::string& period,
+                                     const std::string& override_reason, const Checkpoint& at) {
   if (!Period::parse(period).ok()) return Error::invalid("the period \"" + period + "\" is not YYYY-MM").in_field("--period");
   CB_CHECK(check_override(override_reason));
   CB_TRY(match::PeriodState state, match::period_state(snapshot, period));
@@ -121,12 +126,8 @@ Result<Statement> build_statement(const ledger::Snapshot& snapshot, const std::s
   s.period = period;
   s.override_reason = override_reason;
   CB_TRY(s.outstanding, outstanding(snapshot, period));
-  CB_TRY(s.head.origin, log_origin(snapshot));
-  s.head.size = snapshot.size();
-  CB_TRY(s.head.root, snapshot.root(snapshot.size()));
-  auto& ext = s.head.extensions;
-  ext.push_back(std::string(kStatementTag));
-  ext.push_back("period " + period);
+  s.head = at;
+  auto& ext = s.summary_lines;
   ext.push_back("match " + std::to_string(state.match_run->index) + " keys " + std::to_string(m.getKeyCount()) +
                 " matched " + std::to_string(m.getMatchedCount()));
   for (const auto& [currency, t] : priced) {
@@ -143,7 +144,55 @@ Result<Statement> build_statement(const ledger::Snapshot& snapshot, const std::s
                   std::to_string(row.blocking_open) + " amount " + row.amount.to_string());
   }
   if (!override_reason.empty()) ext.push_back("override " + override_reason);
+  // The salt makes the digest hide the summary from whoever sees the statement alone; derived,
+  // not drawn, so the statement is made again the same at submission (docs/close.md §1).
+  CB_TRY(s.summary_salt, snapshot.derived_salt(std::string(kSummaryTag) + "\n" + s.head.origin + "\n" +
+                                                 std::to_string(s.head.size) + "\n" + to_hex(s.head.root) + "\n" + period));
+  s.summary_digest = summary_digest(s.summary_salt, s.summary_lines);
+  s.head.extensions = {std::string(kStatementTag), "period " + period,
+                       "summary " + to_base64(Bytes(s.summary_digest))};
   return s;
+}
+
+}  // namespace
+
+Result<Statement> build_statement(const ledger::Snapshot& snapshot, const std::string& period,
+                                  const std::string& override_reason) {
+  Checkpoint head;
+  CB_TRY(head.origin, log_origin(snapshot));
+  head.size = snapshot.size();
+  CB_TRY(head.root, snapshot.root(snapshot.size()));
+  return build_statement_at(snapshot, period, override_reason, head);
+}
+
+Hash summary_digest(const Hash& salt, const std::vector<std::string>& lines) {
+  std::string text = std::string(kSummaryTag) + "\n";
+  text.append(reinterpret_cast<const char*>(salt.data()), salt.size());
+  for (size_t i = 0; i < lines.size(); ++i) text += (i ? "\n" : "") + lines[i];
+  return sha256(text);
+}
+
+std::string Statement::summary_text() const {
+  std::string out = "salt " + to_hex(summary_salt) + "\n";
+  for (const std::string& line : summary_lines) out += line + "\n";
+  return out;
+}
+
+Status check_summary(const Statement& statement, std::string_view summary_text) {
+  std::vector<std::string> lines;
+  for (size_t at = 0; at < summary_text.size();) {
+    const size_t end = summary_text.find('\n', at);
+    if (end == std::string_view::npos) return Error::invalid("the summary does not end with a newline");
+    lines.emplace_back(summary_text.substr(at, end - at));
+    at = end + 1;
+  }
+  if (lines.empty() || !lines.front().starts_with("salt ")) return Error::invalid("the summary has no salt line");
+  CB_TRY(Hash salt, hash_from_hex(lines.front().substr(5)));
+  lines.erase(lines.begin());
+  if (summary_digest(salt, lines) != statement.summary_digest) {
+    return Error::invalid("the summary is not the one the statement's summary line commits to");
+  }
+  return {};
 }
 
 Result<Statement> parse_statement(std::string_view text) {
@@ -152,30 +201,23 @@ Result<Statement> parse_statement(std::string_view text) {
   Statement s;
   s.head = std::move(*head);
   const auto& ext = s.head.extensions;
-  if (ext.size() < 3 || ext[0] != kStatementTag) {
-    return Error::invalid("the statement has no \"" + std::string(kStatementTag) + "\" line");
+  if (!ext.empty() && ext[0] == "closebook-signoff/v1") {
+    return Error::invalid("the statement is closebook-signoff/v1, made by an older closebook: make a new statement");
   }
-  for (size_t i = 1; i < ext.size(); ++i) {
-    const std::vector<std::string> w = words(ext[i]);
-    if (w.empty()) return Error::invalid("statement line " + std::to_string(i + 4) + " is empty");
-    if (w[0] == "period" && w.size() == 2) {
-      s.period = w[1];
-    } else if (w[0] == "override") {
-      if (ext[i].size() <= std::string("override ").size()) return Error::invalid("the statement's override line has no reason");
-      s.override_reason = ext[i].substr(std::string("override ").size());
-    } else if (w[0] == "outstanding" && w.size() == 9) {
-      match::QueueSummaryRow row;
-      CB_TRY(row.category, match::parse_category(w[1]));
-      row.currency = w[2] == "-" ? "" : w[2];
-      row.open = row.count = std::strtoull(w[4].c_str(), nullptr, 10);
-      row.blocking_open = std::strtoull(w[6].c_str(), nullptr, 10);
-      CB_TRY(row.amount, Decimal::parse(w[8]));
-      s.outstanding.push_back(row);
-    } else if (w[0] != "match" && w[0] != "priced" && w[0] != "credits") {
-      return Error::invalid("statement line " + std::to_string(i + 4) + " (\"" + w[0] + "\") is not a sign-off line");
-    }
+  if (ext.size() != 3 || ext[0] != kStatementTag) {
+    return Error::invalid("the statement is not a \"" + std::string(kStatementTag) + "\" statement (its lines after the root: " +
+                          std::string(kStatementTag) + ", period, summary)");
   }
-  if (!Period::parse(s.period).ok()) return Error::invalid("the statement names no period");
+  const std::vector<std::string> period = words(ext[1]), summary = words(ext[2]);
+  if (period.size() != 2 || period[0] != "period" || !Period::parse(period[1]).ok()) {
+    return Error::invalid("the statement's fifth line is not \"period YYYY-MM\"");
+  }
+  s.period = period[1];
+  auto digest = summary.size() == 2 && summary[0] == "summary" ? from_base64(summary[1]) : Result<std::string>(Error::invalid(""));
+  if (!digest.ok() || digest->size() != s.summary_digest.size() || ext[2] != "summary " + summary[1]) {
+    return Error::invalid("the statement's sixth line is not \"summary <base64 of 32 bytes>\"");
+  }
+  std::copy(digest->begin(), digest->end(), s.summary_digest.begin());
   return s;
 }
 
@@ -200,12 +242,11 @@ Result<SignOffPlan> plan_signoff(const ledger::Snapshot& snapshot, std::string_v
     return Error::invalid("the statement is stale: period " + claimed.period + " has entry " +
                           std::to_string(*last_in_period) + " after it; make a new statement");
   }
-  CB_TRY(Statement now, build_statement(snapshot, claimed.period, claimed.override_reason));
-  now.head.size = claimed.head.size;
-  now.head.root = claimed.head.root;
+  CB_TRY(Statement now, build_statement_at(snapshot, claimed.period, options.override_reason, claimed.head));
   if (now.text() != statement_text) {
     return Error::invalid("the statement does not describe period " + claimed.period +
-                          " as the ledger has it (an exception was worked, or the text was changed); make a new statement");
+                          " as the ledger has it (an exception was worked, the text was changed, or it was made with an "
+                          "override reason this submission does not give); make a new statement");
   }
   if (now.blocked() && now.override_reason.empty()) {
     return Error::invalid("period " + claimed.period +
@@ -237,9 +278,21 @@ Result<SignOffPlan> plan_signoff(const ledger::Snapshot& snapshot, std::string_v
                           " finance signatures; the statement has " + std::to_string(signers.size()));
   }
 
+  // The summary, then the SignOff citing it: a partner shown the SignOff is shown only the
+  // summary's hash (docs/evidence.md §5).
+  ledger::Draft summary;
+  summary.entry().setEffective(now.period);
+  auto sum = summary.entry().getKind().initSignOffSummary();
+  sum.setPeriod(now.period);
+  auto lines = sum.initLines(static_cast<unsigned>(now.summary_lines.size()));
+  for (unsigned i = 0; i < now.summary_lines.size(); ++i) lines.set(i, now.summary_lines[i]);
+  sum.setSalt(kj::arrayPtr(now.summary_salt.data(), now.summary_salt.size()));
+  plan.drafts.push_back(std::move(summary));
+
   ledger::Draft draft;
   draft.entry().setEffective(now.period);
   auto so = draft.entry().getKind().initSignOff();
+  draft.link(so.initSummary(), 0);
   so.setPeriod(now.period);
   so.setStatement(signed_text);
   so.setTreeSize(now.head.size);
@@ -260,16 +313,6 @@ Result<SignOffPlan> plan_signoff(const ledger::Snapshot& snapshot, std::string_v
   }
   plan.log_signature_slot = static_cast<unsigned>(keys.size());
   CB_TRY(plan.log_key_event, snapshot.entry_hash(0));
-  auto outstanding_list = so.initOutstanding(static_cast<unsigned>(now.outstanding.size()));
-  for (unsigned i = 0; i < now.outstanding.size(); ++i) {
-    const auto& row = now.outstanding[i];
-    outstanding_list[i].setCategory(row.category);
-    outstanding_list[i].setCount(row.open);
-    outstanding_list[i].setAmount(row.amount.to_string());
-    outstanding_list[i].setCurrency(row.currency);
-    outstanding_list[i].setBlocking(row.blocking_open);
-  }
-  so.setOverrideReason(now.override_reason);
   so.setRequiredSignatures(options.required_signatures);
   plan.drafts.push_back(std::move(draft));
   plan.statement = std::move(now);
@@ -277,7 +320,7 @@ Result<SignOffPlan> plan_signoff(const ledger::Snapshot& snapshot, std::string_v
 }
 
 void add_log_signature(SignOffPlan& plan, const SigningKey& log_key) {
-  auto so = plan.drafts.front().entry().getKind().getSignOff();
+  auto so = plan.drafts.back().entry().getKind().getSignOff();
   const NoteSignature sig = sign_note_text(plan.statement.text(), log_key);
   auto slot = so.getSignatures()[plan.log_signature_slot];
   auto event = slot.initKeyEvent();  // entry 0 registers the log key

@@ -8,13 +8,21 @@
 //   <origin>
 //   <tree size>
 //   <base64 root hash>
-//   closebook-signoff/v1
+//   closebook-signoff/v2
 //   period 2026-10
+//   summary <base64 SHA-256("closebook-signoff-summary/v1\n" || salt || summary lines joined by "\n")>
+//
+// The summary, which a partner shown the sign-off does not see (docs/evidence.md §5), is:
+//
 //   match <MatchRun index> keys <n> matched <n>
 //   priced <currency> lines <n> cost <amount> sell <amount> margin <amount>
 //   credits <currency> count <n> amount <amount>  (credits booked in the period)
 //   outstanding <CATEGORY> <currency|-> count <n> blocking <n> amount <amount>
 //   override <reason>                      (only with an override)
+//
+// and its 32-byte salt is derived from the ledger's salt secret, the tree head and the period,
+// so the statement is made again byte for byte at submission. (v1 statements listed the
+// summary in the clear; SignOff entries of v1 keep verifying.)
 #pragma once
 
 #include <string>
@@ -29,16 +37,30 @@
 
 namespace closebook::close {
 
-inline constexpr std::string_view kStatementTag = "closebook-signoff/v1";
+inline constexpr std::string_view kStatementTag = "closebook-signoff/v2";
+inline constexpr std::string_view kSummaryTag = "closebook-signoff-summary/v1";
 
 struct Statement {
   Checkpoint head;  // origin, size, root; `extensions` hold the body lines
   std::string period;
+  Hash summary_digest{};
+  // Known to build_statement, not to parse_statement (the statement shows only the digest).
   std::string override_reason;
   std::vector<match::QueueSummaryRow> outstanding;  // open or acknowledged
+  std::vector<std::string> summary_lines;
+  Hash summary_salt{};
   std::string text() const { return head.body(); }
   bool blocked() const;  // an outstanding exception blocks sign-off
+  // The summary as finance reviews it before signing: "salt <hex>", then its lines.
+  std::string summary_text() const;
 };
+
+// SHA-256(kSummaryTag "\n" || salt || lines joined by "\n"): the statement's `summary` line.
+Hash summary_digest(const Hash& salt, const std::vector<std::string>& lines);
+
+// Checks a summary_text() against the statement it was shown with, for the approver's review:
+// its digest must be the statement's `summary` line.
+Status check_summary(const Statement& statement, std::string_view summary_text);
 
 // The statement of `period` for the ledger as `snapshot` has it. Refuses a period that is not
 // matched, whose match is older than its inputs, or that is signed off already.
@@ -50,10 +72,13 @@ Result<Statement> parse_statement(std::string_view text);
 
 struct SignOffOptions {
   uint32_t required_signatures = 1;  // distinct active finance keys
+  // The reason the statement was made with (--override-reason), which its summary holds and
+  // the statement itself does not show.
+  std::string override_reason;
 };
 
 struct SignOffPlan {
-  std::vector<ledger::Draft> drafts;  // the SignOff
+  std::vector<ledger::Draft> drafts;  // the SignOffSummary, then the SignOff (last)
   uint64_t planned_at_size = 0;
   Statement statement;
   std::vector<std::string> signers;

@@ -62,14 +62,15 @@ Result<VerifiedCheckpoint> open_checkpoint(std::string_view signed_note, const V
                              key.name + "\"");
   }
   // Domain separation: the log key also signs sign-off statements, which are this
-  // checkpoint's three lines followed by kSignOffExtension (docs/close.md §1). Without this a
+  // checkpoint's three lines followed by a closebook-signoff/ line (docs/close.md §1). Without this a
   // statement, signed for what finance approved, would verify as a plain log checkpoint. The
   // log's own checkpoints have no extension lines, so every one of them still opens (test:
   // CheckpointOpen.RefusesASignOffStatementAsALogCheckpoint).
-  if (std::find(cp.extensions.begin(), cp.extensions.end(), kSignOffExtension) != cp.extensions.end()) {
-    return Error::invalid("the note is a sign-off statement (it has the extension line " +
-                          std::string(kSignOffExtension) +
-                          "), not a log checkpoint; it is checked with its SignOff entry");
+  for (const std::string& line : cp.extensions) {
+    if (line.starts_with(kSignOffExtensionPrefix)) {
+      return Error::invalid("the note is a sign-off statement (it has the extension line " + line +
+                            "), not a log checkpoint; it is checked with its SignOff entry");
+    }
   }
   return VerifiedCheckpoint{std::move(cp), std::move(note)};
 }

@@ -25,10 +25,11 @@ struct Checkpoint {
   static Result<Checkpoint> parse(std::string_view body);
 };
 
-// The extension line that makes a checkpoint-shaped note a sign-off statement (docs/close.md
-// §1; close::kStatementTag is the same text). The log key signs statements too, so this line
-// is what keeps a statement from ever passing for one of the log's checkpoints.
-inline constexpr std::string_view kSignOffExtension = "closebook-signoff/v1";
+// What begins the extension line that makes a checkpoint-shaped note a sign-off statement, of
+// any version (docs/close.md §1: closebook-signoff/v1, and close::kStatementTag, v2). The log
+// key signs statements too, so this line is what keeps a statement from ever passing for one
+// of the log's checkpoints.
+inline constexpr std::string_view kSignOffExtensionPrefix = "closebook-signoff/";
 
 // A checkpoint whose signature by `key` verifies, parsed from a signed note.
 struct VerifiedCheckpoint {
@@ -36,7 +37,7 @@ struct VerifiedCheckpoint {
   Note note;
 };
 // Opens one of the log's own checkpoints: signed by `key`, whose name is the origin, and not
-// a sign-off statement (Error::invalid if an extension line is kSignOffExtension). A
+// a sign-off statement (Error::invalid if an extension line begins with kSignOffExtensionPrefix). A
 // statement is checked as part of its SignOff entry (evidence/signoff_check.h) instead.
 Result<VerifiedCheckpoint> open_checkpoint(std::string_view signed_note, const VerifierKey& key);
 

@@ -67,7 +67,15 @@ struct Entry {
     postingAck @24 :PostingAck;
     dispute @25 :Dispute;
     invoiceChunk @26 :InvoiceChunk;
+    lineCost @28 :LineCost;
+    signOffSummary @29 :SignOffSummary;
   }
+
+  salt @27 :Data $Json.hex;
+  # 16 bytes the ledger derives from a secret it keeps (docs/ledger.md §2.1), so the entry's
+  # hash hides what it holds from whoever is shown the hash but not the entry: a partner's
+  # bundle withholds the distributor's costs and totals this way (docs/evidence.md §5). Like
+  # index and prevHash, it is not part of the entry's content. Empty on entries written before it.
 }
 
 struct EntryRef {
@@ -290,6 +298,23 @@ struct PricedLine {
   cadence @25 :Text;            # how the vendor's feed reports seat counts, so which days a count
                                 # stands for: "daily", "weekly" or "monthly" (docs/matching.md §3);
                                 # empty on lines written before it was recorded, which are daily
+  cost @26 :EntryRef;           # sealed (docs/evidence.md §5): the LineCost entry, just before the
+                                # line, that holds its cost, margin and rule; the line's own rule,
+                                # ruleId, ruleVersion, costUnitPrice, costCurrency, costAmount and
+                                # marginAmount are then empty. Empty on lines written before it.
+}
+
+struct LineCost {
+  # What a sealed priced line's partner is not shown: what the line cost the distributor, its
+  # margin and the rule version that priced it. Fields as in PricedLine.
+  lineId @0 :Text;
+  rule @1 :EntryRef;
+  ruleId @2 :Text;
+  ruleVersion @3 :UInt32;
+  costUnitPrice @4 :Text;
+  costCurrency @5 :Text;
+  costAmount @6 :Text;
+  marginAmount @7 :Text;
 }
 
 struct MatchRun {
@@ -436,6 +461,20 @@ struct SignOff {
   outstanding @5 :List(CategoryTotal);
   overrideReason @6 :Text;
   requiredSignatures @7 :UInt32;  # distinct finance signatures the sign-off needed (0 = 1)
+  summary @8 :EntryRef;
+  # A closebook-signoff/v2 statement (docs/close.md §1) names the period and commits to its
+  # summary — match, priced totals, credits, outstanding exceptions, override — by a salted
+  # hash; this is the SignOffSummary entry, just before the SignOff, that holds it. Then
+  # `outstanding` and `overrideReason` are empty: the summary's lines say them.
+}
+
+struct SignOffSummary {
+  # What a v2 sign-off statement commits to and a partner is not shown: the distributor's
+  # totals and every partner's outstanding exceptions (docs/close.md §1).
+  period @0 :Text;
+  lines @1 :List(Text);           # the summary's lines, as v1 statements list them after the period
+  salt @2 :Data $Json.hex;        # 32 bytes; the statement's `summary` line is
+                                  # base64(SHA-256("closebook-signoff-summary/v1\n" || salt || lines joined by "\n"))
 }
 
 struct PeriodReopen {

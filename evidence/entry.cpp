@@ -251,7 +251,7 @@ std::string entry_json(schema::Entry::Reader entry) {
 Hash content_hash(schema::Entry::Reader entry) {
   // A draft has no envelope yet: its canonical bytes are already the content's. Copying it
   // into a message of its own first cost a third of content_hash (docs/performance.md §5).
-  if (entry.getIndex() == 0 && !entry.hasPrevHash() && entry.getRecordedAt() == 0 && !entry.hasAuthor()) {
+  if (entry.getIndex() == 0 && !entry.hasPrevHash() && entry.getRecordedAt() == 0 && !entry.hasAuthor() && !entry.hasSalt()) {
     return sha256(as_bytes(canonical_bytes(entry)));
   }
   capnp::MallocMessageBuilder message;
@@ -261,6 +261,7 @@ Hash content_hash(schema::Entry::Reader entry) {
   copy.disownPrevHash();
   copy.setRecordedAt(0);
   copy.disownAuthor();
+  copy.disownSalt();
   return sha256(as_bytes(canonical_bytes(copy.asReader())));
 }
 

@@ -60,7 +60,7 @@ Hash hash_of(capnp::Data::Reader data);
 std::string entry_json(schema::Entry::Reader entry);
 
 // SHA-256 over the entry with its envelope's ledger-assigned fields (index, prevHash,
-// recordedAt, author) cleared, i.e. over `effective` and the kind: two entries that say the
+// recordedAt, author, salt) cleared, i.e. over `effective` and the kind: two entries that say the
 // same thing have the same content hash, whoever wrote them, which makes loads idempotent.
 Hash content_hash(schema::Entry::Reader entry);
 

@@ -66,6 +66,16 @@ Hash node_hash(const Hash& left, const Hash& right) {
 
 Hash empty_tree_root() { return sha256(Bytes()); }
 
+Hash hmac_sha256(Bytes key, std::string_view message) {
+  // libsodium's HMAC-SHA-256 takes a key of any length (hashed first when over 64 bytes).
+  Hash out{};
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, key.data(), key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()), message.size());
+  crypto_auth_hmacsha256_final(&state, out.data());
+  return out;
+}
+
 std::string to_hex(Bytes bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;

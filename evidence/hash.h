@@ -26,6 +26,9 @@ Hash sha256(std::string_view data);
 Hash leaf_hash(Bytes entry);
 // SHA-256(0x01 || left || right).
 Hash node_hash(const Hash& left, const Hash& right);
+// HMAC-SHA256 (RFC 2104) of `message` under `key`: the ledger derives entry salts with it
+// (docs/ledger.md §2.1).
+Hash hmac_sha256(Bytes key, std::string_view message);
 // SHA-256 of the empty string: the root of the empty tree (RFC 9162 §2.1.1).
 Hash empty_tree_root();
 

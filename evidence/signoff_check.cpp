@@ -18,8 +18,25 @@ Result<SignOffCheck> check_signoff_entry(const DecodedEntry& entry, const KeyReg
   if (!statement.ok()) return bad("the statement is not a checkpoint: " + statement.error().message);
   if (statement->origin != origin) return bad("the statement is for another log");
   const auto& ext = statement->extensions;
-  if (ext.size() < 2 || ext[0] != "closebook-signoff/v1") return bad("the statement has no closebook-signoff/v1 line");
+  const bool v1 = !ext.empty() && ext[0] == "closebook-signoff/v1", v2 = !ext.empty() && ext[0] == "closebook-signoff/v2";
+  if (!(v1 && ext.size() >= 2) && !(v2 && ext.size() == 3)) {
+    return bad("the statement is neither closebook-signoff/v1 nor closebook-signoff/v2 (period and summary lines)");
+  }
   SignOffCheck out;
+  const bool names_summary = so.getSummary().getHash().size() != 0;
+  if (v1 && names_summary) return bad("a closebook-signoff/v1 statement has no summary entry, and the entry names one");
+  if (v2) {
+    if (!names_summary || so.getOutstanding().size() != 0 || so.getOverrideReason().size() != 0) {
+      return bad("a closebook-signoff/v2 sign-off names its summary entry and holds no outstanding totals or override of its own");
+    }
+    auto digest = ext[2].starts_with("summary ") ? from_base64(ext[2].substr(8)) : Result<std::string>(Error::invalid(""));
+    if (!digest.ok() || digest->size() != 32 || to_base64(as_bytes(*digest)) != ext[2].substr(8)) {
+      return bad("the statement's summary line is not \"summary <base64 of 32 bytes>\"");
+    }
+    Hash h{};
+    std::copy(digest->begin(), digest->end(), h.begin());
+    out.summary_digest = h;
+  }
   out.period = std::string(so.getPeriod().cStr(), so.getPeriod().size());
   if (ext[1] != "period " + out.period || entry.reader().getEffective() != so.getPeriod()) {
     return bad("the statement, the entry and its effective date do not name one period");

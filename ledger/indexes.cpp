@@ -76,6 +76,8 @@ void add_kind_keys(schema::Entry::Reader entry, Keys& keys) {
       break;
     }
     case K::FX_LOCK: keys.add_period(kind.getFxLock().getPeriod()); break;
+    case K::SIGN_OFF_SUMMARY: keys.add_period(kind.getSignOffSummary().getPeriod()); break;
+    case K::LINE_COST: break;  // reached from its line's `cost`, never looked up
     case K::MATCH_RUN: keys.add_period(kind.getMatchRun().getPeriod()); break;
     case K::MATCH_RESULT: {
       auto r = kind.getMatchResult();

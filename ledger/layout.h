@@ -48,6 +48,11 @@ inline constexpr std::string_view kMetaFormat = "format";
 inline constexpr std::string_view kMetaOrigin = "origin";
 inline constexpr std::string_view kMetaLogVkey = "log_vkey";
 inline constexpr std::string_view kMetaIndexVersion = "index_version";
+// 32 random bytes the entry salts are derived from (docs/ledger.md §2.1). Not evidence: it
+// hides withheld entries from those shown only their hashes, so it is as secret as the data.
+inline constexpr std::string_view kMetaSaltSecret = "salt_secret";
+inline constexpr size_t kSaltSecretBytes = 32;
+inline constexpr size_t kEntrySaltBytes = 16;
 
 inline constexpr std::string_view kLogKeyFile = "log.key";
 inline constexpr std::string_view kBackupCheckpointFile = "backup.checkpoint";

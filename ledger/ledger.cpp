@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_set>
+#include <sodium.h>
 
 #include "evidence/keyfile.h"
 #include "ledger/files.h"
@@ -139,6 +140,12 @@ Result<uint64_t> entry_count(MDB_txn* txn, MDB_dbi entries) {
   return read_u64be(as_view(k)) + 1;
 }
 
+std::string new_salt_secret() {
+  std::string secret(kSaltSecretBytes, '\0');
+  randombytes_buf(secret.data(), secret.size());
+  return secret;
+}
+
 }  // namespace
 
 namespace {
@@ -165,11 +172,8 @@ struct AppendState {
   int64_t recorded_at_ms = 0;
   TreeBuilder tree;
   std::string last_key;  // the entries table's last key, written or found; empty if none
+  std::string_view salt_secret;
 };
-
-namespace {
-
-}  // namespace
 
 Error lmdb_error(int rc, const std::string& what) {
   std::string msg = what + ": " + mdb_strerror(rc);
@@ -465,6 +469,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const OpenO
   if (index_version.value_or("1") == kIndexVersion) CB_CHECK(ledger->open_subject_tables(txn.get(), false));
   rc = txn.commit();  // keeps the database handles open for the environment's lifetime
   if (rc != 0) return lmdb_error(rc, "open ledger " + dir);
+  CB_CHECK(ledger->load_salt_secret(!options.read_only));
   if (index_version.value_or("1") != kIndexVersion) {
     if (options.read_only) {
       return Error::invalid(dir + " has indexes of version " + index_version.value_or("1") + "; this closebook uses " +
@@ -534,6 +539,11 @@ Status Ledger::create(const std::string& dir, const SigningKey& log_key, const I
     CB_CHECK(put(txn.get(), creator.meta_, kMetaOrigin, options.origin, 0, "origin"));
     CB_CHECK(put(txn.get(), creator.meta_, kMetaLogVkey, log_key.verifier().to_string(), 0, "log key"));
     CB_CHECK(put(txn.get(), creator.meta_, kMetaIndexVersion, kIndexVersion, 0, "index version"));
+    if (!options.salt_secret.empty() && options.salt_secret.size() != kSaltSecretBytes) {
+      return Error::invalid("a ledger's salt secret is 32 bytes");
+    }
+    CB_CHECK(put(txn.get(), creator.meta_, kMetaSaltSecret, options.salt_secret.empty() ? new_salt_secret() : options.salt_secret,
+                 0, "salt secret"));
     rc = txn.commit();
     if (rc != 0) return lmdb_error(rc, "create ledger in " + dir);
   }
@@ -601,6 +611,49 @@ Status Ledger::resize_map(uint64_t bytes) const {
   return {};
 }
 
+Status Ledger::load_salt_secret(bool writable) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    MDB_txn* raw = nullptr;
+    int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw);
+    if (rc != 0) return lmdb_error(rc, "begin transaction on " + dir_);
+    TxnGuard txn(raw);
+    CB_TRY(auto secret, get_optional(txn.get(), meta_, kMetaSaltSecret, "salt secret"));
+    txn.commit();
+    if (secret) {
+      if (secret->size() != kSaltSecretBytes) return Error::corruption(dir_ + ": the ledger's salt secret is not 32 bytes");
+      salt_secret_ = std::move(*secret);
+      return {};
+    }
+    if (!writable || attempt > 0) return {};
+    // A ledger made before entry salts: make its secret once. Of two processes doing so, the
+    // second's put finds the key and keeps the first's (MDB_NOOVERWRITE); both then read it.
+    rc = mdb_txn_begin(env_, nullptr, 0, &raw);
+    if (rc != 0) return lmdb_error(rc, "begin transaction on " + dir_);
+    TxnGuard write(raw);
+    MDB_val k{kMetaSaltSecret.size(), const_cast<char*>(kMetaSaltSecret.data())};
+    std::string made = new_salt_secret();
+    MDB_val v{made.size(), made.data()};
+    rc = mdb_put(write.get(), meta_, &k, &v, MDB_NOOVERWRITE);
+    if (rc != 0 && rc != MDB_KEYEXIST) return lmdb_error(rc, "write salt secret");
+    rc = write.commit();
+    if (rc != 0) return lmdb_error(rc, "write salt secret");
+  }
+  return {};
+}
+
+std::string entry_salt_purpose(uint64_t index) {
+  std::string message = "closebook-entry-salt/v1\n";  // then u64be(index)
+  for (int shift = 56; shift >= 0; shift -= 8) message += static_cast<char>((index >> shift) & 0xFF);
+  return message;
+}
+
+Result<Hash> Snapshot::derived_salt(std::string_view purpose) const {
+  if (ledger_->salt_secret_.empty()) {
+    return Error::invalid("the ledger has no salt secret yet: open it for writing once (any closebook write, or `closebook reindex`)");
+  }
+  return hmac_sha256(as_bytes(ledger_->salt_secret_), purpose);
+}
+
 Result<Snapshot> Ledger::snapshot() const {
   std::shared_lock<std::shared_timed_mutex> hold;
   CB_TRY(MDB_txn* txn, begin(MDB_RDONLY, hold));
@@ -654,6 +707,9 @@ std::string seal_envelope(Draft& draft, const AppendState& state, const Hash& au
   }
   e.setRecordedAt(state.recorded_at_ms);
   if (e.getAuthor().size() == 0) e.setAuthor(kj::arrayPtr(author.data(), author.size()));
+  assert(state.salt_secret.size() == kSaltSecretBytes);
+  const Hash salt = hmac_sha256(as_bytes(state.salt_secret), entry_salt_purpose(state.next_index));
+  e.setSalt(kj::arrayPtr(salt.data(), kEntrySaltBytes));
   return canonical_bytes(e.asReader());
 }
 
@@ -931,6 +987,8 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
 
   AppendState state;
   state.next_index = old_size;
+  if (salt_secret_.size() != kSaltSecretBytes) return Error::invalid(dir_ + " is open read-only: nothing can be appended");
+  state.salt_secret = salt_secret_;
   CB_TRY(state.tree, TreeBuilder::resume(reader, old_size));
   int64_t last_recorded = 0;
   Hash signed_subjects = empty_subjects_root();

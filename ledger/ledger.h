@@ -106,6 +106,10 @@ struct InitOptions {
   std::string sealed_log_key;     // evidence/keyfile.h text of `log_key`, written to log.key
   uint64_t map_size_bytes = kMapSizeDefault;
   int64_t recorded_at_ms = 0;     // 0 = now
+  // The 32-byte secret entry salts are derived from (docs/ledger.md §2.1); empty = drawn at
+  // random. Given only to rebuild another ledger entry by entry with the same salts (a test's
+  // forger, who holds that ledger's directory).
+  std::string salt_secret;
 };
 
 struct AppendOptions {
@@ -153,6 +157,10 @@ class Snapshot : public NodeSource {
   // The last (largest) of them, without reading the others; nullopt if there is none. Proven
   // like lookup(), against the last index the subject's head names.
   Result<std::optional<uint64_t>> lookup_last(std::string_view name, std::string_view value) const;
+  // A secret value for `purpose` that only who can read the ledger can derive (the salt of a
+  // sign-off statement's summary, docs/close.md §1): HMAC-SHA256 under the ledger's salt
+  // secret. Invalid on a ledger not yet opened for writing since the secret was introduced.
+  Result<Hash> derived_salt(std::string_view purpose) const;
   // The subject map's root in the snapshot's checkpoint (signature checked).
   Result<Hash> subjects_root() const;
   // A bucket of the subject map with its path to subjects_root(), proven.
@@ -241,6 +249,8 @@ class Ledger {
   // Checks the rebuilt map against the last checkpoint, or signs it in (see reindex()).
   Status match_signed_subjects(MDB_txn* txn, uint64_t size, const Hash& rebuilt, const SigningKey* log_key,
                                bool at_open);
+  // Reads meta's salt secret; a writer makes it the first time (ledgers made before it).
+  Status load_salt_secret(bool writable);
   // Opens the subject map's tables; `create` in a write transaction.
   Status open_subject_tables(MDB_txn* txn, bool create);
   static Status resolve_links(Draft& draft, const AppendReceipt& so_far);
@@ -268,7 +278,12 @@ class Ledger {
   SubjectTables subjects_;
   std::string origin_;
   VerifierKey log_vkey_;
+  std::string salt_secret_;  // empty until made (read-only open of an older ledger)
 };
+
+// What entry `index`'s salt is derived for (docs/ledger.md §2.1): its first 16 bytes are
+// Snapshot::derived_salt(entry_salt_purpose(index)).
+std::string entry_salt_purpose(uint64_t index);
 
 // Makes `dir` (which must not exist) a ledger from the backup in `backup_dir`: copies its files
 // and fsyncs them. The caller verifies the copy before using it (closebook restore copies into

@@ -150,4 +150,33 @@ ledger::Draft fx_lock_draft(const Period& period, const FxInfo& fx) {
   return draft;
 }
 
+namespace {
+
+template <class Fields>
+Result<LineCostInfo> cost_fields(Fields f) {
+  LineCostInfo c;
+  c.rule = ref_of(f.getRule());
+  c.rule_id = text_of(f.getRuleId());
+  c.rule_version = f.getRuleVersion();
+  c.cost_currency = text_of(f.getCostCurrency());
+  CB_TRY(c.cost_unit, decimal_of(f.getCostUnitPrice()));
+  CB_TRY(c.cost_amount, decimal_of(f.getCostAmount()));
+  CB_TRY(c.margin, decimal_of(f.getMarginAmount()));
+  return c;
+}
+
+}  // namespace
+
+Result<LineCostInfo> line_cost(const ledger::Snapshot& snapshot, schema::PricedLine::Reader line) {
+  if (line.getCost().getHash().size() == 0) return cost_fields(line);
+  CB_TRY(DecodedEntry sealed, snapshot.entry(line.getCost().getIndex()));
+  auto kind = sealed.reader().getKind();
+  if (!kind.isLineCost() || kind.getLineCost().getLineId() != line.getLineId() ||
+      hash_of(line.getCost().getHash()) != sealed.hash()) {
+    return Error::corruption("priced line " + text_of(line.getLineId()) + " cites entry " +
+                             std::to_string(line.getCost().getIndex()) + ", which is not its LineCost");
+  }
+  return cost_fields(kind.getLineCost());
+}
+
 }  // namespace closebook::match

@@ -56,6 +56,17 @@ inline constexpr const char* kFxPolicy = "latest rate dated on or before the per
 Result<std::vector<DecodedEntry>> entries_of_kind(const ledger::Snapshot& snapshot, std::string_view name,
                                                   std::string_view value, schema::Entry::Kind::Which kind);
 
+// What a priced line cost, its margin and the rule version that priced it (docs/evidence.md
+// §5): on the line itself, or, on a sealed line, on the LineCost entry the line cites.
+struct LineCostInfo {
+  Ref rule;
+  std::string rule_id;
+  uint32_t rule_version = 0;
+  Decimal cost_unit, cost_amount, margin;
+  std::string cost_currency;
+};
+Result<LineCostInfo> line_cost(const ledger::Snapshot& snapshot, schema::PricedLine::Reader line);
+
 class PriceBook {
  public:
   static Result<PriceBook> load(const ledger::Snapshot& snapshot);

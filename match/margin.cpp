@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "match/book.h"
 #include "match/fields.h"
 #include "match/queue.h"
 
@@ -23,8 +24,7 @@ Result<std::vector<DecodedEntry>> current_priced_lines(const ledger::Snapshot& s
 
 namespace {
 
-Status add_line(MarginRow& row, schema::PricedLine::Reader l) {
-  CB_TRY(Decimal cost, Decimal::parse(text_of(l.getCostAmount())));
+Status add_line(MarginRow& row, const Decimal& cost, schema::PricedLine::Reader l) {
   CB_TRY(Decimal sell, Decimal::parse(text_of(l.getSellAmount())));
   CB_TRY(row.cost, row.cost.add(cost));
   CB_TRY(row.sell, row.sell.add(sell));
@@ -54,11 +54,12 @@ Result<std::vector<MarginRow>> margin_report(const ledger::Snapshot& snapshot, c
     MarginRow& row = rows[{key, currency}];
     row.key = key;
     row.currency = currency;
-    CB_CHECK(add_line(row, l));
+    CB_TRY(LineCostInfo cost, line_cost(snapshot, l));
+    CB_CHECK(add_line(row, cost.cost_amount, l));
     MarginRow& total = totals[currency];
     total.key = "*";
     total.currency = currency;
-    CB_CHECK(add_line(total, l));
+    CB_CHECK(add_line(total, cost.cost_amount, l));
   }
   CB_TRY(auto breaches, list_exceptions(snapshot, {period, std::nullopt, Category::MARGIN_FLOOR_BREACH}));
   for (const ExceptionState& b : breaches) {

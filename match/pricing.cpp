@@ -298,6 +298,23 @@ void value_by_vendor(Finding& f, const std::optional<std::pair<Decimal, std::str
   f.legs.push_back(FindingLeg{"vendor_invoice", "", "", charged->first.to_string(), "the vendor's charge for these days"});
 }
 
+const Decimal kZeroAmount = Decimal::parse("0.00").value();
+
+ledger::Draft line_cost_draft(const std::string& line_id, const Ref& rule, const std::string& rule_id, uint32_t version,
+                             const VendorPrice& cost, const Decimal& cost_amount, const Decimal& margin) {
+  ledger::Draft draft;
+  auto c = draft.entry().getKind().initLineCost();
+  c.setLineId(line_id);
+  set_ref(c.initRule(), rule);
+  c.setRuleId(rule_id);
+  c.setRuleVersion(version);
+  c.setCostUnitPrice(cost.price.to_string());
+  c.setCostCurrency(cost.currency);
+  c.setCostAmount(cost_amount.to_string());
+  c.setMarginAmount(margin.to_string());
+  return draft;
+}
+
 class PlanBuilder {
  public:
   PlanBuilder(const Inputs& in, const PricingOptions& options, const Period& period)
@@ -419,10 +436,18 @@ Status PlanBuilder::price_stretch(const UsageGroup& group, const Stretch& s, con
   const bool locked = amounts->lock.has_value();
   const size_t lock_position = locked ? fx_lock_position(*amounts->lock) : 0;
 
+  // The line is sealed (docs/evidence.md §5): what it cost and the rule that priced it are
+  // their own entry, just before it, which a partner is shown only the hash of.
+  const std::string id = line_id(group, s);
+  plan_.drafts.push_back(line_cost_draft(id, s.rule->ref, s.rule->rule_id, s.rule->version, cost,
+                                         amounts->cost_amount, amounts->margin));
+  const size_t cost_position = plan_.drafts.size() - 1;
+  ++plan_.line_cost_count;
+
   ledger::Draft draft;
   draft.entry().setEffective(period_.to_string());
   auto l = draft.entry().getKind().initPricedLine();
-  l.setLineId(line_id(group, s));
+  l.setLineId(id);
   l.setPeriod(period_.to_string());
   l.setPartnerId(s.tenant->partner_id);
   l.setTenantId(s.tenant->tenant_id);
@@ -436,17 +461,11 @@ Status PlanBuilder::price_stretch(const UsageGroup& group, const Stretch& s, con
   l.setToDate(to.to_iso());
   l.setPeriodDays(static_cast<uint32_t>(period_.days()));
   l.setCadence(cadence_name(group.cadence));
-  set_ref(l.initRule(), s.rule->ref);
-  l.setRuleId(s.rule->rule_id);
-  l.setRuleVersion(s.rule->version);
+  draft.link(l.initCost(), cost_position);
   if (locked) draft.link(l.initFxLock(), lock_position);
-  l.setCostUnitPrice(cost.price.to_string());
-  l.setCostCurrency(cost.currency);
-  l.setCostAmount(amounts->cost_amount.to_string());
   l.setSellUnitPrice(amounts->sell_unit.to_string());
   l.setSellAmount(amounts->sell_amount.to_string());
   l.setCurrency(partner->currency);
-  l.setMarginAmount(amounts->margin.to_string());
   auto usage = l.initUsage(static_cast<unsigned>(q.usage.size()));
   for (unsigned i = 0; i < q.usage.size(); ++i) set_ref(usage[i], q.usage[i]);
   plan_.drafts.push_back(std::move(draft));
@@ -496,14 +515,26 @@ Status withdraw_replaced_lines(const ledger::Snapshot& snapshot, const Inputs& i
   for (const auto& [id, before] : in.priced_before_) {
     if (before.zero || ids.count(id) != 0 || keys.count(before.key) == 0) continue;
     CB_TRY(DecodedEntry old, snapshot.entry(before.index));
+    auto old_line = old.reader().getKind().getPricedLine();
+    const bool sealed = old_line.getCost().getHash().size() != 0;
+    if (sealed) {
+      CB_TRY(LineCostInfo c, line_cost(snapshot, old_line));
+      plan.drafts.push_back(line_cost_draft(id, c.rule, c.rule_id, c.rule_version, VendorPrice{c.cost_unit, c.cost_currency},
+                                            kZeroAmount, kZeroAmount));
+      ++plan.line_cost_count;
+    }
     ledger::Draft draft;
     draft.entry().setEffective(period.to_string());
-    draft.entry().getKind().setPricedLine(old.reader().getKind().getPricedLine());
+    draft.entry().getKind().setPricedLine(old_line);
     auto l = draft.entry().getKind().getPricedLine();
     l.setQuantity("0");
-    l.setCostAmount("0.00");
     l.setSellAmount("0.00");
-    l.setMarginAmount("0.00");
+    if (sealed) {
+      draft.link(l.initCost(), plan.drafts.size() - 1);
+    } else {
+      l.setCostAmount("0.00");
+      l.setMarginAmount("0.00");
+    }
     l.initUsage(0);
     plan.drafts.push_back(std::move(draft));
     ++plan.line_count;
@@ -528,7 +559,7 @@ Result<PricingPlan> plan_pricing(const ledger::Snapshot& snapshot, const Pricing
   PricingPlan plan = builder.take();
   CB_CHECK(withdraw_replaced_lines(snapshot, in, *period, plan));
   plan.planned_at_size = snapshot.size();
-  assert(plan.drafts.size() == plan.line_count + plan.exception_count + plan.fx_lock_count);
+  assert(plan.drafts.size() == plan.line_count + plan.line_cost_count + plan.exception_count + plan.fx_lock_count);
   return plan;
 }
 

@@ -24,6 +24,7 @@ struct PricingPlan {
   uint64_t line_count = 0;
   uint64_t exception_count = 0;
   uint64_t fx_lock_count = 0;
+  uint64_t line_cost_count = 0;  // one per line: its sealed cost (docs/evidence.md §5)
   uint64_t planned_at_size = 0;
 };
 

@@ -38,8 +38,9 @@ struct PricedInfo {
   bool consumed = false;  // its quantity is consumption, not seats
 };
 
-Result<PricedInfo> priced_info(const DecodedEntry& e) {
+Result<PricedInfo> priced_info(const ledger::Snapshot& snapshot, const DecodedEntry& e) {
   auto p = e.reader().getKind().getPricedLine();
+  CB_TRY(LineCostInfo cost, line_cost(snapshot, p));
   PricedInfo info;
   info.ref = Ref{e.reader().getIndex(), e.hash()};
   info.vendor = text_of(p.getVendor());
@@ -48,12 +49,12 @@ Result<PricedInfo> priced_info(const DecodedEntry& e) {
   info.tenant = text_of(p.getTenantId());
   info.sku = text_of(p.getSkuId());
   info.currency = text_of(p.getCurrency());
-  info.cost_currency = text_of(p.getCostCurrency());
+  info.cost_currency = cost.cost_currency;
   info.consumed = p.getQuantityBasis() == schema::UsageRecord::QuantityBasis::CONSUMED;
   CB_TRY(info.quantity, decimal_of(p.getQuantity()));
-  CB_TRY(info.cost, decimal_of(p.getCostAmount()));
+  info.cost = cost.cost_amount;
   CB_TRY(info.sell, decimal_of(p.getSellAmount()));
-  CB_TRY(info.cost_unit, decimal_of(p.getCostUnitPrice()));
+  info.cost_unit = cost.cost_unit;
   CB_TRY(info.from, Date::parse(text_of(p.getFromDate())));
   CB_TRY(info.to, Date::parse(text_of(p.getToDate())));
   return info;
@@ -200,7 +201,7 @@ Status Matcher::load() {
         return {};
       }
       case Kind::PRICED_LINE: {  // a re-priced line supersedes the earlier entry of its id
-        CB_TRY(PricedInfo info, priced_info(e));
+        CB_TRY(PricedInfo info, priced_info(snapshot_, e));
         const std::string id = text_of(kind.getPricedLine().getLineId());
         const bool withdrawn = info.quantity.is_zero() && kind.getPricedLine().getUsage().size() == 0;
         if (withdrawn) {

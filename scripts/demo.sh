@@ -53,13 +53,13 @@ fxv=$("$closebook" exceptions list --period 2026-10 --category FX_VARIANCE --for
 "$closebook" exceptions waive "$fxv" --reason "Datto's 09-30 rate; 0.39 AUD is below the materiality threshold"
 "$closebook" exceptions summary --period 2026-10
 
-step "finance signs off the period: a statement (a checkpoint with the period's totals), signed offline"
+step "finance signs off the period: a statement (a checkpoint committing by salted hash to the period's totals, which a partner is not shown), signed offline after reviewing the summary"
 printf '%s\n' "${CLOSEBOOK_FINANCE_PASSPHRASE:-demo-finance-passphrase}" >"$out/finance.pass" && chmod 600 "$out/finance.pass"
 "$closebook" keygen --out "$out/finance.key" --name cfo@sample-distributor --passphrase-file "$out/finance.pass"
 "$closebook" keys register --pub "$out/finance.key.pub" --role finance --reason "CFO, approves month-end"
-"$closebook" signoff statement --period 2026-10 | tee "$out/statement-2026-10.txt"
+"$closebook" signoff statement --period 2026-10 --summary-out "$out/summary-2026-10.txt" | tee "$out/statement-2026-10.txt"
 "$closebook" sign --key "$out/finance.key" --passphrase-file "$out/finance.pass" "$out/statement-2026-10.txt" \
-  | tee "$out/statement-2026-10.sig"
+  --summary "$out/summary-2026-10.txt" | tee "$out/statement-2026-10.sig"
 "$closebook" signoff submit --period 2026-10 --statement "$out/statement-2026-10.txt" --signature "$out/statement-2026-10.sig"
 step "the period's checkpoint, cosigned by the log and by finance; the period is now sealed"
 "$closebook" signoff checkpoint --period 2026-10 | tee "$out/signoff-2026-10.note"

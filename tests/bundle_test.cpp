@@ -169,13 +169,14 @@ TEST_F(BundleTest, ALineThatDisagreesWithItsRuleVersionFailsTheRecomputation) {
   close_period([&](std::vector<ledger::Draft>& drafts) {
     // What a writer with a tampered price book would record: a sell amount its rule version
     // does not give (one cent more), in an otherwise well-formed, signed ledger.
-    for (auto& d : drafts) {
-      if (!d.entry().getKind().isPricedLine()) continue;
-      auto l = d.entry().getKind().getPricedLine();
+    for (size_t i = 1; i < drafts.size(); ++i) {
+      if (!drafts[i].entry().getKind().isPricedLine()) continue;
+      auto l = drafts[i].entry().getKind().getPricedLine();
       if (std::string(l.getPartnerId().cStr()) != "P001") continue;
+      auto cost = drafts[i - 1].entry().getKind().getLineCost();  // the sealed line's (docs/evidence.md §5)
       const Decimal sell = Decimal::parse(l.getSellAmount().cStr()).value().add(Decimal::parse("0.01").value()).value();
       l.setSellAmount(sell.to_string());
-      l.setMarginAmount(sell.sub(Decimal::parse(l.getCostAmount().cStr()).value()).value().to_string());
+      cost.setMarginAmount(sell.sub(Decimal::parse(cost.getCostAmount().cStr()).value()).value().to_string());
       tampered_line = l.getLineId().cStr();
       break;
     }

@@ -62,8 +62,8 @@ class CloseGuardTest : public ::testing::Test {
 TEST_F(CloseGuardTest, ASignOffRecordedUnderAnotherPeriodFailsTheReplay) {
   auto plan = signoff_plan();
   close::add_log_signature(plan, log_key_);
-  plan.drafts[0].entry().setEffective("2026-11");
-  plan.drafts[0].entry().getKind().getSignOff().setPeriod("2026-11");
+  plan.drafts.back().entry().setEffective("2026-11");
+  plan.drafts.back().entry().getKind().getSignOff().setPeriod("2026-11");
   append(plan.drafts);
   EXPECT_NE(replay_error().find("do not name one period"), std::string::npos) << replay_error();
 }
@@ -77,7 +77,7 @@ TEST_F(CloseGuardTest, ASignOffWithoutTheLogsCosignatureFailsTheReplay) {
 TEST_F(CloseGuardTest, ASignOffShortOfItsRequiredSignersFailsTheReplay) {
   auto plan = signoff_plan();
   close::add_log_signature(plan, log_key_);
-  plan.drafts[0].entry().getKind().getSignOff().setRequiredSignatures(2);
+  plan.drafts.back().entry().getKind().getSignOff().setRequiredSignatures(2);
   append(plan.drafts);
   EXPECT_NE(replay_error().find("needs 2 finance signatures"), std::string::npos) << replay_error();
 }
@@ -151,11 +151,16 @@ TEST_F(CloseGuardTest, ReissuingAfterReferenceDataChangedAddsNoSecondInvoice) {
   EXPECT_EQ(plan.already_issued.size(), 5u);
 }
 
-TEST_F(CloseGuardTest, AnOverrideLineWithoutAReasonIsRefusedNotThrown) {
-  const std::string text = close::build_statement(snap(), "2026-10", "").value().text() + "override\n";
-  auto parsed = close::parse_statement(text);
+TEST_F(CloseGuardTest, AStatementWithALineAddedOrAnOlderVersionIsRefusedNotThrown) {
+  const std::string text = close::build_statement(snap(), "2026-10", "").value().text();
+  auto parsed = close::parse_statement(text + "override\n");
   ASSERT_FALSE(parsed.ok());
-  EXPECT_NE(parsed.error().message.find("override"), std::string::npos);
+  EXPECT_NE(parsed.error().message.find("period, summary"), std::string::npos) << parsed.error().to_string();
+  std::string v1 = text;
+  v1.replace(v1.find("closebook-signoff/v2"), 20, "closebook-signoff/v1");
+  parsed = close::parse_statement(v1);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().message.find("make a new statement"), std::string::npos) << parsed.error().to_string();
 }
 
 TEST_F(CloseGuardTest, AnUnreadableEntryInABundleIsAFailedCheckNotACrash) {

@@ -4,6 +4,7 @@
 // each refused with the reason, as are the forged proofs that would hide them.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "close/bundle.h"
@@ -204,11 +205,19 @@ TEST_F(CompletenessTest, AWithheldEntryLeftOutIsRefused) {
   json b = line_bundle(close::Audience::kPartner);
   ASSERT_FALSE(b["withheld"].empty());
   EXPECT_TRUE(carried(b, "exception").empty() && carried(b, "match_result").empty());
-  const uint64_t hidden = b["withheld"][0]["index"];
+  // A withheld entry a subject files (the match, the queue), not a sealed part (R34).
+  std::set<uint64_t> filed;
+  for (const auto& s : b["subjects"]) {
+    for (const auto& i : s["indexes"]) filed.insert(i.get<uint64_t>());
+  }
+  size_t at = 0;
+  while (at < b["withheld"].size() && filed.count(b["withheld"][at]["index"].get<uint64_t>()) == 0) ++at;
+  ASSERT_LT(at, b["withheld"].size());
+  const uint64_t hidden = b["withheld"][at]["index"];
   drop(b, {hidden});
   expect_refused(b, "entry " + std::to_string(hidden) + " is filed under");
   json forged = line_bundle(close::Audience::kPartner);
-  forged["withheld"][0]["hash"] = to_hex(sha256("another entry"));
+  forged["withheld"][at]["hash"] = to_hex(sha256("another entry"));
   expect_refused(forged, "withheld entry " + std::to_string(hidden) + ": the inclusion proof does not lead");
 }
 
@@ -286,7 +295,9 @@ TEST_F(CompletenessTest, MalformedProofsAreRefused) {
   b["buckets"][0]["path"].erase(0);
   expect_refused(b, "its path is not 16 hashes");
   b = line_bundle();
-  b["buckets"][0]["bucket"] = b["buckets"][0]["bucket"].get<uint64_t>() ^ 1;
+  size_t with_heads = 0;
+  while (b["buckets"][with_heads]["heads"].empty()) ++with_heads;
+  b["buckets"][with_heads]["bucket"] = b["buckets"][with_heads]["bucket"].get<uint64_t>() ^ 1;
   expect_refused(b, "holds a subject of another bucket");
   b = line_bundle(close::Audience::kPartner);
   b["withheld"].push_back(b["withheld"][0]);

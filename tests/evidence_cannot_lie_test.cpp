@@ -154,23 +154,26 @@ TEST(CheckpointOpen, VerifiesWithSignatureLinesOfUnknownKeys) {
 TEST(CheckpointOpen, RefusesASignOffStatementAsALogCheckpoint) {
   const SigningKey log = KeyNamed("closebook.example/ledger", 7);
   const std::string statement =
-      Signed(LogCheckpoint(log.name(), {std::string(kSignOffExtension), "period 2026-10"}).body(), log);
+      Signed(LogCheckpoint(log.name(), {"closebook-signoff/v1", "period 2026-10"}).body(), log);
   auto opened = open_checkpoint(statement, log.verifier());
   ASSERT_FALSE(opened.ok()) << "a sign-off statement opened as a log checkpoint";
   EXPECT_EQ(opened.error().code, Code::kInvalidArgument);
   EXPECT_NE(opened.error().message.find("sign-off statement"), std::string::npos) << opened.error().message;
   // Wherever the line is among the extension lines.
-  const std::string later = Signed(LogCheckpoint(log.name(), {"x", std::string(kSignOffExtension)}).body(), log);
+  const std::string later = Signed(LogCheckpoint(log.name(), {"x", "closebook-signoff/v1"}).body(), log);
   EXPECT_FALSE(open_checkpoint(later, log.verifier()).ok());
+  // Of any version: a v2 statement (its summary committed by hash), or one yet to come.
+  for (const char* tag : {"closebook-signoff/v2", "closebook-signoff/v9"}) {
+    const std::string v2 = Signed(LogCheckpoint(log.name(), {tag, "period 2026-10", "summary x"}).body(), log);
+    EXPECT_FALSE(open_checkpoint(v2, log.verifier()).ok()) << tag;
+  }
   // The statement still parses as what it is, a checkpoint-shaped text with extension lines.
   auto parsed = Checkpoint::parse(parse_note(statement).value().text);
   ASSERT_TRUE(parsed.ok());
-  EXPECT_EQ(parsed->extensions.front(), kSignOffExtension);
+  EXPECT_EQ(parsed->extensions.front(), "closebook-signoff/v1");
   // Log checkpoints, with no extension lines (and other extensions), still open.
   EXPECT_TRUE(open_checkpoint(Signed(LogCheckpoint(log.name()).body(), log), log.verifier()).ok());
-  EXPECT_TRUE(open_checkpoint(Signed(LogCheckpoint(log.name(), {"closebook-signoff/v2"}).body(), log),
-                              log.verifier())
-                  .ok());
+  EXPECT_TRUE(open_checkpoint(Signed(LogCheckpoint(log.name(), {"closebook-subjects/v2 x"}).body(), log), log.verifier()).ok());
 }
 
 // A JournalPosting as stored, with its period and amounts as given.

@@ -73,6 +73,17 @@ class ForgeryTest : public ::testing::Test {
     }
     throw std::runtime_error("no priced line of " + sku + " for " + partner);
   }
+  // The line's LineCost (its cost, margin and rule, docs/evidence.md §5): the draft before it.
+  static schema::LineCost::Builder cost_of(Drafts& drafts, const std::string& sku, const std::string& partner) {
+    for (size_t i = 1; i < drafts.size(); ++i) {
+      auto k = drafts[i].entry().getKind();
+      if (k.isPricedLine() && std::string(k.getPricedLine().getSkuId().cStr()) == sku &&
+          std::string(k.getPricedLine().getPartnerId().cStr()) == partner) {
+        return drafts[i - 1].entry().getKind().getLineCost();
+      }
+    }
+    throw std::runtime_error("no priced line of " + sku + " for " + partner);
+  }
 
   // The close as the writer runs it, with the forger's hand at each step.
   void close_period(const Tamper& on_pricing = nullptr, const Tamper& on_invoices = nullptr, const Tamper& on_match = nullptr) {
@@ -101,7 +112,7 @@ class ForgeryTest : public ::testing::Test {
   }
   close::SignOffPlan sign_off_plan(const std::string& override_reason) {
     const std::string text = close::build_statement(snap(), "2026-10", override_reason).value().text();
-    auto plan = close::plan_signoff(snap(), text, close::sign_statement(text, finance_).value(), {1}).value();
+    auto plan = close::plan_signoff(snap(), text, close::sign_statement(text, finance_).value(), {1, override_reason}).value();
     close::add_log_signature(plan, log_key_);
     return plan;
   }
@@ -226,9 +237,9 @@ TEST_F(ForgeryTest, APeakLineCitingNextMonthsUsageIsRefused) {  // class 1
 TEST_F(ForgeryTest, AnotherPartnersRuleIsRefused) {  // class 6: P002's own rule on a P001 line
   const match::Ref r002 = ref_of_kind("rule", "R002", schema::Entry::Kind::RULE_VERSION);
   close_period([&](ledger::Snapshot&, Drafts& d) {
-    auto l = line_of(d, kBp, "P001");
-    match::set_ref(l.initRule(), r002);
-    l.setRuleId("R002");
+    auto c = cost_of(d, kBp, "P001");
+    match::set_ref(c.initRule(), r002);
+    c.setRuleId("R002");
   });
   refused("R12", close::BundleSubject::kInvoice, "INV-2026-10-P001");
 }
@@ -236,9 +247,9 @@ TEST_F(ForgeryTest, AnotherPartnersRuleIsRefused) {  // class 6: P002's own rule
 TEST_F(ForgeryTest, TheStarRuleWhereThePartnerHasItsOwnIsRefused) {  // class 6: R001 (*) for P002, who has R002
   const match::Ref r001 = ref_of_kind("rule", "R001", schema::Entry::Kind::RULE_VERSION);
   close_period([&](ledger::Snapshot&, Drafts& d) {
-    auto l = line_of(d, kBp, "P002");
-    match::set_ref(l.initRule(), r001);
-    l.setRuleId("R001");
+    auto c = cost_of(d, kBp, "P002");
+    match::set_ref(c.initRule(), r001);
+    c.setRuleId("R001");
   });
   refused("R12", close::BundleSubject::kInvoice, "INV-2026-10-P002");
 }
@@ -251,16 +262,22 @@ TEST_F(ForgeryTest, ATenantBilledToAnotherPartnerIsRefused) {  // class 6: T001 
 TEST_F(ForgeryTest, OneUsageCountedByTwoLinesOfAnInvoiceIsRefused) {  // class 5
   override_ = "signed in a hurry";  // the match flags the doubled quantity; finance signs over it
   close_period([](ledger::Snapshot&, Drafts& d) {
-    for (auto& draft : d) {
-      auto k = draft.entry().getKind();
+    for (size_t i = 0; i < d.size(); ++i) {
+      auto k = d[i].entry().getKind();
       if (!k.isPricedLine() || std::string(k.getPricedLine().getSkuId().cStr()) != kBp ||
           std::string(k.getPricedLine().getPartnerId().cStr()) != "P001") {
         continue;
       }
+      const std::string again = "PL-2026-10-the-same-seats-again";
+      ledger::Draft cost;  // its sealed cost, under its own id (docs/evidence.md §5)
+      cost.entry().getKind().setLineCost(d[i - 1].entry().getKind().getLineCost().asReader());
+      cost.entry().getKind().getLineCost().setLineId(again);
+      d.push_back(std::move(cost));
       ledger::Draft copy;
       copy.entry().setEffective("2026-10");
       copy.entry().getKind().setPricedLine(k.getPricedLine().asReader());
-      copy.entry().getKind().getPricedLine().setLineId("PL-2026-10-the-same-seats-again");
+      copy.entry().getKind().getPricedLine().setLineId(again);
+      copy.link(copy.entry().getKind().getPricedLine().initCost(), d.size() - 1);
       d.push_back(std::move(copy));
       return;
     }
@@ -360,10 +377,21 @@ TEST_F(ForgeryTest, ASignOffWhoseOverrideIsNotItsStatementsIsRefused) {  // clas
   key.push_back(close::plan_key_change(snap(), {KeyAction::REGISTER, KeyRole::FINANCE, finance_.verifier(), {}, ""}).value());
   append(key);
   auto plan = sign_off_plan("");
-  plan.drafts[0].entry().getKind().getSignOff().setOverrideReason("approved by the board");
+  // A v2 sign-off's override is in its summary, which its statement commits to (R34).
+  plan.drafts.back().entry().getKind().getSignOff().setOverrideReason("approved by the board");
   append(plan.drafts);
   append(close::plan_invoices(snap(), "2026-10").value().drafts);
-  refused("R18", close::BundleSubject::kInvoice, "INV-2026-10-P001");
+  const std::string says = "names its summary entry and holds no outstanding totals or override of its own";
+  auto checked = verify::check_bundle(close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P001").value(),
+                                      log_key_.verifier());
+  ASSERT_FALSE(checked.ok());
+  EXPECT_NE(checked.error().message.find("R7: sign-off"), std::string::npos) << checked.error().to_string();
+  EXPECT_NE(checked.error().message.find(says), std::string::npos) << checked.error().to_string();
+  ledger_.reset();
+  auto replayed = verify::replay_ledger(dir_, log_key_.verifier());
+  ASSERT_FALSE(replayed.ok());
+  EXPECT_NE(replayed.error().message.find(says), std::string::npos) << replayed.error().to_string();
+  ledger_ = ledger::Ledger::open(dir_, {}).value();
 }
 
 TEST_F(ForgeryTest, AnInvoiceOnASupersededSignOffIsRefused) {  // class 8
@@ -483,8 +511,16 @@ TEST_F(MarginFloorForgeryTest, TheHonestBreachesPassBothVerifiers) {
 }
 
 TEST_F(MarginFloorForgeryTest, ALineBelowItsFloorWithNoBreachIsRefused) {
-  close_period([&](ledger::Snapshot&, Drafts& d) {
-    d.erase(std::remove_if(d.begin(), d.end(), is_breach), d.end());
+  close_period([&](ledger::Snapshot& s, Drafts& d) {
+    // Each breach becomes a copy of entry 0, which the ledger does not append again: the
+    // batch keeps its positions, which its drafts link to each other by.
+    for (auto& draft : d) {
+      if (!is_breach(draft)) continue;
+      auto genesis = s.entry(0).value();
+      draft = ledger::Draft();
+      draft.entry().setEffective(genesis.reader().getEffective());
+      draft.entry().getKind().setKeyEvent(genesis.reader().getKind().getKeyEvent());
+    }
   });
   refused_by_the_ledger("R31");
 }
@@ -517,8 +553,9 @@ TEST_F(MarginFloorForgeryTest, ABreachOnALineAboveItsFloorIsRefused) {  // a par
     f.legs = {{"priced", "", l.getSellUnitPrice().cStr(), l.getSellAmount().cStr(), ""}, {"floor", "", "", "999.00", ""}};
     f.delta = "1.00";
     f.currency = l.getCurrency().cStr();
-    auto rule = s.entry(l.getRule().getIndex()).value();
-    f.evidence = {{l.getRule().getIndex(), rule.hash()}};
+    const uint64_t rule_index = d[at - 1].entry().getKind().getLineCost().getRule().getIndex();  // its LineCost's
+    auto rule = s.entry(rule_index).value();
+    f.evidence = {{rule_index, rule.hash()}};
     f.evidence_in_batch = {at};
     d.push_back(match::exception_draft("2026-10", f, match::CloseConfig::defaults()));
   });

@@ -198,7 +198,7 @@ class JournalTest : public ::testing::Test {
   }
   void sign_and_invoice(const std::string& override_reason = "") {
     const std::string text = close::build_statement(snap(), "2026-10", override_reason).value().text();
-    auto plan = close::plan_signoff(snap(), text, close::sign_statement(text, finance_).value(), {1});
+    auto plan = close::plan_signoff(snap(), text, close::sign_statement(text, finance_).value(), {1, override_reason});
     ASSERT_TRUE(plan.ok()) << plan.error().to_string();
     close::add_log_signature(*plan, log_key_);
     append(plan->drafts);
@@ -306,8 +306,9 @@ std::map<std::string, Sums> oracle(const ledger::Snapshot& s, const match::Journ
       auto line = s.entry(item.getLine().getIndex()).value();
       if (!line.reader().getKind().isPricedLine()) return {};
       auto l = line.reader().getKind().getPricedLine();
+      auto sealed = s.entry(l.getCost().getIndex()).value();  // its LineCost (docs/evidence.md §5)
       Decimal& c = costs[{org->id, txt(l.getVendor()) + "|" + currency}];
-      c = c.add(dec(txt(l.getCostAmount()))).value();
+      c = c.add(dec(txt(sealed.reader().getKind().getLineCost().getCostAmount()))).value();
       return {};
     };
     EXPECT_TRUE(close::each_item(s, e, visit).ok());

@@ -495,14 +495,17 @@ TEST_F(AzurePricingTest, MetersArePricedCostPlusByTheirPatternRuleAndMatch) {
   const auto lines = of_kind(schema::Entry::Kind::PRICED_LINE);
   ASSERT_EQ(lines.size(), 2u);
   auto vm = line_of(lines, "DZH318Z0BQ3Q:00T9");
-  EXPECT_STREQ(vm.getRuleId().cStr(), "AZ");
-  EXPECT_STREQ(vm.getCostUnitPrice().cStr(), "0.2108000000");
-  EXPECT_STREQ(vm.getCostCurrency().cStr(), "USD");
+  const auto snapshot = ledger_->snapshot().value();
+  const match::LineCostInfo vm_cost = match::line_cost(snapshot, vm).value();  // sealed (docs/evidence.md §5)
+  EXPECT_EQ(vm_cost.rule_id, "AZ");
+  EXPECT_EQ(vm_cost.cost_unit.to_string(), "0.2108000000");
+  EXPECT_EQ(vm_cost.cost_currency, "USD");
   EXPECT_STREQ(vm.getQuantity().cStr(), "47.500004");
-  EXPECT_STREQ(vm.getCostAmount().cStr(), "15.24");  // ROUND_HALF_EVEN(0.2108 × 1.521838 × 47.500004, 2): the lock's rate
+  EXPECT_EQ(vm_cost.cost_amount.to_string(), "15.24");  // ROUND_HALF_EVEN(0.2108 × 1.521838 × 47.500004, 2): the lock's rate
   auto storage = line_of(lines, "DZH318Z0BNZ5:006G");
-  EXPECT_STREQ(storage.getRuleId().cStr(), "AZ-STORAGE");
-  EXPECT_STREQ(storage.getCostUnitPrice().cStr(), "0.0448800000");
+  const match::LineCostInfo storage_cost = match::line_cost(snapshot, storage).value();
+  EXPECT_EQ(storage_cost.rule_id, "AZ-STORAGE");
+  EXPECT_EQ(storage_cost.cost_unit.to_string(), "0.0448800000");
   for (const auto& e : of_kind(schema::Entry::Kind::MATCH_RESULT)) {
     EXPECT_EQ(e.reader().getKind().getMatchResult().getStatus(), schema::MatchResult::Status::MATCHED);
   }
@@ -525,13 +528,17 @@ TEST_F(AzurePricingTest, AnInvoicePriceOtherThanTheRatedUsagesIsACostRateMismatc
 // storage rule outranks it (R12), or at a price its usage does not carry (R14): refused.
 class AzureForgeryTest : public AzurePricingTest {
  protected:
-  void forge(const std::function<void(schema::PricedLine::Builder)>& edit, const std::string& rule) {
+  // `edit` changes the storage meter line's LineCost (its cost and rule, docs/evidence.md §5).
+  void forge(const std::function<void(schema::LineCost::Builder)>& edit, const std::string& rule) {
     invoice("0.2108", "15.23");
     auto priced = match::plan_pricing(ledger_->snapshot().value(), {"2026-10", match::CloseConfig::defaults()});
     ASSERT_TRUE(priced.ok());
-    for (auto& d : priced->drafts) {
-      auto k = d.entry().getKind();
-      if (k.isPricedLine() && std::string(k.getPricedLine().getSkuId().cStr()) == "DZH318Z0BNZ5:006G") edit(k.getPricedLine());
+    auto& drafts = priced->drafts;
+    for (size_t i = 1; i < drafts.size(); ++i) {
+      auto k = drafts[i].entry().getKind();
+      if (k.isPricedLine() && std::string(k.getPricedLine().getSkuId().cStr()) == "DZH318Z0BNZ5:006G") {
+        edit(drafts[i - 1].entry().getKind().getLineCost());
+      }
     }
     ASSERT_TRUE(ledger_->append(priced->drafts, key_).ok());
     auto replayed = verify::replay_ledger(ledger_dir_, key_.verifier());
@@ -545,7 +552,7 @@ TEST_F(AzureForgeryTest, TheGeneralRuleWhereTheMeterCategorysOutranksItIsRefused
   const std::vector<uint64_t> az = snap.lookup("rule", "AZ").value();
   ASSERT_EQ(az.size(), 1u);
   const std::optional<match::Ref> general = match::Ref{az[0], snap.entry(az[0]).value().hash()};
-  forge([&](schema::PricedLine::Builder l) {
+  forge([&](schema::LineCost::Builder l) {
     l.getRule().setIndex(general->index);
     l.getRule().setHash(capnp::Data::Reader(general->hash.data(), general->hash.size()));
     l.setRuleId("AZ");
@@ -553,7 +560,7 @@ TEST_F(AzureForgeryTest, TheGeneralRuleWhereTheMeterCategorysOutranksItIsRefused
 }
 
 TEST_F(AzureForgeryTest, ACostPlusLineAtAPriceItsUsageDoesNotCarryIsRefused) {
-  forge([](schema::PricedLine::Builder l) { l.setCostUnitPrice("0.0400000000"); }, "R14");
+  forge([](schema::LineCost::Builder l) { l.setCostUnitPrice("0.0400000000"); }, "R14");
 }
 
 TEST_F(MatchCasesTest, RulesForPatternsAndCostPlusAreCheckedAsTheyLoad) {

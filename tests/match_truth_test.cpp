@@ -90,7 +90,8 @@ class MatchTruthTest : public ::testing::Test {
       auto p = e.reader().getKind().getPricedLine();
       auto& sums = out[std::string(p.getVendor().cStr()) + "|" + p.getSubscriptionId().cStr() + "|" + p.getSkuId().cStr()];
       sums.resize(3);
-      const char* fields[] = {p.getQuantity().cStr(), p.getCostAmount().cStr(), p.getSellAmount().cStr()};
+      auto sealed = snap.entry(p.getCost().getIndex()).value();  // its LineCost (docs/evidence.md §5)
+      const char* fields[] = {p.getQuantity().cStr(), sealed.reader().getKind().getLineCost().getCostAmount().cStr(), p.getSellAmount().cStr()};
       for (int f = 0; f < 3; ++f) sums[f] = sums[f].add(Decimal::parse(fields[f]).value()).value();
     }
     return out;

@@ -38,6 +38,7 @@
 #include "evidence/date.h"
 #include "evidence/decimal.h"
 #include "evidence/merkle.h"
+#include "ledger/layout.h"
 #include "match/pricing.h"
 #include "match/queue.h"
 #include "match/three_way.h"
@@ -159,7 +160,7 @@ std::unique_ptr<Honest> build_honest() {
   }
   auto sign_off = [&](const std::string& override_reason) {
     const std::string text = must(close::build_statement(snap(), kPeriod, override_reason), "statement").text();
-    auto plan = must(close::plan_signoff(snap(), text, must(close::sign_statement(text, h->finance), "sign"), {1}), "sign-off");
+    auto plan = must(close::plan_signoff(snap(), text, must(close::sign_statement(text, h->finance), "sign"), {1, override_reason}), "sign-off");
     close::add_log_signature(plan, h->log_key);
     append_or_throw(*led, h->log_key, plan.drafts, "sign-off");
   };
@@ -302,6 +303,15 @@ Result<Forged> forge(const Honest& h, const std::string& dir, uint64_t target, c
   init.origin = h.log_key.name();
   init.sealed_log_key = h.sealed;
   init.recorded_at_ms = h.entries[0].reader().getRecordedAt();
+  // The forger holds the honest ledger's directory, so its salt secret too (docs/ledger.md
+  // §2.1): its copy derives the same salts.
+  test::edit_behind_its_back(h.dir, [&](MDB_txn* txn) {
+    MDB_dbi meta = 0;
+    if (mdb_dbi_open(txn, "meta", 0, &meta) != 0) throw std::runtime_error("no meta table");
+    MDB_val k{ledger::kMetaSaltSecret.size(), const_cast<char*>(ledger::kMetaSaltSecret.data())}, v;
+    if (mdb_get(txn, meta, &k, &v) != 0) throw std::runtime_error("no salt secret");
+    init.salt_secret.assign(static_cast<const char*>(v.mv_data), v.mv_size);
+  });
   CB_CHECK(ledger::Ledger::init(dir, h.log_key, init));
   CB_TRY(auto led, ledger::Ledger::open(dir, {}));
   std::vector<Hash> hashes;
@@ -359,6 +369,12 @@ Result<Forged> forge(const Honest& h, const std::string& dir, uint64_t target, c
       e.setIndex(j);
       e.setPrevHash(kj::arrayPtr(hashes.back().data(), hashes.back().size()));
       e.setRecordedAt(recorded_at);
+      {
+        // The salt the ledger derives for the entry (docs/ledger.md §2.1), so the hash is known ahead.
+        CB_TRY(auto s, led->snapshot());
+        CB_TRY(Hash salt, s.derived_salt(ledger::entry_salt_purpose(j)));
+        e.setSalt(kj::arrayPtr(salt.data(), ledger::kEntrySaltBytes));
+      }
       const Hash leaf = leaf_hash(as_bytes(canonical_bytes(e.asReader())));
       hashes.push_back(leaf);
       tree.add_leaf(leaf);

@@ -75,6 +75,17 @@ class PricingTest : public ::testing::Test {
     }
     return out;
   }
+  // Each line's LineCost (docs/evidence.md §5: its cost, margin and rule), in the order of lines().
+  static std::vector<schema::LineCost::Reader> costs(const std::vector<DecodedEntry>& entries) {
+    std::vector<schema::LineCost::Reader> out;
+    for (auto l : lines(entries)) {
+      for (const auto& e : entries) {
+        if (e.reader().getIndex() == l.getCost().getIndex() && e.reader().getKind().isLineCost()) out.push_back(e.reader().getKind().getLineCost());
+      }
+    }
+    EXPECT_EQ(out.size(), lines(entries).size()) << "every line is sealed with its LineCost";
+    return out;
+  }
   static std::vector<schema::Exception::Reader> exceptions(const std::vector<DecodedEntry>& entries) {
     std::vector<schema::Exception::Reader> out;
     for (const auto& e : entries) {
@@ -95,13 +106,14 @@ TEST_F(PricingTest, SeatCountsArePricedBySeatDays) {
         "microsoft,2026-10-31,aaaa,sub-1,SKU,3,peak,Seat,s3\n");
   auto entries = price();
   auto ls = lines(entries);
+  auto cs = costs(entries);
   ASSERT_EQ(ls.size(), 1u);
   EXPECT_STREQ(ls[0].getQuantity().cStr(), "2.387097");  // (2 × 19 + 3 × 12) / 31
   EXPECT_EQ(ls[0].getQuantityBasis(), schema::UsageRecord::QuantityBasis::SNAPSHOT);
-  EXPECT_STREQ(ls[0].getCostAmount().cStr(), "23.87");
+  EXPECT_STREQ(cs[0].getCostAmount().cStr(), "23.87");
   EXPECT_STREQ(ls[0].getSellUnitPrice().cStr(), "11.0000");
   EXPECT_STREQ(ls[0].getSellAmount().cStr(), "26.26");  // 11 × 2.387097 = 26.258067
-  EXPECT_STREQ(ls[0].getMarginAmount().cStr(), "2.39");
+  EXPECT_STREQ(cs[0].getMarginAmount().cStr(), "2.39");
   EXPECT_STREQ(ls[0].getTenantId().cStr(), "T1");
   EXPECT_EQ(ls[0].getUsage().size(), 2u);  // the two snapshots it sums
   EXPECT_FALSE(ls[0].hasFxLock());
@@ -112,27 +124,31 @@ TEST_F(PricingTest, ARuleVersionChangeMidPeriodSplitsTheLineByDays) {
   rules("R1,1,microsoft,SKU,*,2026-01-01,2026-10-14,10.00,AUD,fixed,12,AUD,Seat,\n"
         "R1,2,microsoft,SKU,*,2026-10-15,,11.00,AUD,fixed,13,AUD,Seat,\n");
   usage("microsoft,2026-10-01,aaaa,sub-1,SKU,31,snapshot,Seat,s1\n");
-  auto ls = lines(price());
+  const auto entries = price();
+  auto ls = lines(entries);
+  auto cs = costs(entries);
   ASSERT_EQ(ls.size(), 2u);
-  EXPECT_EQ(ls[0].getRuleVersion(), 1u);
+  EXPECT_EQ(cs[0].getRuleVersion(), 1u);
   EXPECT_EQ(ls[0].getProrationDays(), 14u);
   EXPECT_STREQ(ls[0].getQuantity().cStr(), "14.000000");
-  EXPECT_EQ(ls[1].getRuleVersion(), 2u);
+  EXPECT_EQ(cs[1].getRuleVersion(), 2u);
   EXPECT_EQ(ls[1].getProrationDays(), 17u);
-  EXPECT_STREQ(ls[1].getCostAmount().cStr(), "187.00");
+  EXPECT_STREQ(cs[1].getCostAmount().cStr(), "187.00");
 }
 
 TEST_F(PricingTest, APartnersOwnRuleBeatsTheGeneralOneAndAPartnerMoveSplitsTheLine) {
   rules("R1,1,acme,SKU,*,2026-01-01,,1.00,AUD,fixed,2,AUD,Seat,\n"
         "R2,1,acme,SKU,P2,2026-01-01,,1.00,AUD,fixed,3,AUD,Seat,\n");
   usage("acme,2026-10-01,org-2,sub-2,SKU,31,snapshot,Seat,s1\n");
-  auto ls = lines(price());
+  const auto entries = price();
+  auto ls = lines(entries);
+  auto cs = costs(entries);
   ASSERT_EQ(ls.size(), 2u);
   EXPECT_STREQ(ls[0].getPartnerId().cStr(), "P1");
-  EXPECT_STREQ(ls[0].getRuleId().cStr(), "R1");
+  EXPECT_STREQ(cs[0].getRuleId().cStr(), "R1");
   EXPECT_EQ(ls[0].getProrationDays(), 20u);
   EXPECT_STREQ(ls[1].getPartnerId().cStr(), "P2");
-  EXPECT_STREQ(ls[1].getRuleId().cStr(), "R2");
+  EXPECT_STREQ(cs[1].getRuleId().cStr(), "R2");
   EXPECT_STREQ(ls[1].getSellAmount().cStr(), "33.00");  // 11 seat-days × 3
 }
 
@@ -145,10 +161,11 @@ TEST_F(PricingTest, ForeignCostIsConvertedAtTheLockedRateAndTheLockIsCited) {
   EXPECT_STREQ(lock.getRate().cStr(), "1.60");  // dated on the first day; 10-02's is later
   EXPECT_STREQ(lock.getRateDate().cStr(), "2026-10-01");
   auto ls = lines(entries);
+  auto cs = costs(entries);
   ASSERT_EQ(ls.size(), 2u);  // the tenant moved partner on 10-21
   EXPECT_EQ(ls[0].getFxLock().getIndex(), entries[0].reader().getIndex());
   EXPECT_EQ(to_hex(Bytes(ls[0].getFxLock().getHash().begin(), 32)), to_hex(entries[0].hash()));
-  EXPECT_STREQ(ls[0].getCostAmount().cStr(), "20.65");  // 2.00 × 1.60 × 10 × 20/31 = 20.645161
+  EXPECT_STREQ(cs[0].getCostAmount().cStr(), "20.65");  // 2.00 × 1.60 × 10 × 20/31 = 20.645161
 }
 
 TEST_F(PricingTest, WhatCannotBePricedIsAnExceptionNotAZero) {
@@ -178,8 +195,9 @@ TEST_F(PricingTest, AMarginBelowTheFloorRaisesABreachCitingTheLine) {
   usage("acme,2026-10-31,org-2,sub-2,SKU,100,consumed,GB,s1\n");
   auto entries = price();
   auto ls = lines(entries);
+  auto cs = costs(entries);
   ASSERT_EQ(ls.size(), 1u);
-  EXPECT_STREQ(ls[0].getMarginAmount().cStr(), "20.00");  // sell 1020.00, cost 1000.00
+  EXPECT_STREQ(cs[0].getMarginAmount().cStr(), "20.00");  // sell 1020.00, cost 1000.00
   auto ex = exceptions(entries);
   ASSERT_EQ(ex.size(), 1u);
   EXPECT_EQ(ex[0].getCategory(), schema::Category::MARGIN_FLOOR_BREACH);

@@ -49,14 +49,19 @@ class SignOffTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.error().to_string();
     return s->text();
   }
+  // What the statement's summary line commits to, as finance reviews it.
+  std::string summary(const std::string& override_reason = "") {
+    return close::build_statement(snap(), "2026-10", override_reason).value().summary_text();
+  }
   static std::string sign(const std::string& text, const SigningKey& key) {
     return close::sign_statement(text, key).value();
   }
   // Plans and appends a sign-off; on failure the ledger must be exactly as it was.
-  Result<uint64_t> submit(const std::string& text, const std::string& sigs, uint32_t required = 1) {
+  Result<uint64_t> submit(const std::string& text, const std::string& sigs, uint32_t required = 1,
+                          const std::string& override_reason = "") {
     const uint64_t before = size();
     const Hash root_before = snap().root(before).value();
-    auto plan = close::plan_signoff(snap(), text, sigs, {required});
+    auto plan = close::plan_signoff(snap(), text, sigs, {required, override_reason});
     if (!plan.ok()) {
       EXPECT_EQ(size(), before);
       EXPECT_EQ(snap().root(before).value(), root_before);
@@ -64,7 +69,7 @@ class SignOffTest : public ::testing::Test {
     }
     close::add_log_signature(*plan, log_key_);
     CB_TRY(auto receipt, ledger_->append(plan->drafts, log_key_));
-    return receipt.entries.front().index;
+    return receipt.entries.back().index;  // the SignOff, after its summary
   }
 
   test::TempDir tmp_;
@@ -77,9 +82,19 @@ class SignOffTest : public ::testing::Test {
 TEST_F(SignOffTest, ASignedStatementIsRecordedAndThePeriodIsSealed) {
   ASSERT_TRUE(key_change(KeyAction::REGISTER, alice_).ok());
   const std::string text = statement();
-  EXPECT_NE(text.find("\nclosebook-signoff/v1\nperiod 2026-10\nmatch "), std::string::npos) << text;
-  EXPECT_NE(text.find("priced NZD lines 3 cost 520.04 sell 613.20 margin 93.16\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("outstanding TIMING AUD count 1 blocking 0 amount 645.47\n"), std::string::npos) << text;
+  // The statement names the period and commits to its summary, which only finance is shown.
+  EXPECT_NE(text.find("\nclosebook-signoff/v2\nperiod 2026-10\nsummary "), std::string::npos) << text;
+  EXPECT_EQ(text.find("priced "), std::string::npos) << text;
+  const std::string reviewed = summary();
+  EXPECT_NE(reviewed.find("\nmatch "), std::string::npos) << reviewed;
+  EXPECT_NE(reviewed.find("priced NZD lines 3 cost 520.04 sell 613.20 margin 93.16\n"), std::string::npos) << reviewed;
+  EXPECT_NE(reviewed.find("outstanding TIMING AUD count 1 blocking 0 amount 645.47\n"), std::string::npos) << reviewed;
+  const close::Statement parsed = close::parse_statement(text).value();
+  EXPECT_TRUE(close::check_summary(parsed, reviewed).ok());
+  std::string edited = reviewed;
+  edited.replace(edited.find("645.47"), 6, "645.48");
+  EXPECT_FALSE(close::check_summary(parsed, edited).ok()) << "an edited summary is not the one signed";
+  EXPECT_EQ(close::build_statement(snap(), "2026-10", "").value().text(), text) << "made again byte for byte";
   auto at = submit(text, sign(text, alice_));
   ASSERT_TRUE(at.ok()) << at.error().to_string();
 
@@ -91,8 +106,12 @@ TEST_F(SignOffTest, ASignedStatementIsRecordedAndThePeriodIsSealed) {
   EXPECT_TRUE(verify_note(note, log_key_.verifier()).ok());
   EXPECT_TRUE(verify_note(note, alice_.verifier()).ok());
   auto so = entry.reader().getKind().getSignOff();
-  EXPECT_EQ(so.getTreeSize(), *at);
-  EXPECT_EQ(so.getOutstanding().size(), 3u);
+  EXPECT_EQ(so.getTreeSize(), *at - 1);  // the statement's tree, before the summary
+  EXPECT_EQ(so.getOutstanding().size(), 0u);  // in the summary, just before it
+  auto held = snap().entry(so.getSummary().getIndex()).value();
+  ASSERT_TRUE(held.reader().getKind().isSignOffSummary());
+  EXPECT_EQ(held.reader().getIndex(), *at - 1);
+  EXPECT_EQ(held.reader().getKind().getSignOffSummary().getLines().size(), 1u + 2u + 3u);  // match, 2 priced, 3 outstanding
 
   // Sealed: pricing, matching and a second sign-off are refused.
   auto priced = match::plan_pricing(snap(), {"2026-10"});
@@ -147,7 +166,7 @@ TEST_F(SignOffTest, AStaleOrAlteredStatementIsRefused) {
   std::string text = statement();
   const std::string sig = sign(text, alice_);
   std::string altered = text;
-  altered.replace(altered.find("amount 645.47"), 13, "amount 0.00");
+  altered.replace(altered.find("summary ") + 8, 4, "AAAA");
   EXPECT_FALSE(submit(altered, sign(altered, alice_)).ok());
   EXPECT_FALSE(submit(altered, sig).ok());
 
@@ -202,12 +221,18 @@ TEST_F(SignOffTest, OpenBlockingExceptionsNeedAnOverrideTheApproverSigned) {
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("open blocking exceptions"), std::string::npos);
   EXPECT_FALSE(close::build_statement(snap(), "2026-10", "two\nlines").ok());
-  const std::string overridden = statement("CFO approved: vendor disputes open with Microsoft");
-  EXPECT_NE(overridden.find("\noverride CFO approved: vendor disputes open with Microsoft\n"), std::string::npos);
-  auto at = submit(overridden, sign(overridden, alice_));
+  const std::string reason = "CFO approved: vendor disputes open with Microsoft";
+  const std::string overridden = statement(reason);
+  EXPECT_EQ(overridden.find("override"), std::string::npos) << "the reason is in the summary, not the statement";
+  EXPECT_NE(summary(reason).find("\noverride CFO approved: vendor disputes open with Microsoft\n"), std::string::npos);
+  auto without_reason = submit(overridden, sign(overridden, alice_));
+  ASSERT_FALSE(without_reason.ok()) << "the submission must give the reason the statement was made with";
+  EXPECT_NE(without_reason.error().message.find("override reason"), std::string::npos) << without_reason.error().to_string();
+  auto at = submit(overridden, sign(overridden, alice_), 1, reason);
   ASSERT_TRUE(at.ok()) << at.error().to_string();
-  EXPECT_EQ(std::string(snap().entry(*at).value().reader().getKind().getSignOff().getOverrideReason().cStr()),
-            "CFO approved: vendor disputes open with Microsoft");
+  auto so = snap().entry(*at).value().reader().getKind().getSignOff();
+  auto held = snap().entry(so.getSummary().getIndex()).value().reader().getKind().getSignOffSummary();
+  EXPECT_EQ(std::string(held.getLines()[held.getLines().size() - 1].cStr()), "override " + reason);
 }
 
 TEST_F(SignOffTest, TheVerifierRefusesASignOffWhoseFinanceSignatureDoesNotVerify) {
@@ -218,7 +243,7 @@ TEST_F(SignOffTest, TheVerifierRefusesASignOffWhoseFinanceSignatureDoesNotVerify
   auto plan = close::plan_signoff(snap(), text, sign(text, alice_), {1});
   ASSERT_TRUE(plan.ok()) << plan.error().to_string();
   close::add_log_signature(*plan, log_key_);
-  auto finance = plan->drafts.front().entry().getKind().getSignOff().getSignatures()[0];
+  auto finance = plan->drafts.back().entry().getKind().getSignOff().getSignatures()[0];
   ASSERT_EQ(std::string(finance.getKeyName().cStr()), "alice@finance");
   finance.getSignature()[7] ^= 1;
   ASSERT_TRUE(ledger_->append(plan->drafts, log_key_).ok());
@@ -311,7 +336,7 @@ TEST_F(SignOffTest, ACreditReopensASignedPeriodAndTheNextSignOffAndInvoiceCarryI
 
   // The next sign-off must settle the CREDIT_RECOVERY (it blocks), then covers the credit.
   text = statement();
-  EXPECT_NE(text.find("\ncredits AUD count 1 amount 5.00\n"), std::string::npos) << text;
+  EXPECT_NE(summary().find("\ncredits AUD count 1 amount 5.00\n"), std::string::npos) << summary();
   EXPECT_FALSE(submit(text, sign(text, alice_)).ok());
   auto recovery = match::list_exceptions(snap(), {"2026-10", std::nullopt, match::Category::CREDIT_RECOVERY}).value();
   ASSERT_EQ(recovery.size(), 1u);

@@ -34,7 +34,8 @@ const std::map<std::string, K::Which> kRoles = {
     {"exception_update", K::EXCEPTION_UPDATE}, {"sign_off", K::SIGN_OFF},        {"key_event", K::KEY_EVENT},
     {"invoice", K::INVOICE},             {"credit", K::CREDIT},                  {"period_reopen", K::PERIOD_REOPEN},
     {"journal_posting", K::JOURNAL_POSTING}, {"posting_ack", K::POSTING_ACK},    {"partner", K::PARTNER},
-    {"dispute", K::DISPUTE},             {"tenant_edge", K::TENANT_EDGE},        {"invoice_chunk", K::INVOICE_CHUNK}};
+    {"dispute", K::DISPUTE},             {"tenant_edge", K::TENANT_EDGE},        {"invoice_chunk", K::INVOICE_CHUNK},
+    {"line_cost", K::LINE_COST},         {"signoff_summary", K::SIGN_OFF_SUMMARY}};
 
 std::string text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
@@ -95,7 +96,8 @@ class BundleChecker {
     CB_CHECK(load_entries(b["entries"]));
     CB_TRY(CompletenessReport complete, check_completeness(b, entries_, size_, root_, subjects_root_));
     report_.subjects_proven = complete.subjects;
-    report_.withheld = complete.withheld;
+    report_.withheld = complete.withheld.size();
+    withheld_ = std::move(complete.withheld);
     CB_CHECK(check_references());
     CB_CHECK(replay_keys());
     CB_CHECK(check_sign_offs(b["sign_offs"]));
@@ -175,6 +177,19 @@ class BundleChecker {
   }
 
   // A reference to a bundled entry must carry that entry's hash; `required` ones must be bundled.
+  // A sealed part (R34) may be withheld instead, with the hash the reference states.
+  Status sealed_ref(schema::EntryRef::Reader r, uint64_t from) {
+    if (get(r.getIndex()) == nullptr) {
+      const auto w = withheld_.find(r.getIndex());
+      if (w == withheld_.end() || w->second != hash_of(r.getHash())) {
+        return failed("R5: entry " + std::to_string(from) + " names its sealed part, entry " + std::to_string(r.getIndex()) +
+                      ", which the bundle neither carries nor withholds with that hash");
+      }
+      return {};
+    }
+    return ref(r, from, true);
+  }
+
   Status ref(schema::EntryRef::Reader r, uint64_t from, bool required) {
     const DecodedEntry* target = get(r.getIndex());
     if (target == nullptr) {
@@ -196,7 +211,11 @@ class BundleChecker {
       switch (kind.which()) {
         case K::PRICED_LINE: {
           auto l = kind.getPricedLine();
-          CB_CHECK(ref(l.getRule(), index, true));
+          if (l.getCost().getHash().size() == 0) {
+            CB_CHECK(ref(l.getRule(), index, true));
+          } else {
+            CB_CHECK(sealed_ref(l.getCost(), index));
+          }
           if (l.getFxLock().getHash().size() != 0) CB_CHECK(ref(l.getFxLock(), index, true));
           for (auto u : l.getUsage()) CB_CHECK(ref(u, index, true));
           break;
@@ -216,7 +235,9 @@ class BundleChecker {
         case K::EXCEPTION_UPDATE: CB_CHECK(ref(kind.getExceptionUpdate().getException(), index, false)); break;
         case K::SIGN_OFF:
           for (auto s : kind.getSignOff().getSignatures()) CB_CHECK(ref(s.getKeyEvent(), index, true));
+          if (kind.getSignOff().getSummary().getHash().size() != 0) CB_CHECK(sealed_ref(kind.getSignOff().getSummary(), index));
           break;
+        case K::LINE_COST: CB_CHECK(ref(kind.getLineCost().getRule(), index, true)); break;
         case K::PERIOD_REOPEN:
           CB_CHECK(ref(kind.getPeriodReopen().getCause(), index, false));
           CB_CHECK(ref(kind.getPeriodReopen().getPreviousSignOff(), index, false));
@@ -312,6 +333,8 @@ class BundleChecker {
     Rules rules([this](uint64_t i) { return get(i); }, /*complete=*/false);
     for (const auto& [index, e] : entries_) CB_CHECK(rules.add(e));
     report_.lines_recomputed = rules.counts().lines_recomputed;
+    report_.lines_cost_withheld = rules.counts().lines_cost_withheld;
+    report_.summaries_withheld = rules.counts().summaries_withheld;
     report_.invoices_recomputed = rules.counts().invoices_recomputed;
     return {};
   }
@@ -353,6 +376,7 @@ class BundleChecker {
   uint64_t size_ = 0;
   Hash root_{}, subjects_root_{};
   std::map<uint64_t, DecodedEntry> entries_;
+  std::map<uint64_t, Hash> withheld_;  // index -> leaf hash, proven included (R33)
   KeyRegistry registry_;
 };
 

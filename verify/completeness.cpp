@@ -61,7 +61,7 @@ class Completeness {
     CB_CHECK(load_subjects(b["subjects"]));
     CB_CHECK(check_required(b["subject"]));
     CB_CHECK(check_filed());
-    return CompletenessReport{subjects_.size(), withheld_.size()};
+    return CompletenessReport{subjects_.size(), withheld_};
   }
 
  private:
@@ -125,7 +125,7 @@ class Completeness {
       if (!verify_inclusion(hash[0], index, size_, proof, root_).ok()) {
         return failed("R33: " + where + ": the inclusion proof does not lead to the checkpoint's root");
       }
-      withheld_.insert(index);
+      withheld_.emplace(index, hash[0]);
     }
     return {};
   }
@@ -173,8 +173,13 @@ class Completeness {
       listed.insert(indexes.begin(), indexes.end());
       subjects_.emplace(s, std::set<uint64_t>(indexes.begin(), indexes.end()));
     }
-    for (uint64_t i : withheld_) {
-      if (listed.count(i) == 0) return failed("R33: withheld entry " + std::to_string(i) + " is filed under none of the bundle's subjects");
+    const std::map<uint64_t, Hash> sealed = sealed_parts();
+    for (const auto& [i, hash] : withheld_) {
+      if (listed.count(i) != 0) continue;
+      const auto part = sealed.find(i);
+      if (part == sealed.end() || part->second != hash) {
+        return failed("R33: withheld entry " + std::to_string(i) + " is filed under none of the bundle's subjects and is no carried entry's sealed part");
+      }
     }
     return {};
   }
@@ -205,12 +210,28 @@ class Completeness {
     return {};
   }
 
+  // R34: what the carried priced lines' `cost` and sign-offs' `summary` name, with the hashes
+  // they state: all a bundle may withhold besides the match and the queue.
+  std::map<uint64_t, Hash> sealed_parts() const {
+    std::map<uint64_t, Hash> out;
+    for (const auto& [index, e] : entries_) {
+      auto kind = e.reader().getKind();
+      if (kind.isPricedLine() && kind.getPricedLine().getCost().getHash().size() != 0) {
+        out.emplace(kind.getPricedLine().getCost().getIndex(), hash_of(kind.getPricedLine().getCost().getHash()));
+      }
+      if (kind.isSignOff() && kind.getSignOff().getSummary().getHash().size() != 0) {
+        out.emplace(kind.getSignOff().getSummary().getIndex(), hash_of(kind.getSignOff().getSummary().getHash()));
+      }
+    }
+    return out;
+  }
+
   const std::map<uint64_t, DecodedEntry>& entries_;
   uint64_t size_;
   Hash root_, subjects_root_;
   std::set<uint16_t> buckets_;
   std::map<std::string, SubjectHead> heads_;  // by subject key
-  std::set<uint64_t> withheld_;
+  std::map<uint64_t, Hash> withheld_;  // index -> leaf hash
   std::map<Subject, std::set<uint64_t>> subjects_;
 };
 

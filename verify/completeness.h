@@ -20,7 +20,9 @@ namespace closebook::verify {
 
 struct CompletenessReport {
   uint64_t subjects = 0;  // subjects proven complete
-  uint64_t withheld = 0;  // entries filed under them that the bundle withholds from its audience
+  // Entries the bundle withholds from its audience, each proven included: filed under its
+  // subjects, or a carried entry's sealed part (R34). Index -> leaf hash.
+  std::map<uint64_t, Hash> withheld;
 };
 
 // `entries`: the bundle's entries by index, already proven included at `tree_size` (R3);

@@ -76,6 +76,8 @@ std::vector<IndexKeyName> index_keys_of(schema::Entry::Reader e) {
       break;
     }
     case K::FX_LOCK: keys.period_of(k.getFxLock().getPeriod()); break;
+    case K::SIGN_OFF_SUMMARY: keys.period_of(k.getSignOffSummary().getPeriod()); break;
+    case K::LINE_COST: break;
     case K::MATCH_RUN: keys.period_of(k.getMatchRun().getPeriod()); break;
     case K::SIGN_OFF: keys.period_of(k.getSignOff().getPeriod()); break;
     case K::PERIOD_REOPEN: keys.period_of(k.getPeriodReopen().getPeriod()); break;

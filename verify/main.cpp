@@ -199,8 +199,8 @@ int run(const std::string& command, const po::variables_map& vm) {
     if (r->withheld != 0 && !vm.count("allow-withheld")) {
       return fail(Error::corruption("R33: the bundle withholds " + std::to_string(r->withheld) +
                                     " entries (hash and inclusion only): an auditor's bundle carries everything; "
-                                    "a partner's or the GL's may withhold the match and the exception queue "
-                                    "(--allow-withheld)"));
+                                    "a partner's or the GL's may withhold the match and the exception queue, "
+                                    "and a partner's the distributor's costs and totals (--allow-withheld)"));
     }
     if (auto st = check_policy(vm, r->checkpoint, *key); !st.ok()) return fail(st.error());
     std::cout << "OK: bundle for " << r->subject_kind << " " << r->subject_id << "\n"
@@ -211,7 +211,14 @@ int run(const std::string& command, const po::variables_map& vm) {
     for (const std::string& name : r->signers) std::cout << " " << name;
     std::cout << " (keys registered and active when they signed)\n"
               << "  amounts recomputed: " << r->lines_recomputed << " priced lines, " << r->invoices_recomputed
-              << " invoices (quantity from usage, rule version, FX lock, rounding, GST, totals)\n"
+              << " invoices (quantity from usage, rule version, FX lock, rounding, GST, totals)\n";
+    if (r->lines_cost_withheld != 0 || r->summaries_withheld != 0) {
+      std::cout << "  not checked here, withheld from this audience (R34): the cost, margin and rule choice of "
+                << r->lines_cost_withheld << " priced lines (their sell amounts were recomputed) and the summaries of "
+                << r->summaries_withheld << " sign-offs (their signatures and tree heads were verified); an auditor's "
+                   "bundle or `closebook-verify ledger` checks them\n";
+    }
+    std::cout
               << "  complete against the subject map the checkpoint signs: every entry filed under its "
               << r->subjects_proven << " subjects is in the bundle";
     if (r->withheld != 0) std::cout << ", " << r->withheld << " of them withheld from this audience (hash and inclusion only)";

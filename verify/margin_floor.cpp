@@ -5,8 +5,8 @@
 
 namespace closebook::verify {
 
-Status MarginFloors::check_line(uint64_t index, schema::PricedLine::Reader line, schema::RuleVersion::Reader rule,
-                                const DecodedEntry* partner, const std::string& where) {
+Status MarginFloors::check_line(uint64_t index, schema::PricedLine::Reader line, capnp::Text::Reader margin_text,
+                                schema::RuleVersion::Reader rule, const DecodedEntry* partner, const std::string& where) {
   capnp::Text::Reader pct = rule.getMarginFloorPct();
   if (pct.size() == 0) {
     if (partner == nullptr) {
@@ -20,7 +20,7 @@ Status MarginFloors::check_line(uint64_t index, schema::PricedLine::Reader line,
   if (floor_pct.sign() < 0) return broke("R31", where + ": its margin floor " + floor_pct.to_string() + " % is below zero");
   CB_TRY(Decimal sell, dec("R31", line.getSellAmount(), where + " sell amount"));
   if (sell.sign() <= 0) return {};  // nothing sold, no margin to ask for (a withdrawn line)
-  CB_TRY(Decimal margin, dec("R31", line.getMarginAmount(), where + " margin"));
+  CB_TRY(Decimal margin, dec("R31", margin_text, where + " margin"));
   CB_TRY(Decimal exact, sell.mul(floor_pct));
   CB_TRY(Decimal floor_amount, exact.div(Decimal::from_int(100), 2, Rounding::kHalfEven));
   floors_[index] = Floor{floor_amount, margin, margin < floor_amount};
@@ -28,7 +28,7 @@ Status MarginFloors::check_line(uint64_t index, schema::PricedLine::Reader line,
 }
 
 Status MarginFloors::check_breach(const std::string& where, schema::Exception::Reader x, const DecodedEntry* rule,
-                                  const DecodedEntry* line) {
+                                  const DecodedEntry* line, std::optional<uint64_t> line_rule) {
   auto evidence = x.getEvidence();
   if (evidence.size() != 2) return broke("R31", where + " cites " + std::to_string(evidence.size()) + " entries, not a rule version and a line");
   if (line == nullptr || rule == nullptr) {
@@ -39,7 +39,7 @@ Status MarginFloors::check_breach(const std::string& where, schema::Exception::R
     return broke("R31", where + " does not cite a rule version and then a priced line");
   }
   auto l = line->reader().getKind().getPricedLine();
-  if (l.getRule().getIndex() != evidence[0].getIndex()) return broke("R31", where + " cites another rule version than its line's");
+  if (line_rule && *line_rule != evidence[0].getIndex()) return broke("R31", where + " cites another rule version than its line's");
   if (x.getPartnerId() != l.getPartnerId() || x.getTenantId() != l.getTenantId() || x.getVendor() != l.getVendor() ||
       x.getSubscriptionId() != l.getSubscriptionId() || x.getSkuId() != l.getSkuId() || x.getCurrency() != l.getCurrency()) {
     return broke("R31", where + " is not on its line's partner, tenant, vendor, subscription, SKU and currency");

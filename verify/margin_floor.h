@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "evidence/decimal.h"
@@ -20,10 +21,13 @@ class MarginFloors {
 
   // After R14 holds for the line. `partner` is its partner's latest Partner entry, or null if
   // it is not known here (a bundle need not carry it when the rule names a floor of its own).
-  Status check_line(uint64_t index, schema::PricedLine::Reader line, schema::RuleVersion::Reader rule,
+  // `margin` is the line's (its LineCost's, when sealed: R34).
+  Status check_line(uint64_t index, schema::PricedLine::Reader line, capnp::Text::Reader margin, schema::RuleVersion::Reader rule,
                     const DecodedEntry* partner, const std::string& where);
-  // A MARGIN_FLOOR_BREACH exception; `line` is the priced line it cites second (null if unknown).
-  Status check_breach(const std::string& where, schema::Exception::Reader x, const DecodedEntry* rule, const DecodedEntry* line);
+  // A MARGIN_FLOOR_BREACH exception; `line` is the priced line it cites second (null if unknown)
+  // and `line_rule` the index of the rule version that priced it (R34; null if not known here).
+  Status check_breach(const std::string& where, schema::Exception::Reader x, const DecodedEntry* rule, const DecodedEntry* line,
+                      std::optional<uint64_t> line_rule);
   // With the whole ledger: every line below its floor has a breach.
   Status finish() const;
 

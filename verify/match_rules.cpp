@@ -1,6 +1,8 @@
 // R25–R30 and R32 of docs/evidence.md §2 (match_rules.h). Each check cites its rule number in its error.
 #include "verify/match_rules.h"
 
+#include "verify/line_cost.h"
+
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -484,13 +486,18 @@ class MatchRules::State {
         continue;
       }
       auto l = e->reader().getKind().getPricedLine();
+      CB_TRY(std::optional<CostFields> cost, cost_fields(l, ref.getIndex(), get_));
+      if (!cost) {
+        c.all_priced = false;  // its cost is withheld (R34)
+        continue;
+      }
       const std::string of = "priced line " + std::to_string(ref.getIndex());
       CB_TRY(Date from, iso_date(l.getFromDate(), of + " fromDate"));
       CB_TRY(Date to, iso_date(l.getToDate(), of + " toDate"));
       CB_TRY(Decimal quantity, dec("R32", l.getQuantity(), of + " quantity"));
-      CB_TRY(Decimal cost_unit, dec("R32", l.getCostUnitPrice(), of + " costUnitPrice"));
+      CB_TRY(Decimal cost_unit, dec("R32", cost->cost_unit_price, of + " costUnitPrice"));
       c.priced.push_back({ref.getIndex(), text(l.getTenantId()), text(l.getPartnerId()), text(l.getCadence()), text(l.getSkuId()),
-                          text(l.getCostCurrency()), from, to, quantity, cost_unit});
+                          text(cost->cost_currency), from, to, quantity, cost_unit});
     }
     return c;
   }

@@ -12,6 +12,7 @@
 #include "evidence/checkpoint.h"
 #include "evidence/date.h"
 #include "evidence/decimal.h"
+#include "verify/line_cost.h"
 #include "verify/margin_floor.h"
 #include "verify/match_rules.h"
 #include "verify/rule_text.h"
@@ -169,7 +170,8 @@ class Rules::State {
     const uint64_t index = e.reader().getIndex();
     auto kind = e.reader().getKind();
     const std::string effective = text(e.reader().getEffective());
-    if (effective.size() >= 7) periods_[effective.substr(0, 7)].last_entry = index;
+    // A sign-off's summary is appended with it, after its statement's tree (R34): part of it.
+    if (effective.size() >= 7 && !kind.isSignOffSummary()) periods_[effective.substr(0, 7)].last_entry = index;
     switch (kind.which()) {
       case K::RULE_VERSION: {
         auto r = kind.getRuleVersion();
@@ -200,7 +202,7 @@ class Rules::State {
         load.row_count = std::max(load.row_count, g.getRowCount());
         break;
       }
-      case K::PRICED_LINE: record_line(index, kind.getPricedLine()); break;
+      case K::PRICED_LINE: CB_CHECK(record_line(index, kind.getPricedLine())); break;
       case K::CREDIT: {
         auto c = kind.getCredit();
         CB_TRY(Decimal amount, dec("R16", c.getAmount(), "credit " + std::to_string(index) + " amount"));
@@ -291,18 +293,22 @@ class Rules::State {
     return {};
   }
 
-  void record_line(uint64_t index, schema::PricedLine::Reader l) {
+  Status record_line(uint64_t index, schema::PricedLine::Reader l) {
     PeriodSeen& p = periods_[text(l.getPeriod())];
     const std::string id = text(l.getLineId());
     CurrentLine c;
     c.index = index;
     c.currency = text(l.getCurrency());
-    c.cost = Decimal::parse(text(l.getCostAmount())).value();  // checked by check_line first
+    CB_TRY(std::optional<CostFields> cost, cost_fields(l, index, get_));
+    // A bundle may withhold it (R34); only a ledger's statements are summed again, and a
+    // ledger withholds nothing.
+    if (cost) c.cost = Decimal::parse(text(cost->cost_amount)).value();  // checked by check_line first
     c.sell = Decimal::parse(text(l.getSellAmount())).value();
     c.from = Date::parse(text(l.getFromDate())).value().days_since_epoch();
     c.to = Date::parse(text(l.getToDate())).value().days_since_epoch();
     for (auto u : l.getUsage()) c.usage.push_back(u.getIndex());
     p.lines[id] = std::move(c);
+    return {};
   }
 
   // ------------------------------------------------------------------------------------
@@ -352,10 +358,22 @@ class Rules::State {
     }
     CB_TRY(Decimal quantity, quantity_of(l, where, period, first, last, uses));
     CB_CHECK(expect("R11", quantity, l.getQuantity(), where + " quantity"));
-    CB_CHECK(check_rule_choice(l, where, from, to, uses));
     CB_CHECK(check_tenant(l, where, from, to, uses));
-    CB_CHECK(check_amounts(l, where, quantity, uses));
-    CB_CHECK(floors_.check_line(index, l, get_(l.getRule().getIndex())->reader().getKind().getRuleVersion(), partner(l.getPartnerId()), where));
+    CB_TRY(std::optional<CostFields> cost, cost_fields(l, index, get_));
+    if (!cost) {
+      // R34: its cost is withheld from this bundle's audience. What it bills still follows
+      // from what it shows: the sell amount is its sell unit price times its quantity.
+      CB_TRY(Decimal sell_unit, dec("R14", l.getSellUnitPrice(), where + " sell unit price"));
+      CB_TRY(Decimal sell_exact, sell_unit.mul(quantity));
+      CB_TRY(Decimal sell_amount, sell_exact.round(2, Rounding::kHalfEven));
+      CB_CHECK(expect("R14", sell_amount, l.getSellAmount(), where + " sell amount"));
+      ++counts.lines_cost_withheld;
+      return {};
+    }
+    CB_CHECK(check_rule_choice(l, *cost, where, from, to, uses));
+    CB_CHECK(check_amounts(l, *cost, where, quantity, uses));
+    CB_CHECK(floors_.check_line(index, l, cost->margin_amount, get_(cost->rule.getIndex())->reader().getKind().getRuleVersion(),
+                                partner(l.getPartnerId()), where));
     ++counts.lines_recomputed;
     return {};
   }
@@ -432,9 +450,9 @@ class Rules::State {
   // R12: the rule version priced every day of the line, and is the one the documented
   // precedence picks among the versions known here that may price the vendor's SKU: its own,
   // and the vendor's patterns that match it (for the line's meter category, or any).
-  Status check_rule_choice(schema::PricedLine::Reader l, const std::string& where, const Date& from, const Date& to,
-                           const std::vector<Use>& uses) {
-    const DecodedEntry* entry = get_(l.getRule().getIndex());
+  Status check_rule_choice(schema::PricedLine::Reader l, const CostFields& cost, const std::string& where, const Date& from,
+                           const Date& to, const std::vector<Use>& uses) {
+    const DecodedEntry* entry = get_(cost.rule.getIndex());
     if (entry == nullptr || !entry->reader().getKind().isRuleVersion()) return broke("R12", where + ": its rule is not a rule version");
     auto rule = entry->reader().getKind().getRuleVersion();
     const std::string sku = text(l.getSkuId()), category = meter_category_of(uses);
@@ -442,7 +460,8 @@ class Rules::State {
                             ? rule.getSkuId() == l.getSkuId() && rule.getMeterCategory().size() == 0
                             : rule.getSkuId().size() == 0 && pattern_matches(text(rule.getSkuPattern()), sku) &&
                                   (rule.getMeterCategory().size() == 0 || text(rule.getMeterCategory()) == category);
-    if (rule.getRuleId() != l.getRuleId() || rule.getVersion() != l.getRuleVersion() || rule.getVendor() != l.getVendor() || !of_sku) {
+    if (hash_of(cost.rule.getHash()) != entry->hash()) return broke("R12", where + ": it names its rule version with another hash than the entry's");
+    if (rule.getRuleId() != cost.rule_id || rule.getVersion() != cost.rule_version || rule.getVendor() != l.getVendor() || !of_sku) {
       return broke("R12", where + ": its rule version is for another rule, vendor, SKU or meter category");
     }
     const std::string partner = text(l.getPartnerId());
@@ -473,7 +492,7 @@ class Rules::State {
       for (const RuleSeen* r : candidates) {
         if (in_effect_for(*r, partner, day) && (best == nullptr || outranks(*r, *best))) best = r;
       }
-      if (best != nullptr && best->index != l.getRule().getIndex()) {
+      if (best != nullptr && best->index != cost.rule.getIndex()) {
         return broke("R12", where + ": on " + day.to_iso() + " rule " + best->rule_id + " v" + std::to_string(best->version) +
                                 " (entry " + std::to_string(best->index) + ") prices " + sku + " for " + partner +
                                 ", not the rule the line names");
@@ -565,19 +584,20 @@ class Rules::State {
     return std::pair<Decimal, std::string>(*price, uses.front().pricing_currency);
   }
 
-  Status check_amounts(schema::PricedLine::Reader l, const std::string& where, const Decimal& quantity, const std::vector<Use>& uses) {
-    auto rule = get_(l.getRule().getIndex())->reader().getKind().getRuleVersion();
+  Status check_amounts(schema::PricedLine::Reader l, const CostFields& fields, const std::string& where, const Decimal& quantity,
+                       const std::vector<Use>& uses) {
+    auto rule = get_(fields.rule.getIndex())->reader().getKind().getRuleVersion();
     CB_TRY(auto unit, unit_cost(rule, where, uses));
     const auto& [cost, cost_currency] = unit;
-    CB_CHECK(expect("R14", cost, l.getCostUnitPrice(), where + " cost unit price"));
-    if (cost_currency != text(l.getCostCurrency())) {
+    CB_CHECK(expect("R14", cost, fields.cost_unit_price, where + " cost unit price"));
+    if (cost_currency != text(fields.cost_currency)) {
       return broke("R14", where + ": costCurrency is not " + (rule.getCostFromVendor() ? "its usage's pricing currency" : "its rule's"));
     }
     CB_TRY(Decimal cost_rate, rate(l, cost_currency, where));
     CB_TRY(Decimal cost_unit, cost.mul(cost_rate));
     CB_TRY(Decimal cost_exact, cost_unit.mul(quantity));
     CB_TRY(Decimal cost_amount, cost_exact.round(2, Rounding::kHalfEven));
-    CB_CHECK(expect("R14", cost_amount, l.getCostAmount(), where + " cost amount"));
+    CB_CHECK(expect("R14", cost_amount, fields.cost_amount, where + " cost amount"));
     CB_TRY(Decimal sell_value, dec("R14", rule.getSellValue(), where + " rule sell value"));
     Decimal sell_unit;
     if (rule.getSellMethod() == schema::RuleVersion::SellMethod::MARKUP_PCT) {
@@ -593,7 +613,7 @@ class Rules::State {
     CB_TRY(Decimal sell_amount, sell_exact.round(2, Rounding::kHalfEven));
     CB_CHECK(expect("R14", sell_amount, l.getSellAmount(), where + " sell amount"));
     CB_TRY(Decimal margin, sell_amount.sub(cost_amount));
-    CB_CHECK(expect("R14", margin, l.getMarginAmount(), where + " margin"));
+    CB_CHECK(expect("R14", margin, fields.margin_amount, where + " margin"));
     return {};
   }
 
@@ -872,24 +892,33 @@ class Rules::State {
       return broke("R18", where + ": its statement (tree size " + std::to_string(statement->size) + ") was made before period " + period +
                               " was reopened at entry " + std::to_string(*p.last_reopen));
     }
-    // The statement says what the entry says: override, outstanding exceptions.
-    std::vector<std::string> outstanding;
+    // The summary: a v1 statement's lines after the period; a v2 statement's summary entry's.
+    CB_TRY(std::optional<std::vector<std::string>> summary, summary_of(index, so, ext, where));
+    if (!summary) {
+      ++counts.summaries_withheld;  // a bundle withholds it from its audience (R34)
+      return {};
+    }
     std::string override_line;
-    for (const std::string& line : ext) {
-      if (line.rfind("outstanding ", 0) == 0) outstanding.push_back(line);
+    for (const std::string& line : *summary) {
       if (line.rfind("override ", 0) == 0) override_line = line.substr(9);
     }
-    if (override_line != text(so.getOverrideReason())) {
-      return broke("R18", where + ": the statement's override (\"" + override_line + "\") is not the entry's (\"" +
-                              text(so.getOverrideReason()) + "\")");
+    if (ext[0] == "closebook-signoff/v1") {
+      // A v1 entry repeats the override and the outstanding exceptions: they must agree.
+      std::vector<std::string> outstanding, recorded;
+      for (const std::string& line : *summary) {
+        if (line.rfind("outstanding ", 0) == 0) outstanding.push_back(line);
+      }
+      if (override_line != text(so.getOverrideReason())) {
+        return broke("R18", where + ": the statement's override (\"" + override_line + "\") is not the entry's (\"" +
+                                text(so.getOverrideReason()) + "\")");
+      }
+      for (auto t : so.getOutstanding()) {
+        recorded.push_back("outstanding " + category_name(t.getCategory()) + " " + (t.getCurrency().size() ? text(t.getCurrency()) : "-") +
+                           " count " + std::to_string(t.getCount()) + " blocking " + std::to_string(t.getBlocking()) + " amount " +
+                           text(t.getAmount()));
+      }
+      if (recorded != outstanding) return broke("R18", where + ": the statement's outstanding exceptions are not the entry's");
     }
-    std::vector<std::string> recorded;
-    for (auto t : so.getOutstanding()) {
-      recorded.push_back("outstanding " + category_name(t.getCategory()) + " " + (t.getCurrency().size() ? text(t.getCurrency()) : "-") +
-                         " count " + std::to_string(t.getCount()) + " blocking " + std::to_string(t.getBlocking()) + " amount " +
-                         text(t.getAmount()));
-    }
-    if (recorded != outstanding) return broke("R18", where + ": the statement's outstanding exceptions are not the entry's");
     if (!complete_) return {};
     // With the whole ledger: nothing of the period came after the statement, and rebuilt from
     // the ledger the statement reads the same.
@@ -899,11 +928,11 @@ class Rules::State {
     }
     CB_CHECK(check_billed_once(where, p));
     CB_CHECK(check_run_totals(where, p));
-    CB_TRY(std::vector<std::string> expected, statement_lines(period, p, text(so.getOverrideReason())));
-    if (expected != ext) {
+    CB_TRY(std::vector<std::string> expected, summary_lines(period, p, override_line));
+    if (expected != *summary) {
       std::string first_difference;
-      for (size_t i = 0; i < std::max(expected.size(), ext.size()); ++i) {
-        const std::string a = i < ext.size() ? ext[i] : "(none)", b = i < expected.size() ? expected[i] : "(none)";
+      for (size_t i = 0; i < std::max(expected.size(), summary->size()); ++i) {
+        const std::string a = i < summary->size() ? (*summary)[i] : "(none)", b = i < expected.size() ? expected[i] : "(none)";
         if (a != b) {
           first_difference = "it says \"" + a + "\" where the ledger gives \"" + b + "\"";
           break;
@@ -915,9 +944,44 @@ class Rules::State {
     return {};
   }
 
-  // The statement's extension lines for a period as the entries so far give it (docs/close.md §1).
-  Result<std::vector<std::string>> statement_lines(const std::string& period, const PeriodSeen& p, const std::string& override_reason) {
-    std::vector<std::string> out{"closebook-signoff/v1", "period " + period};
+  // R34: a sign-off's summary — the lines after the period of a v1 statement, or the lines of
+  // the SignOffSummary a v2 sign-off names, whose salted hash is its statement's summary line;
+  // nullopt when a bundle withholds that entry.
+  Result<std::optional<std::vector<std::string>>> summary_of(uint64_t index, schema::SignOff::Reader so,
+                                                             const std::vector<std::string>& ext, const std::string& where) {
+    using Lines = std::optional<std::vector<std::string>>;
+    if (ext.size() >= 2 && ext[0] == "closebook-signoff/v1") return Lines(std::vector<std::string>(ext.begin() + 2, ext.end()));
+    if (ext.size() != 3 || ext[0] != "closebook-signoff/v2" || ext[1] != "period " + text(so.getPeriod())) {
+      return broke("R18", where + ": the statement is neither closebook-signoff/v1 nor v2 of its period");
+    }
+    const uint64_t at = so.getSummary().getIndex();
+    const DecodedEntry* s = at < index ? get_(at) : nullptr;
+    if (s == nullptr) {
+      if (complete_ || at >= index) return broke("R34", where + ": its summary names entry " + std::to_string(at) + ", which is not before it");
+      return Lines();
+    }
+    if (s->hash() != hash_of(so.getSummary().getHash()) || !s->reader().getKind().isSignOffSummary() ||
+        s->reader().getKind().getSignOffSummary().getPeriod() != so.getPeriod()) {
+      return broke("R34", where + ": its summary names entry " + std::to_string(at) + ", which is not a SignOffSummary of its period with that hash");
+    }
+    auto summary = s->reader().getKind().getSignOffSummary();
+    if (summary.getSalt().size() != 32) return broke("R34", where + ": its summary's salt is not 32 bytes");
+    std::vector<std::string> lines;
+    std::string hashed = "closebook-signoff-summary/v1\n";
+    hashed.append(reinterpret_cast<const char*>(summary.getSalt().begin()), summary.getSalt().size());
+    for (auto line : summary.getLines()) {
+      hashed += (lines.empty() ? "" : "\n") + text(line);
+      lines.push_back(text(line));
+    }
+    if ("summary " + to_base64(Bytes(sha256(hashed))) != ext[2]) {
+      return broke("R34", where + ": its statement's summary line is not the salted hash of entry " + std::to_string(at) + "'s lines");
+    }
+    return Lines(std::move(lines));
+  }
+
+  // A sign-off's summary lines for a period as the entries so far give it (docs/close.md §1).
+  Result<std::vector<std::string>> summary_lines(const std::string& period, const PeriodSeen& p, const std::string& override_reason) {
+    std::vector<std::string> out;
     if (!p.match_run) return broke("R18", "period " + period + " was signed off without a match run");
     out.push_back("match " + std::to_string(*p.match_run) + " keys " + std::to_string(p.keys) + " matched " + std::to_string(p.matched));
     struct Totals {
@@ -1200,8 +1264,10 @@ class Rules::State {
         }
         if (!e->reader().getKind().isPricedLine()) continue;  // a credit note has no cost
         auto l = e->reader().getKind().getPricedLine();
+        CB_TRY(std::optional<CostFields> fields, cost_fields(l, item.getLine().getIndex(), get_));
+        if (!fields) return Posted();  // a bundle withholding a line's cost cannot sum the costs
         Cost& c = costs[{text(l.getVendor()), text(inv.getCurrency())}];
-        CB_TRY(Decimal line_cost, dec("R19", l.getCostAmount(), where + " line cost"));
+        CB_TRY(Decimal line_cost, dec("R19", fields->cost_amount, where + " line cost"));
         CB_TRY(c.amount, c.amount.add(line_cost));
         if (c.invoices.empty() || c.invoices.back() != i) c.invoices.push_back(i);
       }
@@ -1372,7 +1438,13 @@ class Rules::State {
     if (x.getCategory() == schema::Category::CREDIT_RECOVERY) return check_recovery(index, where, x);
     if (x.getCategory() == schema::Category::MARGIN_FLOOR_BREACH) {
       auto cited = [&](unsigned n) { return n < x.getEvidence().size() && x.getEvidence()[n].getIndex() < index ? get_(x.getEvidence()[n].getIndex()) : nullptr; };
-      return floors_.check_breach(where, x, cited(0), cited(1));
+      const DecodedEntry* line = cited(1);
+      std::optional<uint64_t> line_rule;
+      if (line != nullptr && line->reader().getKind().isPricedLine()) {
+        CB_TRY(std::optional<CostFields> fields, cost_fields(line->reader().getKind().getPricedLine(), line->reader().getIndex(), get_));
+        if (fields) line_rule = fields->rule.getIndex();
+      }
+      return floors_.check_breach(where, x, cited(0), line, line_rule);
     }
     if (x.getCategory() != schema::Category::DISPUTE) return {};
     // R20: a DISPUTE exception says what its dispute says.
@@ -1553,8 +1625,13 @@ class Rules::State {
           l.getSkuId() != r.getSkuId()) {
         return broke("R23", where + " counts priced line " + text(l.getLineId()) + " of another period, vendor, subscription or SKU");
       }
+      CB_TRY(std::optional<CostFields> fields, cost_fields(l, ref.getIndex(), get_));
+      if (!fields) {
+        all = false;  // its cost is withheld (R34)
+        continue;
+      }
       CB_TRY(Decimal q, dec("R23", l.getQuantity(), where + " line quantity"));
-      CB_TRY(Decimal c_amount, dec("R23", l.getCostAmount(), where + " line cost"));
+      CB_TRY(Decimal c_amount, dec("R23", fields->cost_amount, where + " line cost"));
       CB_TRY(Decimal s_amount, dec("R23", l.getSellAmount(), where + " line sell"));
       CB_TRY(quantity, quantity.add(q));
       CB_TRY(cost, cost.add(c_amount));
@@ -1647,6 +1724,8 @@ class Rules::State {
       case K::RULE_VERSION: expected = text(kind.getRuleVersion().getEffectiveFrom()); break;
       case K::INGEST: expected = text(kind.getIngest().getPeriod()); break;
       case K::PARTNER: expected = ""; break;
+      case K::LINE_COST: expected = ""; break;
+      case K::SIGN_OFF_SUMMARY: expected = text(kind.getSignOffSummary().getPeriod()); break;
       case K::EXCEPTION_UPDATE: {
         auto latest = latest_exception_.find(text(kind.getExceptionUpdate().getExceptionId()));
         const DecodedEntry* x = latest != latest_exception_.end() ? get_(latest->second) : nullptr;

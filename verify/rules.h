@@ -23,6 +23,10 @@ namespace closebook::verify {
 
 struct RuleCounts {
   uint64_t lines_recomputed = 0;
+  // A bundle kept from the distributor's costs (R34): lines whose cost, margin and rule choice
+  // were not checked (only their sell amount), and v2 sign-offs whose summary was not.
+  uint64_t lines_cost_withheld = 0;
+  uint64_t summaries_withheld = 0;
   uint64_t credits_recomputed = 0;
   uint64_t invoices_recomputed = 0;
   uint64_t statements_recomputed = 0;  // sign-off statements rebuilt from the ledger (complete only)
