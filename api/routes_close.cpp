@@ -184,11 +184,15 @@ Result<Reply> period(Call& call) {
 }
 
 Result<Reply> statement(Call& call) {
-  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"override_reason"}));
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"override_reason", "view"}));
   CB_TRY(std::string period, period_param(call.params[0], "period"));
+  const std::string view = q.get("view").value_or("statement");
+  if (view != "statement" && view != "summary") return Error::invalid("must be statement or summary").in_field("view");
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
   CB_TRY(close::Statement s, close::build_statement(snapshot, period, q.get("override_reason").value_or("")));
-  Reply r = Reply::text(200, s.text());
+  // The summary is what the statement's summary line commits to: finance reviews it, with its
+  // salt, before signing the statement (docs/close.md §1).
+  Reply r = Reply::text(200, view == "summary" ? s.summary_text() : s.text());
   r.headers.emplace_back("X-Closebook-Blocked", s.blocked() ? "true" : "false");
   return r;
 }

@@ -1,5 +1,6 @@
 // credit and lineage: correcting billed lines, and a line's whole history.
 #include <iomanip>
+#include <map>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -103,17 +104,23 @@ int cmd_lineage(const Context& ctx) {
 
 int cmd_bundle(const Context& ctx) {
   po::options_description options("bundle options");
-  std::string invoice, line, out;
+  std::string invoice, line, out, audience_name = "auditor";
   options.add_options()
       ("invoice", po::value(&invoice), "an invoice id: the bundle proves every line it bills")
       ("line", po::value(&line), "or a priced line id")
+      ("audience", po::value(&audience_name), "auditor (everything, the default), partner (without the distributor's costs, "
+                                              "totals, match and queue: docs/evidence.md §5) or gl")
       ("out", po::value(&out), "write the bundle to this new file instead of standard output");
   parse_args(ctx.args, options);
   if (invoice.empty() == line.empty()) return report(ctx, Error::invalid("give exactly one of --invoice and --line"));
+  const std::map<std::string, close::Audience> audiences = {
+      {"auditor", close::Audience::kStaff}, {"partner", close::Audience::kPartner}, {"gl", close::Audience::kGl}};
+  const auto audience = audiences.find(audience_name);
+  if (audience == audiences.end()) return report(ctx, Error::invalid("must be auditor, partner or gl").in_field("--audience"));
   auto view = open_read_view(ctx);
   if (!view.ok()) return report(ctx, view.error());
   auto bundle = close::build_bundle(**view, invoice.empty() ? close::BundleSubject::kLine : close::BundleSubject::kInvoice,
-                                    invoice.empty() ? line : invoice);
+                                    invoice.empty() ? line : invoice, audience->second);
   if (!bundle.ok()) return report(ctx, bundle.error());
   if (out.empty()) {
     ctx.out << *bundle;

@@ -164,7 +164,11 @@ step "evidence bundles: an invoice's whole lineage in one file, for the auditor"
 step "closebook-verify, offline, trusting only the verifier key"
 "$verify" bundle "$out/bundle-INV-2026-10-P004.json" --key "$out/log.vkey" --policy "$out/witness.policy" --max-age 3600
 "$verify" bundle "$out/bundle-INV-2026-10-P001-2.json" --key "$out/log.vkey"
-"$verify" bundle "$out/api-bundle-INV-2026-10-P001-2.json" --key "$out/log.vkey" --allow-withheld  # the partner's: no match or queue
+echo "# the partner's bundle of the same invoice, fetched with its token: no cost, margin, rule, period totals, match or queue, only their hashes"
+"$verify" bundle "$out/api-bundle-INV-2026-10-P001-2.json" --key "$out/log.vkey" --allow-withheld
+if grep -q '"costAmount"\|"marginAmount"\|priced AUD lines' "$out/api-bundle-INV-2026-10-P001-2.json"; then
+  echo "the partner's bundle carries the distributor's costs" >&2; exit 1
+fi
 "$verify" inclusion --key "$out/log.vkey" --checkpoint "$out/checkpoint.txt" \
   --proof "$out/inclusion-$line.json" --entry "$out/entry-$line.bin"
 "$verify" consistency --key "$out/log.vkey" --old "$out/checkpoint-$first.txt" \

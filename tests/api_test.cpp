@@ -159,6 +159,12 @@ TEST_F(ApiTest, FinanceSignsOffOverHttpWithAKeyTheServerNeverSaw) {
            Json{{"statement", altered}, {"signatures", close_sign(altered, alice_)}}.dump());
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(ledger_size(), before);
+  // Finance reviews the summary the statement commits to before signing it.
+  const std::string summary = get("finance", "/v1/periods/2026-10/statement?view=summary").body;
+  EXPECT_EQ(summary.rfind("salt ", 0), 0u) << summary;
+  EXPECT_NE(summary.find("\npriced AUD lines "), std::string::npos) << summary;
+  EXPECT_TRUE(close::check_summary(close::parse_statement(statement).value(), summary).ok());
+  EXPECT_EQ(get("finance", "/v1/periods/2026-10/statement?view=totals").status, 400);
 
   r = sign_off_over_http();
   ASSERT_EQ(r.status, 201) << r.body;
