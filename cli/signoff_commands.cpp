@@ -167,24 +167,23 @@ int cmd_sign(const Context& ctx) {
   options.add_options()
       ("key", po::value(&key_file)->required(), "your secret key file (from keygen)")
       ("statement", po::value(&statement_file)->required(), "the statement to sign")
-      ("summary", po::value(&summary_file), "the summary shown with it (signoff statement --summary-out): checked against "
-                                            "the statement's summary line and printed before signing")
+      ("summary", po::value(&summary_file)->required(), "the summary shown with it (signoff statement --summary-out): "
+                                                        "checked against the statement's summary line and printed before "
+                                                        "signing; the statement itself shows only its hash")
       ("passphrase-file", po::value(&passphrase_file), "your key's passphrase");
   po::positional_options_description positional;
   positional.add("statement", 1);
   parse_args(ctx.args, options, positional);
   auto statement = read_file(statement_file, 1 << 20);
   if (!statement.ok()) return report(ctx, statement.error());
-  if (!summary_file.empty()) {
-    // What the approver signs is a hash of the summary (docs/close.md §1): shown the summary,
-    // they sign only if it is the one the statement commits to.
-    auto summary = read_file(summary_file, 1 << 20);
-    if (!summary.ok()) return report(ctx, summary.error());
-    auto parsed = close::parse_statement(*statement);
-    if (!parsed.ok()) return report(ctx, std::move(parsed).error().at(statement_file, 0));
-    if (auto st = close::check_summary(*parsed, *summary); !st.ok()) return report(ctx, std::move(st).error().at(summary_file, 0));
-    ctx.err << "closebook: the summary you sign (its hash is the statement's summary line):\n" << *summary;
-  }
+  // What the approver signs is a hash of the summary (docs/close.md §1): never blind, only the
+  // summary they were shown, and only if it is the one the statement commits to.
+  auto summary = read_file(summary_file, 1 << 20);
+  if (!summary.ok()) return report(ctx, summary.error());
+  auto parsed = close::parse_statement(*statement);
+  if (!parsed.ok()) return report(ctx, std::move(parsed).error().at(statement_file, 0));
+  if (auto st = close::check_summary(*parsed, *summary); !st.ok()) return report(ctx, std::move(st).error().at(summary_file, 0));
+  ctx.err << "closebook: the summary you sign (its hash is the statement's summary line):\n" << *summary;
   auto key = open_key_file(key_file, passphrase_file);
   if (!key.ok()) return report(ctx, key.error());
   auto line = close::sign_statement(*statement, *key);

@@ -253,7 +253,8 @@ class Completion {
 };
 
 // The sealed parts (docs/evidence.md §5) of the lines and sign-offs carried that the audience is
-// not shown: withheld, so the verifier proves they are in the log.
+// not shown — a LineCost, a summary, a sealed line's rated usage — withheld, so the verifier
+// proves they are in the log.
 Result<std::set<uint64_t>> sealed_withheld(const ledger::Snapshot& snapshot, const Collection& c) {
   std::set<uint64_t> out;
   for (const auto& [index, role] : c.roles()) {
@@ -261,7 +262,12 @@ Result<std::set<uint64_t>> sealed_withheld(const ledger::Snapshot& snapshot, con
     CB_TRY(DecodedEntry e, snapshot.entry(index));
     auto kind = e.reader().getKind();
     auto sealed = kind.isPricedLine() ? kind.getPricedLine().getCost() : kind.getSignOff().getSummary();
-    if (sealed.getHash().size() != 0 && !c.has(sealed.getIndex())) out.insert(sealed.getIndex());
+    if (sealed.getHash().size() == 0) continue;
+    if (!c.has(sealed.getIndex())) out.insert(sealed.getIndex());
+    if (!kind.isPricedLine()) continue;
+    for (auto u : kind.getPricedLine().getUsage()) {
+      if (!c.has(u.getIndex())) out.insert(u.getIndex());  // rated usage (lineage.cpp)
+    }
   }
   return out;
 }

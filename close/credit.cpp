@@ -142,7 +142,9 @@ Result<CreditPlan> plan_credit(const ledger::Snapshot& snapshot, const CreditReq
   reopen.entry().setEffective(plan.period);
   auto r = reopen.entry().getKind().initPeriodReopen();
   r.setPeriod(plan.period);
-  r.setReason("credit " + plan.credit_id + ": " + request.reason);
+  // Every partner's bundle of the period carries its reopens: the reason names no one's credit
+  // (the cause does, by reference, for whoever is shown it).
+  r.setReason("a credit was booked against the signed period");
   reopen.link(r.initCause(), 0);
   match::set_ref(r.initPreviousSignOff(), *state.sign_off);
   plan.drafts.push_back(std::move(reopen));

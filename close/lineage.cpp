@@ -60,7 +60,17 @@ Status add_line_core(const ledger::Snapshot& snapshot, PeriodTrail& trail, Colle
     CB_TRY(DecodedEntry lock_entry, snapshot.entry(lock.index));
     c.add("fx_rate", ref_of(lock_entry.reader().getKind().getFxLock().getRateRef()));
   }
-  for (auto u : l.getUsage()) c.add("usage", ref_of(u));
+  // A rated usage record carries the vendor's price (its cost to the distributor): a partner
+  // is shown only its hash when the line is sealed (docs/evidence.md §5).
+  for (auto u : l.getUsage()) {
+    bool rated = false;
+    if (sealed) {
+      CB_TRY(DecodedEntry record, snapshot.entry(u.getIndex()));
+      auto r = record.reader().getKind().getUsageRecord();
+      rated = r.getVendorUnitPrice().size() != 0 || r.getVendorAmount().size() != 0;
+    }
+    c.add("usage", ref_of(u), rated);
+  }
   return {};
 }
 

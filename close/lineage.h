@@ -20,8 +20,8 @@ namespace closebook::close {
 struct LineageItem {
   std::string role;  // "priced_line", "rule_version", "fx_lock", "fx_rate", "usage", ...
   match::Ref ref;
-  // Reached only through a sealed line's LineCost (docs/evidence.md §5): the rule version that
-  // priced it, which a partner is not shown.
+  // What a partner is not shown of a sealed line (docs/evidence.md §5): the rule version its
+  // LineCost names, and the rated usage records that carry the vendor's price.
   bool sealed = false;
 };
 

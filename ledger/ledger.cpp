@@ -641,9 +641,10 @@ Status Ledger::load_salt_secret(bool writable) {
   return {};
 }
 
-std::string entry_salt_purpose(uint64_t index) {
-  std::string message = "closebook-entry-salt/v1\n";  // then u64be(index)
+std::string entry_salt_purpose(uint64_t index, const std::optional<Hash>& prev_hash) {
+  std::string message = "closebook-entry-salt/v1\n";  // then u64be(index) and the previous entry's hash
   for (int shift = 56; shift >= 0; shift -= 8) message += static_cast<char>((index >> shift) & 0xFF);
+  if (prev_hash) message.append(reinterpret_cast<const char*>(prev_hash->data()), prev_hash->size());
   return message;
 }
 
@@ -708,7 +709,7 @@ std::string seal_envelope(Draft& draft, const AppendState& state, const Hash& au
   e.setRecordedAt(state.recorded_at_ms);
   if (e.getAuthor().size() == 0) e.setAuthor(kj::arrayPtr(author.data(), author.size()));
   assert(state.salt_secret.size() == kSaltSecretBytes);
-  const Hash salt = hmac_sha256(as_bytes(state.salt_secret), entry_salt_purpose(state.next_index));
+  const Hash salt = hmac_sha256(as_bytes(state.salt_secret), entry_salt_purpose(state.next_index, state.prev_hash));
   e.setSalt(kj::arrayPtr(salt.data(), kEntrySaltBytes));
   return canonical_bytes(e.asReader());
 }

@@ -281,9 +281,11 @@ class Ledger {
   std::string salt_secret_;  // empty until made (read-only open of an older ledger)
 };
 
-// What entry `index`'s salt is derived for (docs/ledger.md §2.1): its first 16 bytes are
-// Snapshot::derived_salt(entry_salt_purpose(index)).
-std::string entry_salt_purpose(uint64_t index);
+// What entry `index`'s salt is derived for (docs/ledger.md §2.1), after the entry whose hash
+// is `prev_hash` (none for entry 0): its first 16 bytes are
+// Snapshot::derived_salt(entry_salt_purpose(index, prev_hash)). The chain's hash in it means a
+// ledger restored from a backup and appended to again never reuses a salt for other content.
+std::string entry_salt_purpose(uint64_t index, const std::optional<Hash>& prev_hash);
 
 // Makes `dir` (which must not exist) a ledger from the backup in `backup_dir`: copies its files
 // and fsyncs them. The caller verifies the copy before using it (closebook restore copies into

@@ -86,8 +86,9 @@ credited=$("$closebook" invoice show INV-2026-10-P001 --format csv | sed -n 2p |
 "$closebook" credit --lines "$credited" --amount 5.00 --reason "Acronis storage outage 2026-10-12" --vendor-credit ACR-CN-0042
 recovery=$("$closebook" exceptions list --period 2026-10 --category CREDIT_RECOVERY --format csv | sed -n 2p | cut -d, -f1)
 "$closebook" exceptions resolve "$recovery" --note "credit note on P001's next invoice"
-"$closebook" signoff statement --period 2026-10 >"$out/statement-2026-10-2.txt"
-"$closebook" sign --key "$out/finance.key" --passphrase-file "$out/finance.pass" "$out/statement-2026-10-2.txt" >"$out/statement-2026-10-2.sig"
+"$closebook" signoff statement --period 2026-10 --summary-out "$out/summary-2026-10-2.txt" >"$out/statement-2026-10-2.txt"
+"$closebook" sign --key "$out/finance.key" --passphrase-file "$out/finance.pass" "$out/statement-2026-10-2.txt" \
+  --summary "$out/summary-2026-10-2.txt" >"$out/statement-2026-10-2.sig"
 "$closebook" signoff submit --period 2026-10 --statement "$out/statement-2026-10-2.txt" --signature "$out/statement-2026-10-2.sig"
 "$closebook" invoice --period 2026-10
 "$closebook" lineage --line "$credited"

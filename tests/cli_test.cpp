@@ -318,12 +318,21 @@ TEST_F(CliTest, FinanceSignsOffOfflineAndEveryBadSubmissionChangesNothing) {
   EXPECT_EQ(cb({"keys", "revoke", "--name", "carol@finance", "--reason", "x"}).exit_code, 3);
 
   ASSERT_EQ(cb({"signoff", "statement", "--period", "2026-10"}).exit_code, 0);
-  write(tmp_ / "stmt", cb({"signoff", "statement", "--period", "2026-10"}).out);
-  // Signing needs no ledger; it refuses text that is not a statement.
+  write(tmp_ / "stmt", cb({"signoff", "statement", "--period", "2026-10", "--summary-out", tmp_ / "summary"}).out);
+  // Signing needs no ledger; it refuses text that is not a statement, signing blind, and a
+  // summary other than the one the statement commits to.
   write(tmp_ / "other.txt", "pay 1000000 to mallory\n");
-  EXPECT_EQ(run(kBin, {"sign", "--key", key, "--passphrase-file", tmp_ / "fin.pass", tmp_ / "other.txt"}).exit_code, 2);
-  r = run(kBin, {"--ledger", tmp_ / "nowhere", "sign", "--key", key, "--passphrase-file", tmp_ / "fin.pass", tmp_ / "stmt"});
+  EXPECT_EQ(run(kBin, {"sign", "--key", key, "--passphrase-file", tmp_ / "fin.pass", "--summary", tmp_ / "summary", tmp_ / "other.txt"})
+                .exit_code, 2);
+  EXPECT_NE(run(kBin, {"sign", "--key", key, "--passphrase-file", tmp_ / "fin.pass", tmp_ / "stmt"}).exit_code, 0) << "blind";
+  write(tmp_ / "edited", "salt " + std::string(64, '0') + "\nmatch 1 keys 1 matched 1\n");
+  r = run(kBin, {"sign", "--key", key, "--passphrase-file", tmp_ / "fin.pass", "--summary", tmp_ / "edited", tmp_ / "stmt"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("not the one the statement's summary line commits to"), std::string::npos) << r.err;
+  r = run(kBin, {"--ledger", tmp_ / "nowhere", "sign", "--key", key, "--passphrase-file", tmp_ / "fin.pass", "--summary",
+                 tmp_ / "summary", tmp_ / "stmt"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("the summary you sign"), std::string::npos) << r.err;
   write(tmp_ / "sig", r.out);
 
   const std::string before = cb({"log", "checkpoint"}).out;

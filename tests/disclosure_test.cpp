@@ -103,6 +103,27 @@ class DisclosureTest : public ::testing::Test {
     EXPECT_NE(r.error().message.find(says), std::string::npos) << r.error().to_string();
   }
 
+  // Sets line `at` of the sign-off's summary and has finance and the log sign the statement
+  // that commits to it: what finance signs when it signs without reading the summary.
+  void resign_summary(Drafts& d, unsigned at, const std::string& line) {
+    auto summary = d.front().entry().getKind().getSignOffSummary();
+    auto lines = summary.getLines();
+    lines.set(at, line);
+    Hash salt{};
+    std::copy(summary.getSalt().begin(), summary.getSalt().end(), salt.begin());
+    std::vector<std::string> text;
+    for (auto l : lines) text.emplace_back(l.cStr());
+    auto so = d.back().entry().getKind().getSignOff();
+    Checkpoint head = Checkpoint::parse(so.getStatement().cStr()).value();
+    head.extensions[2] = "summary " + to_base64(Bytes(close::summary_digest(salt, text)));
+    so.setStatement(head.body());
+    const NoteSignature fin = sign_note_text(head.body(), finance_), log = sign_note_text(head.body(), log_key_);
+    for (auto sig : so.getSignatures()) {
+      const NoteSignature& by = sig.getKeyEvent().getIndex() == 0 ? log : fin;
+      sig.setSignature(kj::arrayPtr(reinterpret_cast<const uint8_t*>(by.signature.data()), by.signature.size()));
+    }
+  }
+
   test::TempDir tmp_;
   const std::string dir_ = tmp_ / "l";
   SigningKey log_key_ = SigningKey::generate("closebook.test/disclosure").value();
@@ -212,12 +233,12 @@ TEST_F(DisclosureTest, ASealedPartWithheldUnderAnotherHashOrNotNamedIsRefused) {
   EXPECT_NE(r.error().message.find("names its sealed part, entry " + std::to_string(cost)), std::string::npos)
       << r.error().to_string();
   // An auditor's bundle cannot pass a carried entry off as a sealed part to withhold it: only
-  // what a carried line or sign-off names, with its hash, may be.
+  // what a carried sealed line or sign-off names, with its hash, may be (a tenant edge is not).
   json auditor = json::parse(bundle(close::Audience::kStaff));
   json moved;
   json entries = json::array();
   for (auto& e : auditor["entries"]) {
-    if (e["role"] == "usage" && moved.is_null()) {
+    if (e["role"] == "tenant_edge" && moved.is_null()) {
       moved = json{{"index", e["index"]}, {"hash", e["hash"]}, {"inclusion", e["inclusion"]}};
     } else {
       entries.push_back(e);
@@ -285,30 +306,23 @@ TEST_F(DisclosureTest, ASummaryOtherThanTheOneTheStatementCommitsToIsRefused) {
 TEST_F(DisclosureTest, ASummaryOfTheRightHashThatMisstatesThePeriodIsRefusedByTheLedger) {
   // Finance signed (the hash of) totals the ledger does not give: the summary is the one the
   // statement commits to, so only a recomputation from the whole ledger can refuse it.
-  close_period(nullptr, [&](Drafts& d) {
-    auto summary = d.front().entry().getKind().getSignOffSummary();
-    auto lines = summary.getLines();
-    lines.set(0, "match 1 keys 1 matched 1");
-    Hash salt{};
-    std::copy(summary.getSalt().begin(), summary.getSalt().end(), salt.begin());
-    std::vector<std::string> text;
-    for (auto l : lines) text.emplace_back(l.cStr());
-    auto so = d.back().entry().getKind().getSignOff();
-    Checkpoint head = Checkpoint::parse(so.getStatement().cStr()).value();
-    head.extensions[2] = "summary " + to_base64(Bytes(close::summary_digest(salt, text)));
-    so.setStatement(head.body());
-    const NoteSignature fin = sign_note_text(head.body(), finance_), log = sign_note_text(head.body(), log_key_);
-    for (auto sig : so.getSignatures()) {
-      const NoteSignature& by = sig.getKeyEvent().getIndex() == 0 ? log : fin;
-      sig.setSignature(kj::arrayPtr(reinterpret_cast<const uint8_t*>(by.signature.data()), by.signature.size()));
-    }
-  });
+  close_period(nullptr, [&](Drafts& d) { resign_summary(d, 0, "match 1 keys 1 matched 1"); });
   auto partner = check(bundle(close::Audience::kPartner));
   EXPECT_TRUE(partner.ok()) << "a partner's bundle cannot see the summary: " << partner.error().to_string();
   auto r = replay();
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("R18: "), std::string::npos) << r.error().to_string();
   EXPECT_NE(r.error().message.find("does not describe period 2026-10"), std::string::npos) << r.error().to_string();
+}
+
+TEST_F(DisclosureTest, ASummaryWithBlockingExceptionsAndNoOverrideIsRefused) {
+  // Signed over a blocking exception without an override: what plan_signoff refuses, written
+  // by a server holding the log key around it, with finance's signature on the hash.
+  close_period(nullptr, [&](Drafts& d) {
+    auto lines = d.front().entry().getKind().getSignOffSummary().getLines();
+    resign_summary(d, lines.size() - 1, "outstanding TIMING AUD count 1 blocking 1 amount 645.47");
+  });
+  expect_refused("R18", "exceptions outstanding that block sign-off, and no override");
 }
 
 }  // namespace

@@ -514,6 +514,19 @@ TEST_F(AzurePricingTest, MetersArePricedCostPlusByTheirPatternRuleAndMatch) {
   ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
   auto checked = verify::check_bundle(*bundle, key_.verifier());
   EXPECT_TRUE(checked.ok()) << checked.error().to_string();
+  // The partner's bundle of it: the rated usage carries Microsoft's price — the distributor's
+  // cost on a cost-plus line — so it is withheld with the LineCost (docs/evidence.md §5); the
+  // line's sell amount is still recomputed and its usage proven in the log by hash.
+  auto partner = close::build_bundle(ledger_->snapshot().value(), close::BundleSubject::kLine, vm.getLineId().cStr(),
+                                     close::Audience::kPartner);
+  ASSERT_TRUE(partner.ok()) << partner.error().to_string();
+  for (const char* secret : {"vendorUnitPrice", "vendorAmount", "0.2108", "15.24", "costUnitPrice"}) {
+    EXPECT_EQ(partner->find(secret), std::string::npos) << secret;
+  }
+  auto partner_checked = verify::check_bundle(*partner, key_.verifier());
+  ASSERT_TRUE(partner_checked.ok()) << partner_checked.error().to_string();
+  EXPECT_EQ(partner_checked->lines_usage_withheld, 1u);
+  EXPECT_GE(partner_checked->withheld, 3u);  // its LineCost and two days of rated usage
 }
 
 // Microsoft invoicing the VM above the price its rated usage carried: the partner's line rests

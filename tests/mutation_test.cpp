@@ -372,7 +372,7 @@ Result<Forged> forge(const Honest& h, const std::string& dir, uint64_t target, c
       {
         // The salt the ledger derives for the entry (docs/ledger.md §2.1), so the hash is known ahead.
         CB_TRY(auto s, led->snapshot());
-        CB_TRY(Hash salt, s.derived_salt(ledger::entry_salt_purpose(j)));
+        CB_TRY(Hash salt, s.derived_salt(ledger::entry_salt_purpose(j, hashes.back())));
         e.setSalt(kj::arrayPtr(salt.data(), ledger::kEntrySaltBytes));
       }
       const Hash leaf = leaf_hash(as_bytes(canonical_bytes(e.asReader())));

@@ -217,7 +217,13 @@ class BundleChecker {
             CB_CHECK(sealed_ref(l.getCost(), index));
           }
           if (l.getFxLock().getHash().size() != 0) CB_CHECK(ref(l.getFxLock(), index, true));
-          for (auto u : l.getUsage()) CB_CHECK(ref(u, index, true));
+          for (auto u : l.getUsage()) {
+            if (l.getCost().getHash().size() == 0) {
+              CB_CHECK(ref(u, index, true));
+            } else {
+              CB_CHECK(sealed_ref(u, index));  // a rated record may be withheld (R34)
+            }
+          }
           break;
         }
         case K::FX_LOCK: CB_CHECK(ref(kind.getFxLock().getRateRef(), index, false)); break;
@@ -334,6 +340,7 @@ class BundleChecker {
     for (const auto& [index, e] : entries_) CB_CHECK(rules.add(e));
     report_.lines_recomputed = rules.counts().lines_recomputed;
     report_.lines_cost_withheld = rules.counts().lines_cost_withheld;
+    report_.lines_usage_withheld = rules.counts().lines_usage_withheld;
     report_.summaries_withheld = rules.counts().summaries_withheld;
     report_.invoices_recomputed = rules.counts().invoices_recomputed;
     return {};

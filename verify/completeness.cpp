@@ -210,14 +210,17 @@ class Completeness {
     return {};
   }
 
-  // R34: what the carried priced lines' `cost` and sign-offs' `summary` name, with the hashes
-  // they state: all a bundle may withhold besides the match and the queue.
+  // R34: what the carried priced lines' `cost` and `usage` (of sealed lines) and sign-offs'
+  // `summary` name, with the hashes they state: all a bundle may withhold besides the match
+  // and the queue.
   std::map<uint64_t, Hash> sealed_parts() const {
     std::map<uint64_t, Hash> out;
     for (const auto& [index, e] : entries_) {
       auto kind = e.reader().getKind();
       if (kind.isPricedLine() && kind.getPricedLine().getCost().getHash().size() != 0) {
         out.emplace(kind.getPricedLine().getCost().getIndex(), hash_of(kind.getPricedLine().getCost().getHash()));
+        // A sealed line's usage records, which may carry the vendor's price.
+        for (auto u : kind.getPricedLine().getUsage()) out.emplace(u.getIndex(), hash_of(u.getHash()));
       }
       if (kind.isSignOff() && kind.getSignOff().getSummary().getHash().size() != 0) {
         out.emplace(kind.getSignOff().getSummary().getIndex(), hash_of(kind.getSignOff().getSummary().getHash()));

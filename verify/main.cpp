@@ -212,11 +212,12 @@ int run(const std::string& command, const po::variables_map& vm) {
     std::cout << " (keys registered and active when they signed)\n"
               << "  amounts recomputed: " << r->lines_recomputed << " priced lines, " << r->invoices_recomputed
               << " invoices (quantity from usage, rule version, FX lock, rounding, GST, totals)\n";
-    if (r->lines_cost_withheld != 0 || r->summaries_withheld != 0) {
+    if (r->lines_cost_withheld != 0 || r->lines_usage_withheld != 0 || r->summaries_withheld != 0) {
       std::cout << "  not checked here, withheld from this audience (R34): the cost, margin and rule choice of "
-                << r->lines_cost_withheld << " priced lines (their sell amounts were recomputed) and the summaries of "
-                << r->summaries_withheld << " sign-offs (their signatures and tree heads were verified); an auditor's "
-                   "bundle or `closebook-verify ledger` checks them\n";
+                << r->lines_cost_withheld + r->lines_usage_withheld << " priced lines (their sell amounts were recomputed), "
+                << "the quantity of " << r->lines_usage_withheld << " of them (their rated usage carries the vendor's price), "
+                << "and the summaries of " << r->summaries_withheld << " sign-offs (their signatures and tree heads were "
+                   "verified); an auditor's bundle or `closebook-verify ledger` checks them\n";
     }
     std::cout
               << "  complete against the subject map the checkpoint signs: every entry filed under its "

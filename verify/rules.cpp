@@ -80,7 +80,7 @@ struct PeriodSeen {
   std::map<std::string, ExceptionSeen> exceptions;                  // by id
   std::optional<uint64_t> match_run;
   uint64_t keys = 0, matched = 0;
-  std::optional<uint64_t> last_entry, last_sign_off, last_reopen;
+  std::optional<uint64_t> last_entry, last_summary, summary_before_last, last_sign_off, last_reopen;
   std::vector<uint64_t> sign_offs;                                  // every SignOff, in order
   struct InvoiceSeen {
     uint64_t index, sign_off;
@@ -170,8 +170,17 @@ class Rules::State {
     const uint64_t index = e.reader().getIndex();
     auto kind = e.reader().getKind();
     const std::string effective = text(e.reader().getEffective());
-    // A sign-off's summary is appended with it, after its statement's tree (R34): part of it.
-    if (effective.size() >= 7 && !kind.isSignOffSummary()) periods_[effective.substr(0, 7)].last_entry = index;
+    // A sign-off's summary is appended with it, after its statement's tree (R34): only the one
+    // a SignOff names is part of it, so the last summary is kept apart.
+    if (effective.size() >= 7) {
+      PeriodSeen& p = periods_[effective.substr(0, 7)];
+      if (kind.isSignOffSummary()) {
+        p.summary_before_last = p.last_summary;
+        p.last_summary = index;
+      } else {
+        p.last_entry = index;
+      }
+    }
     switch (kind.which()) {
       case K::RULE_VERSION: {
         auto r = kind.getRuleVersion();
@@ -338,10 +347,16 @@ class Rules::State {
       return broke("R9", where + ": periodDays " + std::to_string(l.getPeriodDays()) + " is not the " +
                              std::to_string(period.days()) + " days of " + period.to_string());
     }
-    // R10: the usage it sums.
+    // R10: the usage it sums. A bundle may withhold a sealed line's usage (R34): then nothing
+    // that follows from it is known here but the sell amount.
     std::vector<Use> uses;
+    bool usage_withheld = false;
     for (auto r : l.getUsage()) {
       const DecodedEntry* u = get_(r.getIndex());
+      if (u == nullptr && !complete_ && is_sealed(l) && r.getIndex() < index) {
+        usage_withheld = true;
+        continue;
+      }
       if (u == nullptr || !u->reader().getKind().isUsageRecord()) {
         return broke("R10", where + " cites entry " + std::to_string(r.getIndex()) + ", not a usage record");
       }
@@ -356,17 +371,22 @@ class Rules::State {
       uses.push_back({date.days_since_epoch(), r.getIndex(), q, rec.getQuantityBasis(), text(rec.getTenantRef()),
                       text(rec.getMeterCategory()), text(rec.getVendorUnitPrice()), text(rec.getPricingCurrency())});
     }
+    if (usage_withheld) {
+      CB_TRY(std::optional<CostFields> sealed, cost_fields(l, index, get_));  // R34's shape, whatever is known
+      (void)sealed;
+      CB_TRY(Decimal stated, dec("R11", l.getQuantity(), where + " quantity"));
+      CB_CHECK(check_sell_amount(l, stated, where));
+      ++counts.lines_usage_withheld;
+      return {};
+    }
     CB_TRY(Decimal quantity, quantity_of(l, where, period, first, last, uses));
     CB_CHECK(expect("R11", quantity, l.getQuantity(), where + " quantity"));
     CB_CHECK(check_tenant(l, where, from, to, uses));
     CB_TRY(std::optional<CostFields> cost, cost_fields(l, index, get_));
     if (!cost) {
       // R34: its cost is withheld from this bundle's audience. What it bills still follows
-      // from what it shows: the sell amount is its sell unit price times its quantity.
-      CB_TRY(Decimal sell_unit, dec("R14", l.getSellUnitPrice(), where + " sell unit price"));
-      CB_TRY(Decimal sell_exact, sell_unit.mul(quantity));
-      CB_TRY(Decimal sell_amount, sell_exact.round(2, Rounding::kHalfEven));
-      CB_CHECK(expect("R14", sell_amount, l.getSellAmount(), where + " sell amount"));
+      // from what it shows.
+      CB_CHECK(check_sell_amount(l, quantity, where));
       ++counts.lines_cost_withheld;
       return {};
     }
@@ -376,6 +396,15 @@ class Rules::State {
                                 partner(l.getPartnerId()), where));
     ++counts.lines_recomputed;
     return {};
+  }
+
+  // R14 as far as a line shows it without its cost (R34): the sell amount is its sell unit
+  // price times its quantity.
+  Status check_sell_amount(schema::PricedLine::Reader l, const Decimal& quantity, const std::string& where) {
+    CB_TRY(Decimal sell_unit, dec("R14", l.getSellUnitPrice(), where + " sell unit price"));
+    CB_TRY(Decimal sell_exact, sell_unit.mul(quantity));
+    CB_TRY(Decimal sell_amount, sell_exact.round(2, Rounding::kHalfEven));
+    return expect("R14", sell_amount, l.getSellAmount(), where + " sell amount");
   }
 
   // R10 and R11: each cited record counts for the line, and the quantity follows from them by
@@ -899,8 +928,14 @@ class Rules::State {
       return {};
     }
     std::string override_line;
+    bool blocked = false;
     for (const std::string& line : *summary) {
       if (line.rfind("override ", 0) == 0) override_line = line.substr(9);
+      const size_t blocking = line.rfind(" blocking ");
+      if (line.rfind("outstanding ", 0) == 0 && blocking != std::string::npos && line.compare(blocking + 10, 2, "0 ") != 0) blocked = true;
+    }
+    if (blocked && override_line.empty()) {
+      return broke("R18", where + ": its summary has exceptions outstanding that block sign-off, and no override");
     }
     if (ext[0] == "closebook-signoff/v1") {
       // A v1 entry repeats the override and the outstanding exceptions: they must agree.
@@ -922,8 +957,13 @@ class Rules::State {
     if (!complete_) return {};
     // With the whole ledger: nothing of the period came after the statement, and rebuilt from
     // the ledger the statement reads the same.
-    if (p.last_entry && *p.last_entry >= statement->size) {
-      return broke("R18", where + ": period " + period + " has entry " + std::to_string(*p.last_entry) + " after its statement (size " +
+    // The latest entry of the period but the summary this SignOff names (any other summary counts).
+    std::optional<uint64_t> after = p.last_entry;
+    const bool own_summary = p.last_summary && so.getSummary().getHash().size() != 0 && *p.last_summary == so.getSummary().getIndex();
+    const std::optional<uint64_t> other_summary = own_summary ? p.summary_before_last : p.last_summary;
+    if (other_summary && (!after || *other_summary > *after)) after = other_summary;
+    if (after && *after >= statement->size) {
+      return broke("R18", where + ": period " + period + " has entry " + std::to_string(*after) + " after its statement (size " +
                               std::to_string(statement->size) + "): the statement is stale");
     }
     CB_CHECK(check_billed_once(where, p));
@@ -966,10 +1006,13 @@ class Rules::State {
     }
     auto summary = s->reader().getKind().getSignOffSummary();
     if (summary.getSalt().size() != 32) return broke("R34", where + ": its summary's salt is not 32 bytes");
+    if (summary.getLines().size() == 0) return broke("R34", where + ": its summary has no lines");
     std::vector<std::string> lines;
     std::string hashed = "closebook-signoff-summary/v1\n";
     hashed.append(reinterpret_cast<const char*>(summary.getSalt().begin()), summary.getSalt().size());
     for (auto line : summary.getLines()) {
+      // One line each: a line holding a line break would hash like two (an ambiguous join).
+      if (text(line).find('\n') != std::string::npos) return broke("R34", where + ": a line of its summary holds a line break");
       hashed += (lines.empty() ? "" : "\n") + text(line);
       lines.push_back(text(line));
     }

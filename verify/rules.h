@@ -26,6 +26,7 @@ struct RuleCounts {
   // A bundle kept from the distributor's costs (R34): lines whose cost, margin and rule choice
   // were not checked (only their sell amount), and v2 sign-offs whose summary was not.
   uint64_t lines_cost_withheld = 0;
+  uint64_t lines_usage_withheld = 0;  // their rated usage withheld too: quantity not recomputed
   uint64_t summaries_withheld = 0;
   uint64_t credits_recomputed = 0;
   uint64_t invoices_recomputed = 0;

@@ -87,6 +87,7 @@ struct BundleReport {
   uint64_t invoices_recomputed = 0;
   // R34: a partner's bundle withholds the distributor's side of these (their sealed parts).
   uint64_t lines_cost_withheld = 0;   // sell amount checked; cost, margin, rule choice not
+  uint64_t lines_usage_withheld = 0;  // and their rated usage (the vendor's price): quantity not recomputed
   uint64_t summaries_withheld = 0;    // sign-off signed and consistent; its summary not recomputed
   uint64_t subjects_proven = 0;  // R33: subjects whose every entry the bundle carries or withholds
   uint64_t withheld = 0;         // entries kept from the bundle's audience, their inclusion proven

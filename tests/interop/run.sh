@@ -150,8 +150,8 @@ cb match --period 2026-10 >/dev/null
 printf 'finance-interop-pass\n' >"$work/fin.pass" && chmod 600 "$work/fin.pass"
 "$closebook" keygen --out "$work/fin.key" --name alice@finance.example --passphrase-file "$work/fin.pass" >/dev/null
 cb keys register --pub "$work/fin.key.pub" --role finance >/dev/null
-cb signoff statement --period 2026-10 >"$work/stmt"
-"$closebook" sign --key "$work/fin.key" --passphrase-file "$work/fin.pass" "$work/stmt" >"$work/sig"
+cb signoff statement --period 2026-10 --summary-out "$work/summary" >"$work/stmt"
+"$closebook" sign --key "$work/fin.key" --passphrase-file "$work/fin.pass" --summary "$work/summary" "$work/stmt" >"$work/sig"
 cb signoff submit --period 2026-10 --statement "$work/stmt" --signature "$work/sig" >/dev/null
 cb signoff checkpoint --period 2026-10 >"$work/signoff"
 "$gv" verify checkpoint "$work/vkey" "$work/signoff" >/dev/null
