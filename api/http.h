@@ -55,6 +55,12 @@ class RequestHandler {
   virtual Metrics& metrics() = 0;
 };
 
+// How much an Accept header wants `media_type` ("type/subtype", parameters ignored), in
+// thousandths (RFC 9110 §12.5.1): the q of the most specific range that matches it
+// (type/subtype, then type/*, then */*), 0 if none does, 1000 without the header. Empty list
+// elements are allowed (a trailing comma); nullopt if a range or its q is malformed.
+std::optional<int> accept_quality(std::string_view accept, std::string_view media_type);
+
 // Percent-decodes a path or query component; nullopt if it is malformed or decodes to a NUL.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 // Splits "a=1&b=2" into decoded pairs; nullopt if any part is malformed.

@@ -80,8 +80,10 @@ Result<Reply> invoices(Call& call) {
 
 Result<Reply> invoice(Call& call) {
   CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"format"}));
-  const bool accepts_csv = call.request.header("accept").value_or("").find("text/csv") != std::string::npos;
-  const std::string format = q.get("format").value_or(accepts_csv ? "csv" : "json");
+  // Without ?format, the Accept header chooses: CSV only when it is preferred to JSON.
+  const std::string accept = call.request.header("accept").value_or("");
+  const bool prefers_csv = accept_quality(accept, "text/csv").value_or(0) > accept_quality(accept, "application/json").value_or(0);
+  const std::string format = q.get("format").value_or(prefers_csv ? "csv" : "json");
   if (format != "json" && format != "csv") return Error::invalid("must be json or csv").in_field("format");
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
   CB_TRY(DecodedEntry e, visible_invoice(call, snapshot, call.params[0]));

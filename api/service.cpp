@@ -142,6 +142,21 @@ void Service::note_failure(const std::string& bucket) {
 
 namespace {
 
+// A successful reply in a media type the request's Accept excludes (q=0, or no range matching
+// it) is a 406 instead (RFC 9110 §12.5.1, §15.5.7); a malformed Accept a 400. Errors stay JSON
+// whatever the Accept, so the client can read why.
+Reply negotiated(const Request& request, Reply reply) {
+  const std::optional<std::string> accept = request.header("accept");
+  if (!accept || reply.status >= 300 || reply.status == 204) return reply;
+  const std::optional<int> q = accept_quality(*accept, reply.content_type);
+  if (!q) return Reply::error(400, "invalid", "the Accept header is malformed (a media range type/subtype, q from 0 to 1)");
+  if (*q == 0) {
+    const std::string type = reply.content_type.substr(0, reply.content_type.find(';'));
+    return Reply::error(406, "not_acceptable", "this resource is " + type + ", which the Accept header does not accept");
+  }
+  return reply;
+}
+
 // The credentials of an `Authorization: Bearer <token>` header: the scheme is matched without
 // regard to case and is followed by one or more spaces (RFC 7235 §2.1, RFC 6750 §2.1).
 std::optional<std::string_view> bearer_credentials(std::string_view header) {
@@ -262,7 +277,7 @@ Reply Service::options(const Request& request) {
 
 Reply Service::handle(const Request& request) {
   try {
-    return dispatch(request);
+    return negotiated(request, dispatch(request));
   } catch (const kj::Exception&) {
     // Cap'n Proto refused to read an entry: the ledger's fault, never the client's.
     return Reply::error(500, "internal", "a ledger entry could not be read");

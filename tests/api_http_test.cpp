@@ -93,7 +93,11 @@ TEST_F(ApiTest, MalformedHeadsGetAJson4xxAndTheServerKeepsServing) {
       {"Host: x\r\nTransfer-Encoding: chunked\r\n", 411},
       {"Host: x\r\nDate: yesterday\r\n", 0},
       {"Host: x\r\nCache-Control: max-age=banana\r\n", 0},
-      {"Host: x\r\nAccept: text/html,\r\n", 0},
+      {"Host: x\r\nAccept: text/html,\r\n", 406},  // parsed by closebookd now: HTML only, which it does not serve
+      {"Host: x\r\nAccept: text/html;q=abc\r\n", 400},
+      {"Host: x\r\nAccept: application/json;q=0\r\n", 406},
+      {"Host: x\r\nAccept: text/html, application/*;q=0.2\r\n", 0},
+      {"Host: x\r\nAccept: application/json;q=0.5, */*;q=0\r\n", 0},
       {"Host: x\r\nContent-Type: bogus\r\n", 0},
       {"Host: [::1]:8080\r\n", 0},
   };
@@ -107,7 +111,9 @@ TEST_F(ApiTest, MalformedHeadsGetAJson4xxAndTheServerKeepsServing) {
     } else {
       EXPECT_EQ(r.status, c.status) << c.head << r.body;
       EXPECT_EQ(r.header("content-type"), "application/json") << c.head;
-      EXPECT_EQ(r.header("connection"), "Close") << c.head;
+      if (c.status != 406 && !(c.status == 400 && c.head.find("Accept") != std::string::npos)) {
+        EXPECT_EQ(r.header("connection"), "Close") << c.head;  // refused before the service: nothing more is read
+      }
       EXPECT_FALSE(json(r)["message"].get<std::string>().empty()) << c.head;
     }
   }

@@ -2,6 +2,7 @@
 // it enforces, the limits, and what an incomplete head waits for.
 #include <gtest/gtest.h>
 
+#include "api/http.h"
 #include "api/request_head.h"
 
 namespace closebook::api {
@@ -108,6 +109,21 @@ TEST(RequestHead, KeepAliveFollowsTheVersionAndConnectionHeader) {
   EXPECT_FALSE(keep("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
   EXPECT_FALSE(keep("GET / HTTP/1.0\r\n\r\n"));
   EXPECT_TRUE(keep("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"));
+}
+
+TEST(AcceptQuality, TheMostSpecificRangeDecidesWithQValuesInThousandths) {
+  EXPECT_EQ(accept_quality("", "application/json"), 1000);
+  EXPECT_EQ(accept_quality("*/*", "application/json"), 1000);
+  EXPECT_EQ(accept_quality("text/csv", "application/json"), 0);
+  EXPECT_EQ(accept_quality("text/csv, application/json;q=0.5", "application/json"), 500);
+  EXPECT_EQ(accept_quality("application/*;q=0.2, application/json;q=0", "application/json"), 0);
+  EXPECT_EQ(accept_quality("application/*;q=0.2, */*;q=0.9", "application/json; charset=utf-8"), 200);
+  EXPECT_EQ(accept_quality("Application/JSON;Q=0.75", "application/json"), 750);
+  EXPECT_EQ(accept_quality("text/html,", "text/html"), 1000) << "an empty list element is allowed";
+  EXPECT_EQ(accept_quality("text/html;q=abc", "text/html"), std::nullopt);
+  EXPECT_EQ(accept_quality("text/html;q=1.5", "text/html"), std::nullopt);
+  EXPECT_EQ(accept_quality("text/html;q=0.1234", "text/html"), std::nullopt);
+  EXPECT_EQ(accept_quality("html", "text/html"), std::nullopt);
 }
 
 }  // namespace
