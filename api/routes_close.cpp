@@ -3,6 +3,7 @@
 // A partner token sees its own partner's invoices, lines and disputes only; anything else
 // answers exactly as a missing id does.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "api/body.h"
@@ -14,6 +15,7 @@
 #include "close/lineage.h"
 #include "close/signoff.h"
 #include "close/views.h"
+#include "match/book.h"
 #include "evidence/date.h"
 #include "match/fields.h"
 
@@ -152,9 +154,27 @@ Result<Reply> exception(Call& call) {
 
 // Every period the ledger holds a feed, a match or a sign-off for, oldest first, with its place
 // in the close: read from the Ingest, MatchRun and SignOff entries (a few per period).
+// A partner's periods: those it has invoices in, each with its invoices and their totals —
+// nothing of the period's state beyond what its own invoices say.
+Result<Reply> partner_periods(Call& call, const ledger::Snapshot& snapshot) {
+  CB_TRY(std::vector<DecodedEntry> entries, match::entries_of_kind(snapshot, "partner", call.partner_id(), schema::Entry::Kind::INVOICE));
+  std::map<std::string, Json> by_period;
+  for (const DecodedEntry& e : entries) {
+    auto inv = e.reader().getKind().getInvoice();
+    Json& invoices = by_period[text_of(inv.getPeriod())];
+    if (invoices.is_null()) invoices = Json::array();
+    invoices.push_back({{"invoice_id", text_of(inv.getInvoiceId())}, {"entry", e.reader().getIndex()},
+                        {"currency", text_of(inv.getCurrency())}, {"total", text_of(inv.getTotal())}});
+  }
+  Json list = Json::array();
+  for (auto& [period, invoices] : by_period) list.push_back({{"period", period}, {"invoices", std::move(invoices)}});
+  return Reply::json(200, {{"periods", std::move(list)}});
+}
+
 Result<Reply> periods(Call& call) {
   CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {}));
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  if (call.is_partner()) return partner_periods(call, snapshot);
   std::set<std::string> found;
   for (const char* kind : {"ingest", "matchRun", "signOff"}) {
     CB_TRY(std::vector<uint64_t> entries, snapshot.lookup("kind", kind));
@@ -295,7 +315,7 @@ std::vector<Route> close_routes() {
       {"GET", "/v1/lines/{id}/bundle", kStaff | kPartner, [](Call& c) { return bundle(c, close::BundleSubject::kLine); }},
       {"GET", "/v1/exceptions", kStaff, exceptions},
       {"GET", "/v1/exceptions/{id}", kStaff, exception},
-      {"GET", "/v1/periods", kStaff | kGl, periods},
+      {"GET", "/v1/periods", kStaff | kGl | kPartner, periods},
       {"GET", "/v1/periods/{period}", kStaff | kGl, period},
       {"GET", "/v1/periods/{period}/statement", kStaff, statement},
       {"GET", "/v1/journal", kStaff | kGl, journal},

@@ -190,6 +190,12 @@ TEST_F(ApiTest, PartnersSeeOnlyTheirOwnInvoicesLinesBundlesAndDisputes) {
   issue_invoices();
   const Json mine = json(get("partner:P001", "/v1/invoices?period=2026-10"));
   ASSERT_EQ(mine["invoices"].size(), 1u) << mine.dump();
+  const Json my_periods = json(get("partner:P001", "/v1/periods"));
+  ASSERT_EQ(my_periods["periods"].size(), 1u) << my_periods.dump();
+  EXPECT_EQ(my_periods["periods"][0]["period"], "2026-10");
+  ASSERT_EQ(my_periods["periods"][0]["invoices"].size(), 1u) << my_periods.dump();
+  EXPECT_EQ(my_periods["periods"][0]["invoices"][0]["invoice_id"], "INV-2026-10-P001");
+  EXPECT_EQ(my_periods.dump().find("P002"), std::string::npos);
   EXPECT_EQ(mine["invoices"][0]["invoice_id"], "INV-2026-10-P001");
   EXPECT_GT(json(get("gl", "/v1/invoices?period=2026-10"))["invoices"].size(), 1u);
 
