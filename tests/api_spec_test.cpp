@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "api/service.h"
@@ -58,6 +60,35 @@ TEST(ApiSpec, EveryRouteIsDocumentedWithItsRolesAndNothingElseIs) {
     EXPECT_EQ(documented_roles(operation), route_roles(route.roles)) << key;
   }
   for (const std::string& key : documented) EXPECT_TRUE(served.count(key)) << key << " is documented but not served";
+}
+
+// Every operation has an operationId, unique, in lowerCamelCase (what client generators name
+// methods by), and tags from the document's own list (what they group them by).
+TEST(ApiSpec, EveryOperationHasAUniqueOperationIdAndDeclaredTags) {
+  const YAML::Node doc = spec();
+  std::set<std::string> declared, ids;
+  for (const auto& tag : doc["tags"]) declared.insert(tag["name"].as<std::string>());
+  ASSERT_FALSE(declared.empty());
+  std::set<std::string> used;
+  for (const auto& path : doc["paths"]) {
+    for (const char* method : kMethods) {
+      const YAML::Node operation = path.second[method];
+      if (!operation) continue;
+      const std::string key = upper(method) + " " + path.first.as<std::string>();
+      ASSERT_TRUE(operation["operationId"]) << key << " has no operationId";
+      const std::string id = operation["operationId"].as<std::string>();
+      EXPECT_TRUE(!id.empty() && std::islower(static_cast<unsigned char>(id[0])) &&
+                  std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isalnum(c); }))
+          << key << ": " << id;
+      EXPECT_TRUE(ids.insert(id).second) << key << ": operationId " << id << " is used twice";
+      ASSERT_TRUE(operation["tags"] && operation["tags"].size() > 0) << key << " has no tags";
+      for (const auto& tag : operation["tags"]) {
+        EXPECT_TRUE(declared.count(tag.as<std::string>())) << key << ": tag " << tag.as<std::string>() << " is not declared";
+        used.insert(tag.as<std::string>());
+      }
+    }
+  }
+  EXPECT_EQ(used, declared) << "every declared tag is used";
 }
 
 // A request for the operation from its examples: path parameters, required query parameters
