@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "evidence/hash.h"
+
 namespace closebook::api {
 
 std::variant<JsonBody, Reply> JsonBody::parse(const Request& request) {
@@ -88,6 +90,28 @@ Result<uint64_t> parse_number(std::string_view text, const std::string& name) {
     return Error::invalid("must be a whole number, not \"" + std::string(text.substr(0, 40)) + "\"").in_field(name);
   }
   return value;
+}
+
+Status paginate(const QueryArgs& q, Json& list, const std::string& key_field, Json& answer) {
+  constexpr uint64_t kDefault = 100, kMax = 1000;
+  CB_TRY(std::optional<uint64_t> asked, q.number("limit"));
+  const uint64_t limit = asked.value_or(kDefault);
+  if (limit == 0 || limit > kMax) return Error::invalid("must be 1 to " + std::to_string(kMax)).in_field("limit");
+  size_t from = 0;
+  if (auto cursor = q.get("cursor")) {
+    auto key = from_hex(*cursor);
+    if (!key.ok()) return Error::invalid("is not a cursor this list gave").in_field("cursor");
+    while (from < list.size() && list[from][key_field] != *key) ++from;
+    if (from == list.size()) return Error::invalid("names no item of this list").in_field("cursor");
+    ++from;  // after the item it names
+  }
+  Json page = Json::array();
+  for (size_t i = from; i < list.size() && page.size() < limit; ++i) page.push_back(std::move(list[i]));
+  const bool more = from + page.size() < list.size();
+  const std::string last = more ? page.back()[key_field].get<std::string>() : "";
+  answer["next_cursor"] = more ? Json(to_hex(as_bytes(last))) : Json(nullptr);
+  list = std::move(page);
+  return {};
 }
 
 }  // namespace closebook::api

@@ -45,6 +45,13 @@ class QueryArgs {
   std::vector<std::pair<std::string, std::string>> args_;
 };
 
+// One page of a list answer (docs/api.md §3): `list` keeps at most `limit` items (default 100,
+// at most 1000) after the item the opaque `cursor` names, and `answer["next_cursor"]` names the
+// page's last item when more follow (else null). Each item's `key_field` is unique in the list,
+// and the next page starts after that item in the list as it is then (items added since sort
+// where they belong). A cursor naming no item of the list is invalid.
+Status paginate(const QueryArgs& q, Json& list, const std::string& key_field, Json& answer);
+
 // A path or query segment as a whole number; invalid (naming it) otherwise.
 Result<uint64_t> parse_number(std::string_view text, const std::string& name);
 

@@ -64,7 +64,7 @@ Result<DecodedEntry> visible_line(const Call& call, const ledger::Snapshot& snap
 }
 
 Result<Reply> invoices(Call& call) {
-  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"period"}));
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"period", "limit", "cursor"}));
   CB_TRY(std::string period, period_query(q));
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
   CB_TRY(std::vector<DecodedEntry> entries, match::entries_of_period(snapshot, "invoice", period));
@@ -77,7 +77,10 @@ Result<Reply> invoices(Call& call) {
                     {"items", close::item_count(inv)}, {"subtotal", text_of(inv.getSubtotal())},
                     {"gst", text_of(inv.getGst())}, {"total", text_of(inv.getTotal())}});
   }
-  return Reply::json(200, {{"period", period}, {"invoices", std::move(list)}});
+  Json answer{{"period", period}};
+  CB_CHECK(paginate(q, list, "invoice_id", answer));
+  answer["invoices"] = std::move(list);
+  return Reply::json(200, answer);
 }
 
 Result<Reply> invoice(Call& call) {
@@ -125,7 +128,7 @@ Result<Reply> lineage(Call& call) {
 }
 
 Result<Reply> exceptions(Call& call) {
-  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"period", "status", "category"}));
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"period", "status", "category", "limit", "cursor"}));
   CB_TRY(std::string period, period_query(q));
   match::QueueFilter filter{period, {}, {}, {}};
   if (auto status = q.get("status")) {
@@ -142,7 +145,10 @@ Result<Reply> exceptions(Call& call) {
   CB_TRY(std::vector<match::ExceptionState> found, match::list_exceptions(snapshot, filter));
   Json list = Json::array();
   for (const auto& e : found) list.push_back(close::exception_json(e));
-  return Reply::json(200, {{"period", period}, {"exceptions", std::move(list)}});
+  Json answer{{"period", period}};
+  CB_CHECK(paginate(q, list, "exception_id", answer));
+  answer["exceptions"] = std::move(list);
+  return Reply::json(200, answer);
 }
 
 Result<Reply> exception(Call& call) {
@@ -156,7 +162,7 @@ Result<Reply> exception(Call& call) {
 // in the close: read from the Ingest, MatchRun and SignOff entries (a few per period).
 // A partner's periods: those it has invoices in, each with its invoices and their totals —
 // nothing of the period's state beyond what its own invoices say.
-Result<Reply> partner_periods(Call& call, const ledger::Snapshot& snapshot) {
+Result<Reply> partner_periods(Call& call, const QueryArgs& q, const ledger::Snapshot& snapshot) {
   CB_TRY(std::vector<DecodedEntry> entries, match::entries_of_kind(snapshot, "partner", call.partner_id(), schema::Entry::Kind::INVOICE));
   std::map<std::string, Json> by_period;
   for (const DecodedEntry& e : entries) {
@@ -168,13 +174,16 @@ Result<Reply> partner_periods(Call& call, const ledger::Snapshot& snapshot) {
   }
   Json list = Json::array();
   for (auto& [period, invoices] : by_period) list.push_back({{"period", period}, {"invoices", std::move(invoices)}});
-  return Reply::json(200, {{"periods", std::move(list)}});
+  Json answer = Json::object();
+  CB_CHECK(paginate(q, list, "period", answer));
+  answer["periods"] = std::move(list);
+  return Reply::json(200, answer);
 }
 
 Result<Reply> periods(Call& call) {
-  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {}));
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"limit", "cursor"}));
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
-  if (call.is_partner()) return partner_periods(call, snapshot);
+  if (call.is_partner()) return partner_periods(call, q, snapshot);
   std::set<std::string> found;
   for (const char* kind : {"ingest", "matchRun", "signOff"}) {
     CB_TRY(std::vector<uint64_t> entries, snapshot.lookup("kind", kind));
@@ -193,7 +202,10 @@ Result<Reply> periods(Call& call) {
     CB_TRY(std::vector<close::JournalView> journals, close::period_journals(snapshot, p));
     list.push_back(close::period_json(p, state, journals));
   }
-  return Reply::json(200, {{"periods", std::move(list)}});
+  Json answer = Json::object();
+  CB_CHECK(paginate(q, list, "period", answer));
+  answer["periods"] = std::move(list);
+  return Reply::json(200, answer);
 }
 
 Result<Reply> period(Call& call) {
@@ -265,7 +277,7 @@ Result<Reply> journal(Call& call) {
 
 // Journals the GL has not acknowledged, of every period: what it still has to import.
 Result<Reply> journals(Call& call) {
-  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"status"}));
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"status", "limit", "cursor"}));
   CB_TRY(std::string status, q.required("status"));
   if (status != "unacknowledged") return Error::invalid("must be unacknowledged").in_field("status");
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
@@ -278,11 +290,14 @@ Result<Reply> journals(Call& call) {
                     {"sign_off", p.getSignOff().getIndex()}, {"current", j.current},
                     {"total_debit", text_of(p.getTotalDebit())}, {"lines", p.getLines().size()}});
   }
-  return Reply::json(200, {{"journals", std::move(list)}});
+  Json answer = Json::object();
+  CB_CHECK(paginate(q, list, "journal_id", answer));
+  answer["journals"] = std::move(list);
+  return Reply::json(200, answer);
 }
 
 Result<Reply> disputes(Call& call) {
-  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"period"}));
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"period", "limit", "cursor"}));
   std::string period;
   if (q.get("period")) {
     CB_TRY(period, period_query(q));
@@ -299,7 +314,10 @@ Result<Reply> disputes(Call& call) {
                     {"exception_id", d.exception_id},
                     {"status", state.ok() ? match::status_name(state->status) : "unknown"}});
   }
-  return Reply::json(200, {{"disputes", std::move(list)}});
+  Json answer = Json::object();
+  CB_CHECK(paginate(q, list, "dispute_id", answer));
+  answer["disputes"] = std::move(list);
+  return Reply::json(200, answer);
 }
 
 }  // namespace

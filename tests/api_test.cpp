@@ -198,6 +198,24 @@ TEST_F(ApiTest, PartnersSeeOnlyTheirOwnInvoicesLinesBundlesAndDisputes) {
   EXPECT_EQ(my_periods.dump().find("P002"), std::string::npos);
   EXPECT_EQ(mine["invoices"][0]["invoice_id"], "INV-2026-10-P001");
   EXPECT_GT(json(get("gl", "/v1/invoices?period=2026-10"))["invoices"].size(), 1u);
+  // Every list pages by limit and cursor: the pages, in order, are the whole list, once.
+  const Json all = json(get("gl", "/v1/invoices?period=2026-10"))["invoices"];
+  EXPECT_TRUE(json(get("gl", "/v1/invoices?period=2026-10"))["next_cursor"].is_null());
+  Json paged = Json::array();
+  std::string cursor;
+  for (int pages = 0; pages < 10; ++pages) {
+    const Json page = json(get("gl", "/v1/invoices?period=2026-10&limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor)));
+    ASSERT_LE(page["invoices"].size(), 2u);
+    for (const auto& i : page["invoices"]) paged.push_back(i);
+    if (page["next_cursor"].is_null()) break;
+    cursor = page["next_cursor"].get<std::string>();
+  }
+  EXPECT_EQ(paged, all);
+  EXPECT_EQ(get("gl", "/v1/invoices?period=2026-10&limit=0").status, 400);
+  EXPECT_EQ(get("gl", "/v1/invoices?period=2026-10&limit=1001").status, 400);
+  EXPECT_EQ(get("gl", "/v1/invoices?period=2026-10&cursor=zz").status, 400);
+  EXPECT_EQ(get("gl", "/v1/invoices?period=2026-10&cursor=" + to_hex(as_bytes(std::string_view("INV-none")))).status, 400);
+  EXPECT_EQ(json(get("ops", "/v1/exceptions?period=2026-10&limit=1"))["exceptions"].size(), 1u);
 
   const Json invoice = json(get("partner:P001", "/v1/invoices/INV-2026-10-P001"));
   const std::string my_line = invoice["items"][0]["line_id"];
