@@ -320,6 +320,33 @@ Result<Reply> disputes(Call& call) {
   return Reply::json(200, answer);
 }
 
+// One dispute with what became of it: its exception's status and history. A partner sees each
+// step's action, status and time, and the note only of the step that settled it (the
+// resolution addressed to it); the queue's other notes and who worked it are the
+// distributor's. Another partner's dispute is "not found", as one that does not exist.
+Result<Reply> dispute_detail(Call& call) {
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {}));
+  CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  CB_TRY(std::vector<close::DisputeView> all, close::list_disputes(snapshot, call.is_partner() ? call.partner_id() : "", ""));
+  const auto found = std::find_if(all.begin(), all.end(), [&](const close::DisputeView& d) { return d.dispute_id == call.params[0]; });
+  if (found == all.end()) return Error::not_found("no dispute " + call.params[0].substr(0, 100));
+  const close::DisputeView& d = *found;
+  CB_TRY(match::ExceptionState state, match::find_exception(snapshot, d.exception_id));
+  Json history = Json::array();
+  for (const match::HistoryItem& h : state.history) {
+    const bool settles = h.action == "resolve" || h.action == "waive";
+    Json step{{"entry", h.ref.index}, {"action", h.action}, {"recorded_at_ms", h.recorded_at_ms}};
+    if (!call.is_partner() || settles) step["note"] = h.note;
+    if (!call.is_partner()) step["actor"] = h.actor;
+    history.push_back(std::move(step));
+  }
+  return Reply::json(200, {{"dispute_id", d.dispute_id}, {"entry", d.entry.index}, {"partner_id", d.partner_id},
+                           {"line_id", d.line_id}, {"period", d.period}, {"reason", d.reason}, {"amount", d.amount},
+                           {"currency", d.currency}, {"raised_by", d.raised_by}, {"recorded_at_ms", d.recorded_at_ms},
+                           {"exception_id", d.exception_id}, {"status", match::status_name(state.status)},
+                           {"history", std::move(history)}});
+}
+
 }  // namespace
 
 std::vector<Route> close_routes() {
@@ -339,6 +366,7 @@ std::vector<Route> close_routes() {
       {"GET", "/v1/journal", kStaff | kGl, journal},
       {"GET", "/v1/journals", kStaff | kGl, journals},
       {"GET", "/v1/disputes", kStaff | kPartner, disputes},
+      {"GET", "/v1/disputes/{id}", kStaff | kPartner, dispute_detail},
   };
 }
 

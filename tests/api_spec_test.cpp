@@ -133,7 +133,8 @@ TEST_F(ApiTest, EveryDocumentedOperationAnswersOnlyAsDocumented) {
   // With its example, every operation succeeds but the sign-off and its statement: the period
   // is signed already.
   const std::set<std::string> fails_by_design = {"POST /v1/periods/{period}/signoff",
-                                                 "GET /v1/periods/{period}/statement"};
+                                                 "GET /v1/periods/{period}/statement",
+                                                 "GET /v1/disputes/{id}"};  // the walk's ledger holds no dispute
   const YAML::Node doc = spec();
   int walked = 0;
   for (const auto& path : doc["paths"]) {

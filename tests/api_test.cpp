@@ -305,6 +305,23 @@ TEST_F(ApiTest, PartnersSeeOnlyTheirOwnInvoicesLinesBundlesAndDisputes) {
     EXPECT_EQ(json(r)["field"], "amount") << amount;
   }
   EXPECT_EQ(ledger_size(), before + 2);
+  // Followed: the partner sees its status and the resolution addressed to it, not the queue's
+  // other notes or who worked it; another partner gets "not found".
+  const std::string exception_path = "/v1/exceptions/" + dispute["exception_id"].get<std::string>();
+  ASSERT_EQ(send("ops", "PATCH", exception_path, Json{{"action", "assign"}, {"owner", "ar-team"}, {"note", "internal: check P001 history"}}.dump()).status, 200);
+  ASSERT_EQ(send("ops", "PATCH", exception_path, Json{{"action", "resolve"}, {"note", "credit of 10.00 on the next invoice"}}.dump()).status, 200);
+  const std::string detail_path = "/v1/disputes/" + dispute["dispute_id"].get<std::string>();
+  const Json followed = json(get("partner:P001", detail_path));
+  EXPECT_EQ(followed["status"], "resolved") << followed.dump();
+  EXPECT_EQ(followed["line_id"], my_line);
+  const std::string seen = followed.dump();
+  EXPECT_NE(seen.find("credit of 10.00 on the next invoice"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("internal: check P001 history"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("\"actor\""), std::string::npos) << seen;
+  EXPECT_NE(get("ops", detail_path).body.find("internal: check P001 history"), std::string::npos);
+  const HttpResponse other = get("partner:P002", detail_path);
+  EXPECT_EQ(other.status, 404);
+  EXPECT_EQ(get("partner:P002", "/v1/disputes/DSP-none").status, 404);
 }
 
 TEST_F(ApiTest, ABundleFetchedOverHttpVerifiesWithCloseBookVerify) {
