@@ -16,6 +16,7 @@
 #include "close/signoff.h"
 #include "close/views.h"
 #include "match/book.h"
+#include "match/margin.h"
 #include "evidence/date.h"
 #include "match/fields.h"
 
@@ -116,6 +117,51 @@ Result<Reply> bundle(Call& call, close::BundleSubject subject) {
   if (!visible.ok()) return std::move(visible).error();
   CB_TRY(std::string text, close::build_bundle(snapshot, subject, call.params[0], audience(call)));
   return Reply::text(200, std::move(text), "application/json");
+}
+
+// The invoice that bills the priced line at `index`, directly or through one of its chunks;
+// empty when none does yet.
+Result<std::string> invoice_of(const ledger::Snapshot& snapshot, uint64_t index) {
+  for (const char* kind : {"invoice", "invoiceChunk"}) {
+    CB_TRY(std::optional<uint64_t> citing, snapshot.lookup_last("cites_kind", std::to_string(index) + "/" + kind));
+    if (!citing) continue;
+    CB_TRY(DecodedEntry e, snapshot.entry(*citing));
+    auto k = e.reader().getKind();
+    return text_of(k.isInvoice() ? k.getInvoice().getInvoiceId() : k.getInvoiceChunk().getInvoiceId());
+  }
+  return std::string();
+}
+
+// A period's current priced lines — for a partner, its own, across its invoices — with what
+// they bill and the invoice that bills them; by line id, paged.
+Result<Reply> lines(Call& call) {
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"period", "limit", "cursor"}));
+  CB_TRY(std::string period, period_query(q));
+  CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  CB_TRY(std::vector<DecodedEntry> current, match::current_priced_lines(snapshot, period));
+  Json list = Json::array();
+  std::vector<uint64_t> indexes;
+  for (const DecodedEntry& e : current) {
+    auto l = e.reader().getKind().getPricedLine();
+    if (call.is_partner() && text_of(l.getPartnerId()) != call.partner_id()) continue;
+    auto quantity = match::decimal_of(l.getQuantity());
+    const bool withdrawn = l.getUsage().size() == 0 && quantity.ok() && quantity->is_zero();  // re-pricing replaced it
+    if (withdrawn) continue;
+    list.push_back({{"line_id", text_of(l.getLineId())}, {"entry", e.reader().getIndex()}, {"partner_id", text_of(l.getPartnerId())},
+                    {"vendor", text_of(l.getVendor())}, {"sku_id", text_of(l.getSkuId())},
+                    {"subscription_id", text_of(l.getSubscriptionId())}, {"from", text_of(l.getFromDate())},
+                    {"to", text_of(l.getToDate())}, {"quantity", text_of(l.getQuantity())},
+                    {"sell_unit_price", text_of(l.getSellUnitPrice())}, {"sell_amount", text_of(l.getSellAmount())},
+                    {"currency", text_of(l.getCurrency())}});
+  }
+  Json answer{{"period", period}};
+  CB_CHECK(paginate(q, list, "line_id", answer));
+  for (auto& item : list) {  // only the page's: a lookup each
+    CB_TRY(std::string invoice_id, invoice_of(snapshot, item["entry"].get<uint64_t>()));
+    item["invoice_id"] = invoice_id.empty() ? Json(nullptr) : Json(invoice_id);
+  }
+  answer["lines"] = std::move(list);
+  return Reply::json(200, answer);
 }
 
 Result<Reply> lineage(Call& call) {
@@ -356,6 +402,7 @@ std::vector<Route> close_routes() {
       {"GET", "/v1/invoices/{id}", kStaff | kGl | kPartner, invoice},
       {"GET", "/v1/invoices/{id}/bundle", kStaff | kGl | kPartner,
        [](Call& c) { return bundle(c, close::BundleSubject::kInvoice); }},
+      {"GET", "/v1/lines", kStaff | kPartner, lines},
       {"GET", "/v1/lines/{id}/lineage", kStaff | kPartner, lineage},
       {"GET", "/v1/lines/{id}/bundle", kStaff | kPartner, [](Call& c) { return bundle(c, close::BundleSubject::kLine); }},
       {"GET", "/v1/exceptions", kStaff, exceptions},

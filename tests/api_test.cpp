@@ -190,6 +190,15 @@ TEST_F(ApiTest, PartnersSeeOnlyTheirOwnInvoicesLinesBundlesAndDisputes) {
   issue_invoices();
   const Json mine = json(get("partner:P001", "/v1/invoices?period=2026-10"));
   ASSERT_EQ(mine["invoices"].size(), 1u) << mine.dump();
+  // Its lines across its invoices: its own only, each with the invoice that bills it.
+  const Json my_lines = json(get("partner:P001", "/v1/lines?period=2026-10"));
+  ASSERT_FALSE(my_lines["lines"].empty()) << my_lines.dump();
+  for (const auto& l : my_lines["lines"]) {
+    EXPECT_EQ(l["partner_id"], "P001");
+    EXPECT_EQ(l["invoice_id"], "INV-2026-10-P001") << l.dump();
+  }
+  EXPECT_EQ(my_lines.dump().find("cost"), std::string::npos) << "no cost in a partner's lines";
+  EXPECT_GT(json(get("auditor", "/v1/lines?period=2026-10"))["lines"].size(), my_lines["lines"].size());
   const Json my_periods = json(get("partner:P001", "/v1/periods"));
   ASSERT_EQ(my_periods["periods"].size(), 1u) << my_periods.dump();
   EXPECT_EQ(my_periods["periods"][0]["period"], "2026-10");
