@@ -64,6 +64,19 @@ Result<DecodedEntry> visible_line(const Call& call, const ledger::Snapshot& snap
   return found;
 }
 
+// A list answer, paged (api/body.h paginate): `answer` with `list` under `name`, keyed by `key`.
+Result<Reply> paged_list(const QueryArgs& q, Json answer, Json list, const char* name, const char* key) {
+  CB_CHECK(paginate(q, list, key, answer));
+  answer[name] = std::move(list);
+  return Reply::json(200, answer);
+}
+
+Json dispute_json(const close::DisputeView& d) {
+  return {{"dispute_id", d.dispute_id}, {"entry", d.entry.index}, {"partner_id", d.partner_id}, {"line_id", d.line_id},
+          {"period", d.period}, {"reason", d.reason}, {"amount", d.amount}, {"currency", d.currency},
+          {"raised_by", d.raised_by}, {"recorded_at_ms", d.recorded_at_ms}, {"exception_id", d.exception_id}};
+}
+
 Result<Reply> invoices(Call& call) {
   CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"period", "limit", "cursor"}));
   CB_TRY(std::string period, period_query(q));
@@ -78,10 +91,7 @@ Result<Reply> invoices(Call& call) {
                     {"items", close::item_count(inv)}, {"subtotal", text_of(inv.getSubtotal())},
                     {"gst", text_of(inv.getGst())}, {"total", text_of(inv.getTotal())}});
   }
-  Json answer{{"period", period}};
-  CB_CHECK(paginate(q, list, "invoice_id", answer));
-  answer["invoices"] = std::move(list);
-  return Reply::json(200, answer);
+  return paged_list(q, Json{{"period", period}}, std::move(list), "invoices", "invoice_id");
 }
 
 Result<Reply> invoice(Call& call) {
@@ -191,10 +201,7 @@ Result<Reply> exceptions(Call& call) {
   CB_TRY(std::vector<match::ExceptionState> found, match::list_exceptions(snapshot, filter));
   Json list = Json::array();
   for (const auto& e : found) list.push_back(close::exception_json(e));
-  Json answer{{"period", period}};
-  CB_CHECK(paginate(q, list, "exception_id", answer));
-  answer["exceptions"] = std::move(list);
-  return Reply::json(200, answer);
+  return paged_list(q, Json{{"period", period}}, std::move(list), "exceptions", "exception_id");
 }
 
 Result<Reply> exception(Call& call) {
@@ -220,10 +227,7 @@ Result<Reply> partner_periods(Call& call, const QueryArgs& q, const ledger::Snap
   }
   Json list = Json::array();
   for (auto& [period, invoices] : by_period) list.push_back({{"period", period}, {"invoices", std::move(invoices)}});
-  Json answer = Json::object();
-  CB_CHECK(paginate(q, list, "period", answer));
-  answer["periods"] = std::move(list);
-  return Reply::json(200, answer);
+  return paged_list(q, Json::object(), std::move(list), "periods", "period");
 }
 
 Result<Reply> periods(Call& call) {
@@ -248,10 +252,7 @@ Result<Reply> periods(Call& call) {
     CB_TRY(std::vector<close::JournalView> journals, close::period_journals(snapshot, p));
     list.push_back(close::period_json(p, state, journals));
   }
-  Json answer = Json::object();
-  CB_CHECK(paginate(q, list, "period", answer));
-  answer["periods"] = std::move(list);
-  return Reply::json(200, answer);
+  return paged_list(q, Json::object(), std::move(list), "periods", "period");
 }
 
 Result<Reply> period(Call& call) {
@@ -336,10 +337,7 @@ Result<Reply> journals(Call& call) {
                     {"sign_off", p.getSignOff().getIndex()}, {"current", j.current},
                     {"total_debit", text_of(p.getTotalDebit())}, {"lines", p.getLines().size()}});
   }
-  Json answer = Json::object();
-  CB_CHECK(paginate(q, list, "journal_id", answer));
-  answer["journals"] = std::move(list);
-  return Reply::json(200, answer);
+  return paged_list(q, Json::object(), std::move(list), "journals", "journal_id");
 }
 
 Result<Reply> disputes(Call& call) {
@@ -354,16 +352,11 @@ Result<Reply> disputes(Call& call) {
   Json list = Json::array();
   for (const auto& d : found) {
     auto state = match::find_exception(snapshot, d.exception_id);
-    list.push_back({{"dispute_id", d.dispute_id}, {"entry", d.entry.index}, {"partner_id", d.partner_id},
-                    {"line_id", d.line_id}, {"period", d.period}, {"reason", d.reason}, {"amount", d.amount},
-                    {"currency", d.currency}, {"raised_by", d.raised_by}, {"recorded_at_ms", d.recorded_at_ms},
-                    {"exception_id", d.exception_id},
-                    {"status", state.ok() ? match::status_name(state->status) : "unknown"}});
+    Json item = dispute_json(d);
+    item["status"] = state.ok() ? match::status_name(state->status) : "unknown";
+    list.push_back(std::move(item));
   }
-  Json answer = Json::object();
-  CB_CHECK(paginate(q, list, "dispute_id", answer));
-  answer["disputes"] = std::move(list);
-  return Reply::json(200, answer);
+  return paged_list(q, Json::object(), std::move(list), "disputes", "dispute_id");
 }
 
 // One dispute with what became of it: its exception's status and history. A partner sees each
@@ -386,11 +379,10 @@ Result<Reply> dispute_detail(Call& call) {
     if (!call.is_partner()) step["actor"] = h.actor;
     history.push_back(std::move(step));
   }
-  return Reply::json(200, {{"dispute_id", d.dispute_id}, {"entry", d.entry.index}, {"partner_id", d.partner_id},
-                           {"line_id", d.line_id}, {"period", d.period}, {"reason", d.reason}, {"amount", d.amount},
-                           {"currency", d.currency}, {"raised_by", d.raised_by}, {"recorded_at_ms", d.recorded_at_ms},
-                           {"exception_id", d.exception_id}, {"status", match::status_name(state.status)},
-                           {"history", std::move(history)}});
+  Json answer = dispute_json(d);
+  answer["status"] = match::status_name(state.status);
+  answer["history"] = std::move(history);
+  return Reply::json(200, answer);
 }
 
 }  // namespace
