@@ -353,6 +353,15 @@ func openNote(v note.Verifier, what, path string) (*note.Note, error) {
 
 // loadCheckpoint verifies the signed note with the given key and parses it as
 // that key's log's checkpoint.
+// verifiedCheckpoint reads the verifier key at vkeyPath and the checkpoint it signs at cpPath.
+func verifiedCheckpoint(vkeyPath, cpPath string) (*checkpoint, error) {
+	v, err := loadVerifier(vkeyPath)
+	if err != nil {
+		return nil, err
+	}
+	return loadCheckpoint(v, cpPath)
+}
+
 func loadCheckpoint(v note.Verifier, path string) (*checkpoint, error) {
 	n, err := openNote(v, "checkpoint", path)
 	if err != nil {
@@ -482,11 +491,7 @@ func toInt64(what string, v uint64) (int64, error) {
 // Subcommands.
 
 func cmdCheckpoint(vkeyPath, cpPath string) (string, error) {
-	v, err := loadVerifier(vkeyPath)
-	if err != nil {
-		return "", err
-	}
-	c, err := loadCheckpoint(v, cpPath)
+	c, err := verifiedCheckpoint(vkeyPath, cpPath)
 	if err != nil {
 		return "", err
 	}
@@ -508,11 +513,7 @@ func cmdNote(vkeyPath, notePath string) (string, error) {
 }
 
 func cmdInclusion(vkeyPath, cpPath, proofPath, entryPath string) (string, error) {
-	v, err := loadVerifier(vkeyPath)
-	if err != nil {
-		return "", err
-	}
-	c, err := loadCheckpoint(v, cpPath)
+	c, err := verifiedCheckpoint(vkeyPath, cpPath)
 	if err != nil {
 		return "", err
 	}
@@ -669,11 +670,7 @@ func loadCosigner(path string) (*cosigV1, error) {
 }
 
 func cmdCosignature(vkeyPath, cosignerPath, cpPath string) (string, error) {
-	v, err := loadVerifier(vkeyPath)
-	if err != nil {
-		return "", err
-	}
-	c, err := loadCheckpoint(v, cpPath)
+	c, err := verifiedCheckpoint(vkeyPath, cpPath)
 	if err != nil {
 		return "", err
 	}
