@@ -1,5 +1,8 @@
 #include "api/http.h"
 
+#include "match/csv.h"
+#include "match/fields.h"
+
 namespace closebook::api {
 
 std::optional<std::string> Request::header(std::string_view lower_name) const {
@@ -105,18 +108,6 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std:
 
 namespace {
 
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
-}
-
 // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in thousandths.
 std::optional<int> qvalue(std::string_view q) {
   if (q.empty() || (q[0] != '0' && q[0] != '1') || q.size() > 5 || (q.size() > 1 && q[1] != '.')) return std::nullopt;
@@ -131,26 +122,26 @@ std::optional<int> qvalue(std::string_view q) {
 }  // namespace
 
 std::optional<int> accept_quality(std::string_view accept, std::string_view media_type) {
-  if (trim_ows(accept).empty()) return 1000;  // no preference stated
-  const std::string wanted = lower_ascii(media_type.substr(0, media_type.find(';')));
-  const std::string_view wanted_view = trim_ows(wanted);
+  if (csv::trim(accept).empty()) return 1000;  // no preference stated
+  const std::string wanted = match::lower(media_type.substr(0, media_type.find(';')));
+  const std::string_view wanted_view = csv::trim(wanted);
   const size_t slash = wanted_view.find('/');
   const std::string_view type = wanted_view.substr(0, slash);
   int best_specificity = -1, quality = 0;
   size_t at = 0;
   while (at <= accept.size()) {
     const size_t comma = std::min(accept.find(',', at), accept.size());
-    const std::string_view element = trim_ows(accept.substr(at, comma - at));
+    const std::string_view element = csv::trim(accept.substr(at, comma - at));
     at = comma + 1;
     if (element.empty()) continue;  // "#" lists allow empty elements (RFC 9110 §5.6.1)
     const size_t semi = element.find(';');
-    const std::string range = lower_ascii(trim_ows(element.substr(0, semi)));
+    const std::string range = match::lower(csv::trim(element.substr(0, semi)));
     const size_t range_slash = range.find('/');
     if (range_slash == std::string::npos || range_slash == 0 || range_slash + 1 == range.size()) return std::nullopt;
     int q = 1000;
     for (size_t p = semi; p != std::string_view::npos;) {
       const size_t next = element.find(';', p + 1);
-      const std::string_view param = trim_ows(element.substr(p + 1, next == std::string_view::npos ? std::string_view::npos : next - p - 1));
+      const std::string_view param = csv::trim(element.substr(p + 1, next == std::string_view::npos ? std::string_view::npos : next - p - 1));
       if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
         auto parsed = qvalue(param.substr(2));
         if (!parsed) return std::nullopt;

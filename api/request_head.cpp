@@ -6,6 +6,9 @@
 
 #include <algorithm>
 
+#include "match/csv.h"
+#include "match/fields.h"
+
 namespace closebook::api {
 namespace {
 
@@ -25,16 +28,6 @@ bool is_field_value(std::string_view s) {
     const auto c = static_cast<unsigned char>(ch);
     return c == '\t' || (c >= 0x20 && c != 0x7f);
   });
-}
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
-}
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -109,7 +102,7 @@ std::optional<HeadRefused> read_request_line(std::string_view line, const HeadLi
   if (origin.front() != '/') {
     const size_t scheme = origin.find("://");
     const std::string_view scheme_name = scheme == std::string_view::npos ? "" : origin.substr(0, scheme);
-    if (lower(scheme_name) != "http" && lower(scheme_name) != "https") {
+    if (match::lower(scheme_name) != "http" && match::lower(scheme_name) != "https") {
       return refuse(400, "the request target is neither a path nor an http(s) URL");
     }
     origin.remove_prefix(scheme + 3);
@@ -138,7 +131,7 @@ std::optional<HeadRefused> check_fields(RequestHead& head, const HeadLimits& lim
     } else if (name == "transfer-encoding") {
       chunked_or_coded = true;
     } else if (name == "connection") {
-      const std::string v = lower(value);
+      const std::string v = match::lower(value);
       close = close || v.find("close") != std::string::npos;
       keep_alive = keep_alive || v.find("keep-alive") != std::string::npos;
     }
@@ -187,10 +180,10 @@ HeadRead read_request_head(std::string_view received, const HeadLimits& limits) 
     if (line.front() == ' ' || line.front() == '\t') return refuse(400, "a header line is folded (obs-fold)");
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) return refuse(400, "a header line has no colon");
-    const std::string_view name = line.substr(0, colon), value = trim(line.substr(colon + 1));
+    const std::string_view name = line.substr(0, colon), value = csv::trim(line.substr(colon + 1));
     if (!is_token(name)) return refuse(400, "a header name is not a token (no space before the colon)");
     if (!is_field_value(value)) return refuse(400, "the " + std::string(name) + " header holds a control byte");
-    head.headers.emplace_back(lower(name), std::string(value));
+    head.headers.emplace_back(match::lower(name), std::string(value));
   }
   if (auto bad = check_fields(head, limits)) return *bad;
   return std::pair<RequestHead, size_t>(std::move(head), at);
