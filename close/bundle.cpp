@@ -252,29 +252,25 @@ class Completion {
   std::set<uint64_t> withheld_;
 };
 
-// The sealed parts (docs/evidence.md §5) of the lines and sign-offs carried that the audience is
-// not shown — a LineCost, a summary, a sealed line's rated usage — withheld, so the verifier
-// proves they are in the log.
-Result<std::set<uint64_t>> sealed_withheld(const ledger::Snapshot& snapshot, const Collection& c) {
-  std::set<uint64_t> out;
-  for (const auto& [index, role] : c.roles()) {
-    if (role != "priced_line" && role != "sign_off") continue;
-    CB_TRY(DecodedEntry e, snapshot.entry(index));
-    auto kind = e.reader().getKind();
-    auto sealed = kind.isPricedLine() ? kind.getPricedLine().getCost() : kind.getSignOff().getSummary();
-    if (sealed.getHash().size() == 0) continue;
-    if (!c.has(sealed.getIndex())) out.insert(sealed.getIndex());
-    if (!kind.isPricedLine()) continue;
-    for (auto u : kind.getPricedLine().getUsage()) {
-      if (!c.has(u.getIndex())) out.insert(u.getIndex());  // rated usage (lineage.cpp)
-    }
+// Adds to `out` the sealed parts (docs/evidence.md §5) carried entry `e` names that the audience
+// is not shown — a line's LineCost and rated usage, a sign-off's summary — so the bundle
+// withholds them and the verifier proves they are in the log.
+void add_sealed_withheld(schema::Entry::Reader e, const Collection& c, std::set<uint64_t>& out) {
+  auto kind = e.getKind();
+  if (!kind.isPricedLine() && !kind.isSignOff()) return;
+  auto sealed = kind.isPricedLine() ? kind.getPricedLine().getCost() : kind.getSignOff().getSummary();
+  if (sealed.getHash().size() == 0) return;
+  if (!c.has(sealed.getIndex())) out.insert(sealed.getIndex());
+  if (!kind.isPricedLine()) return;
+  for (auto u : kind.getPricedLine().getUsage()) {
+    if (!c.has(u.getIndex())) out.insert(u.getIndex());  // rated usage (lineage.cpp)
   }
-  return out;
 }
 
 // The subject proofs (docs/evidence.md §1): each subject with the entries filed under it, and
 // each bucket they fall in with its heads and path to the checkpoint's subject root.
-Status add_subject_proofs(const ledger::Snapshot& snapshot, const Completion& done, const Collection& c,
+// `withheld`: the sealed parts kept from the audience; the subjects' withheld entries join them.
+Status add_subject_proofs(const ledger::Snapshot& snapshot, const Completion& done, std::set<uint64_t> withheld_indexes,
                           nlohmann::ordered_json& bundle) {
   nlohmann::ordered_json subjects = nlohmann::ordered_json::array();
   std::set<uint16_t> buckets;
@@ -291,7 +287,6 @@ Status add_subject_proofs(const ledger::Snapshot& snapshot, const Completion& do
     }
     proofs.push_back({{"bucket", b}, {"heads", heads}, {"path", hashes_json(proof.path)}});
   }
-  CB_TRY(std::set<uint64_t> withheld_indexes, sealed_withheld(snapshot, c));
   withheld_indexes.insert(done.withheld().begin(), done.withheld().end());
   nlohmann::ordered_json withheld = nlohmann::ordered_json::array();
   for (uint64_t i : withheld_indexes) {
@@ -327,8 +322,10 @@ Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject
   CB_TRY(std::string checkpoint, snapshot.checkpoint(size));
   nlohmann::ordered_json entries = nlohmann::ordered_json::array();
   nlohmann::ordered_json sign_offs = nlohmann::ordered_json::array();
+  std::set<uint64_t> sealed_withheld;
   for (const auto& [index, role] : c.roles()) {
     CB_TRY(DecodedEntry e, snapshot.entry(index));
+    add_sealed_withheld(e.reader(), c, sealed_withheld);
     CB_TRY(std::vector<Hash> proof, snapshot.inclusion_proof(index, size));
     entries.push_back({{"index", index},
                        {"role", role},
@@ -348,7 +345,7 @@ Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject
                                 {"checkpoint", checkpoint},
                                 {"entries", entries},
                                 {"sign_offs", sign_offs}};
-  CB_CHECK(add_subject_proofs(snapshot, completion, c, bundle));
+  CB_CHECK(add_subject_proofs(snapshot, completion, std::move(sealed_withheld), bundle));
   return bundle.dump(2) + "\n";
 }
 
