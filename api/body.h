@@ -31,6 +31,12 @@ class JsonBody {
   std::set<std::string> read_;
 };
 
+// In a handler: the request's body as the JsonBody `var`, or return the Reply that refuses it.
+#define API_BODY(var, request)                              \
+  auto var##_parsed = JsonBody::parse(request);             \
+  if (auto* refused = std::get_if<Reply>(&var##_parsed)) return std::move(*refused); \
+  JsonBody& var = std::get<JsonBody>(var##_parsed)
+
 class QueryArgs {
  public:
   // Invalid, naming the parameter, for one not in `allowed`.

@@ -17,6 +17,7 @@
 #include "close/views.h"
 #include "match/book.h"
 #include "match/margin.h"
+#include "match/period.h"
 #include "evidence/date.h"
 #include "match/fields.h"
 
@@ -278,6 +279,45 @@ Result<Reply> statement(Call& call) {
   return r;
 }
 
+Json margin_row_json(const match::MarginRow& r) {
+  auto floor = [](const std::optional<Decimal>& d) { return d ? Json(d->to_string()) : Json(nullptr); };
+  return {{"key", r.key},
+          {"currency", r.currency},
+          {"lines", r.lines},
+          {"cost", r.cost.to_string()},
+          {"sell", r.sell.to_string()},
+          {"margin", r.margin.to_string()},
+          {"margin_pct", r.margin_pct.empty() ? Json(nullptr) : Json(r.margin_pct)},
+          {"floor_pct_min", floor(r.floor_pct_min)},
+          {"floor_pct_max", floor(r.floor_pct_max)},
+          {"floor_breaches", r.floor_breaches}};
+}
+
+// Margin by partner or SKU against the floors (docs/matching.md §6). An open period is priced
+// provisionally, in memory, from the usage loaded so far (what `closebook price` would record
+// now); a signed or invoiced period answers from its recorded lines. `basis` says which.
+Result<Reply> margin(Call& call) {
+  CB_TRY(QueryArgs q, QueryArgs::parse(call.request, {"by", "basis"}));
+  CB_TRY(std::string period, period_param(call.params[0], "period"));
+  const std::string by = q.get("by").value_or("partner");
+  if (by != "partner" && by != "sku") return Error::invalid("must be partner or sku").in_field("by");
+  CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
+  const bool sealed = !match::check_period_open(snapshot, period).ok() || !match::check_period_unbilled(snapshot, period).ok();
+  const std::string basis = q.get("basis").value_or(sealed ? "ledger" : "provisional");
+  if (basis != "ledger" && basis != "provisional") return Error::invalid("must be ledger or provisional").in_field("basis");
+  if (basis == "provisional" && sealed) {
+    return Error::conflict("period " + period + " is signed off or invoiced: its recorded lines are final (basis=ledger)");
+  }
+  const match::MarginBy grouping = by == "sku" ? match::MarginBy::kSku : match::MarginBy::kPartner;
+  CB_TRY(std::vector<match::MarginRow> rows,
+         basis == "ledger" ? match::margin_report(snapshot, period, grouping)
+                           : match::provisional_margin_report(snapshot, {period, call.service.config(), nullptr}, grouping));
+  Json list = Json::array(), totals = Json::array();
+  for (const match::MarginRow& r : rows) (r.key == "*" ? totals : list).push_back(margin_row_json(r));
+  return Reply::json(200, {{"period", period}, {"by", by}, {"basis", basis}, {"tree_size", snapshot.size()},
+                           {"rows", std::move(list)}, {"totals", std::move(totals)}});
+}
+
 // Every journal of the period, of every sign-off, each saying whether the GL posted it; or one
 // journal as a GL's import file (?format=xero|myob|netsuite&journal_id=ID&part=N).
 Result<Reply> journal(Call& call) {
@@ -402,6 +442,7 @@ std::vector<Route> close_routes() {
       {"GET", "/v1/periods", kStaff | kGl | kPartner, periods},
       {"GET", "/v1/periods/{period}", kStaff | kGl, period},
       {"GET", "/v1/periods/{period}/statement", kStaff, statement},
+      {"GET", "/v1/periods/{period}/margin", kStaff, margin},
       {"GET", "/v1/journal", kStaff | kGl, journal},
       {"GET", "/v1/journals", kStaff | kGl, journals},
       {"GET", "/v1/disputes", kStaff | kPartner, disputes},

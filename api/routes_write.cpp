@@ -16,12 +16,6 @@ namespace {
 
 constexpr size_t kIdempotencyKeyBytesMax = 200;
 
-// The body as a JsonBody, or the Reply that refuses it.
-#define API_BODY(var, request)                              \
-  auto var##_parsed = JsonBody::parse(request);             \
-  if (auto* refused = std::get_if<Reply>(&var##_parsed)) return std::move(*refused); \
-  JsonBody& var = std::get<JsonBody>(var##_parsed)
-
 struct DraftsPlan {
   std::vector<ledger::Draft> drafts;
   uint64_t planned_at_size = 0;

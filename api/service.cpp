@@ -71,7 +71,7 @@ std::string api_field(const std::string& field) {
 std::vector<Route> all_routes() {
   std::vector<Route> routes{{"GET", "/healthz", 0, serve_healthz},
                             {"GET", "/metrics", role_bit(Role::kAdmin) | role_bit(Role::kOps), serve_metrics}};
-  for (auto group : {log_routes(), close_routes(), write_routes()}) {
+  for (auto group : {log_routes(), close_routes(), write_routes(), session_routes(), portal_routes()}) {
     for (auto& r : group) routes.push_back(std::move(r));
   }
   return routes;
@@ -84,7 +84,8 @@ Service::Service(std::unique_ptr<ledger::Ledger> ledger, std::unique_ptr<TokenSt
       log_key_(std::move(log_key)),
       options_(std::move(options)),
       routes_(all_routes()),
-      writes_(options_.writes_per_token_per_minute) {}
+      writes_(options_.writes_per_token_per_minute),
+      sessions_(options_.session_limits) {}
 
 const Route* Service::match(const Request& request, std::vector<std::string>& params, std::string& allowed) const {
   const Route* found = nullptr;
@@ -172,18 +173,17 @@ std::optional<std::string_view> bearer_credentials(std::string_view header) {
 
 }  // namespace
 
-std::optional<Reply> Service::authenticate(const Request& request, TokenInfo& token) {
-  const std::string header = request.header("authorization").value_or("");
-  const std::optional<std::string_view> credentials = bearer_credentials(header);
-  auto found = credentials ? tokens_->authenticate(*credentials) : Result<TokenInfo>(Error::permission("not authenticated"));
+std::optional<Reply> Service::authenticate_token(std::string_view presented, const std::string& peer,
+                                                TokenInfo& holder) {
+  auto found = tokens_->authenticate(presented);
   // A valid token gets through even from a limited address: one bad client behind a shared
   // address must not lock out everyone else (the 256-bit secrets are not guessable anyway).
   if (found.ok()) {
-    token = std::move(*found);
+    holder = std::move(*found);
     return std::nullopt;
   }
   if (found.error().code != Code::kPermission) return Reply::from(found.error());  // the store failed
-  const std::string bucket = failure_bucket(request.peer);
+  const std::string bucket = failure_bucket(peer);
   if (limited(bucket)) {
     Reply r = Reply::error(429, "too_many_requests", "too many failed authentications; try again later");
     r.headers.emplace_back("Retry-After", "60");
@@ -194,6 +194,42 @@ std::optional<Reply> Service::authenticate(const Request& request, TokenInfo& to
   r.headers.emplace_back("WWW-Authenticate", "Bearer");
   return r;
 }
+
+// A bearer token in `Authorization`, else a session cookie (docs/portal.md §2). A session's
+// token is authenticated again on every request, so a revoked token's sessions end with it.
+std::optional<Reply> Service::authenticate(const Request& request, TokenInfo& token,
+                                           std::optional<SessionStore::Session>& session) {
+  if (const std::optional<std::string> header = request.header("authorization")) {
+    const std::optional<std::string_view> credentials = bearer_credentials(*header);
+    return authenticate_token(credentials.value_or(std::string_view()), request.peer, token);
+  }
+  const std::optional<std::string> cookies = request.header("cookie");
+  const std::optional<std::string> id = cookies ? cookie_value(*cookies, kSessionCookie) : std::nullopt;
+  if (id) session = sessions_.use(*id);
+  if (!session) return authenticate_token("", request.peer, token);
+  std::optional<Reply> refused = authenticate_token(session->token, request.peer, token);
+  if (refused) {
+    sessions_.close_token(session->token);
+    session.reset();
+  }
+  return refused;
+}
+
+namespace {
+
+// A write made with a session cookie must carry the session's CSRF token, and, when the
+// browser names the page's origin, come from closebookd's own (docs/portal.md §2). SameSite=
+// Strict already keeps the cookie off other sites' requests; this holds where it does not.
+bool same_origin_write(const Request& request, const SessionStore::Session& session) {
+  const std::optional<std::string> csrf = request.header("x-csrf-token");
+  if (!csrf || !equal_in_constant_time(*csrf, session.csrf)) return false;
+  const std::optional<std::string> origin = request.header("origin");
+  if (!origin) return true;
+  const std::string host = request.header("host").value_or("");
+  return *origin == "http://" + host || *origin == "https://" + host;
+}
+
+}  // namespace
 
 Reply Service::dispatch(const Request& request) {
   // HEAD is GET without the body (RFC 9110 §9.3.2): the same route, role and headers.
@@ -217,9 +253,10 @@ Reply Service::dispatch(const Request& request) {
   std::string allowed;
   const Route* route = match(request, params, allowed);
   TokenInfo token;
+  std::optional<SessionStore::Session> session;
   if (route == nullptr || route->roles != 0) {
     // Authenticate before saying whether a path exists: anonymous clients learn nothing.
-    if (auto refused = authenticate(request, token)) return std::move(*refused);
+    if (auto refused = authenticate(request, token, session)) return std::move(*refused);
   }
   if (route == nullptr) {
     if (allowed.empty()) return Reply::error(404, "not_found", "no such endpoint: " + request.path.substr(0, 200));
@@ -232,6 +269,10 @@ Reply Service::dispatch(const Request& request) {
                                               " " + route->pattern);
   }
   const bool write = request.method != "GET" && request.method != "HEAD" && request.method != "OPTIONS";
+  if (write && session && !same_origin_write(request, *session)) {
+    return Reply::error(403, "csrf", "a write made with a session cookie needs the session's X-CSRF-Token header, "
+                                     "from closebookd's own origin");
+  }
   if (write && route->roles != 0) {
     if (std::optional<unsigned> wait = writes_.take(token.id)) {
       Reply r = Reply::error(429, "too_many_requests",
@@ -242,7 +283,7 @@ Reply Service::dispatch(const Request& request) {
       return r;
     }
   }
-  Call call{request, token, std::move(params), *this};
+  Call call{request, token, std::move(params), *this, session ? &*session : nullptr};
   Result<Reply> reply = route->handler(call);
   Reply out;
   if (reply.ok()) {
@@ -267,7 +308,8 @@ Reply Service::options(const Request& request) {
   r.status = 204;
   r.headers.emplace_back("Vary", "Origin");
   TokenInfo token;
-  if (request.header("authorization") && !authenticate(request, token)) {
+  std::optional<SessionStore::Session> session;
+  if (request.header("authorization") && !authenticate(request, token, session)) {
     if (allowed.empty()) return Reply::error(404, "not_found", "no such endpoint: " + request.path.substr(0, 200));
     if (allowed.find("GET") != std::string::npos) allowed += ", HEAD";
     r.headers.emplace_back("Allow", allowed + ", OPTIONS");

@@ -15,6 +15,7 @@
 #include "api/http.h"
 #include "api/metrics.h"
 #include "api/rate_limit.h"
+#include "api/sessions.h"
 #include "api/tokens.h"
 #include "evidence/note.h"
 #include "ledger/append_planned.h"
@@ -34,6 +35,10 @@ struct ServiceOptions {
   unsigned writes_per_token_per_minute = 120;
   // The largest request body (a sign-off is a few KiB); a larger one is a 413.
   size_t max_body_bytes = size_t{1} << 20;
+  // Session cookies carry `Secure` (sent over HTTPS only: closebookd behind a TLS proxy, §1).
+  // Browsers treat http://127.0.0.1 and http://localhost as secure too, so loopback works.
+  bool secure_cookies = true;
+  SessionStore::Limits session_limits;
 };
 
 class Service;
@@ -44,6 +49,8 @@ struct Call {
   const TokenInfo& token;
   std::vector<std::string> params;
   Service& service;
+  // The browser session the request came with (docs/portal.md §2), or null for a bearer token.
+  const SessionStore::Session* session = nullptr;
   bool is_partner() const { return token.principal.role == Role::kPartner; }
   const std::string& partner_id() const { return token.principal.partner_id; }
   // Who made a change, as the ledger records it: "<token name> (<role>)".
@@ -84,6 +91,12 @@ class Service : public RequestHandler {
     return ledger_->add_cosignatures(size, cosignatures);
   }
 
+  SessionStore& sessions() { return sessions_; }
+  const ServiceOptions& options() const { return options_; }
+  // The holder of a bearer token presented by `peer`, or the 401 or 429 to send; failures count
+  // towards the peer's limit (§2 of docs/api.md) wherever the token was presented.
+  std::optional<Reply> authenticate_token(std::string_view token, const std::string& peer, TokenInfo& holder);
+
   // Appends through ledger::append_planned, one writer at a time within this server (another
   // process may still write: the planned size then catches the race and the plan is redone).
   template <class Plan>
@@ -108,7 +121,8 @@ class Service : public RequestHandler {
   Reply options(const Request& request);  // OPTIONS, a CORS preflight among them
   const Route* match(const Request& request, std::vector<std::string>& params, std::string& allowed) const;
   // nullopt if the client may go on; otherwise the 401 or 429 to send.
-  std::optional<Reply> authenticate(const Request& request, TokenInfo& token);
+  std::optional<Reply> authenticate(const Request& request, TokenInfo& token,
+                                    std::optional<SessionStore::Session>& session);
   bool limited(const std::string& bucket);
   void note_failure(const std::string& bucket);
 
@@ -120,6 +134,7 @@ class Service : public RequestHandler {
   Metrics metrics_;
   std::timed_mutex write_mutex_;
   RateLimiter writes_;
+  SessionStore sessions_;
 
   struct Failures {
     std::chrono::steady_clock::time_point window_start;
@@ -140,5 +155,7 @@ std::vector<Route> all_routes();
 std::vector<Route> log_routes();
 std::vector<Route> close_routes();
 std::vector<Route> write_routes();
+std::vector<Route> session_routes();
+std::vector<Route> portal_routes();
 
 }  // namespace closebook::api

@@ -82,39 +82,62 @@ int cmd_match(const Context& ctx) {
   return 0;
 }
 
+namespace {
+
+// "10" for one floor, "5-10" for a row whose lines have several, "" for none.
+std::string floor_text(const match::MarginRow& r) {
+  if (!r.floor_pct_max) return "";
+  if (*r.floor_pct_min == *r.floor_pct_max) return r.floor_pct_max->to_string();
+  return r.floor_pct_min->to_string() + "-" + r.floor_pct_max->to_string();
+}
+
+}  // namespace
+
 int cmd_margin(const Context& ctx) {
   po::options_description options("margin options");
-  std::string period, by = "partner", format = "table";
+  std::string period, by = "partner", format = "table", config_file;
+  bool provisional = false;
   options.add_options()
       ("period", po::value(&period)->required(), "YYYY-MM")
       ("by", po::value(&by), "partner or sku")
-      ("format", po::value(&format), "table or csv");
+      ("format", po::value(&format), "table or csv")
+      ("provisional", po::bool_switch(&provisional), "price the open period in memory from the usage loaded so far; writes nothing")
+      ("config", po::value(&config_file), "close configuration (JSON), for --provisional");
   parse_args(ctx.args, options);
   if (by != "partner" && by != "sku") return report(ctx, Error::invalid("--by must be partner or sku"));
   if (format != "table" && format != "csv") return report(ctx, Error::invalid("--format must be table or csv"));
   auto view = open_read_view(ctx);
   if (!view.ok()) return report(ctx, view.error());
   const ledger::Snapshot& snap = **view;
-  auto rows = match::margin_report(snap, period, by == "sku" ? match::MarginBy::kSku : match::MarginBy::kPartner);
+  const match::MarginBy grouping = by == "sku" ? match::MarginBy::kSku : match::MarginBy::kPartner;
+  Result<std::vector<match::MarginRow>> rows = Error::invalid("unset");
+  if (provisional) {
+    auto config = load_close_config(ctx, config_file);
+    if (!config.ok()) return report(ctx, config.error());
+    rows = match::provisional_margin_report(snap, match::PricingOptions{period, *config, nullptr}, grouping);
+  } else {
+    rows = match::margin_report(snap, period, grouping);
+  }
   if (!rows.ok()) return report(ctx, rows.error());
   const std::string key_name = by == "sku" ? "SkuId" : "PartnerId";
   if (format == "csv") {
-    ctx.out << key_name << ",Currency,Lines,Cost,Sell,Margin,MarginPct,FloorBreaches\n";
+    ctx.out << key_name << ",Currency,Lines,Cost,Sell,Margin,MarginPct,FloorBreaches,FloorPct\n";
     for (const auto& r : *rows) {
       ctx.out << r.key << "," << r.currency << "," << r.lines << "," << r.cost.to_string() << ","
               << r.sell.to_string() << "," << r.margin.to_string() << "," << r.margin_pct << ","
-              << r.floor_breaches << "\n";
+              << r.floor_breaches << "," << floor_text(r) << "\n";
     }
     return 0;
   }
+  if (provisional) ctx.out << "provisional: priced in memory from the usage loaded so far; nothing was written\n";
   ctx.out << std::left << std::setw(22) << (by == "sku" ? "SKU" : "PARTNER") << std::setw(5) << "CUR" << std::right
           << std::setw(7) << "LINES" << std::setw(14) << "COST" << std::setw(14) << "SELL" << std::setw(14)
-          << "MARGIN" << std::setw(9) << "MARGIN%" << std::setw(10) << "BREACHES" << "\n";
+          << "MARGIN" << std::setw(9) << "MARGIN%" << std::setw(9) << "FLOOR%" << std::setw(10) << "BREACHES" << "\n";
   for (const auto& r : *rows) {
     ctx.out << std::left << std::setw(22) << (r.key == "*" ? "total" : r.key) << std::setw(5) << r.currency
             << std::right << std::setw(7) << r.lines << std::setw(14) << r.cost.to_string() << std::setw(14)
             << r.sell.to_string() << std::setw(14) << r.margin.to_string() << std::setw(9) << r.margin_pct
-            << std::setw(10) << r.floor_breaches << "\n";
+            << std::setw(9) << floor_text(r) << std::setw(10) << r.floor_breaches << "\n";
   }
   return 0;
 }

@@ -25,7 +25,7 @@ commands:
   exceptions list --period P [--status S] [--category C] [--format table|csv|json]
   exceptions summary --period P [--format table|csv]   counts and amounts by category
   exceptions show ID
-  margin --period P [--by partner|sku] [--format table|csv]
+  margin --period P [--by partner|sku] [--format table|csv] [--provisional]
   shadow --period P --legacy FILE [--csv OUT]   diff legacy billing against priced lines
   exceptions assign ID --owner O | ack ID | resolve ID --note N [--evidence F] | waive ID --reason R
   keys register --pub FILE.pub [--role finance] | rotate --name N --pub FILE.pub | revoke --name N --reason R | list

@@ -10,7 +10,11 @@ packages=(
   clang libclang-rt-14-dev
   golang-go golang-golang-x-mod-dev
   libcurl4-openssl-dev nginx
+  chromium fonts-liberation  # the portal's browser test (docs/portal.md §5)
 )
+# Node.js and npm for the browser test's playwright-core: the machine's own when it has them
+# (Debian 12's nodejs is older than the one such machines ship).
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

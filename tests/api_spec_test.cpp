@@ -145,6 +145,7 @@ TEST_F(ApiTest, EveryDocumentedOperationAnswersOnlyAsDocumented) {
       for (std::string* text : {&request.target, &request.body}) {
         replace_all(*text, "PL-2026-10-000000000000", line);
         replace_all(*text, "EX-2026-10-TIMING-00000000", exception);
+        replace_all(*text, "cbt_EXAMPLE", token("partner:P001"));
       }
       const std::string operation_name = upper(method) + " " + path.first.as<std::string>();
       const std::set<std::string> roles = documented_roles(operation);
