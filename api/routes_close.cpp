@@ -105,7 +105,7 @@ Result<Reply> invoice(Call& call) {
   CB_TRY(ledger::Snapshot snapshot, call.service.snapshot());
   CB_TRY(DecodedEntry e, visible_invoice(call, snapshot, call.params[0]));
   if (format == "json") {
-    CB_TRY(std::string body, close::invoice_json(snapshot, e));
+    CB_TRY(std::string body, close::invoice_json(snapshot, e, call.service.config().seller));
     return Reply::text(200, std::move(body), "application/json");
   }
   CB_TRY(std::string body, close::invoice_csv(snapshot, e));

@@ -40,10 +40,11 @@ int invoice_issue(const Context& ctx, const std::vector<std::string>& args) {
 
 int invoice_show(const Context& ctx, const std::vector<std::string>& args) {
   po::options_description options("invoice show options");
-  std::string id, format = "json";
+  std::string id, format = "json", config_file;
   options.add_options()
       ("id", po::value(&id)->required(), "invoice id, e.g. INV-2026-10-P001")
-      ("format", po::value(&format), "json or csv");
+      ("format", po::value(&format), "json or csv")
+      ("config", po::value(&config_file), "close configuration (JSON): the seller a tax invoice names");
   po::positional_options_description positional;
   positional.add("id", 1);
   parse_args(args, options, positional);
@@ -52,7 +53,9 @@ int invoice_show(const Context& ctx, const std::vector<std::string>& args) {
   if (!view.ok()) return report(ctx, view.error());
   auto entry = close::find_invoice(**view, id);
   if (!entry.ok()) return report(ctx, entry.error());
-  auto text = format == "json" ? close::invoice_json(**view, *entry) : close::invoice_csv(**view, *entry);
+  auto config = load_close_config(ctx, config_file);
+  if (!config.ok()) return report(ctx, config.error());
+  auto text = format == "json" ? close::invoice_json(**view, *entry, config->seller) : close::invoice_csv(**view, *entry);
   if (!text.ok()) return report(ctx, text.error());
   ctx.out << *text;
   return 0;

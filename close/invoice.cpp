@@ -256,7 +256,7 @@ Result<DecodedEntry> find_invoice(const ledger::Snapshot& snapshot, const std::s
   return std::move(*found);
 }
 
-Result<std::string> invoice_json(const ledger::Snapshot& snapshot, const DecodedEntry& entry) {
+Result<std::string> invoice_json(const ledger::Snapshot& snapshot, const DecodedEntry& entry, const match::Seller& seller) {
   auto inv = entry.reader().getKind().getInvoice();
   nlohmann::ordered_json j{{"invoice_id", text_of(inv.getInvoiceId())},
                            {"entry", entry.reader().getIndex()},
@@ -268,6 +268,13 @@ Result<std::string> invoice_json(const ledger::Snapshot& snapshot, const Decoded
                            {"gst_treatment", inv.getGstTreatment() == GstTreatment::TAXABLE ? "taxable" : "gst_free"},
                            {"sign_off", {{"index", inv.getSignOff().getIndex()},
                                          {"hash", to_hex(Bytes(inv.getSignOff().getHash().begin(), inv.getSignOff().getHash().size()))}}}};
+  j["seller"] = seller.name.empty() ? nlohmann::ordered_json(nullptr)
+                                    : nlohmann::ordered_json{{"name", seller.name}, {"abn", seller.abn}, {"address", seller.address}};
+  CB_TRY(match::PriceBook book, match::PriceBook::load(snapshot));
+  const match::PartnerInfo* buyer = book.partner(text_of(inv.getPartnerId()));
+  j["buyer"] = {{"partner_id", text_of(inv.getPartnerId())},
+                {"name", buyer != nullptr ? buyer->name : ""},
+                {"country", buyer != nullptr ? buyer->country : ""}};
   j["items"] = nlohmann::ordered_json::array();
   auto visit = [&](schema::InvoiceItem::Reader item) -> Status {
     j["items"].push_back({{"line_id", text_of(item.getLineId())},

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ledger/ledger.h"
+#include "match/config.h"
 
 namespace closebook::close {
 
@@ -46,7 +47,10 @@ Status each_item(const ledger::Snapshot& snapshot, const DecodedEntry& invoice,
                  const std::function<Status(schema::InvoiceItem::Reader)>& fn);
 uint64_t item_count(schema::Invoice::Reader invoice);
 
-Result<std::string> invoice_json(const ledger::Snapshot& snapshot, const DecodedEntry& invoice);  // pretty JSON
+// Pretty JSON, with the seller (the close config's, null when unset) and the buyer (the partner's
+// current name and country) a printed tax invoice names (docs/close.md §3).
+Result<std::string> invoice_json(const ledger::Snapshot& snapshot, const DecodedEntry& invoice,
+                                 const match::Seller& seller = {});
 Result<std::string> invoice_csv(const ledger::Snapshot& snapshot, const DecodedEntry& invoice);   // one row per item, then a total row
 
 }  // namespace closebook::close

@@ -163,12 +163,49 @@ CloseConfig CloseConfig::defaults() {
   return config;
 }
 
+Result<std::string> parse_abn(std::string_view text) {
+  std::string digits;
+  for (char c : text) {
+    if (c == ' ') continue;
+    if (c < '0' || c > '9') return Error::invalid("an ABN is 11 digits");
+    digits += c;
+  }
+  if (digits.size() != 11) return Error::invalid("an ABN is 11 digits");
+  static constexpr int kWeights[11] = {10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19};
+  int sum = 0;
+  for (size_t i = 0; i < 11; ++i) sum += ((digits[i] - '0') - (i == 0 ? 1 : 0)) * kWeights[i];
+  if (sum % 89 != 0) return Error::invalid("\"" + std::string(text) + "\" is not a valid ABN (its check digits do not match)");
+  return digits.substr(0, 2) + " " + digits.substr(2, 3) + " " + digits.substr(5, 3) + " " + digits.substr(8, 3);
+}
+
+namespace {
+
+Status apply_seller(const nlohmann::json& j, Seller& seller) {
+  if (!j.is_object()) return Error::invalid("expected an object").in_field("seller");
+  CB_CHECK(check_keys(j, {"name", "abn", "address"}, "seller"));
+  for (const char* key : {"name", "abn"}) {
+    if (!j.contains(key) || !j[key].is_string() || j[key].get<std::string>().empty()) {
+      return Error::invalid("must be a non-empty string").in_field(std::string("seller.") + key);
+    }
+  }
+  if (j.contains("address") && !j["address"].is_string()) return Error::invalid("must be a string").in_field("seller.address");
+  auto abn = parse_abn(j["abn"].get<std::string>());
+  if (!abn.ok()) return std::move(abn).error().in_field("seller.abn");
+  seller = Seller{j["name"].get<std::string>(), j.value("address", std::string()), *abn};
+  return {};
+}
+
+}  // namespace
+
 Result<CloseConfig> CloseConfig::parse(const std::string& file_name, std::string_view json) {
   auto located = [&](Error e) { return std::move(e).at(file_name, 0); };
   const nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return located(Error::invalid("not a JSON object"));
   CloseConfig config = defaults();
-  if (auto st = check_keys(j, {"tolerance", "fx_tolerance_bps", "exceptions", "journal", "signoff_signatures", "feeds"}, ""); !st.ok()) return located(st.error());
+  if (auto st = check_keys(j, {"tolerance", "fx_tolerance_bps", "exceptions", "journal", "signoff_signatures", "feeds", "seller"}, ""); !st.ok()) return located(st.error());
+  if (j.contains("seller")) {
+    if (auto st = apply_seller(j["seller"], config.seller); !st.ok()) return located(st.error());
+  }
   if (j.contains("feeds")) {
     if (auto st = apply_feeds(j["feeds"], config.cadences); !st.ok()) return located(st.error());
   }

@@ -44,6 +44,17 @@ enum class Cadence { DAILY, WEEKLY, MONTHLY };
 const char* cadence_name(Cadence cadence);
 Result<Cadence> parse_cadence(std::string_view name);
 
+// Who issues the partner invoices, as an Australian tax invoice must name them (the ATO: the
+// supplier's identity and ABN). From `"seller": {"name", "abn"[, "address"]}`; unset by default.
+struct Seller {
+  std::string name, address;
+  std::string abn;  // 11 digits, grouped "51 824 753 556"; its ATO check digits verified
+};
+
+// Whether an ABN's digits pass the ATO's check (subtract 1 from the first digit, weight the
+// digits 10, 1, 3, 5, ..., 19, and the sum divides by 89): the ABN grouped "NN NNN NNN NNN".
+Result<std::string> parse_abn(std::string_view text);
+
 struct CloseConfig {
   Decimal tolerance = Decimal::parse("0.01").value();  // per line, in billing currency
   uint32_t fx_tolerance_bps = 10;  // vendor rate vs the period lock, basis points
@@ -54,6 +65,7 @@ struct CloseConfig {
   // vendor not named is daily; the defaults name the backup vendors, whose feeds are monthly
   // seat reports (docs/matching.md §3).
   std::map<std::string, Cadence> cadences;
+  Seller seller;  // empty name: not configured
 
   Cadence cadence(const std::string& vendor) const;
 

@@ -64,8 +64,14 @@ class ApiError extends Error {
   }
 }
 
+// Each navigation starts a new generation; a read answered after the page changed again is
+// dropped (Stale), so a slow page never paints over the one the user went to next.
+let generation = 0;
+class Stale extends Error {}
+
 async function api(path, options) {
   options = options || {};
+  const startedIn = generation;
   const headers = { Accept: options.accept || 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (options.method && options.method !== 'GET' && state.session && state.session.csrf_token) {
@@ -77,6 +83,7 @@ async function api(path, options) {
   });
   const type = r.headers.get('Content-Type') || '';
   const body = type.startsWith('application/json') ? await r.json() : await r.text();
+  if (!options.method && startedIn !== generation) throw new Stale();
   if (!r.ok) throw new ApiError(r.status, typeof body === 'object' ? body : { message: body });
   return body;
 }
@@ -205,14 +212,18 @@ async function invoicePage(id) {
 }
 
 // The tax invoice as the ATO asks (docs/portal.md §3): the words "Tax invoice" for a taxable
-// supply, the date, each item with its quantity, price and GST, and the GST and total.
+// supply, the seller's name and ABN, the buyer, the date, each item with its quantity, price
+// and GST, and the GST and total.
 async function printPage(id) {
   const inv = await api('/v1/invoices/' + enc(id) + '?format=json');
   const taxable = inv.gst_treatment === 'taxable';
   show((taxable ? 'Tax invoice ' : 'Invoice ') + inv.invoice_id,
     h('p', { class: 'no-print' }, h('button', { type: 'button', onclick: () => window.print() }, 'Print or save as PDF'),
       ' ', link('/invoices/' + enc(id), 'Back to the invoice')),
-    h('p', {}, 'To partner ', inv.partner_id, ' · date of issue ', inv.issue_date, ' · period ', inv.period),
+    inv.seller ? h('p', {}, 'From ', h('strong', {}, inv.seller.name), ' · ABN ', inv.seller.abn, inv.seller.address ? ' · ' + inv.seller.address : '')
+      : h('p', { class: 'error' }, 'The seller\'s name and ABN are not configured (closebook.json "seller"): this is not yet a valid tax invoice.'),
+    h('p', {}, 'To ', h('strong', {}, inv.buyer.name || inv.partner_id), ' (partner ', inv.partner_id, inv.buyer.country ? ', ' + inv.buyer.country : '', ')',
+      ' · date of issue ', inv.issue_date, ' · period ', inv.period),
     table('Items (' + inv.currency + ')', ['Description', 'Quantity', 'Unit price', 'Amount', taxable ? 'GST' : 'GST (GST-free)'],
       inv.items.map(i => [i.description, i.quantity, i.unit_price, i.amount, i.gst]), [1, 2, 3, 4]),
     table('Totals (' + inv.currency + ')', ['Total excluding GST', 'GST', 'Total' + (taxable ? ' including GST' : '')],
@@ -427,7 +438,10 @@ async function signoffPage(query) {
   if (!period) return show('Sign-off', h('p', {}, 'No period yet.'));
   const base = '/v1/periods/' + enc(period) + '/statement';
   let statement = null, problem = null;
-  try { statement = await api(base, { accept: 'text/plain' }); } catch (err) { problem = err.message; }
+  try { statement = await api(base, { accept: 'text/plain' }); } catch (err) {
+    if (err instanceof Stale) throw err;
+    problem = err.message;
+  }
   const signature = h('textarea', { id: 'signature', rows: 4, required: true });
   const file = h('input', { id: 'signature-file', type: 'file', accept: '.sig,.txt,text/plain' });
   file.addEventListener('change', async () => { if (file.files[0]) signature.value = await file.files[0].text(); });
@@ -505,6 +519,7 @@ const ROUTES = [
 ];
 
 async function route() {
+  ++generation;
   if (!state.session) return signInPage();
   const hash = location.hash.replace(/^#/, '') || '/';
   const [path, query] = hash.split('?');
@@ -514,6 +529,7 @@ async function route() {
     try {
       await page(m, new URLSearchParams(query || ''));
     } catch (err) {
+      if (err instanceof Stale) return;
       if (err.status === 401) { state.session = null; renderChrome(); return signInPage('Your session ended; sign in again.'); }
       if (err.status === 404) return notFound();
       show('Something went wrong', h('p', { class: 'error' }, err.message));

@@ -108,12 +108,17 @@ trap 'kill "$witness" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$out/witness.port" ] && break; sleep 0.1; done
 printf 'log %s\nwitness auditor %s http://127.0.0.1:%s\nquorum auditor\n' "$("$closebook" log vkey)" \
   "$("$closebook" witness vkey "$out/witness.key.pub")" "$(cat "$out/witness.port")" | tee "$out/witness.policy"
-"$closebookd" --listen 127.0.0.1:0 --port-file "$out/closebookd.port" --access-log "$out/closebookd-access.log" \
+"$closebookd" --close-config "$root/data/sample/closebook.json" --listen 127.0.0.1:0 --port-file "$out/closebookd.port" --access-log "$out/closebookd-access.log" \
   --witness-policy "$out/witness.policy" 2>"$out/closebookd.log" &
 daemon=$!
 trap 'kill "$daemon" "$witness" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$out/closebookd.port" ] && break; sleep 0.1; done
 api=http://127.0.0.1:$(cat "$out/closebookd.port")
+printf 'partner:P001 %s\nops %s\n' "$partner" "$ops" >"$out/portal-tokens.txt" && chmod 600 "$out/portal-tokens.txt"
+echo "# the portal (docs/portal.md) is at $api/ while the demo runs; sign in as partner P001 with"
+echo "#   $partner"
+echo "# (ops' token and this one are in demo-out/portal-tokens.txt; the demo's last lines say how to serve the portal again)"
+curl -sS -o /dev/null -w '# GET / -> HTTP %{http_code}, %{content_type}\n' "$api/"
 call() { local who=$1; shift; curl -sS -H "Authorization: Bearer $who" "$@"; }
 echo "# the partner's invoices (its own only), its invoice as CSV, and its evidence bundle"
 call "$partner" "$api/v1/invoices?period=2026-10"
@@ -192,4 +197,9 @@ GL journal:           $out/journal/ (Xero's import file per organisation, JSON w
 evidence bundles:     $out/bundle-INV-2026-10-P004.json, $out/bundle-INV-2026-10-P001-2.json (docs/evidence.md)
 API access log:       $out/closebookd-access.log (closebookd: docs/api.md, docs/api.yaml)
 Try: $closebook --ledger $CLOSEBOOK_LEDGER log entry 3 --format json
+
+The portal (docs/portal.md), after the demo:
+  CLOSEBOOK_PASSPHRASE=$CLOSEBOOK_PASSPHRASE $closebookd --ledger $CLOSEBOOK_LEDGER --close-config $root/data/sample/closebook.json --listen 127.0.0.1:8080
+  then open http://127.0.0.1:8080/ and sign in as partner P001 with the token in $out/portal-tokens.txt:
+  $partner
 EOT

@@ -4,6 +4,7 @@
 // open period. The pages themselves are tested in a real browser (tests/browser/).
 #include <gtest/gtest.h>
 
+#include "match/config.h"
 #include "tests/api_fixture.h"
 
 namespace closebook::test {
@@ -118,6 +119,30 @@ TEST_F(ApiTest, MarginIsProvisionalWhileThePeriodCanBePricedAndRecordedOnceSigne
   ASSERT_EQ(sign_off_over_http().status, 201);
   EXPECT_EQ(json(get("ops", "/v1/periods/2026-10/margin"))["basis"], "ledger");
   EXPECT_EQ(get("ops", "/v1/periods/2026-10/margin?basis=provisional").status, 409);
+}
+
+// The seller a printed tax invoice names: an ABN passes the ATO's check digits or is refused,
+// naming the field. 51 824 753 556 is the ATO's own ABN, as published.
+TEST(SellerConfigTest, AnAbnMustPassTheAtoCheckDigits) {
+  EXPECT_EQ(match::parse_abn("51824753556").value(), "51 824 753 556");
+  EXPECT_EQ(match::parse_abn("51 824 753 556").value(), "51 824 753 556");
+  for (const char* bad : {"51 824 753 557", "61 824 753 556", "5182475355", "518247535561", "51-824-753-556", ""}) {
+    EXPECT_FALSE(match::parse_abn(bad).ok()) << bad;
+  }
+  const auto ok = match::CloseConfig::parse("c.json", R"({"seller": {"name": "D Pty Ltd", "abn": "51824753556"}})");
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  EXPECT_EQ(ok->seller.abn, "51 824 753 556");
+  EXPECT_TRUE(match::CloseConfig::defaults().seller.name.empty());
+  const std::pair<const char*, const char*> refused[] = {
+      {R"({"seller": {"name": "D", "abn": "51 824 753 557"}})", "seller.abn"},
+      {R"({"seller": {"abn": "51824753556"}})", "seller.name"},
+      {R"({"seller": {"name": "D", "abn": "51824753556", "tax": 1}})", "seller"},
+      {R"({"seller": "D"})", "seller"}};
+  for (const auto& [json, field] : refused) {
+    const auto c = match::CloseConfig::parse("c.json", json);
+    ASSERT_FALSE(c.ok()) << json;
+    EXPECT_NE(c.error().to_string().find(field), std::string::npos) << c.error().to_string();
+  }
 }
 
 }  // namespace

@@ -93,6 +93,9 @@ async function go(page, hash) {
   await step('the printable tax invoice renders and prints to PDF', async () => {
     await go(page, '#/invoices/INV-2026-10-P001/print');
     assert.equal(await heading(page), 'Tax invoice INV-2026-10-P001');
+    const text = await page.locator('main').textContent();
+    assert.match(text, /Sample Distributor Pty Ltd · ABN 12 345 679 016/);
+    assert.match(text, /To Harbour IT Pty Ltd \(partner P001, AU\)/);
     await shot(page, 'partner-tax-invoice');
     await page.emulateMedia({ media: 'print' });
     await page.pdf({ path: path.join(OUT, 'INV-2026-10-P001.pdf') });

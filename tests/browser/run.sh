@@ -9,9 +9,10 @@ out=${2:-$build/browser-test}
 [ -d "$here/node_modules/playwright-core" ] || (cd "$here" && npm ci --no-audit --no-fund >/dev/null)
 tokens=$(bash "$here/setup.sh" "$build" "$out")
 export CLOSEBOOK_PASSPHRASE=browser-test-passphrase CLOSEBOOK_LEDGER=$out/ledger
-"$build/cli/closebookd" --listen 127.0.0.1:0 --port-file "$out/port" --access-log "$out/access.log" 2>"$out/closebookd.log" &
+"$build/cli/closebookd" --close-config "$here/../../data/sample/closebook.json" --listen 127.0.0.1:0 --port-file "$out/port" --access-log "$out/access.log" 2>"$out/closebookd.log" &
 daemon=$!
 trap 'kill "$daemon" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do [ -s "$out/port" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -s "$out/port" ] && break; kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
+[ -s "$out/port" ] || { echo "closebookd did not start:" >&2; cat "$out/closebookd.log" >&2; exit 1; }
 BASE=http://127.0.0.1:$(cat "$out/port") TOKENS=$tokens VERIFY=$build/verify/closebook-verify VKEY=$out/log.vkey \
   OUT=$out node "$here/portal.test.js"
