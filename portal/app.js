@@ -4,7 +4,7 @@
 // from API answers with text nodes only (no HTML from data is ever parsed).
 'use strict';
 
-const state = { session: null };
+const state = { session: null, flash: null };
 
 // ---- DOM helpers ----------------------------------------------------------------------------
 
@@ -276,7 +276,7 @@ async function linePage(id) {
       e.preventDefault();
       try {
         const d = await api('/v1/disputes', { method: 'POST', body: { line_id: id, reason: reason.value, amount: amount.value } });
-        say('Dispute ' + d.dispute_id + ' raised.');
+        state.flash = 'Dispute ' + d.dispute_id + ' raised.';
         location.hash = '#/disputes/' + enc(d.dispute_id);
       } catch (err) { say(err.message, true); }
     },
@@ -436,21 +436,39 @@ async function marginPage(query) {
 async function signoffPage(query) {
   const period = query.get('period') || await latestPeriod();
   if (!period) return show('Sign-off', h('p', {}, 'No period yet.'));
+  const override = query.get('override_reason') || '';
   const base = '/v1/periods/' + enc(period) + '/statement';
-  let statement = null, problem = null;
-  try { statement = await api(base, { accept: 'text/plain' }); } catch (err) {
+  const withOverride = (q) => base + (q || override ? '?' : '') + [q, override ? 'override_reason=' + enc(override) : ''].filter(Boolean).join('&');
+  let statement = null, summary = null, problem = null;
+  try {
+    statement = await api(withOverride(''), { accept: 'text/plain' });
+    summary = await api(withOverride('view=summary'), { accept: 'text/plain' });
+  } catch (err) {
     if (err instanceof Stale) throw err;
     problem = err.message;
   }
+  if (problem) return show('Sign-off of ' + period, h('p', { class: 'error' }, 'No statement can be made now: ' + problem));
+  const blocked = / blocking [1-9]/.test(summary) && !override;
+  const reason = h('input', { id: 'override', size: 60, value: override });
+  const overrideForm = h('form', {
+    onsubmit: (e) => {
+      e.preventDefault();
+      const q = new URLSearchParams({ period });
+      if (reason.value.trim()) q.set('override_reason', reason.value.trim());
+      location.hash = '#/signoff?' + q.toString();
+    },
+  }, h('label', { for: 'override' }, 'Override reason'), reason, h('button', { type: 'submit' }, 'Make the statement with this reason'));
   const signature = h('textarea', { id: 'signature', rows: 4, required: true });
   const file = h('input', { id: 'signature-file', type: 'file', accept: '.sig,.txt,text/plain' });
   file.addEventListener('change', async () => { if (file.files[0]) signature.value = await file.files[0].text(); });
   const form = h('form', {
     onsubmit: async (e) => {
       e.preventDefault();
+      const body = { statement, signatures: signature.value };
+      if (override) body.override_reason = override;
       try {
-        const r = await api('/v1/periods/' + enc(period) + '/signoff', { method: 'POST', body: { statement, signatures: signature.value } });
-        say('Signed off: entry ' + r.entry + '.');
+        const r = await api('/v1/periods/' + enc(period) + '/signoff', { method: 'POST', body });
+        state.flash = 'Signed off: entry ' + r.entry + '.';
         location.hash = '#/periods/' + enc(period);
       } catch (err) { say(err.message, true); }
     },
@@ -458,15 +476,18 @@ async function signoffPage(query) {
   h('label', { for: 'signature' }, 'or paste the signature lines'), signature, h('br'),
   h('button', { type: 'submit' }, 'Submit the sign-off'));
   show('Sign-off of ' + period,
-    problem ? h('p', { class: 'error' }, 'No statement can be made now: ' + problem) : [
-      h('ol', {},
-        h('li', {}, download(base, 'Download the statement', 'statement-' + period + '.txt'), ' and ',
-          download(base + '?view=summary', 'the summary it commits to', 'summary-' + period + '.txt'), '.'),
-        h('li', {}, 'Review the summary, then sign on your own machine:',
-          h('pre', {}, 'closebook sign --key finance.key statement-' + period + '.txt --summary summary-' + period + '.txt > statement-' + period + '.sig')),
-        h('li', {}, 'Upload the signature here.')),
-      h('h2', {}, 'The statement'), h('pre', {}, statement),
-      form]);
+    blocked ? h('p', { class: 'error' }, 'Blocking exceptions are open: resolve them, or make the statement with an override reason, which the summary records.') : null,
+    override ? h('p', {}, 'Override reason: ', h('strong', {}, override)) : null,
+    h('h2', {}, 'The summary you sign'), h('pre', {}, summary),
+    overrideForm,
+    h('ol', {},
+      h('li', {}, download(withOverride(''), 'Download the statement', 'statement-' + period + '.txt'), ' and ',
+        download(withOverride('view=summary'), 'the summary it commits to', 'summary-' + period + '.txt'), '.'),
+      h('li', {}, 'Sign on your own machine, with your key (it checks the statement against the summary):',
+        h('pre', {}, 'closebook sign --key finance.key statement-' + period + '.txt --summary summary-' + period + '.txt > statement-' + period + '.sig')),
+      h('li', {}, 'Upload the signature here.')),
+    h('h2', {}, 'The statement'), h('pre', {}, statement),
+    form);
 }
 
 // ---- auditor: checkpoint, witnesses, bundles --------------------------------------------------
@@ -542,7 +563,8 @@ async function route() {
 async function start() {
   try { state.session = await api('/v1/session'); } catch (err) { state.session = null; }
   renderChrome();
-  window.addEventListener('hashchange', () => { say(''); route(); });
+  // A message meant for the next page (state.flash) outlives the navigation; others do not.
+  window.addEventListener('hashchange', () => { say(state.flash || ''); state.flash = null; route(); });
   route();
 }
 

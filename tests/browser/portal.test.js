@@ -174,9 +174,11 @@ async function go(page, hash) {
     await page.getByLabel('Status').selectOption('all');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForFunction(() => location.hash.includes('category=DISPUTE'));
-    await page.waitForLoadState('networkidle');
-    const cells = await page.locator('tbody tr td:nth-child(2)').allTextContents();
-    assert.ok(cells.length >= 1 && cells.every(c => c === 'DISPUTE'), cells.join(','));
+    // The filtered page replaces the whole queue: wait for it rather than for the network.
+    await page.waitForFunction(() => {
+      const cells = [...document.querySelectorAll('tbody tr td:nth-child(2)')].map(td => td.textContent);
+      return cells.length >= 1 && cells.every(c => c === 'DISPUTE');
+    }, null, { timeout: 10000 });
   });
   await step('the open period\'s provisional margin shows the SKU below its floor', async () => {
     await go(page, '#/margin?period=2026-11&by=sku');
@@ -199,13 +201,34 @@ async function go(page, hash) {
 
   // ---- finance ----
   const financeContext = await fresh();
-  await step('finance finds the statement to sign offline and the signature upload', async () => {
+  await step('finance reviews the summary, makes the statement with an override, signs it offline and uploads the signature', async () => {
     page = await signIn(financeContext, 'finance');
     await go(page, '#/signoff?period=2026-10');
-    const text = await page.locator('main').textContent();
-    // 2026-10 is signed: no second statement; the page says why, in the API's words.
-    assert.match(text, /No statement can be made now/);
-    await shot(page, 'finance-signed');
+    assert.match(await page.locator('main').textContent(), /No statement can be made now/, 'a signed period has none');
+    await go(page, '#/signoff?period=2026-11');
+    assert.match(await page.locator('main').textContent(), /Blocking exceptions are open/);
+    await page.getByLabel('Override reason').fill('orphan billing: the test loads no vendor invoice');
+    await page.getByRole('button', { name: 'Make the statement with this reason' }).click();
+    await page.waitForFunction(() => location.hash.includes('override_reason='));
+    await page.locator('main', { hasText: 'override orphan billing' }).waitFor();
+    await shot(page, 'finance-signoff');
+    const files = {};
+    for (const [name, text] of [['statement', 'Download the statement'], ['summary', 'the summary it commits to']]) {
+      const dl = page.waitForEvent('download');
+      await page.getByRole('link', { name: text }).click();
+      files[name] = path.join(OUT, name + '-2026-11.txt');
+      await (await dl).saveAs(files[name]);
+    }
+    // Finance's key never reaches the server: the signature is made here, as on finance's machine.
+    const sig = execFileSync(process.env.CLOSEBOOK, ['sign', '--key', path.join(OUT, 'finance.key'), '--passphrase-file',
+      path.join(OUT, 'finance.pass'), files.statement, '--summary', files.summary], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    fs.writeFileSync(path.join(OUT, 'statement-2026-11.sig'), sig);
+    await page.getByLabel('Signature file').setInputFiles(path.join(OUT, 'statement-2026-11.sig'));
+    await page.waitForFunction(() => document.getElementById('signature').value.includes('— '));
+    await page.getByRole('button', { name: 'Submit the sign-off' }).click();
+    await page.waitForFunction(() => location.hash === '#/periods/2026-11');
+    await page.locator('ol.timeline', { hasText: 'Signed off' }).waitFor();
+    assert.match(await page.locator('#status').textContent(), /Signed off: entry \d+/);
   });
 
   // ---- auditor ----

@@ -14,5 +14,5 @@ daemon=$!
 trap 'kill "$daemon" 2>/dev/null || true' EXIT
 for _ in $(seq 300); do [ -s "$out/port" ] && break; kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
 [ -s "$out/port" ] || { echo "closebookd did not start:" >&2; cat "$out/closebookd.log" >&2; exit 1; }
-BASE=http://127.0.0.1:$(cat "$out/port") TOKENS=$tokens VERIFY=$build/verify/closebook-verify VKEY=$out/log.vkey \
+BASE=http://127.0.0.1:$(cat "$out/port") TOKENS=$tokens CLOSEBOOK=$build/cli/closebook VERIFY=$build/verify/closebook-verify VKEY=$out/log.vkey \
   OUT=$out node "$here/portal.test.js"

@@ -34,6 +34,10 @@ awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } {
 { head -n 1 "$root/data/sample/rules.csv"
   echo "R001,2,microsoft,CFQ7TTC0LCHC:0002,*,2026-11-01,,32.6700,AUD,markup_pct,5.00,AUD,Licence/Month,8.0"; } >"$out/rules-2026-11.csv"
 "$closebook" load rules "$out/rules-2026-11.csv"
+# Priced and matched, not signed: finance signs it in the browser (no vendor invoice was
+# loaded, so its lines are orphan billing: blocking, and signed with an override).
+"$closebook" price --period 2026-11
+"$closebook" match --period 2026-11
 "$closebook" log vkey >"$out/log.vkey"
 for who in partner:P001 partner:P002 ops finance auditor; do
   printf '%s %s\n' "$who" "$("$closebook" tokens create --role "$who" --name "browser $who")"
