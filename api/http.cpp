@@ -12,6 +12,13 @@ std::optional<std::string> Request::header(std::string_view lower_name) const {
   return std::nullopt;
 }
 
+bool Request::from_own_origin() const {
+  const std::optional<std::string> origin = header("origin");
+  if (!origin) return true;
+  const std::string host = header("host").value_or("");
+  return *origin == "http://" + host || *origin == "https://" + host;
+}
+
 Reply Reply::json(int status, const Json& body) {
   Reply r;
   r.status = status;

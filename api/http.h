@@ -24,6 +24,9 @@ struct Request {
   std::string peer;  // client IP, for the access log and the auth-failure limit
 
   std::optional<std::string> header(std::string_view lower_name) const;
+  // False when the request names an Origin other than closebookd's own (http:// or https://
+  // and its Host): a browser's request from another site's page. True without an Origin.
+  bool from_own_origin() const;
 };
 
 struct Reply {

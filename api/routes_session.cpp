@@ -23,17 +23,9 @@ Json who(const TokenInfo& token) {
   return out;
 }
 
-// The page signing in must be closebookd's own: a browser names the origin of a cross-site
-// request, and such a request must not sign the victim's browser in as someone else.
-bool from_own_origin(const Request& request) {
-  const std::optional<std::string> origin = request.header("origin");
-  if (!origin) return true;
-  const std::string host = request.header("host").value_or("");
-  return *origin == "http://" + host || *origin == "https://" + host;
-}
-
 Result<Reply> sign_in(Call& call) {
-  if (!from_own_origin(call.request)) return Reply::error(403, "csrf", "sign in from closebookd's own pages");
+  // A cross-site request must not sign the victim's browser in as someone else.
+  if (!call.request.from_own_origin()) return Reply::error(403, "csrf", "sign in from closebookd's own pages");
   API_BODY(body, call.request);
   CB_TRY(std::string presented, body.string("token", true, 200));
   CB_CHECK(body.finish());

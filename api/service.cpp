@@ -222,11 +222,7 @@ namespace {
 // Strict already keeps the cookie off other sites' requests; this holds where it does not.
 bool same_origin_write(const Request& request, const SessionStore::Session& session) {
   const std::optional<std::string> csrf = request.header("x-csrf-token");
-  if (!csrf || !equal_in_constant_time(*csrf, session.csrf)) return false;
-  const std::optional<std::string> origin = request.header("origin");
-  if (!origin) return true;
-  const std::string host = request.header("host").value_or("");
-  return *origin == "http://" + host || *origin == "https://" + host;
+  return csrf && equal_in_constant_time(*csrf, session.csrf) && request.from_own_origin();
 }
 
 }  // namespace
