@@ -36,7 +36,7 @@ class SessionStore {
     Clock::time_point opened_at, used_at;
   };
 
-  SessionStore() = default;
+  SessionStore() : SessionStore(Limits{}) {}
   explicit SessionStore(Limits limits) : limits_(limits) {}
 
   Opened open(const std::string& token, Clock::time_point now = Clock::now());
