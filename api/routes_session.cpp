@@ -51,8 +51,7 @@ Result<Reply> session(Call& call) {
 }
 
 Result<Reply> sign_out(Call& call) {
-  const std::optional<std::string> cookies = call.request.header("cookie");
-  if (const auto id = cookies ? cookie_value(*cookies, kSessionCookie) : std::nullopt) call.service.sessions().close(*id);
+  if (const auto id = session_cookie_of(call.request)) call.service.sessions().close(*id);
   Reply r = Reply::json(200, {{"signed_out", call.session != nullptr}});
   r.headers.emplace_back("Set-Cookie", session_cookie(call.service, "", true));
   return r;

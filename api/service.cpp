@@ -203,9 +203,7 @@ std::optional<Reply> Service::authenticate(const Request& request, TokenInfo& to
     const std::optional<std::string_view> credentials = bearer_credentials(*header);
     return authenticate_token(credentials.value_or(std::string_view()), request.peer, token);
   }
-  const std::optional<std::string> cookies = request.header("cookie");
-  const std::optional<std::string> id = cookies ? cookie_value(*cookies, kSessionCookie) : std::nullopt;
-  if (id) session = sessions_.use(*id);
+  if (const std::optional<std::string> id = session_cookie_of(request)) session = sessions_.use(*id);
   if (!session) return authenticate_token("", request.peer, token);
   std::optional<Reply> refused = authenticate_token(session->token, request.peer, token);
   if (refused) {

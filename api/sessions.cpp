@@ -5,19 +5,10 @@
 #include <algorithm>
 #include <cassert>
 
+#include "api/tokens.h"
 #include "evidence/hash.h"
 
 namespace closebook::api {
-namespace {
-
-std::string random_hex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  randombytes_buf(raw.data(), raw.size());
-  return to_hex(Bytes(reinterpret_cast<const uint8_t*>(raw.data()), raw.size()));
-}
-
-}  // namespace
-
 std::string SessionStore::key_of(const std::string& id) {
   return to_hex(sha256(Bytes(reinterpret_cast<const uint8_t*>(id.data()), id.size())));
 }
@@ -63,6 +54,11 @@ void SessionStore::close(const std::string& id) {
 void SessionStore::close_token(const std::string& token) {
   std::lock_guard lock(mutex_);
   std::erase_if(sessions_, [&](const auto& s) { return s.second.token == token; });
+}
+
+std::optional<std::string> session_cookie_of(const Request& request) {
+  const std::optional<std::string> cookies = request.header("cookie");
+  return cookies ? cookie_value(*cookies, kSessionCookie) : std::nullopt;
 }
 
 std::optional<std::string> cookie_value(std::string_view header, std::string_view name) {

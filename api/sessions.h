@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 
+#include "api/http.h"
+
 namespace closebook::api {
 
 inline constexpr const char* kSessionCookie = "closebook_session";
@@ -54,6 +56,9 @@ class SessionStore {
   std::mutex mutex_;
   std::map<std::string, Session> sessions_;  // key_of(id) -> session
 };
+
+// The session cookie's value in the request's Cookie header, or nullopt.
+std::optional<std::string> session_cookie_of(const Request& request);
 
 // The value of cookie `name` in a Cookie header (RFC 6265 §5.4), or nullopt.
 std::optional<std::string> cookie_value(std::string_view header, std::string_view name);

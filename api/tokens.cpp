@@ -27,6 +27,8 @@ bool is_hex(std::string_view s) {
   return true;
 }
 
+}  // namespace
+
 std::string random_hex(size_t bytes) {
   std::vector<uint8_t> buf(bytes);
   randombytes_buf(buf.data(), buf.size());
@@ -34,6 +36,8 @@ std::string random_hex(size_t bytes) {
   sodium_memzero(buf.data(), buf.size());
   return hex;
 }
+
+namespace {
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())

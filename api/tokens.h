@@ -20,6 +20,9 @@
 
 namespace closebook::api {
 
+// `bytes` random bytes from libsodium, as hex (token ids and secrets, session ids).
+std::string random_hex(size_t bytes);
+
 enum class Role { kAdmin, kOps, kFinance, kGl, kAuditor, kPartner };
 
 struct Principal {

@@ -270,11 +270,11 @@ Result<std::string> invoice_json(const ledger::Snapshot& snapshot, const Decoded
                                          {"hash", to_hex(Bytes(inv.getSignOff().getHash().begin(), inv.getSignOff().getHash().size()))}}}};
   j["seller"] = seller.name.empty() ? nlohmann::ordered_json(nullptr)
                                     : nlohmann::ordered_json{{"name", seller.name}, {"abn", seller.abn}, {"address", seller.address}};
-  CB_TRY(match::PriceBook book, match::PriceBook::load(snapshot));
-  const match::PartnerInfo* buyer = book.partner(text_of(inv.getPartnerId()));
+  CB_TRY(std::optional<DecodedEntry> buyer,
+         match::latest_entry(snapshot, "partner", text_of(inv.getPartnerId()), schema::Entry::Kind::PARTNER));
   j["buyer"] = {{"partner_id", text_of(inv.getPartnerId())},
-                {"name", buyer != nullptr ? buyer->name : ""},
-                {"country", buyer != nullptr ? buyer->country : ""}};
+                {"name", buyer ? text_of(buyer->reader().getKind().getPartner().getName()) : ""},
+                {"country", buyer ? text_of(buyer->reader().getKind().getPartner().getCountry()) : ""}};
   j["items"] = nlohmann::ordered_json::array();
   auto visit = [&](schema::InvoiceItem::Reader item) -> Status {
     j["items"].push_back({{"line_id", text_of(item.getLineId())},
