@@ -14,6 +14,7 @@
 // (the writer included), and a bundle can later prove it holds all of a subject's entries.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -44,7 +45,9 @@ struct SubjectHead {
   // Files entry `index` (larger than every index before it) under the subject.
   void add(uint64_t index);
   // 48 bytes: u64be count, u64be last, chain.
+  static constexpr size_t kEncodedBytes = 48;
   std::string encode() const;
+  std::array<char, kEncodedBytes> encoded() const;  // the same, without a heap allocation
   static Result<SubjectHead> decode(std::string_view bytes);
   bool operator==(const SubjectHead&) const = default;
 };

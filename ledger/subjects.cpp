@@ -70,10 +70,30 @@ Hash bucket_hash_of(const std::vector<std::pair<std::string, SubjectHead>>& head
   return hasher.finish();
 }
 
-// The leaf hash of a bucket, from the heads stored under it.
+// The leaf hash of a bucket, from the heads stored under it. Hashed as the cursor reads them,
+// without a copy of each: a large batch touches nearly every bucket, twice.
 Result<Hash> bucket_leaf(MDB_txn* txn, const SubjectTables& tables, uint16_t bucket) {
-  CB_TRY(auto heads, bucket_heads(txn, tables, bucket));
-  return leaf_hash(Bytes(bucket_hash_of(heads)));
+  const std::string prefix = bucket_prefix(bucket);
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn, tables.heads, &cursor);
+  if (rc != 0) return lmdb_error(rc, "open cursor on subject heads");
+  SubjectBucketHasher hasher;
+  MDB_val k = as_val(prefix);
+  MDB_val v;
+  Status status;
+  for (rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE); rc == 0 && as_view(k).starts_with(prefix);
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    auto head = SubjectHead::decode(as_view(v));
+    if (!head.ok()) {
+      status = std::move(head).error();
+      break;
+    }
+    hasher.add(as_view(k).substr(2), *head);
+  }
+  mdb_cursor_close(cursor);
+  CB_CHECK(status);
+  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc, "read subject heads");
+  return leaf_hash(Bytes(hasher.finish()));
 }
 
 Status put_node(MDB_txn* txn, const SubjectTables& tables, unsigned level, uint32_t index, const Hash& h) {
@@ -169,40 +189,52 @@ Status SubjectWriter::touch(uint16_t bucket) {
   return {};
 }
 
-Result<std::optional<SubjectHead>> SubjectWriter::head(std::string_view subject) {
-  return head_at(head_db_key(subject));
+Result<SubjectWriter::Pending*> SubjectWriter::pending(std::string_view subject) {
+  if (auto it = pending_.find(subject); it != pending_.end()) return &it->second;
+  if (pending_.size() >= kPendingHeadsMax) CB_CHECK(flush());
+  const uint16_t bucket = subject_bucket(subject);
+  CB_CHECK(touch(bucket));
+  CB_TRY(std::optional<SubjectHead> stored, read_head_at(txn_, tables_, bucket_prefix(bucket) + std::string(subject)));
+  return &pending_.emplace(std::string(subject), Pending{bucket, stored, false}).first->second;
 }
 
-// `key` is the heads-table key: the bucket's two bytes, then the subject.
-Result<std::optional<SubjectHead>> SubjectWriter::head_at(const std::string& key) {
-  CB_CHECK(touch(static_cast<uint16_t>(static_cast<uint8_t>(key[0]) << 8 | static_cast<uint8_t>(key[1]))));
-  if (auto it = pending_.find(key); it != pending_.end()) return std::optional<SubjectHead>(it->second);
-  return read_head_at(txn_, tables_, key);
+Result<std::optional<SubjectHead>> SubjectWriter::head(std::string_view subject) {
+  CB_TRY(Pending * p, pending(subject));
+  return p->head;
 }
 
 Status SubjectWriter::file(std::string_view subject, uint64_t index) {
-  std::string key = head_db_key(subject);
-  CB_TRY(std::optional<SubjectHead> head, head_at(key));
+  CB_TRY(Pending * p, pending(subject));
+  std::optional<SubjectHead>& head = p->head;
   if (!head) head.emplace();
   if (head->count != 0 && index == head->last) return {};  // an entry filed twice under one key counts once, as in the index
   if (head->count != 0 && index < head->last) {
     return Error::corruption("an entry is filed under a subject out of order (a damaged subject head)");
   }
   head->add(index);
-  pending_.insert_or_assign(std::move(key), *head);
-  if (pending_.size() >= kPendingHeadsMax) return flush();
+  p->changed = true;
   return {};
 }
 
 Status SubjectWriter::flush() {
-  std::vector<const std::pair<const std::string, SubjectHead>*> sorted;
+  using Item = std::pair<const std::string, Pending>;
+  std::vector<const Item*> sorted;
   sorted.reserve(pending_.size());
-  for (const auto& p : pending_) sorted.push_back(&p);
-  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
-  for (const auto* p : sorted) {
-    const std::string value = p->second.encode();
-    MDB_val k = as_val(p->first);
-    MDB_val v = as_val(value);
+  for (const Item& p : pending_) {
+    if (p.second.changed) sorted.push_back(&p);
+  }
+  // The heads table's order (bucket, then subject), so the puts walk the B-tree once.
+  std::sort(sorted.begin(), sorted.end(), [](const Item* a, const Item* b) {
+    return a->second.bucket != b->second.bucket ? a->second.bucket < b->second.bucket : a->first < b->first;
+  });
+  std::string key;
+  for (const Item* p : sorted) {
+    assert(p->second.head && p->second.head->count > 0);
+    key = bucket_prefix(p->second.bucket);
+    key += p->first;
+    const auto value = p->second.head->encoded();
+    MDB_val k = as_val(key);
+    MDB_val v{value.size(), const_cast<char*>(value.data())};
     if (int rc = mdb_put(txn_, tables_.heads, &k, &v, 0); rc != 0) return lmdb_error(rc, "write subject head");
   }
   pending_.clear();

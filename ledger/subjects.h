@@ -67,12 +67,24 @@ class SubjectWriter {
   Result<Hash> commit(const Hash& signed_root);
 
  private:
+  // A subject's head as this transaction has it: read once from the table, then kept here
+  // until flushed. A batch files most entries under the same few subjects ("kind", "period"),
+  // and looks each content key up before filing it: one table read and one bucket hash per
+  // subject, not per use.
+  struct Pending {
+    uint16_t bucket = 0;
+    std::optional<SubjectHead> head;
+    bool changed = false;  // to be written by flush()
+  };
+  // Hashes a std::string and a std::string_view alike, so a lookup builds no string.
+  struct SubjectHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   Status touch(uint16_t bucket);
-  Result<std::optional<SubjectHead>> head_at(const std::string& key);
-  // Writes the pending heads in key order and forgets them.
+  Result<Pending*> pending(std::string_view subject);
+  // Writes the changed heads in key order and forgets every pending head.
   Status flush();
-  // A batch files most entries under the same few subjects ("kind", "period"): their heads
-  // are kept here and written once, not read and written per entry.
   static constexpr size_t kPendingHeadsMax = 1 << 16;
   MDB_txn* txn_;
   SubjectTables tables_;
@@ -81,7 +93,7 @@ class SubjectWriter {
   // tree lookup per subject was a tenth of an append).
   std::vector<std::pair<uint16_t, Hash>> leaves_before_;
   std::vector<bool> touched_;
-  std::unordered_map<std::string, SubjectHead> pending_;  // by heads-table key
+  std::unordered_map<std::string, Pending, SubjectHash, std::equal_to<>> pending_;  // by subject
 };
 
 }  // namespace closebook::ledger

@@ -103,20 +103,30 @@ const PartnerInfo* PriceBook::partner(const std::string& id) const {
 
 const RuleInfo* PriceBook::rule(const std::string& vendor, const std::string& sku, const std::string& partner,
                                 const std::string& day, const std::string& meter_category) const {
-  const RuleInfo* best = nullptr;
-  auto consider = [&](const RuleInfo& r) {
-    const bool applies =
-        (r.partner == partner || r.partner == "*") && r.from <= day && (r.to.empty() || day <= r.to);
-    if (applies && (best == nullptr || outranks(r, *best))) best = &r;
-  };
+  return candidates(vendor, sku, meter_category).best(partner, day);
+}
+
+PriceBook::Candidates PriceBook::candidates(const std::string& vendor, const std::string& sku,
+                                            const std::string& meter_category) const {
+  Candidates out;
   if (auto it = rules_.find(vendor + "|" + sku); it != rules_.end()) {
-    for (const RuleInfo& r : it->second) consider(r);
+    for (const RuleInfo& r : it->second) out.rules_.push_back(&r);
   }
   if (auto it = patterns_.find(vendor); it != patterns_.end()) {
     for (const RuleInfo& r : it->second) {
       const bool of_meter = r.meter_category.empty() || r.meter_category == meter_category;
-      if (of_meter && sku_matches(r.pattern, sku)) consider(r);
+      if (of_meter && sku_matches(r.pattern, sku)) out.rules_.push_back(&r);
     }
+  }
+  return out;
+}
+
+const RuleInfo* PriceBook::Candidates::best(const std::string& partner, const std::string& day) const {
+  const RuleInfo* best = nullptr;
+  for (const RuleInfo* r : rules_) {
+    const bool applies =
+        (r->partner == partner || r->partner == "*") && r->from <= day && (r->to.empty() || day <= r->to);
+    if (applies && (best == nullptr || outranks(*r, *best))) best = r;
   }
   return best;
 }

@@ -81,6 +81,19 @@ class PriceBook {
   const RuleInfo* rule(const std::string& vendor, const std::string& sku, const std::string& partner,
                        const std::string& day, const std::string& meter_category = "") const;
 
+  // The rule versions that could price `sku` of `vendor` (for usage of `meter_category`), found
+  // once: pricing asks for each day of a usage group, and finding them was a tenth of it.
+  class Candidates {
+   public:
+    // The one rule() chooses, among these, for `partner` on `day`.
+    const RuleInfo* best(const std::string& partner, const std::string& day) const;
+
+   private:
+    friend class PriceBook;
+    std::vector<const RuleInfo*> rules_;
+  };
+  Candidates candidates(const std::string& vendor, const std::string& sku, const std::string& meter_category = "") const;
+
   // The rate a period locks for base → quote (kFxPolicy), or nullptr.
   const FxInfo* fx(const std::string& base, const std::string& quote, const Period& period) const;
 

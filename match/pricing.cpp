@@ -146,11 +146,11 @@ std::vector<Stretch> stretches_of(const UsageGroup& group, const Inputs& in, con
   const TenantGraph::AnyResolver resolver = in.graph().resolver_any(group.vendor, group.tenant_ref);
   const std::string meter_category = group.meter_category();
   const std::vector<std::optional<VendorPrice>> prices = daily_vendor_prices(group, period);
+  const PriceBook::Candidates rules = in.book().candidates(group.vendor, group.sku, meter_category);
   for (int day = 0; day < period.days(); ++day) {
     const Date date = Date::from_days(first + day);
     auto tenant = resolver.on(date);
-    const RuleInfo* rule =
-        tenant ? in.book().rule(group.vendor, group.sku, tenant->partner_id, date.to_iso(), meter_category) : nullptr;
+    const RuleInfo* rule = tenant ? rules.best(tenant->partner_id, date.to_iso()) : nullptr;
     const std::optional<VendorPrice> price =
         rule != nullptr && rule->cost_from_vendor ? prices[static_cast<size_t>(day)] : std::nullopt;
     const bool same = !out.empty() && out.back().rule == rule && out.back().vendor_price == price &&

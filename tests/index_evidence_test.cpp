@@ -337,5 +337,19 @@ TEST_F(IndexEvidenceTest, TheIncrementalMapIsTheMapRebuiltFromTheEntries) {
   EXPECT_EQ(snap().latest_checkpoint().value(), before) << "a proven rebuild signs nothing";
 }
 
+// A batch with more distinct subjects than the writer keeps pending (it writes them out part
+// way) still files every entry once: shared subjects ("kind", "period") span the write-outs,
+// and the map it signs is the one rebuilt from the entries.
+TEST_F(IndexEvidenceTest, ABatchOfMoreSubjectsThanTheWriterHoldsIsFiledWhole) {
+  const size_t fx_before = snap().lookup("kind", "fxRate").value().size();
+  std::vector<ledger::Draft> rates;
+  for (int i = 0; i < 70'000; ++i) rates.push_back(test::fx_rate_draft(i));  // a content subject each
+  append(rates);
+  EXPECT_EQ(snap().lookup("kind", "fxRate").value().size(), fx_before + 70'000);
+  const std::string before = snap().latest_checkpoint().value();
+  ASSERT_TRUE(ledger_->reindex().ok());
+  EXPECT_EQ(snap().latest_checkpoint().value(), before);
+}
+
 }  // namespace
 }  // namespace closebook
