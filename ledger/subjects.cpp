@@ -38,14 +38,14 @@ Result<Hash> stored_node(MDB_txn* txn, const SubjectTables& tables, unsigned lev
   return h;
 }
 
-// The heads stored under a bucket, in ascending subject order.
-Result<std::vector<std::pair<std::string, SubjectHead>>> bucket_heads(MDB_txn* txn, const SubjectTables& tables,
-                                                                      uint16_t bucket) {
+// Calls `fn(subject, head)` for each head stored under a bucket, in ascending subject order,
+// as the cursor reads them (the subject's view lasts only for the call).
+template <class Fn>
+Status each_head(MDB_txn* txn, const SubjectTables& tables, uint16_t bucket, Fn&& fn) {
   const std::string prefix = bucket_prefix(bucket);
   MDB_cursor* cursor = nullptr;
   int rc = mdb_cursor_open(txn, tables.heads, &cursor);
   if (rc != 0) return lmdb_error(rc, "open cursor on subject heads");
-  std::vector<std::pair<std::string, SubjectHead>> out;
   MDB_val k = as_val(prefix);
   MDB_val v;
   Status status;
@@ -56,11 +56,20 @@ Result<std::vector<std::pair<std::string, SubjectHead>>> bucket_heads(MDB_txn* t
       status = std::move(head).error();
       break;
     }
-    out.emplace_back(std::string(as_view(k).substr(2)), *head);
+    fn(as_view(k).substr(2), *head);
   }
   mdb_cursor_close(cursor);
   CB_CHECK(status);
   if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc, "read subject heads");
+  return {};
+}
+
+// The heads stored under a bucket, in ascending subject order.
+Result<std::vector<std::pair<std::string, SubjectHead>>> bucket_heads(MDB_txn* txn, const SubjectTables& tables,
+                                                                      uint16_t bucket) {
+  std::vector<std::pair<std::string, SubjectHead>> out;
+  CB_CHECK(each_head(txn, tables, bucket,
+                     [&](std::string_view subject, const SubjectHead& head) { out.emplace_back(std::string(subject), head); }));
   return out;
 }
 
@@ -73,26 +82,8 @@ Hash bucket_hash_of(const std::vector<std::pair<std::string, SubjectHead>>& head
 // The leaf hash of a bucket, from the heads stored under it. Hashed as the cursor reads them,
 // without a copy of each: a large batch touches nearly every bucket, twice.
 Result<Hash> bucket_leaf(MDB_txn* txn, const SubjectTables& tables, uint16_t bucket) {
-  const std::string prefix = bucket_prefix(bucket);
-  MDB_cursor* cursor = nullptr;
-  int rc = mdb_cursor_open(txn, tables.heads, &cursor);
-  if (rc != 0) return lmdb_error(rc, "open cursor on subject heads");
   SubjectBucketHasher hasher;
-  MDB_val k = as_val(prefix);
-  MDB_val v;
-  Status status;
-  for (rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE); rc == 0 && as_view(k).starts_with(prefix);
-       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
-    auto head = SubjectHead::decode(as_view(v));
-    if (!head.ok()) {
-      status = std::move(head).error();
-      break;
-    }
-    hasher.add(as_view(k).substr(2), *head);
-  }
-  mdb_cursor_close(cursor);
-  CB_CHECK(status);
-  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc, "read subject heads");
+  CB_CHECK(each_head(txn, tables, bucket, [&](std::string_view subject, const SubjectHead& head) { hasher.add(subject, head); }));
   return leaf_hash(Bytes(hasher.finish()));
 }
 
