@@ -17,7 +17,7 @@ uint64_t read_u64be_at(std::string_view s, size_t at) {
 void SubjectHead::add(uint64_t index) {
   assert(count == 0 || index > last);  // entries are filed in the order they are appended
   // On the stack: an append files every entry under ~8 subjects, and a heap buffer per filing
-  // was a tenth of the subject map's cost (docs/performance.md §15).
+  // showed in its profile (docs/performance.md §15).
   std::array<uint8_t, 1 + 32 + 8> buffer;
   buffer[0] = kSubjectChainPrefix;
   std::copy(chain.begin(), chain.end(), buffer.begin() + 1);

@@ -18,7 +18,13 @@ std::string bucket_prefix(uint16_t bucket) {
   return std::string{static_cast<char>(bucket >> 8), static_cast<char>(bucket & 0xff)};
 }
 
-std::string head_db_key(std::string_view subject) { return bucket_prefix(subject_bucket(subject)) + std::string(subject); }
+// A heads-table key: the subject's bucket (two bytes), then the subject.
+std::string head_db_key(uint16_t bucket, std::string_view subject) {
+  std::string key = bucket_prefix(bucket);
+  key += subject;
+  return key;
+}
+std::string head_db_key(std::string_view subject) { return head_db_key(subject_bucket(subject), subject); }
 
 std::string node_db_key(unsigned level, uint32_t index) {
   assert(level <= kSubjectTreeLevels && index < (kSubjectBuckets >> level));
@@ -185,7 +191,7 @@ Result<SubjectWriter::Pending*> SubjectWriter::pending(std::string_view subject)
   if (pending_.size() >= kPendingHeadsMax) CB_CHECK(flush());
   const uint16_t bucket = subject_bucket(subject);
   CB_CHECK(touch(bucket));
-  CB_TRY(std::optional<SubjectHead> stored, read_head_at(txn_, tables_, bucket_prefix(bucket) + std::string(subject)));
+  CB_TRY(std::optional<SubjectHead> stored, read_head_at(txn_, tables_, head_db_key(bucket, subject)));
   return &pending_.emplace(std::string(subject), Pending{bucket, stored, false}).first->second;
 }
 
@@ -218,11 +224,9 @@ Status SubjectWriter::flush() {
   std::sort(sorted.begin(), sorted.end(), [](const Item* a, const Item* b) {
     return a->second.bucket != b->second.bucket ? a->second.bucket < b->second.bucket : a->first < b->first;
   });
-  std::string key;
   for (const Item* p : sorted) {
     assert(p->second.head && p->second.head->count > 0);
-    key = bucket_prefix(p->second.bucket);
-    key += p->first;
+    const std::string key = head_db_key(p->second.bucket, p->first);
     const auto value = p->second.head->encoded();
     MDB_val k = as_val(key);
     MDB_val v{value.size(), const_cast<char*>(value.data())};

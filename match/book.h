@@ -82,7 +82,8 @@ class PriceBook {
                        const std::string& day, const std::string& meter_category = "") const;
 
   // The rule versions that could price `sku` of `vendor` (for usage of `meter_category`), found
-  // once: pricing asks for each day of a usage group, and finding them was a tenth of it.
+  // once: pricing asks for each day of a usage group, and finding them built a key and walked
+  // every pattern rule each time.
   class Candidates {
    public:
     // The one rule() chooses, among these, for `partner` on `day`.
