@@ -738,6 +738,16 @@ Result<Hash> check_signed_state(const Snapshot& reader, const DecodedEntry& last
 
 }  // namespace
 
+void Draft::shrink_to_fit() {
+  assert(links_.empty());
+  static_assert(kEnvelopeWords * sizeof(capnp::word) >= 2 * sizeof(Hash) + kEntrySaltBytes);
+  const schema::Entry::Reader built = reader();
+  const uint64_t words = built.totalSize().wordCount + 1 + kEnvelopeWords;  // + the root pointer
+  auto compact = std::make_unique<capnp::MallocMessageBuilder>(static_cast<unsigned>(words));
+  compact->setRoot(built);
+  message_ = std::move(compact);
+}
+
 Status Ledger::resolve_links(Draft& draft, const AppendReceipt& so_far) {
   for (Draft::Link& link : draft.links_) {
     if (link.batch_position >= so_far.entries.size()) {

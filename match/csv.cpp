@@ -129,15 +129,17 @@ class Parser {
   uint64_t line() const { return line_; }
   size_t position() const { return pos_; }
 
-  // Reads one record into `fields` and returns its field count. Fields past `keep_max`
-  // are parsed and counted but not kept, so a bad row costs no memory but still says how
-  // many fields it has. `names` are the header names, for messages.
-  Result<size_t> read_record(std::vector<std::string>& fields,
+  // Reads one record, appending each field's unquoted value to `text` and where it ends
+  // (counted from the record's start in `text`) to `ends`; returns its field count. Fields
+  // past `keep_max` are parsed and counted but not kept, so a bad row costs no memory but
+  // still says how many fields it has. `names` are the header names, for messages.
+  Result<size_t> read_record(std::string& text, std::vector<uint32_t>& ends,
                              std::span<const std::string> names, size_t keep_max);
 
  private:
-  Status read_quoted(std::string& out, const FieldPlace& place);
-  Status read_unquoted(std::string& out, const FieldPlace& place);
+  // Each appends one field's value to `text`, whose first `start` bytes are not the field's.
+  Status read_quoted(std::string& text, size_t start, const FieldPlace& place);
+  Status read_unquoted(std::string& text, size_t start, const FieldPlace& place);
   Result<FieldEnd> end_field(const FieldPlace& place);
   Error error_at(uint64_t line, const FieldPlace& place, std::string message) const;
   // `open_quote_line` is the line of a quoted field's opening quote when the field spans
@@ -180,31 +182,38 @@ bool Parser::next_record_start() {
   return false;
 }
 
-Result<size_t> Parser::read_record(std::vector<std::string>& fields,
+Result<size_t> Parser::read_record(std::string& text, std::vector<uint32_t>& ends,
                                    std::span<const std::string> names, size_t keep_max) {
   assert(pos_ < in_.size());
-  fields.clear();
-  std::string value;
+  const size_t record_start = text.size();
+  const size_t ends_before = ends.size();
   size_t count = 0;
   // Bounded: every field but the last consumes a comma, so count <= input bytes + 1.
   for (;;) {
     assert(count <= in_.size());
     const FieldPlace place{count + 1, count < names.size() ? std::string_view(names[count])
                                                            : std::string_view()};
-    value.clear();
+    const size_t field_start = text.size();
     const bool quoted = pos_ < in_.size() && in_[pos_] == '"';
-    CB_CHECK(quoted ? read_quoted(value, place) : read_unquoted(value, place));
-    if (count < keep_max) fields.push_back(std::move(value));
+    CB_CHECK(quoted ? read_quoted(text, field_start, place) : read_unquoted(text, field_start, place));
+    if (count < keep_max) {
+      // keep_max fields of at most field_bytes_max each: the caller bounds it under 4 GiB.
+      assert(text.size() - record_start <= UINT32_MAX);
+      ends.push_back(static_cast<uint32_t>(text.size() - record_start));
+    } else {
+      text.resize(field_start);
+    }
     count++;
     CB_TRY(const FieldEnd end, end_field(place));
     if (end == FieldEnd::kRecord) break;
   }
-  assert(fields.size() == std::min(count, keep_max));
+  assert(ends.size() - ends_before == std::min(count, keep_max));
+  (void)ends_before;
   return count;
 }
 
-Status Parser::read_unquoted(std::string& out, const FieldPlace& place) {
-  const size_t start = pos_;
+Status Parser::read_unquoted(std::string& text, size_t start, const FieldPlace& place) {
+  const size_t begin = pos_;
   while (pos_ < in_.size()) {
     const char c = in_[pos_];
     if (c == ',' || c == '\n' || c == '\r') break;
@@ -216,16 +225,20 @@ Status Parser::read_unquoted(std::string& out, const FieldPlace& place) {
     }
     pos_++;
   }
-  const size_t length = pos_ - start;
+  const size_t length = pos_ - begin;
   if (length > limits_.field_bytes_max) return too_large(line_, place, 0);
-  out.assign(in_.substr(start, length));
+  assert(text.size() == start);
+  (void)start;
+  text.append(in_.substr(begin, length));
   return {};
 }
 
 // Appends the field piece by piece between quotes, checking the limit before each append,
 // so an oversized field is refused without ever being copied whole.
-Status Parser::read_quoted(std::string& out, const FieldPlace& place) {
+Status Parser::read_quoted(std::string& text, size_t start, const FieldPlace& place) {
   assert(in_[pos_] == '"');
+  assert(text.size() >= start);
+  const auto field_size = [&] { return text.size() - start; };
   const uint64_t quote_line = line_;
   pos_++;
   // Bounded: each pass consumes at least one quote character.
@@ -238,22 +251,22 @@ Status Parser::read_quoted(std::string& out, const FieldPlace& place) {
                           " is never closed; add the closing '\"'");
     }
     const std::string_view piece = in_.substr(pos_, close - pos_);
-    if (piece.size() > limits_.field_bytes_max - out.size()) {
+    if (piece.size() > limits_.field_bytes_max - field_size()) {
       const bool spans_lines = line_ != quote_line || piece.find('\n') != piece.npos;
       return too_large(quote_line, place, spans_lines ? quote_line : 0);
     }
-    out.append(piece);
+    text.append(piece);
     line_ += static_cast<uint64_t>(std::count(piece.begin(), piece.end(), '\n'));
     pos_ = close + 1;
     const bool doubled = pos_ < in_.size() && in_[pos_] == '"';
     if (!doubled) break;
-    if (out.size() >= limits_.field_bytes_max) {
+    if (field_size() >= limits_.field_bytes_max) {
       return too_large(quote_line, place, line_ != quote_line ? quote_line : 0);
     }
-    out.push_back('"');
+    text.push_back('"');
     pos_++;
   }
-  assert(out.size() <= limits_.field_bytes_max);
+  assert(field_size() <= limits_.field_bytes_max);
   const bool at_separator = pos_ == in_.size() || in_[pos_] == ',' || in_[pos_] == '\n' ||
                             in_[pos_] == '\r';
   if (at_separator) return {};
@@ -327,14 +340,20 @@ Status read_header(Parser& parser, const Limits& limits, Document& document) {
         .at(document.file, 1);
   }
   document.header_line = parser.line();
-  CB_TRY(const size_t count, parser.read_record(document.header, {}, limits.columns_max));
+  std::string text;
+  std::vector<uint32_t> ends;
+  CB_TRY(const size_t count, parser.read_record(text, ends, {}, limits.columns_max));
   if (count > limits.columns_max) {
     return Error::invalid("the header has " + std::to_string(count) +
                           " columns, more than the limit of " +
                           std::to_string(limits.columns_max))
         .at(document.file, document.header_line);
   }
-  for (std::string& name : document.header) name = std::string(trim(name));
+  uint32_t begin = 0;
+  for (const uint32_t end : ends) {
+    document.header.emplace_back(trim(std::string_view(text).substr(begin, end - begin)));
+    begin = end;
+  }
   CB_CHECK(check_header_names(document));
   assert(!document.header.empty());
   return {};
@@ -351,9 +370,16 @@ Error field_count_error(const Document& document, uint64_t line, size_t found) {
   return Error::invalid(std::move(message)).at(document.file, line);
 }
 
-Status read_rows(Parser& parser, const Limits& limits, Document& document) {
+}  // namespace
+
+// Reads the data rows into `document`'s one buffer (a friend of Document for that).
+class RowBuilder {
+ public:
+  static Status read_rows(Parser& parser, const Limits& limits, Document& document);
+};
+
+Status RowBuilder::read_rows(Parser& parser, const Limits& limits, Document& document) {
   const size_t columns = document.header.size();
-  std::vector<std::string> fields;
   while (parser.next_record_start()) {
     const uint64_t line = parser.line();
     const size_t start = parser.position();
@@ -362,17 +388,16 @@ Status read_rows(Parser& parser, const Limits& limits, Document& document) {
                             " data rows (the limit); split the file")
           .at(document.file, line);
     }
-    fields.reserve(columns);
-    CB_TRY(const size_t count, parser.read_record(fields, document.header, columns));
+    document.start_row(line);
+    const Row& row = document.rows.back();
+    CB_TRY(const size_t count, parser.read_record(document.text_, document.ends_, document.header, columns));
     if (count != columns) return field_count_error(document, line, count);
     assert(parser.position() > start);  // progress: the loop ends with the input
-    document.rows.push_back(Row{line, std::move(fields)});
-    fields = {};
+    assert(document.ends_.size() == row.first_end + columns);
+    (void)row;
   }
   return {};
 }
-
-}  // namespace
 
 Result<Document> Document::parse(std::string file_name, std::string_view bytes,
                                  const Limits& limits) {
@@ -383,13 +408,38 @@ Result<Document> Document::parse(std::string file_name, std::string_view bytes,
   {
     Parser parser(document.file, bytes, limits);
     CB_CHECK(read_header(parser, limits, document));
-    CB_CHECK(read_rows(parser, limits, document));
+    CB_CHECK(RowBuilder::read_rows(parser, limits, document));
   }
-  for (const Row& row : document.rows) {
-    assert(row.fields.size() == document.header.size());
-    assert(row.line > document.header_line);
-  }
+  assert(document.ends_.size() == document.rows.size() * document.header.size());
+  for (const Row& row : document.rows) assert(row.line > document.header_line);
   return document;
+}
+
+void Document::start_row(uint64_t line) {
+  Row row;
+  row.line = line;
+  row.text_at = text_.size();
+  row.first_end = ends_.size();
+  rows.push_back(row);
+}
+
+std::string_view Document::field(const Row& row, size_t column) const {
+  assert(column < header.size());
+  assert(row.first_end + column < ends_.size());
+  const uint32_t begin = column == 0 ? 0 : ends_[row.first_end + column - 1];
+  const uint32_t end = ends_[row.first_end + column];
+  return std::string_view(text_).substr(row.text_at + begin, end - begin);
+}
+
+void Document::add_row(uint64_t line, std::span<const std::string> fields) {
+  assert(fields.size() == header.size());
+  start_row(line);
+  const uint64_t row_start = text_.size();
+  for (const std::string& value : fields) {
+    text_ += value;
+    assert(text_.size() - row_start <= UINT32_MAX);
+    ends_.push_back(static_cast<uint32_t>(text_.size() - row_start));
+  }
 }
 
 // ---- Columns ----------------------------------------------------------------------------
@@ -474,15 +524,13 @@ std::string_view Columns::header_name(std::string_view column) const {
 
 RowReader::RowReader(const Document& document, const Columns& columns, const Row& row)
     : document_(document), columns_(columns), row_(row) {
-  // Document::parse guarantees it; a Row from elsewhere would index out of bounds.
-  assert(row_.fields.size() == document_.header.size());
+  assert(&row_ >= document_.rows.data() && &row_ < document_.rows.data() + document_.rows.size());
 }
 
 Result<std::string_view> RowReader::text(std::string_view column) const {
   const std::optional<size_t> index = columns_.index(column);
   if (!index) return error(column, "the column is missing from the file; a value is required");
-  assert(*index < row_.fields.size());
-  const std::string_view value = trim(row_.fields[*index]);
+  const std::string_view value = trim(document_.field(row_, *index));
   if (value.empty()) return error(column, "the value is empty; a value is required");
   return value;
 }
@@ -490,8 +538,7 @@ Result<std::string_view> RowReader::text(std::string_view column) const {
 std::string_view RowReader::optional_text(std::string_view column) const {
   const std::optional<size_t> index = columns_.index(column);
   if (!index) return {};
-  assert(*index < row_.fields.size());
-  return trim(row_.fields[*index]);
+  return trim(document_.field(row_, *index));
 }
 
 Error RowReader::error(std::string_view column, std::string message) const {

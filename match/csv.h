@@ -40,9 +40,16 @@ struct Limits {
   uint64_t rows_max = 50'000'000;     // data rows, header excluded
 };
 
+// One data row. Its fields, exactly as many as the header and values as written, live in
+// its Document (Document::field), so a row costs 24 bytes and not a string per field.
 struct Row {
   uint64_t line = 0;                  // 1-based physical line where the record starts
-  std::vector<std::string> fields;    // exactly as many as the header, values as written
+
+ private:
+  friend class Document;
+  friend class RowBuilder;
+  uint64_t text_at = 0;               // where its first field starts in Document::text_
+  uint64_t first_end = 0;             // its first field's entry in Document::ends_
 };
 
 class Document {
@@ -56,6 +63,23 @@ class Document {
   // and line set, and the column's header name as `field` when the column is known.
   static Result<Document> parse(std::string file_name, std::string_view bytes,
                                 const Limits& limits = {});
+
+  // Field `column` (< header.size()) of `row`, one of this document's rows.
+  std::string_view field(const Row& row, size_t column) const;
+  // Adds a row of header.size() fields (a document built by code, e.g. a profile's mapping).
+  void add_row(uint64_t line, std::span<const std::string> fields);
+
+ private:
+  // Every row's fields, one after another, unquoted; ends_ holds where each field ends,
+  // counted from its row's start (a row is at most columns_max × field_bytes_max, 1 GiB).
+  // One buffer instead of a std::string per field: a 1M-line invoice file has 28M fields,
+  // and 32 bytes of string header each plus the heap cost more than the file itself
+  // (docs/performance.md §16).
+  std::string text_;
+  std::vector<uint32_t> ends_;
+  void start_row(uint64_t line);
+  void end_field();
+  friend class RowBuilder;
 };
 
 // A column the caller needs. Names match the header ignoring ASCII case and surrounding

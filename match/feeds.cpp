@@ -74,6 +74,7 @@ Result<LoadPlan> plan_rows(const Format& spec, const csv::Document& doc, ledger:
     CB_CHECK(spec.build(RowContext{row, options, draft}));
     draft.idempotency_key = row_identity(draft, occurrences);
     set_source(draft, file_sha, r.line);
+    draft.shrink_to_fit();
     plan.drafts.push_back(std::move(draft));
     if (options.progress && ++done % kProgressEveryRows == 0) options.progress(done, plan.row_count);
   }

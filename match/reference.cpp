@@ -388,6 +388,7 @@ Result<LoadPlan> plan_reference_load(ReferenceKind kind, const std::string& file
     }
     ledger::Draft draft;
     CB_CHECK(spec.build(row, known, draft));
+    draft.shrink_to_fit();
     plan.drafts.push_back(std::move(draft));
   }
   assert(plan.drafts.size() == plan.row_count + 1);

@@ -21,6 +21,7 @@
 namespace closebook {
 namespace {
 
+using ledger::AppendReceipt;
 using ledger::Draft;
 using ledger::Ledger;
 
@@ -124,6 +125,30 @@ TEST_F(LedgerTest, ProofsFromTheLedgerVerifyAgainstItsCheckpoints) {
       EXPECT_TRUE(verify_consistency(old_size, size, old_cp.root, cp.root, proof).ok());
     }
   }
+}
+
+// A draft moved into a segment of its own size (as feed plans do per row) seals to the same
+// bytes as the grown one: two ledgers with one salt secret and clock get the same hashes.
+TEST_F(LedgerTest, AShrunkDraftSealsToTheSameEntry) {
+  const std::string secret(32, 's');
+  std::vector<AppendReceipt> receipts;
+  for (const bool shrink : {false, true}) {
+    const std::string dir = tmp_ / (shrink ? "shrunk" : "grown");
+    ASSERT_TRUE(Ledger::init(dir, key_, {.origin = origin_, .sealed_log_key = cheap_seal(key_), .recorded_at_ms = 1'000,
+                                         .salt_secret = secret}).ok());
+    auto ledger = std::move(Ledger::open(dir, {})).value();
+    std::vector<Draft> drafts = fx_batch(50, 7);
+    drafts.push_back(fx_draft("2026-10-02", std::string(3'000, '1')));  // past the first segment
+    if (shrink) {
+      for (Draft& d : drafts) d.shrink_to_fit();
+    }
+    auto receipt = ledger->append(drafts, key_, {.recorded_at_ms = 2'000});
+    ASSERT_TRUE(receipt.ok()) << receipt.error().to_string();
+    receipts.push_back(std::move(*receipt));
+  }
+  ASSERT_EQ(receipts[0].entries.size(), 51u);
+  for (size_t i = 0; i < receipts[0].entries.size(); ++i) EXPECT_EQ(receipts[0].entries[i].hash, receipts[1].entries[i].hash) << i;
+  EXPECT_EQ(receipts[0].root, receipts[1].root);
 }
 
 TEST_F(LedgerTest, AppendingTheSameContentAgainAddsNothing) {

@@ -418,14 +418,14 @@ class RowMapper {
   Result<bool> skipped(const csv::Row& row) const {
     for (const RowFilter& r : profile_.rows) {
       const size_t i = columns_.index(r.column);
-      const std::string v = lower(csv::trim(row.fields[i]));
+      const std::string v = lower(csv::trim(doc_.field(row, i)));
       if (std::find(r.skip.begin(), r.skip.end(), v) != r.skip.end()) return true;
       if (!r.load.empty() && std::find(r.load.begin(), r.load.end(), v) == r.load.end()) {
         std::string known;
         for (const auto* list : {&r.load, &r.skip}) {
           for (const std::string& k : *list) known += (known.empty() ? "" : ", ") + k;
         }
-        return Error::invalid("\"" + std::string(csv::trim(row.fields[i])) + "\" is a kind of row the profile " + profile_.name +
+        return Error::invalid("\"" + std::string(csv::trim(doc_.field(row, i))) + "\" is a kind of row the profile " + profile_.name +
                               " neither loads nor skips (it knows: " + known + "); nothing was guessed")
             .at(doc_.file, row.line)
             .in_field(doc_.header[i]);
@@ -459,7 +459,7 @@ class RowMapper {
             continue;
           }
           const size_t i = columns_.index(piece.text);
-          const std::string_view v = csv::trim(row.fields[i]);
+          const std::string_view v = csv::trim(doc_.field(row, i));
           // A blank part would make another key ("AmazonEC2:"), never a wrong one in silence.
           if (v.empty() && !f.when_blank) {
             return Error::invalid("for " + f.target + ": the template needs " + doc_.header[i] + ", which is blank")
@@ -476,7 +476,7 @@ class RowMapper {
       case FieldSource::From::kColumn: {
         const size_t i = f.position > 0 ? f.position - 1 : columns_.index(f.column);
         out.vendor_column = doc_.header[i];
-        out.value = std::string(csv::trim(row.fields[i]));
+        out.value = std::string(csv::trim(doc_.field(row, i)));
         break;
       }
     }
@@ -563,19 +563,20 @@ Result<MappedDocument> map_document(const Profile& profile, const csv::Document&
     if (f.from == FieldSource::From::kColumn) out.sources[f.target] = vendor.header[f.position > 0 ? f.position - 1 : columns.index(f.column)];
   }
   out.doc.rows.reserve(vendor.rows.size());
+  std::vector<std::string> mapped;
+  mapped.reserve(profile.fields.size());
   for (const csv::Row& row : vendor.rows) {
     CB_TRY(bool skip, mapper.skipped(row));
     if (skip) {
       ++out.skipped;
       continue;
     }
-    csv::Row mapped{row.line, {}};
-    mapped.fields.reserve(profile.fields.size());
+    mapped.clear();
     for (const FieldSource& f : profile.fields) {
       CB_TRY(Mapped m, mapper.map(f, row));
-      mapped.fields.push_back(std::move(m.value));
+      mapped.push_back(std::move(m.value));
     }
-    out.doc.rows.push_back(std::move(mapped));
+    out.doc.add_row(row.line, mapped);
   }
   return out;
 }
