@@ -145,7 +145,8 @@ Result<CreditPlan> plan_credit(const ledger::Snapshot& snapshot, const CreditReq
   // Every partner's bundle of the period carries its reopens: the reason names no one's credit
   // (the cause does, by reference, for whoever is shown it).
   r.setReason("a credit was booked against the signed period");
-  reopen.link(r.initCause(), 0);
+  r.initCause();
+  reopen.link([](schema::Entry::Builder en) { return en.getKind().getPeriodReopen().getCause(); }, 0);
   match::set_ref(r.initPreviousSignOff(), *state.sign_off);
   plan.drafts.push_back(std::move(reopen));
 

@@ -141,8 +141,10 @@ Status invoice_drafts(const std::string& id, const std::string& period, const st
   inv.setGstTreatment(taxable ? GstTreatment::TAXABLE : GstTreatment::GST_FREE);
   match::set_ref(inv.initSignOff(), sign_off);
   if (chunked) {
-    auto refs = inv.initChunks(static_cast<unsigned>(chunk_positions.size()));
-    for (unsigned i = 0; i < chunk_positions.size(); ++i) draft.link(refs[i], chunk_positions[i]);
+    inv.initChunks(static_cast<unsigned>(chunk_positions.size()));
+    for (unsigned i = 0; i < chunk_positions.size(); ++i) {
+      draft.link([i](schema::Entry::Builder en) { return en.getKind().getInvoice().getChunks()[i]; }, chunk_positions[i]);
+    }
     inv.setItemCount(billed.size());
   } else {
     auto list = inv.initItems(static_cast<unsigned>(billed.size()));

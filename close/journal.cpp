@@ -212,7 +212,8 @@ struct JournalHeader {
   std::vector<std::string> partners;  // sorted
 };
 
-void set_line(schema::JournalLine::Builder out, const Line& l, const Decimal& amount, ledger::Draft& draft) {
+// `out` is line `at` of the draft's posting.
+void set_line(schema::JournalLine::Builder out, unsigned at, const Line& l, const Decimal& amount, ledger::Draft& draft) {
   out.setRole(l.role);
   out.setAccount(l.account);
   out.setDescription(l.description);
@@ -229,7 +230,9 @@ void set_line(schema::JournalLine::Builder out, const Line& l, const Decimal& am
   if (l.conversion->lock) {
     match::set_ref(out.initFxLock(), *l.conversion->lock);
   } else {
-    draft.link(out.initFxLock(), *l.conversion->lock_position);
+    out.initFxLock();
+    draft.link([at](schema::Entry::Builder en) { return en.getKind().getJournalPosting().getLines()[at].getFxLock(); },
+               *l.conversion->lock_position);
   }
 }
 
@@ -248,7 +251,7 @@ Result<ledger::Draft> posting_draft(const JournalHeader& h, const std::vector<Li
   auto out = p.initLines(static_cast<unsigned>(lines.size()));
   for (unsigned i = 0; i < lines.size(); ++i) {
     CB_TRY(Decimal amount, lines[i].amount.rescale(2));
-    set_line(out[i], lines[i], amount, draft);
+    set_line(out[i], i, lines[i], amount, draft);
     if (amount.sign() > 0) {
       CB_TRY(debit, debit.add(amount));
     } else {

@@ -292,7 +292,8 @@ Result<SignOffPlan> plan_signoff(const ledger::Snapshot& snapshot, std::string_v
   ledger::Draft draft;
   draft.entry().setEffective(now.period);
   auto so = draft.entry().getKind().initSignOff();
-  draft.link(so.initSummary(), 0);
+  so.initSummary();
+  draft.link([](schema::Entry::Builder en) { return en.getKind().getSignOff().getSummary(); }, 0);
   so.setPeriod(now.period);
   so.setStatement(signed_text);
   so.setTreeSize(now.head.size);

@@ -739,10 +739,11 @@ Result<Hash> check_signed_state(const Snapshot& reader, const DecodedEntry& last
 }  // namespace
 
 void Draft::shrink_to_fit() {
-  assert(links_.empty());
   static_assert(kEnvelopeWords * sizeof(capnp::word) >= 2 * sizeof(Hash) + kEntrySaltBytes);
+  static_assert(kLinkWords * sizeof(capnp::word) >= sizeof(Hash));
   const schema::Entry::Reader built = reader();
-  const uint64_t words = built.totalSize().wordCount + 1 + kEnvelopeWords;  // + the root pointer
+  // + the root pointer, the envelope and the links' hashes: sealing allocates nothing more.
+  const uint64_t words = built.totalSize().wordCount + 1 + kEnvelopeWords + kLinkWords * links_.size();
   auto compact = std::make_unique<capnp::MallocMessageBuilder>(static_cast<unsigned>(words));
   compact->setRoot(built);
   message_ = std::move(compact);
@@ -754,8 +755,9 @@ Status Ledger::resolve_links(Draft& draft, const AppendReceipt& so_far) {
       return Error::invalid("a draft links to a later draft of its batch");
     }
     const Appended& target = so_far.entries[link.batch_position];
-    link.ref.setIndex(target.index);
-    link.ref.setHash(kj::arrayPtr(target.hash.data(), target.hash.size()));
+    schema::EntryRef::Builder ref = link.path(draft.entry());
+    ref.setIndex(target.index);
+    ref.setHash(kj::arrayPtr(target.hash.data(), target.hash.size()));
   }
   return {};
 }

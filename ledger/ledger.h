@@ -56,31 +56,34 @@ class Draft {
   // file are two charges. Unset: the content hash (evidence/entry.h).
   std::optional<Hash> idempotency_key;
 
-  // Makes `ref` point at the entry of an earlier draft of the same batch (by position in the
-  // batch), whose index and hash are only known when the batch is appended — e.g. a priced
-  // line citing the FX lock appended with it. Filled before this draft's content hash.
-  void link(schema::EntryRef::Builder ref, size_t batch_position) {
-    links_.push_back({ref, batch_position});
-  }
+  // Where a link's reference sits in the entry: from the entry's root to the EntryRef (which
+  // the caller has initialised), found again when it is filled, so a draft may move
+  // (shrink_to_fit) after it links.
+  using RefPath = std::function<schema::EntryRef::Builder(schema::Entry::Builder)>;
+  // Makes the reference at `path` point at the entry of an earlier draft of the same batch (by
+  // position in the batch), whose index and hash are only known when the batch is appended —
+  // e.g. a priced line citing the FX lock appended with it. Filled before this draft's
+  // content hash.
+  void link(RefPath path, size_t batch_position) { links_.push_back({std::move(path), batch_position}); }
 
   // Moves the finished entry into one allocation of its own size, with room for the envelope
   // the ledger seals it with, so a plan holding a draft per input row holds ~1 KB a row, not
-  // the 2 KB of a grown message (docs/performance.md §16). For a draft with no links (a link
-  // points into the message it would leave); call it once the entry is built.
+  // the 2 KB of a grown message (docs/performance.md §16). Call it once the entry is built.
   void shrink_to_fit();
 
  private:
   friend class Ledger;
 struct AppendState;
   struct Link {
-    schema::EntryRef::Builder ref;
+    RefPath path;
     size_t batch_position;
   };
   std::vector<Link> links_;
   static constexpr unsigned kFirstSegmentWords = 64;
   // What seal_envelope adds to a built entry: prevHash and author (32 bytes each) and the
-  // salt (16), each a data object of its own.
+  // salt (16), each a data object of its own; and the 32-byte hash each link fills in.
   static constexpr unsigned kEnvelopeWords = 4 + 4 + 2;
+  static constexpr unsigned kLinkWords = 4;
   std::unique_ptr<capnp::MallocMessageBuilder> message_;
 };
 

@@ -51,7 +51,9 @@ ledger::Draft exception_draft(const std::string& period, const Finding& finding,
   auto evidence = e.initEvidence(static_cast<unsigned>(evidence_count));
   unsigned at = 0;
   for (const Ref& ref : finding.evidence) set_ref(evidence[at++], ref);
-  for (size_t position : finding.evidence_in_batch) draft.link(evidence[at++], position);
+  for (size_t position : finding.evidence_in_batch) {
+    draft.link([i = at++](schema::Entry::Builder en) { return en.getKind().getException().getEvidence()[i]; }, position);
+  }
   e.setSummary(finding.summary);
   e.setStatus(schema::ExceptionStatus::OPEN);
   return draft;

@@ -19,6 +19,9 @@
 namespace closebook::match {
 namespace {
 
+// A priced line's link to the LineCost appended before it (pricing writes the cost first).
+schema::EntryRef::Builder priced_line_cost(schema::Entry::Builder entry) { return entry.getKind().getPricedLine().getCost(); }
+
 
 // Quantities prorated by days keep 6 decimal places (half-even); amounts are rounded once,
 // half-even, to cents (docs/matching.md §3).
@@ -312,6 +315,7 @@ ledger::Draft line_cost_draft(const std::string& line_id, const Ref& rule, const
   c.setCostCurrency(cost.currency);
   c.setCostAmount(cost_amount.to_string());
   c.setMarginAmount(margin.to_string());
+  draft.shrink_to_fit();
   return draft;
 }
 
@@ -461,13 +465,18 @@ Status PlanBuilder::price_stretch(const UsageGroup& group, const Stretch& s, con
   l.setToDate(to.to_iso());
   l.setPeriodDays(static_cast<uint32_t>(period_.days()));
   l.setCadence(cadence_name(group.cadence));
-  draft.link(l.initCost(), cost_position);
-  if (locked) draft.link(l.initFxLock(), lock_position);
+  l.initCost();
+  draft.link(priced_line_cost, cost_position);
+  if (locked) {
+    l.initFxLock();
+    draft.link([](schema::Entry::Builder en) { return en.getKind().getPricedLine().getFxLock(); }, lock_position);
+  }
   l.setSellUnitPrice(amounts->sell_unit.to_string());
   l.setSellAmount(amounts->sell_amount.to_string());
   l.setCurrency(partner->currency);
   auto usage = l.initUsage(static_cast<unsigned>(q.usage.size()));
   for (unsigned i = 0; i < q.usage.size(); ++i) set_ref(usage[i], q.usage[i]);
+  draft.shrink_to_fit();
   plan_.drafts.push_back(std::move(draft));
   ++plan_.line_count;
   return check_margin_floor(group, s, *amounts, *partner, plan_.drafts.size() - 1);
@@ -530,12 +539,14 @@ Status withdraw_replaced_lines(const ledger::Snapshot& snapshot, const Inputs& i
     l.setQuantity("0");
     l.setSellAmount("0.00");
     if (sealed) {
-      draft.link(l.initCost(), plan.drafts.size() - 1);
+      l.initCost();
+      draft.link(priced_line_cost, plan.drafts.size() - 1);
     } else {
       l.setCostAmount("0.00");
       l.setMarginAmount("0.00");
     }
     l.initUsage(0);
+    draft.shrink_to_fit();
     plan.drafts.push_back(std::move(draft));
     ++plan.line_count;
   }

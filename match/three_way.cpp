@@ -1112,7 +1112,8 @@ Status Matcher::add_result(const Key& k, const Coverage& c, const std::optional<
   ledger::Draft draft;
   draft.entry().setEffective(period_.to_string());
   auto r = draft.entry().getKind().initMatchResult();
-  draft.link(r.initRun(), 0);
+  r.initRun();
+  draft.link([](schema::Entry::Builder en) { return en.getKind().getMatchResult().getRun(); }, 0);
   r.setPeriod(period_.to_string());
   r.setVendor(k.vendor);
   if (tenant) {
@@ -1145,6 +1146,7 @@ Status Matcher::add_result(const Key& k, const Coverage& c, const std::optional<
   for (unsigned i = 0; i < k.priced.size(); ++i) set_ref(priced_refs[i], k.priced[i].ref);
   auto id_list = r.initExceptionIds(static_cast<unsigned>(ids.size()));
   for (unsigned i = 0; i < ids.size(); ++i) id_list.set(i, ids[i]);
+  draft.shrink_to_fit();
   plan_.drafts.push_back(std::move(draft));
   ++plan_.key_count;
   if (!mismatched) ++plan_.matched_count;

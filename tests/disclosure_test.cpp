@@ -280,7 +280,8 @@ TEST_F(DisclosureTest, ALineCostOfAnotherLineIsRefused) {
       first = i - 1;
       continue;
     }
-    priced.drafts[i].link(priced.drafts[i].entry().getKind().getPricedLine().initCost(), *first);
+    priced.drafts[i].entry().getKind().getPricedLine().initCost();
+    priced.drafts[i].link([](schema::Entry::Builder e) { return e.getKind().getPricedLine().getCost(); }, *first);
     break;
   }
   append(priced.drafts);

@@ -277,7 +277,8 @@ TEST_F(ForgeryTest, OneUsageCountedByTwoLinesOfAnInvoiceIsRefused) {  // class 5
       copy.entry().setEffective("2026-10");
       copy.entry().getKind().setPricedLine(k.getPricedLine().asReader());
       copy.entry().getKind().getPricedLine().setLineId(again);
-      copy.link(copy.entry().getKind().getPricedLine().initCost(), d.size() - 1);
+      copy.entry().getKind().getPricedLine().initCost();
+      copy.link([](schema::Entry::Builder e) { return e.getKind().getPricedLine().getCost(); }, d.size() - 1);
       d.push_back(std::move(copy));
       return;
     }

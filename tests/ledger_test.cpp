@@ -184,7 +184,9 @@ TEST_F(LedgerTest, ALinkCitesAnEarlierDraftOfTheSameBatch) {
     auto l = lock.entry().getKind().initFxLock();
     l.setPeriod("2026-10");
     l.setRate("1.5");
-    lock.link(l.initRateRef(), position);
+    l.initRateRef();
+    lock.link([](schema::Entry::Builder e) { return e.getKind().getFxLock().getRateRef(); }, position);
+    lock.shrink_to_fit();  // moved after it links: the link finds its reference in the new message
     batch.push_back(std::move(lock));
   };
   std::vector<Draft> batch;
