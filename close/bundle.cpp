@@ -300,10 +300,21 @@ Status add_subject_proofs(const ledger::Snapshot& snapshot, const Completion& do
   return {};
 }
 
+Error too_large(BundleSubject kind, const std::string& id, size_t bytes, size_t bytes_max) {
+  const auto mib = [](size_t n) { return std::to_string((n + (size_t{1} << 20) - 1) >> 20); };
+  std::string message = "the bundle of " + std::string(kind == BundleSubject::kInvoice ? "invoice " : "line ") + id + " would be " +
+                        mib(bytes) + " MiB, more than the " + mib(bytes_max) + " MiB closebook-verify reads; nothing was written";
+  if (kind == BundleSubject::kInvoice) {
+    message += ". Verify its lines' bundles (closebook bundle --line ID), each of which carries the invoice's header and the "
+               "line's chunk, or the whole ledger (closebook-verify ledger)";
+  }
+  return Error::invalid(std::move(message));
+}
+
 }  // namespace
 
 Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject kind, const std::string& id,
-                                 Audience audience) {
+                                 Audience audience, size_t bytes_max) {
   Collection c;
   if (kind == BundleSubject::kInvoice) {
     CB_CHECK(collect_invoice(snapshot, id, audience, c));
@@ -339,14 +350,18 @@ Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject
       sign_offs.push_back({{"index", index}, {"tree_size", signed_size}, {"consistency", hashes_json(consistency)}});
     }
   }
+  // Assigned, not listed in an initializer: a list would copy the entries (an invoice's
+  // bundle holds hundreds of MB of them) where a move costs nothing.
   nlohmann::ordered_json bundle{{"format", kBundleFormat},
                                 {"subject", {{"kind", kind == BundleSubject::kInvoice ? "invoice" : "line"}, {"id", id}}},
                                 {"tree_size", size},
-                                {"checkpoint", checkpoint},
-                                {"entries", entries},
-                                {"sign_offs", sign_offs}};
+                                {"checkpoint", checkpoint}};
+  bundle["entries"] = std::move(entries);
+  bundle["sign_offs"] = std::move(sign_offs);
   CB_CHECK(add_subject_proofs(snapshot, completion, std::move(sealed_withheld), bundle));
-  return bundle.dump(2) + "\n";
+  std::string text = bundle.dump(2) + "\n";
+  if (text.size() > bytes_max) return too_large(kind, id, text.size(), bytes_max);
+  return text;
 }
 
 }  // namespace closebook::close

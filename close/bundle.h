@@ -19,9 +19,14 @@ inline constexpr const char* kBundleFormat = "closebook-bundle-v3";
 
 enum class BundleSubject { kInvoice, kLine };
 
+// The largest bundle closebook-verify reads (its input limit, verify/io.h; a test ties the
+// two). A bundle past it is refused here rather than written for no verifier to read.
+inline constexpr size_t kBundleBytesMax = size_t{256} << 20;
+
 // The bundle for the subject at the ledger's latest checkpoint, as pretty JSON, holding the
-// lineages as `audience` may see them (lineage.h).
+// lineages as `audience` may see them (lineage.h). InvalidArgument, naming its size and what
+// to verify instead, if it would pass `bytes_max`.
 Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject kind, const std::string& id,
-                                 Audience audience = Audience::kStaff);
+                                 Audience audience = Audience::kStaff, size_t bytes_max = kBundleBytesMax);
 
 }  // namespace closebook::close

@@ -18,6 +18,7 @@
 #include "match/pricing.h"
 #include "match/three_way.h"
 #include "tests/test_util.h"
+#include "verify/io.h"
 #include "verify/verify.h"
 
 namespace closebook {
@@ -87,6 +88,24 @@ TEST_F(BundleTest, AnInvoiceBundleVerifiesOfflineAndRecomputesEveryAmount) {
   auto impostor = SigningKey::generate("closebook.test/bundle").value();
   EXPECT_FALSE(verify::check_bundle(bundle, impostor.verifier()).ok());
   EXPECT_FALSE(close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P999").ok());
+}
+
+// A bundle closebook-verify could not read (past its input limit) is refused, not written: the
+// message says how big it is and what to verify instead.
+TEST_F(BundleTest, ABundleLargerThanTheVerifierReadsIsRefusedWithWhatToVerifyInstead) {
+  static_assert(close::kBundleBytesMax == kVerifyInputBytesMax);
+  close_period();
+  const std::string bundle = close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P004").value();
+  EXPECT_TRUE(close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P004", close::Audience::kStaff,
+                                  bundle.size()).ok());
+  auto refused = close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P004", close::Audience::kStaff,
+                                     bundle.size() - 1);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Code::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("the bundle of invoice INV-2026-10-P004 would be "), std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("MiB closebook-verify reads; nothing was written"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("closebook bundle --line"), std::string::npos);
 }
 
 // An invoice bundle reads the period's sign-offs, postings and acknowledgements once for all
