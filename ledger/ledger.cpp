@@ -739,14 +739,30 @@ Result<Hash> check_signed_state(const Snapshot& reader, const DecodedEntry& last
 }  // namespace
 
 void Draft::shrink_to_fit() {
-  static_assert(kEnvelopeWords * sizeof(capnp::word) >= 2 * sizeof(Hash) + kEntrySaltBytes);
-  static_assert(kLinkWords * sizeof(capnp::word) >= sizeof(Hash));
-  const schema::Entry::Reader built = reader();
-  // + the root pointer, the envelope and the links' hashes: sealing allocates nothing more.
-  const uint64_t words = built.totalSize().wordCount + 1 + kEnvelopeWords + kLinkWords * links_.size();
-  auto compact = std::make_unique<capnp::MallocMessageBuilder>(static_cast<unsigned>(words));
-  compact->setRoot(built);
-  message_ = std::move(compact);
+  if (shrunk()) return;
+  const schema::Entry::Reader built = message_->getRoot<schema::Entry>().asReader();
+  // copyToUnchecked writes the root pointer and the content into exactly this many zeroed
+  // words; readMessageUnchecked reads them back (our own bytes: no bounds to check).
+  kj::Array<capnp::word> flat = kj::heapArray<capnp::word>(built.totalSize().wordCount + 1);
+  std::memset(flat.begin(), 0, flat.size() * sizeof(capnp::word));
+  capnp::copyToUnchecked(built, flat);
+  flat_ = std::move(flat);
+  message_.reset();
+  assert(shrunk());
+}
+
+schema::Entry::Builder Draft::entry() {
+  if (shrunk()) {
+    static_assert(kEnvelopeWords * sizeof(capnp::word) >= 2 * sizeof(Hash) + kEntrySaltBytes);
+    static_assert(kLinkWords * sizeof(capnp::word) >= sizeof(Hash));
+    // One segment with room for the envelope and the links' hashes: sealing allocates no more.
+    const size_t words = flat_.size() + kEnvelopeWords + kLinkWords * links_.size();
+    auto builder = std::make_unique<capnp::MallocMessageBuilder>(static_cast<unsigned>(words));
+    builder->setRoot(capnp::readMessageUnchecked<schema::Entry>(flat_.begin()));
+    message_ = std::move(builder);
+    flat_ = nullptr;
+  }
+  return message_->getRoot<schema::Entry>();
 }
 
 Status Ledger::resolve_links(Draft& draft, const AppendReceipt& so_far) {
@@ -1025,6 +1041,15 @@ Result<AppendReceipt> Ledger::append_once(std::span<Draft> drafts, const Signing
     if (options.progress && receipt.entries.size() % kProgressEveryEntries == 0) {
       options.progress(receipt.entries.size(), drafts.size());
     }
+    // A shrunk draft grows back to be sealed; shrunk again after, the batch's drafts stay as
+    // compact while it is written as they were planned.
+    struct Reshrink {
+      Draft& draft;
+      const bool was_shrunk;
+      ~Reshrink() {
+        if (was_shrunk) draft.shrink_to_fit();
+      }
+    } reshrink{draft, draft.shrunk()};
     CB_CHECK(resolve_links(draft, receipt));
     const Hash content = draft.idempotency_key ? *draft.idempotency_key : content_hash(draft.reader());
     const std::string content_key(reinterpret_cast<const char*>(content.data()), content.size());

@@ -46,8 +46,12 @@ class Draft {
   Draft() : message_(std::make_unique<capnp::MallocMessageBuilder>(kFirstSegmentWords)) {
     message_->initRoot<schema::Entry>();
   }
-  schema::Entry::Builder entry() { return message_->getRoot<schema::Entry>(); }
-  schema::Entry::Reader reader() { return message_->getRoot<schema::Entry>().asReader(); }
+  // A shrunk draft (shrink_to_fit) is read in place; entry() gives it its builder back.
+  schema::Entry::Builder entry();
+  schema::Entry::Reader reader() {
+    if (shrunk()) return capnp::readMessageUnchecked<schema::Entry>(flat_.begin());
+    return message_->getRoot<schema::Entry>().asReader();
+  }
   // When true (the default) an entry whose content equals an existing entry's is not
   // appended again: the receipt names the existing one.
   bool idempotent = true;
@@ -66,10 +70,12 @@ class Draft {
   // content hash.
   void link(RefPath path, size_t batch_position) { links_.push_back({std::move(path), batch_position}); }
 
-  // Moves the finished entry into one allocation of its own size, with room for the envelope
-  // the ledger seals it with, so a plan holding a draft per input row holds ~1 KB a row, not
-  // the 2 KB of a grown message (docs/performance.md §16). Call it once the entry is built.
+  // Moves the finished entry into one flat array of its own size, without a message builder,
+  // so a plan holding a draft per input row holds the entry's bytes and ~100 more, not the
+  // 2 KB of a grown message and its 240-byte builder (docs/performance.md §16). Call it once
+  // the entry is built; the ledger seals a shrunk draft and shrinks it again.
   void shrink_to_fit();
+  bool shrunk() const { return message_ == nullptr; }
 
  private:
   friend class Ledger;
@@ -84,7 +90,8 @@ struct AppendState;
   // salt (16), each a data object of its own; and the 32-byte hash each link fills in.
   static constexpr unsigned kEnvelopeWords = 4 + 4 + 2;
   static constexpr unsigned kLinkWords = 4;
-  std::unique_ptr<capnp::MallocMessageBuilder> message_;
+  std::unique_ptr<capnp::MallocMessageBuilder> message_;  // null once shrunk
+  kj::Array<capnp::word> flat_;  // a shrunk draft's entry: its root pointer, then its content
 };
 
 struct Appended {
