@@ -300,10 +300,12 @@ Status add_subject_proofs(const ledger::Snapshot& snapshot, const Completion& do
   return {};
 }
 
-Error too_large(BundleSubject kind, const std::string& id, size_t bytes, size_t bytes_max) {
+// `bytes` is the bundle's size, or with `at_least` a lower bound on it (building stopped early).
+Error too_large(BundleSubject kind, const std::string& id, size_t bytes, bool at_least, size_t bytes_max) {
   const auto mib = [](size_t n) { return std::to_string((n + (size_t{1} << 20) - 1) >> 20); };
   std::string message = "the bundle of " + std::string(kind == BundleSubject::kInvoice ? "invoice " : "line ") + id + " would be " +
-                        mib(bytes) + " MiB, more than the " + mib(bytes_max) + " MiB closebook-verify reads; nothing was written";
+                        (at_least ? "more than " : "") + mib(bytes) + " MiB; closebook-verify reads at most " + mib(bytes_max) +
+                        " MiB, so nothing was written";
   if (kind == BundleSubject::kInvoice) {
     message += ". Verify its lines' bundles (closebook bundle --line ID), each of which carries the invoice's header and the "
                "line's chunk, or the whole ledger (closebook-verify ledger)";
@@ -334,14 +336,20 @@ Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject
   nlohmann::ordered_json entries = nlohmann::ordered_json::array();
   nlohmann::ordered_json sign_offs = nlohmann::ordered_json::array();
   std::set<uint64_t> sealed_withheld;
+  // What the entries' base64 bytes and hex hashes alone add to the file: past bytes_max, the
+  // bundle is refused before the rest of it is built (a huge invoice's would take many GB).
+  size_t bytes_at_least = 0;
   for (const auto& [index, role] : c.roles()) {
     CB_TRY(DecodedEntry e, snapshot.entry(index));
     add_sealed_withheld(e.reader(), c, sealed_withheld);
     CB_TRY(std::vector<Hash> proof, snapshot.inclusion_proof(index, size));
+    std::string bytes = to_base64(as_bytes(e.bytes()));
+    bytes_at_least += bytes.size() + 2 * sizeof(Hash) * (1 + proof.size());  // hex: two characters a byte
+    if (bytes_at_least > bytes_max) return too_large(kind, id, bytes_at_least, /*at_least=*/true, bytes_max);
     entries.push_back({{"index", index},
                        {"role", role},
                        {"hash", to_hex(e.hash())},
-                       {"bytes", to_base64(as_bytes(e.bytes()))},
+                       {"bytes", std::move(bytes)},
                        {"json", nlohmann::ordered_json::parse(entry_json(e.reader()))},
                        {"inclusion", hashes_json(proof)}});
     if (e.reader().getKind().isSignOff()) {
@@ -360,7 +368,7 @@ Result<std::string> build_bundle(const ledger::Snapshot& snapshot, BundleSubject
   bundle["sign_offs"] = std::move(sign_offs);
   CB_CHECK(add_subject_proofs(snapshot, completion, std::move(sealed_withheld), bundle));
   std::string text = bundle.dump(2) + "\n";
-  if (text.size() > bytes_max) return too_large(kind, id, text.size(), bytes_max);
+  if (text.size() > bytes_max) return too_large(kind, id, text.size(), /*at_least=*/false, bytes_max);
   return text;
 }
 

@@ -401,6 +401,8 @@ Status RowBuilder::read_rows(Parser& parser, const Limits& limits, Document& doc
 
 Result<Document> Document::parse(std::string file_name, std::string_view bytes,
                                  const Limits& limits) {
+  // A row's field ends are 32-bit offsets from its start (Document::ends_).
+  assert(limits.columns_max * limits.field_bytes_max <= UINT32_MAX);
   Document document;
   document.file = std::move(file_name);
   if (bytes.substr(0, kUtf8Bom.size()) == kUtf8Bom) bytes.remove_prefix(kUtf8Bom.size());

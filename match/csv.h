@@ -78,7 +78,6 @@ class Document {
   std::string text_;
   std::vector<uint32_t> ends_;
   void start_row(uint64_t line);
-  void end_field();
   friend class RowBuilder;
 };
 

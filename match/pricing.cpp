@@ -22,7 +22,6 @@ namespace {
 // A priced line's link to the LineCost appended before it (pricing writes the cost first).
 schema::EntryRef::Builder priced_line_cost(schema::Entry::Builder entry) { return entry.getKind().getPricedLine().getCost(); }
 
-
 // Quantities prorated by days keep 6 decimal places (half-even); amounts are rounded once,
 // half-even, to cents (docs/matching.md §3).
 constexpr int kQuantityScale = 6;
@@ -56,7 +55,10 @@ class Inputs {
       // The period's invoice lines value what pricing cannot price (money on every exception).
       if (!e.reader().getKind().isInvoiceLine() || e.reader().getKind().getInvoiceLine().getPeriod() != period.to_string()) return {};
       CB_TRY(VendorLine l, vendor_line(e));
-      if (!l.credit()) in.charges_[charge_key(l.vendor, l.subscription, l.tenant_ref, l.sku, l.consumption())].push_back(std::move(l));
+      if (!l.credit()) {
+        in.charges_[charge_key(l.vendor, l.subscription, l.tenant_ref, l.sku, l.consumption())].push_back(
+            Charge{l.start, l.end, l.subtotal, std::move(l.currency)});
+      }
       return {};
     }));
     return in;
@@ -68,12 +70,13 @@ class Inputs {
     auto it = charges_.find(charge_key(g.vendor, g.subscription, g.tenant_ref, g.sku, g.consumed()));
     if (it == charges_.end()) return std::optional<std::pair<Decimal, std::string>>();
     Decimal share_total;
-    for (const VendorLine& l : it->second) {
+    for (const Charge& l : it->second) {
       const int64_t first = std::max(from.days_since_epoch(), l.start.days_since_epoch());
       const int64_t last = std::min(to.days_since_epoch(), l.end.days_since_epoch());
       if (last < first) continue;
       CB_TRY(Decimal amount_days, l.subtotal.mul(Decimal::from_int(last - first + 1)));
-      CB_TRY(Decimal share, amount_days.div(Decimal::from_int(l.window_days()), 12, Rounding::kHalfEven));
+      const int64_t window_days = l.end.days_since_epoch() - l.start.days_since_epoch() + 1;
+      CB_TRY(Decimal share, amount_days.div(Decimal::from_int(window_days), 12, Rounding::kHalfEven));
       CB_TRY(share_total, share_total.add(share));
     }
     CB_TRY(Decimal rounded, share_total.round(kAmountScale, Rounding::kHalfEven));
@@ -89,7 +92,14 @@ class Inputs {
   std::optional<TenantGraph> graph_;
   std::optional<PriceBook> book_;
   std::map<std::string, UsageGroup> groups_;  // in key order: deterministic output
-  std::map<std::string, std::vector<VendorLine>> charges_;  // the period's invoice lines by charge_key
+  // What vendor_amount reads of an invoice line: its window, amount and currency (~80 bytes,
+  // not the ~1.1 KB of a VendorLine; a 1M-line period holds a million).
+  struct Charge {
+    Date start, end;
+    Decimal subtotal;
+    std::string currency;
+  };
+  std::map<std::string, std::vector<Charge>> charges_;  // the period's invoice lines by charge_key
 
  public:
   struct PricedBefore {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <deque>
 #include <optional>
 #include <set>
 
@@ -166,7 +167,9 @@ class Matcher {
   std::optional<TenantGraph> graph_;
   std::optional<PriceBook> book_;
   std::map<std::string, UsageGroup> usage_;
-  std::vector<VendorLine> lines_;
+  // A deque: read one by one from the period's entries, a vector's doubling would hold two
+  // copies of a million ~1.1 KB lines at once while it grows.
+  std::deque<VendorLine> lines_;
   std::map<std::string, PricedInfo> priced_;     // lineId -> its latest entry
   struct Lock {
     Decimal rate;

@@ -104,8 +104,13 @@ TEST_F(BundleTest, ABundleLargerThanTheVerifierReadsIsRefusedWithWhatToVerifyIns
   EXPECT_EQ(refused.error().code, Code::kInvalidArgument);
   EXPECT_NE(refused.error().message.find("the bundle of invoice INV-2026-10-P004 would be "), std::string::npos)
       << refused.error().message;
-  EXPECT_NE(refused.error().message.find("MiB closebook-verify reads; nothing was written"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("MiB; closebook-verify reads at most 1 MiB, so nothing was written"), std::string::npos);
   EXPECT_NE(refused.error().message.find("closebook bundle --line"), std::string::npos);
+  // Far past the limit, it stops once the entries' bytes alone pass it, before the rest is built.
+  auto early = close::build_bundle(snap(), close::BundleSubject::kInvoice, "INV-2026-10-P004", close::Audience::kStaff, 4'000);
+  ASSERT_FALSE(early.ok());
+  EXPECT_NE(early.error().message.find("would be more than 1 MiB; closebook-verify reads at most 1 MiB"), std::string::npos)
+      << early.error().message;
 }
 
 // An invoice bundle reads the period's sign-offs, postings and acknowledgements once for all
