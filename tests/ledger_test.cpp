@@ -145,6 +145,12 @@ TEST_F(LedgerTest, AShrunkDraftSealsToTheSameEntry) {
     auto receipt = ledger->append(drafts, key_, {.recorded_at_ms = 2'000});
     ASSERT_TRUE(receipt.ok()) << receipt.error().to_string();
     receipts.push_back(std::move(*receipt));
+    // The same content the other way (shrunk or not) is found as already there: one content key.
+    std::vector<Draft> again = fx_batch(50, 7);
+    if (!shrink) {
+      for (Draft& d : again) d.shrink_to_fit();
+    }
+    EXPECT_EQ(ledger->append(again, key_).value().new_entry_count, 0u);
   }
   ASSERT_EQ(receipts[0].entries.size(), 51u);
   for (size_t i = 0; i < receipts[0].entries.size(); ++i) EXPECT_EQ(receipts[0].entries[i].hash, receipts[1].entries[i].hash) << i;
