@@ -137,9 +137,9 @@ class Parser {
                              std::span<const std::string> names, size_t keep_max);
 
  private:
-  // Each appends one field's value to `text`, whose first `start` bytes are not the field's.
+  // Each appends one field's value to `text`; the quoted field's starts at `start`.
   Status read_quoted(std::string& text, size_t start, const FieldPlace& place);
-  Status read_unquoted(std::string& text, size_t start, const FieldPlace& place);
+  Status read_unquoted(std::string& text, const FieldPlace& place);
   Result<FieldEnd> end_field(const FieldPlace& place);
   Error error_at(uint64_t line, const FieldPlace& place, std::string message) const;
   // `open_quote_line` is the line of a quoted field's opening quote when the field spans
@@ -195,7 +195,7 @@ Result<size_t> Parser::read_record(std::string& text, std::vector<uint32_t>& end
                                                            : std::string_view()};
     const size_t field_start = text.size();
     const bool quoted = pos_ < in_.size() && in_[pos_] == '"';
-    CB_CHECK(quoted ? read_quoted(text, field_start, place) : read_unquoted(text, field_start, place));
+    CB_CHECK(quoted ? read_quoted(text, field_start, place) : read_unquoted(text, place));
     if (count < keep_max) {
       // keep_max fields of at most field_bytes_max each: the caller bounds it under 4 GiB.
       assert(text.size() - record_start <= UINT32_MAX);
@@ -212,7 +212,7 @@ Result<size_t> Parser::read_record(std::string& text, std::vector<uint32_t>& end
   return count;
 }
 
-Status Parser::read_unquoted(std::string& text, size_t start, const FieldPlace& place) {
+Status Parser::read_unquoted(std::string& text, const FieldPlace& place) {
   const size_t begin = pos_;
   while (pos_ < in_.size()) {
     const char c = in_[pos_];
@@ -227,8 +227,6 @@ Status Parser::read_unquoted(std::string& text, size_t start, const FieldPlace& 
   }
   const size_t length = pos_ - begin;
   if (length > limits_.field_bytes_max) return too_large(line_, place, 0);
-  assert(text.size() == start);
-  (void)start;
   text.append(in_.substr(begin, length));
   return {};
 }

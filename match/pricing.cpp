@@ -57,7 +57,7 @@ class Inputs {
       CB_TRY(VendorLine l, vendor_line(e));
       if (!l.credit()) {
         in.charges_[charge_key(l.vendor, l.subscription, l.tenant_ref, l.sku, l.consumption())].push_back(
-            Charge{l.start, l.end, l.subtotal, std::move(l.currency)});
+            Charge{l.start, l.end, l.window_days(), l.subtotal, std::move(l.currency)});
       }
       return {};
     }));
@@ -75,8 +75,7 @@ class Inputs {
       const int64_t last = std::min(to.days_since_epoch(), l.end.days_since_epoch());
       if (last < first) continue;
       CB_TRY(Decimal amount_days, l.subtotal.mul(Decimal::from_int(last - first + 1)));
-      const int64_t window_days = l.end.days_since_epoch() - l.start.days_since_epoch() + 1;
-      CB_TRY(Decimal share, amount_days.div(Decimal::from_int(window_days), 12, Rounding::kHalfEven));
+      CB_TRY(Decimal share, amount_days.div(Decimal::from_int(l.window_days), 12, Rounding::kHalfEven));
       CB_TRY(share_total, share_total.add(share));
     }
     CB_TRY(Decimal rounded, share_total.round(kAmountScale, Rounding::kHalfEven));
@@ -96,6 +95,7 @@ class Inputs {
   // not the ~1.1 KB of a VendorLine; a 1M-line period holds a million).
   struct Charge {
     Date start, end;
+    int64_t window_days;  // VendorLine::window_days()
     Decimal subtotal;
     std::string currency;
   };
